@@ -1,0 +1,12 @@
+//go:build !unix && !windows
+
+package knocker
+
+import (
+	"errors"
+	"net/netip"
+)
+
+func sendSYN(netip.AddrPort) error {
+	return errors.New("TCP knocks are not supported on this platform")
+}
