@@ -1,0 +1,122 @@
+// Package cli is Sesame's headless command line: `sesame knock`, and the
+// commands later issues add. Each command lives in its own file with an
+// options struct and a run function that tests call directly.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses. Usage errors use 2, as knock(1)'s users expect from a
+// command line tool; a failure while working uses 1.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// IOStreams are the standard streams a command reads and writes.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// SystemStreams returns the process's own streams.
+func SystemStreams() IOStreams {
+	return IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+}
+
+// Deps are what the commands need from the outside world. Main's caller
+// passes them in, so tests can replace any of them.
+type Deps struct {
+	IO IOStreams
+	// Resolver looks host names up; nil means the system's.
+	Resolver *net.Resolver
+}
+
+// UsageError is bad input from the user: a bad flag, argument or token. It
+// exits with status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// NewRootCmd builds the `sesame` command tree.
+func NewRootCmd(deps Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sesame",
+		Short: "Knock, connect over SSH, and knock the door shut again",
+		Long: `Sesame sends a port-knock sequence, opens an SSH session on the same
+address, and sends the close sequence when the session ends.
+
+Run it without arguments to open the desktop app.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(deps.IO.In)
+	root.SetOut(deps.IO.Out)
+	root.SetErr(deps.IO.ErrOut)
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &UsageError{Err: err}
+	})
+	root.AddCommand(newCmdKnock(deps))
+	return root
+}
+
+// Main runs the command line with args (without the program name) and
+// returns the exit status. Errors are printed as one line on ErrOut, prefixed
+// with the command that failed.
+func Main(ctx context.Context, args []string, deps Deps) int {
+	root := NewRootCmd(deps)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var exit *exitStatus
+	if errors.As(err, &exit) {
+		return exit.code
+	}
+	name := "sesame"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "%s: %v\n", name, err)
+	var usage *UsageError
+	if errors.As(err, &usage) || isCobraUsage(err) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// exitStatus ends a command with a given status after it has already said
+// what it had to say.
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// isCobraUsage spots the errors cobra makes itself for unknown commands and
+// wrong argument counts, which do not go through the flag error hook.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,27 @@
+// Command sesame knocks, opens an SSH session on the same address, and
+// knocks the door shut when the session ends. Without arguments it opens the
+// desktop app; with a subcommand it runs the command line.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"sesame/cli"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	deps := cli.Deps{IO: cli.SystemStreams()}
+	if len(args) == 0 {
+		return runApp(deps)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cli.Main(ctx, args, deps)
+}
