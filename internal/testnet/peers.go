@@ -1,0 +1,154 @@
+//go:build linux
+
+package testnet
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// GuardSSH puts the guides' baseline in the namespace's firewall, for IPv4
+// and IPv6: established and related traffic allowed, TCP port 22 dropped.
+// A knock server then inserts an ACCEPT rule for the knocking address.
+func (ns *NS) GuardSSH(t testing.TB) {
+	t.Helper()
+	RequireTools(t, "iptables", "ip6tables")
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		ns.Run(t, ipt, "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT")
+		ns.Run(t, ipt, "-w", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	}
+}
+
+// Rules lists the namespace's iptables (or, with ipv6, ip6tables) rules in
+// `-S` form.
+func (ns *NS) Rules(t testing.TB, ipv6 bool) string {
+	t.Helper()
+	ipt := "iptables"
+	if ipv6 {
+		ipt = "ip6tables"
+	}
+	return ns.Run(t, ipt, "-w", "-S")
+}
+
+// Ruleset lists the namespace's whole nftables ruleset (iptables-nft rules
+// included).
+func (ns *NS) Ruleset(t testing.TB) string {
+	t.Helper()
+	return ns.Run(t, "nft", "list", "ruleset")
+}
+
+// HasAcceptFrom reports whether an iptables rule accepts TCP port 22 from src.
+func (ns *NS) HasAcceptFrom(t testing.TB, src string) bool {
+	t.Helper()
+	ipv6 := strings.Contains(src, ":")
+	suffix := "/32"
+	if ipv6 {
+		suffix = "/128"
+	}
+	for _, line := range strings.Split(ns.Rules(t, ipv6), "\n") {
+		if strings.Contains(line, "-s "+src+suffix) && strings.Contains(line, "--dport 22") && strings.HasSuffix(strings.TrimSpace(line), "-j ACCEPT") {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitAccept waits until a rule accepting port 22 from src is present
+// (want true) or gone (want false).
+func (ns *NS) WaitAccept(t testing.TB, src string, want bool) {
+	t.Helper()
+	state := "appear"
+	if !want {
+		state = "disappear"
+	}
+	WaitFor(t, fmt.Sprintf("the ACCEPT rule for %s to %s in %s", src, state, ns.Name), func() bool {
+		return ns.HasAcceptFrom(t, src) == want
+	})
+}
+
+// Knockd runs Debian's real knockd on the server side of the pair with the
+// given knockd.conf text, and waits until it is listening.
+func (ns *NS) Knockd(t testing.TB, iface, conf string) *Proc {
+	t.Helper()
+	RequireTools(t, "knockd")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// -v prints the stage lines; -D adds the packet trace that shows what
+	// knockd saw when a test fails. The pid file is per test so that
+	// knockds of parallel tests do not collide.
+	p := ns.Start(t, "knockd", "-i", iface, "-c", path, "-v", "-D", "-p", filepath.Join(dir, "knockd.pid"))
+	p.WaitOutput(t, "listening on "+iface)
+	return p
+}
+
+// SSHD is a real OpenSSH server running in a namespace.
+type SSHD struct {
+	Proc *Proc
+	Dir  string
+	// HostKey is the server's public host key, in authorized_keys form.
+	HostKey string
+	// AuthorizedKeys is the file sshd reads the client keys from; tests
+	// append to it.
+	AuthorizedKeys string
+}
+
+// SSHD starts the real sshd on port 22 of every address in the namespace,
+// with a fresh ed25519 host key, public-key logins for root from the keys
+// in AuthorizedKeys, and waits until it listens.
+func (ns *NS) SSHD(t testing.TB, extraConfig ...string) *SSHD {
+	t.Helper()
+	RequireTools(t, "ssh-keygen")
+	sshd := "/usr/sbin/sshd"
+	if _, err := os.Stat(sshd); err != nil {
+		t.Skip("skipped: sshd is not installed (apt-get install openssh-server)")
+	}
+	// sshd refuses to start without its privilege separation directory.
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "ssh_host_ed25519_key")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak := filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(ak, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := []string{
+		"Port 22",
+		"ListenAddress 0.0.0.0",
+		"ListenAddress ::",
+		"HostKey " + key,
+		"PidFile " + filepath.Join(dir, "sshd.pid"),
+		"AuthorizedKeysFile " + ak,
+		"PermitRootLogin prohibit-password",
+		"PasswordAuthentication no",
+		"KbdInteractiveAuthentication no",
+		"UsePAM no",
+		"StrictModes no",
+		"LogLevel VERBOSE",
+	}
+	cfg = append(extraConfig, cfg...) // sshd keeps the first value it reads
+	cfgPath := filepath.Join(dir, "sshd_config")
+	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := ns.Start(t, sshd, "-D", "-e", "-f", cfgPath)
+	p.WaitOutput(t, "Server listening on")
+	return &SSHD{Proc: p, Dir: dir, HostKey: strings.TrimSpace(string(pub)), AuthorizedKeys: ak}
+}
