@@ -1,0 +1,170 @@
+// Package profiles holds the Profile type (everything Connect needs for one
+// host), its validation, and the store that keeps profiles: settings in a
+// file, secrets in the OS keyring.
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"sesame/knocker"
+)
+
+// Limits on a profile's values.
+const (
+	MaxNameLen = 64
+	MaxDelay   = knocker.MaxGap
+	MaxWait    = 5 * time.Minute
+)
+
+// Secrets are the parts of a profile that open the door or log in. They live
+// only in the OS keyring: never in the settings file, an export without
+// --with-secrets, a log line or an error message.
+type Secrets struct {
+	// Open is the knock sequence that opens the door.
+	Open knocker.Sequence
+	// Close is the knock sequence that shuts it again; empty when the door
+	// closes by itself.
+	Close knocker.Sequence
+	// Password is the SSH password, when the user chose to remember it.
+	Password string
+	// Passphrase unlocks the identity file, when remembered.
+	Passphrase string
+}
+
+// IsZero reports whether no secret is set.
+func (s Secrets) IsZero() bool {
+	return len(s.Open) == 0 && len(s.Close) == 0 && s.Password == "" && s.Passphrase == ""
+}
+
+// Profile is one host Sesame knocks on and connects to.
+type Profile struct {
+	Name string
+	// Host is the name or address that is knocked and connected to; it is
+	// resolved once per connect.
+	Host string
+	// Port is the SSH port; 0 means 22 (or Port from ~/.ssh/config).
+	Port int
+	// User is the SSH user; empty means User from ~/.ssh/config, else the
+	// local user name.
+	User string
+	// IdentityFile is a private key to try first.
+	IdentityFile string
+	// Family restricts resolution to IPv4 or IPv6.
+	Family knocker.Family
+	// Delay is the gap between knocks, unless a step sets its own.
+	Delay time.Duration
+	// Wait is how long to wait after the last knock before dialling SSH,
+	// for servers that run a slow command to open the door.
+	Wait time.Duration
+	// Note is free text for the user.
+	Note string
+	// LastUsed is when the profile was last knocked or connected with; the
+	// app lists recent profiles first.
+	LastUsed time.Time
+
+	Secrets Secrets
+}
+
+// FieldError names the field of a profile that is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// ValidateName checks a profile name: it is used as a keyring account and
+// on the command line, so it is kept short and free of control characters
+// and slashes.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return &FieldError{"name", "is empty: give the profile a name"}
+	case strings.TrimSpace(name) != name:
+		return &FieldError{"name", "has leading or trailing spaces"}
+	case len(name) > MaxNameLen:
+		return &FieldError{"name", fmt.Sprintf("is %d bytes long: at most %d", len(name), MaxNameLen)}
+	case strings.ContainsAny(name, "/\\"):
+		return &FieldError{"name", "must not contain / or \\"}
+	case strings.HasPrefix(name, "-"):
+		return &FieldError{"name", "must not start with - (it would read as a flag)"}
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return &FieldError{"name", "must not contain control characters"}
+		}
+	}
+	return nil
+}
+
+// Validate checks every field and returns all problems found, joined; each
+// is a *FieldError. Error messages never quote a secret.
+func (p *Profile) Validate() error {
+	var errs []error
+	add := func(field, reason string) { errs = append(errs, &FieldError{field, reason}) }
+	if err := ValidateName(p.Name); err != nil {
+		errs = append(errs, err)
+	}
+	host := strings.TrimSpace(p.Host)
+	switch {
+	case host == "":
+		add("host", "is empty: give a host name or address")
+	case host != p.Host:
+		add("host", "has leading or trailing spaces")
+	case strings.ContainsAny(host, " \t/@"):
+		add("host", "must be a host name or address, without spaces, user@ or a path")
+	}
+	if p.Port < 0 || p.Port > 65535 {
+		add("port", fmt.Sprintf("%d is not a port: use 1-65535 (or leave empty for 22)", p.Port))
+	}
+	if strings.ContainsAny(p.User, " \t\n@:") {
+		add("user", "must not contain spaces, @ or :")
+	}
+	if p.Family < knocker.FamilyAuto || p.Family > knocker.Family6 {
+		add("family", "must be auto, 4 or 6")
+	}
+	if p.Delay < 0 || p.Delay > MaxDelay {
+		add("delay", "must be between 0 and 1h")
+	}
+	if p.Wait < 0 || p.Wait > MaxWait {
+		add("wait", "must be between 0 and 5m")
+	}
+	if len(p.Secrets.Open) == 0 {
+		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000")
+	} else if err := p.Secrets.Open.Validate(); err != nil {
+		add("open", redactSequenceError(err))
+	}
+	if len(p.Secrets.Close) > 0 {
+		if err := p.Secrets.Close.Validate(); err != nil {
+			add("close", redactSequenceError(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// redactSequenceError explains a bad sequence without quoting it: the
+// sequence is a secret.
+func redactSequenceError(err error) string {
+	var te *knocker.TokenError
+	if errors.As(err, &te) {
+		return "has a bad knock: " + te.Reason
+	}
+	return err.Error()
+}
+
+// SSHPort is the port to connect to: Port, or 22.
+func (p *Profile) SSHPort() int {
+	if p.Port == 0 {
+		return 22
+	}
+	return p.Port
+}
+
+// KnockOptions are the knocker options for this profile's knocks.
+func (p *Profile) KnockOptions() knocker.Options {
+	return knocker.Options{Family: p.Family, Delay: p.Delay}
+}

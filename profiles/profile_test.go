@@ -1,0 +1,82 @@
+package profiles
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"sesame/knocker"
+)
+
+func validProfile() Profile {
+	open, _ := knocker.ParseSequence("7000,8000,9000")
+	return Profile{Name: "web", Host: "web.example.com", Secrets: Secrets{Open: open}}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(p *Profile)
+		fields []string // the fields the error must name; none = valid
+	}{
+		{"valid", func(p *Profile) {}, nil},
+		{"empty name", func(p *Profile) { p.Name = "" }, []string{"name"}},
+		{"name with slash", func(p *Profile) { p.Name = "a/b" }, []string{"name"}},
+		{"name like a flag", func(p *Profile) { p.Name = "-x" }, []string{"name"}},
+		{"long name", func(p *Profile) { p.Name = strings.Repeat("n", MaxNameLen+1) }, []string{"name"}},
+		{"empty host", func(p *Profile) { p.Host = "" }, []string{"host"}},
+		{"user@host", func(p *Profile) { p.Host = "root@web" }, []string{"host"}},
+		{"port 70000", func(p *Profile) { p.Port = 70000 }, []string{"port"}},
+		{"user with space", func(p *Profile) { p.User = "a b" }, []string{"user"}},
+		{"negative delay", func(p *Profile) { p.Delay = -time.Second }, []string{"delay"}},
+		{"long wait", func(p *Profile) { p.Wait = time.Hour }, []string{"wait"}},
+		{"no open sequence", func(p *Profile) { p.Secrets.Open = nil }, []string{"open"}},
+		{"bad close sequence", func(p *Profile) { p.Secrets.Close = knocker.Sequence{{Port: 0, Proto: knocker.TCP}} }, []string{"close"}},
+		{"two problems", func(p *Profile) { p.Host = ""; p.Port = -1 }, []string{"host", "port"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := validProfile()
+			tt.edit(&p)
+			err := p.Validate()
+			if len(tt.fields) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want errors for %v", tt.fields)
+			}
+			for _, f := range tt.fields {
+				found := false
+				for _, e := range unwrapAll(err) {
+					var fe *FieldError
+					if errors.As(e, &fe) && fe.Field == f {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("Validate() = %v, want an error for field %q", err, f)
+				}
+			}
+		})
+	}
+}
+
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func TestValidateNeverQuotesSecrets(t *testing.T) {
+	p := validProfile()
+	p.Secrets.Open = knocker.Sequence{{Port: 31337, Proto: knocker.TCP}, {Port: 0, Proto: knocker.UDP}}
+	err := p.Validate()
+	if err == nil || strings.Contains(err.Error(), "31337") {
+		t.Fatalf("Validate() = %v: want an error that does not quote the sequence", err)
+	}
+}
