@@ -1,0 +1,513 @@
+// Package knockdconf reads knockd.conf, with every key, alias and default of
+// knockd(8), so that sesamed can run on an existing /etc/knockd.conf and the
+// Sesame client can import its doors as profiles.
+//
+// The syntax, as knockd reads it: blank lines and lines starting with '#'
+// are skipped; "[name]" starts a section, "[options]" holds global options
+// and any other name starts a door; "key = value" sets a key, with the key
+// case-insensitive and the value trimmed; UseSyslog stands alone. Unlike
+// knockd, which takes atoi() of anything, a bad value here is an error that
+// names the file and line, and so is an unknown key.
+package knockdconf
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sesame/knocker"
+)
+
+// knockd's defaults.
+const (
+	DefaultSeqTimeout = 25 * time.Second
+	DefaultCmdTimeout = 10 * time.Second
+	// MaxSequence is knockd's SEQ_MAX: a longer sequence is refused by
+	// knockd, so it is refused here too rather than working only on sesamed.
+	MaxSequence = 32
+)
+
+// Config is a parsed knockd.conf.
+type Config struct {
+	// File is the name errors and messages refer to.
+	File string
+	// Options from the [options] section. Empty strings mean "not set":
+	// the daemon applies its own defaults (and its command-line flags).
+	UseSyslog bool
+	LogFile   string
+	PidFile   string
+	Interface string
+	// Doors in file order.
+	Doors []*Door
+	// Warnings are things knockd accepts but that are probably mistakes
+	// (a key set twice), each as "file:line: text". The daemon logs them
+	// and `sesamed check` prints them.
+	Warnings []string
+}
+
+// Door is one knock/event section.
+type Door struct {
+	Name string
+	// Line is the line of the door's [name] header.
+	Line int
+
+	// Sequence is the fixed knock sequence; empty when the door uses
+	// OneTimeSequences.
+	Sequence knocker.Sequence
+	// OneTimeSequences is the path of the one-time sequences file, if any.
+	OneTimeSequences string
+
+	SeqTimeout time.Duration
+	TCPFlags   TCPFlags
+	// Target replaces the interface's addresses when matching the
+	// destination of knocks.
+	Target netip.Addr
+
+	StartCommand string
+	StopCommand  string
+	CmdTimeout   time.Duration
+
+	// The IPv6 commands fall back to the IPv4 ones when absent; set to an
+	// empty value they mean "do nothing for IPv6".
+	StartCommand6    string
+	StartCommand6Set bool
+	StopCommand6     string
+	StopCommand6Set  bool
+}
+
+// StartCommandFor returns the start command for a knock from an IPv6
+// address (ipv6) or an IPv4 one, with knockd's fallback.
+func (d *Door) StartCommandFor(ipv6 bool) string {
+	if ipv6 && d.StartCommand6Set {
+		return d.StartCommand6
+	}
+	return d.StartCommand
+}
+
+// StopCommandFor is StartCommandFor for the stop command.
+func (d *Door) StopCommandFor(ipv6 bool) string {
+	if ipv6 && d.StopCommand6Set {
+		return d.StopCommand6
+	}
+	return d.StopCommand
+}
+
+// TCP header flag bits, as in the 13th byte of the TCP header.
+const (
+	FlagFIN uint8 = 1 << iota
+	FlagSYN
+	FlagRST
+	FlagPSH
+	FlagACK
+	FlagURG
+)
+
+var flagNames = []struct {
+	bit  uint8
+	name string
+}{{FlagFIN, "fin"}, {FlagSYN, "syn"}, {FlagRST, "rst"}, {FlagPSH, "psh"}, {FlagACK, "ack"}, {FlagURG, "urg"}}
+
+// TCPFlags is a door's TCPFlags: flags that must be set and flags that must
+// not be. knockd ignores (rather than counts as wrong) a TCP packet that does
+// not match.
+type TCPFlags struct {
+	Set, Unset uint8
+}
+
+// IsZero reports whether the door has no TCPFlags, so every TCP packet counts.
+func (f TCPFlags) IsZero() bool { return f.Set == 0 && f.Unset == 0 }
+
+// Match reports whether a packet with these TCP flags counts for the door.
+func (f TCPFlags) Match(flags uint8) bool {
+	return flags&f.Set == f.Set && flags&f.Unset == 0
+}
+
+// String prints the flags as knockd.conf writes them: "syn,!ack".
+func (f TCPFlags) String() string {
+	var parts []string
+	for _, fl := range flagNames {
+		switch {
+		case f.Set&fl.bit != 0:
+			parts = append(parts, fl.name)
+		case f.Unset&fl.bit != 0:
+			parts = append(parts, "!"+fl.name)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseTCPFlags reads a TCPFlags value such as "syn,!ack", in any case.
+func ParseTCPFlags(s string) (TCPFlags, error) {
+	var f TCPFlags
+	for _, tok := range strings.Split(s, ",") {
+		tok = strings.ToLower(strings.TrimSpace(tok))
+		neg := strings.HasPrefix(tok, "!")
+		name := strings.TrimSpace(strings.TrimPrefix(tok, "!"))
+		bit := uint8(0)
+		for _, fl := range flagNames {
+			if fl.name == name {
+				bit = fl.bit
+			}
+		}
+		if bit == 0 {
+			return TCPFlags{}, fmt.Errorf("unknown TCP flag %q: use fin, syn, rst, psh, ack or urg, each optionally with !", tok)
+		}
+		// The last mention wins, as in knockd.
+		if neg {
+			f.Unset |= bit
+			f.Set &^= bit
+		} else {
+			f.Set |= bit
+			f.Unset &^= bit
+		}
+	}
+	return f, nil
+}
+
+// Error is a problem in a config file, at a line.
+type Error struct {
+	File string
+	Line int // 0 when the problem is not at one line
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ParseFile reads and parses the config file at path.
+func ParseFile(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read knockd config: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, path)
+}
+
+// Parse reads a knockd.conf from r; file names it in errors.
+func Parse(r io.Reader, file string) (*Config, error) {
+	p := &parser{cfg: &Config{File: file}, seen: map[string]int{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		p.line++
+		if err := p.parseLine(sc.Text()); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &Error{File: file, Line: p.line + 1, Msg: fmt.Sprintf("cannot read: %v", err)}
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return p.cfg, nil
+}
+
+type parser struct {
+	cfg     *Config
+	line    int
+	section string // "" before the first section
+	door    *Door
+	// seen maps "section\x00KEY" to the line a key was first set on, to
+	// catch a key given twice in one section.
+	seen map[string]int
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return &Error{File: p.cfg.File, Line: p.line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) parseLine(raw string) error {
+	line := strings.TrimSpace(raw)
+	if line == "" || line[0] == '#' {
+		return nil
+	}
+	if line[0] == '[' {
+		if line[len(line)-1] != ']' {
+			return p.errorf("section header %q has no closing ]", line)
+		}
+		name := strings.TrimSpace(line[1 : len(line)-1])
+		if name == "" {
+			return p.errorf("empty section name []: name the door, e.g. [openSSH]")
+		}
+		p.section = name
+		if strings.EqualFold(name, "options") {
+			p.door = nil
+			return nil
+		}
+		p.door = &Door{Name: name, Line: p.line, SeqTimeout: DefaultSeqTimeout, CmdTimeout: DefaultCmdTimeout}
+		p.cfg.Doors = append(p.cfg.Doors, p.door)
+		return nil
+	}
+	if p.section == "" {
+		return p.errorf("%q comes before any section: put it under [options] or a door such as [openSSH]", line)
+	}
+	keyRaw, value, hasValue := strings.Cut(line, "=")
+	key := strings.ToUpper(strings.TrimSpace(keyRaw))
+	value = strings.TrimSpace(value)
+	if key == "" {
+		return p.errorf("missing key before =")
+	}
+	if !hasValue {
+		if key == "USESYSLOG" {
+			p.cfg.UseSyslog = true
+			return nil
+		}
+		return p.errorf("%q has no value: write %s = VALUE", strings.TrimSpace(keyRaw), strings.TrimSpace(keyRaw))
+	}
+	canon := canonicalKey(key)
+	if p.door == nil {
+		return p.setOption(canon, strings.TrimSpace(keyRaw), value)
+	}
+	return p.setDoorKey(canon, strings.TrimSpace(keyRaw), value)
+}
+
+// aliases maps knockd's alternative key names to the canonical one.
+var aliases = map[string]string{
+	"TIMEOUT":   "SEQ_TIMEOUT",
+	"COMMAND":   "START_COMMAND",
+	"COMMAND_6": "START_COMMAND_6",
+}
+
+func canonicalKey(key string) string {
+	if c, ok := aliases[key]; ok {
+		return c
+	}
+	return key
+}
+
+var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG"}
+
+func (p *parser) setOption(key, raw, value string) error {
+	if err := p.once(key, raw); err != nil {
+		return err
+	}
+	switch key {
+	case "LOGFILE":
+		p.cfg.LogFile = value
+	case "PIDFILE":
+		p.cfg.PidFile = value
+	case "INTERFACE":
+		if value == "" {
+			return p.errorf("Interface is empty: name an interface, e.g. Interface = eth0")
+		}
+		p.cfg.Interface = value
+	case "USESYSLOG":
+		return p.errorf("UseSyslog takes no value: write just UseSyslog")
+	default:
+		if contains(doorKeys, key) {
+			return p.errorf("%q belongs in a door section, not [options]", raw)
+		}
+		return p.errorf("unknown option %q%s", raw, suggest(key, optionKeys))
+	}
+	return nil
+}
+
+var doorKeys = []string{
+	"SEQUENCE", "ONE_TIME_SEQUENCES", "SEQ_TIMEOUT", "TCPFLAGS", "TARGET",
+	"START_COMMAND", "START_COMMAND_6", "STOP_COMMAND", "STOP_COMMAND_6", "CMD_TIMEOUT",
+}
+
+func (p *parser) setDoorKey(key, raw, value string) error {
+	d := p.door
+	if err := p.once(key, raw); err != nil {
+		return err
+	}
+	switch key {
+	case "SEQUENCE":
+		seq, err := parseDoorSequence(value)
+		if err != nil {
+			return p.errorf("Sequence %v", err)
+		}
+		if len(seq) > MaxSequence {
+			return p.errorf("Sequence has %d knocks: knockd allows at most %d", len(seq), MaxSequence)
+		}
+		d.Sequence = seq
+	case "ONE_TIME_SEQUENCES":
+		if value == "" {
+			return p.errorf("One_Time_Sequences is empty: give the path of the sequences file")
+		}
+		d.OneTimeSequences = value
+	case "SEQ_TIMEOUT":
+		t, err := seconds(value)
+		if err != nil {
+			return p.errorf("%s: %v", raw, err)
+		}
+		if t == 0 {
+			return p.errorf("%s = 0 would expire every knock at once: give seconds, e.g. %s = 5", raw, raw)
+		}
+		d.SeqTimeout = t
+	case "CMD_TIMEOUT":
+		t, err := seconds(value)
+		if err != nil {
+			return p.errorf("%s: %v", raw, err)
+		}
+		d.CmdTimeout = t
+	case "TCPFLAGS":
+		f, err := ParseTCPFlags(value)
+		if err != nil {
+			return p.errorf("TCPFlags: %v", err)
+		}
+		d.TCPFlags = f
+	case "TARGET":
+		a, err := netip.ParseAddr(value)
+		if err != nil {
+			return p.errorf("Target %q is not an IP address: give the address knocks are sent to", value)
+		}
+		d.Target = a.Unmap()
+	case "START_COMMAND":
+		d.StartCommand = value
+	case "START_COMMAND_6":
+		d.StartCommand6, d.StartCommand6Set = value, true
+	case "STOP_COMMAND":
+		d.StopCommand = value
+	case "STOP_COMMAND_6":
+		d.StopCommand6, d.StopCommand6Set = value, true
+	default:
+		if contains(optionKeys, key) {
+			return p.errorf("%q belongs in [options], not in door [%s]", raw, d.Name)
+		}
+		return p.errorf("unknown key %q in door [%s]%s", raw, d.Name, suggest(key, doorKeys))
+	}
+	return nil
+}
+
+// once warns about a key set twice in one section. knockd keeps the last
+// value, and so does this parser, so a config that works with knockd works
+// here; but two Sequence lines are usually a mistake, so it is said.
+func (p *parser) once(key, raw string) error {
+	k := p.section + "\x00" + key
+	if first, ok := p.seen[k]; ok {
+		p.warnf("%s is set twice in [%s] (first on line %d); the last value is used", raw, p.section, first)
+	}
+	p.seen[k] = p.line
+	return nil
+}
+
+func (p *parser) warnf(format string, args ...any) {
+	p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf("%s:%d: %s", p.cfg.File, p.line, fmt.Sprintf(format, args...)))
+}
+
+func (p *parser) finish() error {
+	for _, d := range p.cfg.Doors {
+		if len(d.Sequence) == 0 && d.OneTimeSequences == "" {
+			return &Error{File: p.cfg.File, Line: d.Line, Msg: fmt.Sprintf("door [%s] has no Sequence: add e.g. Sequence = 7000,8000,9000", d.Name)}
+		}
+		if len(d.Sequence) > 0 && d.OneTimeSequences != "" {
+			p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf("%s:%d: door [%s] has both Sequence and One_Time_Sequences; the one-time sequences are used", p.cfg.File, d.Line, d.Name))
+			d.Sequence = nil
+		}
+	}
+	return nil
+}
+
+// parseDoorSequence reads a door's sequence. Its errors never quote the
+// sequence: it is a secret, and the line number says where to look.
+func parseDoorSequence(value string) (knocker.Sequence, error) {
+	seq, err := knocker.ParseSequence(value)
+	if err != nil {
+		var te *knocker.TokenError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("has a bad knock: %s", te.Reason)
+		}
+		return nil, errors.New("is empty: give ports, e.g. 7000,8000,9000")
+	}
+	for _, st := range seq {
+		if st.GapSet {
+			return nil, errors.New("has a gap (@): gaps are a client setting, not part of a door")
+		}
+	}
+	return seq, nil
+}
+
+// seconds reads knockd's whole-second timeouts.
+func seconds(v string) (time.Duration, error) {
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number of seconds", v)
+	}
+	if n > 7*24*3600 {
+		return 0, fmt.Errorf("%s seconds is more than a week", v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns ", did you mean X?" for the closest known key, if any is
+// close enough to be a typo.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 3
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(": did you mean %s?", displayKey(best))
+}
+
+// displayKey writes a canonical key the way knockd's manual does.
+func displayKey(k string) string {
+	parts := strings.Split(strings.ToLower(k), "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	s := strings.Join(parts, "_")
+	switch k {
+	case "TCPFLAGS":
+		return "TCPFlags"
+	case "LOGFILE":
+		return "LogFile"
+	case "PIDFILE":
+		return "PidFile"
+	case "USESYSLOG":
+		return "UseSyslog"
+	}
+	return s
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,218 @@
+package knockdconf
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseGuideExamples(t *testing.T) {
+	cfg, err := ParseFile("testdata/guide-pair.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.UseSyslog || len(cfg.Doors) != 3 {
+		t.Fatalf("UseSyslog=%v doors=%d, want true and 3", cfg.UseSyslog, len(cfg.Doors))
+	}
+	open, close := cfg.Doors[0], cfg.Doors[1]
+	if open.Name != "openSSH" || open.Sequence.String() != "7000,8000,9000" || open.Line != 4 {
+		t.Errorf("openSSH = %q %s line %d", open.Name, open.Sequence, open.Line)
+	}
+	if close.Sequence.String() != "9000,8000,7000" {
+		t.Errorf("closeSSH sequence %s", close.Sequence)
+	}
+	if open.SeqTimeout != 5*time.Second || open.CmdTimeout != DefaultCmdTimeout {
+		t.Errorf("timeouts %v %v", open.SeqTimeout, open.CmdTimeout)
+	}
+	if open.TCPFlags != (TCPFlags{Set: FlagSYN}) {
+		t.Errorf("tcpflags %v", open.TCPFlags)
+	}
+	if open.StartCommand != "/sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT" {
+		t.Errorf("command %q", open.StartCommand)
+	}
+	if got := open.StartCommandFor(true); got != open.StartCommand {
+		t.Errorf("IPv6 start command falls back to %q, want the IPv4 one", got)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings: %v", cfg.Warnings)
+	}
+
+	cfg, err = ParseFile("testdata/mixed.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Doors[0]
+	if cfg.LogFile != "/var/log/knockd.log" || d.Sequence.String() != "2222:udp,3333,4444:udp" ||
+		d.CmdTimeout != 5*time.Second || d.StopCommand == "" || d.TCPFlags != (TCPFlags{Set: FlagSYN | FlagACK}) {
+		t.Errorf("mixed: %+v", d)
+	}
+
+	cfg, err = ParseFile("testdata/onetime.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = cfg.Doors[0]
+	if d.OneTimeSequences != "/etc/knockd/smtp_sequences" || len(d.Sequence) != 0 {
+		t.Errorf("one-time door: %+v", d)
+	}
+	if cfg.Interface != "eth1" || cfg.PidFile != "/run/knockd.pid" {
+		t.Errorf("options: %+v", cfg)
+	}
+	if d.TCPFlags.String() != "fin,!ack" || d.Target.String() != "192.0.2.10" {
+		t.Errorf("flags %s target %s", d.TCPFlags, d.Target)
+	}
+	if !strings.Contains(d.StartCommandFor(true), "ip6tables") {
+		t.Errorf("IPv6 start command %q", d.StartCommandFor(true))
+	}
+	if d.StopCommandFor(true) != "" || d.StopCommandFor(false) == "" {
+		t.Errorf("an empty Stop_Command_6 must mean nothing for IPv6 (got %q) and keep IPv4's", d.StopCommandFor(true))
+	}
+}
+
+func TestParseKeysAndAliases(t *testing.T) {
+	cfg, err := Parse(strings.NewReader(`
+# comment
+[Options]
+  LOGFILE=/tmp/k.log
+[door]
+  SEQUENCE = 1, 2:UDP ,3
+  Timeout = 7
+  Command = a %IP%
+  command_6 = b %IP%
+  TCPFlags = SYN,!ack,ack
+`), "k.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Doors[0]
+	if cfg.LogFile != "/tmp/k.log" || d.Sequence.String() != "1,2:udp,3" || d.SeqTimeout != 7*time.Second ||
+		d.StartCommand != "a %IP%" || d.StartCommandFor(true) != "b %IP%" || d.TCPFlags != (TCPFlags{Set: FlagSYN | FlagACK}) {
+		t.Fatalf("parsed %+v / %+v", cfg, d)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		line       int
+		want       string
+	}{
+		{"key before section", "sequence = 1\n", 1, "before any section"},
+		{"unknown door key", "[d]\nsequence = 1\nsequense = 2\n", 3, "did you mean Sequence?"},
+		{"unknown option", "[options]\nlogfil = x\n", 2, "did you mean LogFile?"},
+		{"door key in options", "[options]\nsequence = 1\n", 2, "belongs in a door"},
+		{"option in door", "[d]\nsequence = 1\nlogfile = x\n", 3, "belongs in [options]"},
+		{"bad port", "[d]\nsequence = 7000,70000\n", 2, "1 to 65535"},
+		{"bad protocol", "[d]\nsequence = 7000:icmp\n", 2, "tcp or udp"},
+		{"empty sequence", "[d]\nsequence =\n", 2, "empty"},
+		{"no sequence", "[options]\n\n[lonely]\nseq_timeout = 5\n", 3, "no Sequence"},
+		{"bad timeout", "[d]\nsequence = 1\nseq_timeout = 5s\n", 3, "number of seconds"},
+		{"zero timeout", "[d]\nsequence = 1\nseq_timeout = 0\n", 3, "expire"},
+		{"bad flag", "[d]\nsequence = 1\ntcpflags = syn,foo\n", 3, "unknown TCP flag"},
+		{"bad target", "[d]\nsequence = 1\ntarget = myhost\n", 3, "not an IP address"},
+		{"unclosed section", "[d\nsequence = 1\n", 1, "no closing ]"},
+		{"empty section", "[]\n", 1, "empty section name"},
+		{"value-less key", "[d]\nsequence\n", 2, "has no value"},
+		{"syslog with value", "[options]\nUseSyslog = yes\n", 2, "takes no value"},
+		{"too long", "[d]\nsequence = " + strings.Repeat("1,", 32) + "1\n", 2, "at most 32"},
+		{"gap in door", "[d]\nsequence = 1,2@5ms\n", 2, "gap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.conf), "knockd.conf")
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse = %v, want a *Error", err)
+			}
+			if ce.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse = %q, want line %d saying %q", err, tt.line, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "knockd.conf:") {
+				t.Fatalf("error %q does not start with file:line", err)
+			}
+		})
+	}
+}
+
+func TestSequenceErrorsDoNotQuoteTheSequence(t *testing.T) {
+	_, err := Parse(strings.NewReader("[d]\nsequence = 31337,4242,70000\n"), "k.conf")
+	if err == nil || strings.Contains(err.Error(), "31337") || strings.Contains(err.Error(), "70000") {
+		t.Fatalf("error %v quotes the secret sequence", err)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	cfg, err := Parse(strings.NewReader("[d]\nsequence = 1\nsequence = 2\n[e]\nsequence = 3\none_time_sequences = /x\n"), "k.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 2 || !strings.HasPrefix(cfg.Warnings[0], "k.conf:3:") {
+		t.Fatalf("warnings %q", cfg.Warnings)
+	}
+	if cfg.Doors[0].Sequence.String() != "2" || cfg.Doors[1].Sequence != nil {
+		t.Fatalf("the last value must win and one-time sequences replace Sequence: %s / %s", cfg.Doors[0].Sequence, cfg.Doors[1].Sequence)
+	}
+}
+
+func TestTCPFlagsMatch(t *testing.T) {
+	f, _ := ParseTCPFlags("syn,!ack")
+	for _, tt := range []struct {
+		flags uint8
+		want  bool
+	}{{FlagSYN, true}, {FlagSYN | FlagACK, false}, {FlagACK, false}, {FlagSYN | FlagFIN, true}, {0, false}} {
+		if got := f.Match(tt.flags); got != tt.want {
+			t.Errorf("Match(%06b) = %v, want %v", tt.flags, got, tt.want)
+		}
+	}
+	if !(TCPFlags{}).Match(FlagRST) {
+		t.Error("no TCPFlags must match every packet")
+	}
+}
+
+func TestReadOneTimeSequences(t *testing.T) {
+	in := " 1000,2000,3000\n#1001,2001,3001\n\n 4000:udp,5000\n# comment\n6000"
+	seqs, err := ReadOneTimeSequences(strings.NewReader(in), "seqs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != 3 {
+		t.Fatalf("%d sequences, want 3", len(seqs))
+	}
+	if seqs[0].Line != 1 || seqs[0].Offset != 0 || seqs[1].Line != 4 || seqs[1].Offset != int64(strings.Index(in, " 4000")) ||
+		seqs[1].Sequence.String() != "4000:udp,5000" || seqs[2].Sequence.String() != "6000" {
+		t.Fatalf("parsed %+v", seqs)
+	}
+	_, err = ReadOneTimeSequences(strings.NewReader("1,2\n 3,99999\n"), "seqs")
+	if err == nil || !strings.HasPrefix(err.Error(), "seqs:2:") || strings.Contains(err.Error(), "99999") {
+		t.Fatalf("bad line: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"[options]\nUseSyslog\n[a]\nsequence=1,2:udp\ntcpflags=syn,!ack\n",
+		"[a]\none_time_sequences=/x\ncommand_6=\n",
+		"[\n", "]", "=", "[a]\n=\n", "[a]\nsequence=1@2\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := Parse(strings.NewReader(s), "f.conf")
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a *Error", err)
+			}
+			return
+		}
+		for _, d := range cfg.Doors {
+			if d.Name == "" || (len(d.Sequence) == 0) == (d.OneTimeSequences == "") {
+				t.Fatalf("door %+v: want a name and exactly one of Sequence and One_Time_Sequences", d)
+			}
+			if err := d.Sequence.Validate(); len(d.Sequence) > 0 && err != nil {
+				t.Fatalf("door %q: invalid sequence: %v", d.Name, err)
+			}
+		}
+	})
+}
