@@ -185,6 +185,10 @@ func (ns *NS) Command(ctx context.Context, name string, args ...string) *exec.Cm
 	cmd := exec.CommandContext(ctx, "ip", argv...)
 	cmd.SysProcAttr = &unix.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
+	// Daemons' children (sshd's sessions) start their own sessions and can
+	// keep the output pipe open after the daemon is gone; do not wait for
+	// them once the process itself has exited.
+	cmd.WaitDelay = 2 * time.Second
 	return cmd
 }
 
@@ -269,4 +273,25 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Kill sends sig to every process named comm running in the namespace
+// (sshd's per-connection children, say) and returns how many it signalled.
+func (ns *NS) Kill(t testing.TB, comm string, sig unix.Signal) int {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "pids", ns.Name).Output()
+	if err != nil {
+		t.Fatalf("ip netns pids %s: %v", ns.Name, err)
+	}
+	n := 0
+	for _, f := range strings.Fields(string(out)) {
+		b, err := os.ReadFile("/proc/" + f + "/comm")
+		if err != nil || strings.TrimSpace(string(b)) != comm {
+			continue
+		}
+		if pid, err := strconv.Atoi(f); err == nil && unix.Kill(pid, sig) == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -101,10 +101,11 @@ type SSHD struct {
 
 // SSHD starts the real sshd on port 22 of every address in the namespace,
 // with a fresh ed25519 host key, public-key logins for root from the keys
-// in AuthorizedKeys, and waits until it listens.
+// in AuthorizedKeys and an empty home for root (Dir/home), and waits until
+// it listens.
 func (ns *NS) SSHD(t testing.TB, extraConfig ...string) *SSHD {
 	t.Helper()
-	RequireTools(t, "ssh-keygen")
+	RequireTools(t, "ssh-keygen", "unshare")
 	sshd := "/usr/sbin/sshd"
 	if _, err := os.Stat(sshd); err != nil {
 		t.Skip("skipped: sshd is not installed (apt-get install openssh-server)")
@@ -148,7 +149,15 @@ func (ns *NS) SSHD(t testing.TB, extraConfig ...string) *SSHD {
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := ns.Start(t, sshd, "-D", "-e", "-f", cfgPath)
+	// The remote user is root, whose real home (with its shell start-up
+	// files) belongs to the machine, not the test: sshd runs in a private
+	// mount namespace where /root is an empty directory of the test's.
+	home := filepath.Join(dir, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := ns.Start(t, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+		`mount --bind "$1" /root && exec "$2" -D -e -f "$3"`, "sh", home, sshd, cfgPath)
 	p.WaitOutput(t, "Server listening on")
 	return &SSHD{Proc: p, Dir: dir, HostKey: strings.TrimSpace(string(pub)), AuthorizedKeys: ak}
 }
