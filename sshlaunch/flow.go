@@ -1,0 +1,325 @@
+// Package sshlaunch is Sesame's whole connect flow, shared by the command
+// line and the desktop app: resolve the host once, send the open knock, dial
+// SSH on that same address, authenticate, run the session, and send the
+// close knock when the session ends — on every path, failures included.
+//
+// What the flow must ask (host keys, passwords, passphrases) and report
+// (progress) goes through the UI interface, which the CLI implements with
+// terminal prompts and the app with dialogs.
+package sshlaunch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+// Stage is a step of the flow, reported through UI.Progress.
+type Stage int
+
+// The stages, in order.
+const (
+	StageResolved Stage = iota // the host has been resolved; Addr is set
+	StageKnock                 // a knock of the open sequence; Knock is set
+	StageWait                  // waiting the profile's Wait before dialing
+	StageDial                  // dialing SSH; Attempt counts
+	StageAuth                  // authenticating
+	StageSession               // the session runs
+	StageClosing               // sending the close sequence; Knock is set per knock
+	StageClosed                // the close sequence went out (or there is none)
+)
+
+func (s Stage) String() string {
+	switch s {
+	case StageResolved:
+		return "resolved"
+	case StageKnock:
+		return "knocking"
+	case StageWait:
+		return "waiting"
+	case StageDial:
+		return "dialing"
+	case StageAuth:
+		return "authenticating"
+	case StageSession:
+		return "session"
+	case StageClosing:
+		return "closing the door"
+	case StageClosed:
+		return "door closed"
+	}
+	return fmt.Sprintf("stage(%d)", int(s))
+}
+
+// Event reports progress.
+type Event struct {
+	Stage   Stage
+	Addr    netip.AddrPort
+	Knock   *knocker.Event // StageKnock and StageClosing
+	Attempt int            // StageDial
+	Until   time.Time      // StageWait: when dialing starts
+	Err     error          // StageClosed: the close knock's error, if any
+}
+
+// HostKeyDecision is the user's answer about an unknown host key.
+type HostKeyDecision int
+
+// The answers.
+const (
+	RejectHostKey HostKeyDecision = iota
+	AcceptHostKeyOnce
+	AcceptAndSaveHostKey
+)
+
+// HostKeyInfo describes a host key the user must judge.
+type HostKeyInfo struct {
+	// Host is the name known_hosts knows the server by: "host" or "[host]:port".
+	Host        string
+	Addr        netip.AddrPort
+	Key         ssh.PublicKey
+	Fingerprint string // SHA256:...
+	// KnownHosts is the file a saved key is appended to.
+	KnownHosts string
+	// Known lists, for a changed key, where the key on record is
+	// ("~/.ssh/known_hosts:3 ssh-ed25519 SHA256:...").
+	Known []string
+}
+
+// Secret is a password or passphrase the user typed, and whether they asked
+// to keep it in the keyring.
+type Secret struct {
+	Value    string
+	Remember bool
+}
+
+// ErrCancelled is returned by UI prompts the user cancelled.
+var ErrCancelled = errors.New("cancelled by the user")
+
+// UI is what the flow asks the user and tells them. Prompts may be called
+// from the flow's goroutine while it waits for the answer; Progress must
+// not block for long.
+type UI interface {
+	Progress(Event)
+	// UnknownHostKey asks whether to trust a key seen for the first time.
+	UnknownHostKey(ctx context.Context, info HostKeyInfo) (HostKeyDecision, error)
+	// ChangedHostKey tells the user the key differs from the one on record.
+	// The connection is refused whatever the UI does.
+	ChangedHostKey(ctx context.Context, info HostKeyInfo)
+	Password(ctx context.Context, user, host string) (Secret, error)
+	Passphrase(ctx context.Context, keyFile string) (Secret, error)
+	// KeyboardInteractive answers a keyboard-interactive challenge.
+	KeyboardInteractive(ctx context.Context, name, instruction string, questions []string, echo []bool) ([]string, error)
+}
+
+// SecretKeeper saves a password or passphrase the user asked to remember,
+// after it has worked. The profile store implements it.
+type SecretKeeper interface {
+	UpdateSecrets(name string, update func(*profiles.Secrets)) error
+}
+
+// Config is what one run of the flow needs.
+type Config struct {
+	Profile profiles.Profile
+	UI      UI
+	// Keeper saves remembered secrets; nil disables "remember".
+	Keeper SecretKeeper
+	// Env is the user's SSH environment (home, agent, config files).
+	Env Env
+	Log *slog.Logger
+	// Resolver looks the host up; nil means the system's.
+	Resolver *net.Resolver
+
+	// DialWindow bounds the retries of the TCP dial after the knock
+	// (default 15 s).
+	DialWindow time.Duration
+	// KeepaliveInterval is how often keepalive@openssh.com is sent
+	// (default 30 s); KeepaliveMax unanswered ones end the session
+	// (default 3), as ssh's ServerAliveInterval and ServerAliveCountMax.
+	KeepaliveInterval time.Duration
+	KeepaliveMax      int
+
+	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
+	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
+}
+
+func (c *Config) setDefaults() {
+	if c.DialWindow == 0 {
+		c.DialWindow = 15 * time.Second
+	}
+	if c.KeepaliveInterval == 0 {
+		c.KeepaliveInterval = 30 * time.Second
+	}
+	if c.KeepaliveMax == 0 {
+		c.KeepaliveMax = 3
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.knock == nil {
+		c.knock = knocker.SendTo
+	}
+}
+
+// Target is where the flow connects, after ~/.ssh/config has filled in
+// what the profile leaves empty.
+type Target struct {
+	// Host is what is resolved (HostName from ~/.ssh/config, else the
+	// profile's host); KnownHostsName is how known_hosts knows it.
+	Host           string
+	Port           int
+	User           string
+	IdentityFiles  []string
+	KnownHostsName string
+}
+
+// Conn is an authenticated SSH connection made by the flow.
+type Conn struct {
+	Client *ssh.Client
+	Addr   netip.AddrPort
+	Target Target
+
+	cfg *Config
+}
+
+// DoorError says the door did not open: the SSH port never answered after
+// the knock.
+type DoorError struct {
+	Addr    netip.AddrPort
+	Elapsed time.Duration
+	Err     error
+}
+
+func (e *DoorError) Error() string {
+	return fmt.Sprintf("the door did not open: no SSH answer from %s within %s after the knock (%v); "+
+		"check the knock sequence and protocol, that the knock server listens on the interface that address reaches, "+
+		"and the profile's wait if the server opens slowly", e.Addr, e.Elapsed.Round(time.Millisecond), e.Err)
+}
+
+func (e *DoorError) Unwrap() error { return e.Err }
+
+// CloseError is returned when the session ended well but the close knock
+// could not be sent: the door may still be open.
+type CloseError struct{ Err error }
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("the close knock failed, the door may still be open: %v", e.Err)
+}
+
+func (e *CloseError) Unwrap() error { return e.Err }
+
+// closeTimeout bounds the close knock after the session, on top of the
+// sequence's own delays, so a dead network cannot hang the exit.
+const closeTimeout = 10 * time.Second
+
+// Run performs the whole flow and calls session with the authenticated
+// connection. Once the open knock has gone out, the close knock is sent
+// whatever happens next — a dial or authentication failure, the session's
+// end, ctx being cancelled (Ctrl-C, SIGTERM, SIGHUP, a closed tab) — and
+// only then does Run return the error that ended the flow.
+func Run(ctx context.Context, cfg Config, session func(ctx context.Context, c *Conn) error) error {
+	return withDoor(ctx, &cfg, "", 0, func(ctx context.Context, ap netip.AddrPort, t Target) error {
+		conn, err := connect(ctx, &cfg, t, ap)
+		if err != nil {
+			return err
+		}
+		defer conn.Client.Close()
+		cfg.UI.Progress(Event{Stage: StageSession, Addr: ap})
+		return session(ctx, conn)
+	})
+}
+
+// withDoor resolves the target once (host and port override the profile's
+// when set), sends the open knock, calls fn with the address, and sends the
+// close knock after fn returns, even when ctx is cancelled.
+func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(context.Context, netip.AddrPort, Target) error) (err error) {
+	cfg.setDefaults()
+	if cfg.UI == nil {
+		return errors.New("sshlaunch: no UI")
+	}
+	p := cfg.Profile
+	if verr := p.Validate(); verr != nil {
+		return fmt.Errorf("profile %q: %w", p.Name, verr)
+	}
+	target, terr := resolveTarget(p, cfg.Env)
+	if terr != nil {
+		return terr
+	}
+	if host != "" {
+		target.Host, target.KnownHostsName = host, host
+	}
+	if port != 0 {
+		target.Port = port
+	}
+	addr, rerr := knocker.Resolve(ctx, target.Host, p.Family, cfg.Resolver)
+	if rerr != nil {
+		return rerr
+	}
+	ap := netip.AddrPortFrom(addr, uint16(target.Port))
+	cfg.UI.Progress(Event{Stage: StageResolved, Addr: ap})
+
+	openOpts := p.KnockOptions()
+	openOpts.Progress = func(ev knocker.Event) {
+		if ev.Kind != knocker.Resolved {
+			ev := ev
+			cfg.UI.Progress(Event{Stage: StageKnock, Addr: ap, Knock: &ev})
+		}
+	}
+	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
+		// The sequence did not complete, so the door did not open: there
+		// is nothing to close.
+		return fmt.Errorf("open knock: %w", kerr)
+	}
+	cfg.Log.Info("open knock sent", "profile", p.Name, "addr", addr)
+
+	defer func() {
+		if cerr := sendClose(ctx, cfg, addr, ap); cerr != nil && err == nil {
+			err = &CloseError{Err: cerr}
+		}
+	}()
+	return fn(ctx, ap, target)
+}
+
+// sendClose sends the profile's close sequence to addr, even when ctx has
+// been cancelled, and reports it.
+func sendClose(ctx context.Context, cfg *Config, addr netip.Addr, ap netip.AddrPort) error {
+	p := cfg.Profile
+	if len(p.Secrets.Close) == 0 {
+		cfg.UI.Progress(Event{Stage: StageClosed, Addr: ap})
+		return nil
+	}
+	budget := closeTimeout
+	for _, st := range p.Secrets.Close {
+		if st.GapSet {
+			budget += st.Gap
+		} else {
+			budget += p.Delay
+		}
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
+	defer cancel()
+	opts := p.KnockOptions()
+	opts.Progress = func(ev knocker.Event) {
+		if ev.Kind != knocker.Resolved {
+			ev := ev
+			cfg.UI.Progress(Event{Stage: StageClosing, Addr: ap, Knock: &ev})
+		}
+	}
+	cfg.UI.Progress(Event{Stage: StageClosing, Addr: ap})
+	err := cfg.knock(cctx, addr, p.Secrets.Close, opts)
+	if err != nil {
+		cfg.Log.Error("close knock failed", "profile", p.Name, "addr", addr, "err", err)
+	} else {
+		cfg.Log.Info("close knock sent", "profile", p.Name, "addr", addr)
+	}
+	cfg.UI.Progress(Event{Stage: StageClosed, Addr: ap, Err: err})
+	return err
+}
