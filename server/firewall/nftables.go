@@ -311,6 +311,9 @@ func (b *NFTables) Open(ctx context.Context, r Rule) error {
 }
 
 // Close deletes r from its set; an element that is not there is fine.
+// Close is slower than Open (about 10 ms more, measured on Linux 6.18): a
+// transaction that removes anything waits for an RCU grace period in the
+// kernel, and holds the nftables commit lock meanwhile.
 func (b *NFTables) Close(ctx context.Context, r Rule) error {
 	err := b.change(ctx, r, "close", (*nftables.Conn).SetDeleteElements)
 	if errors.Is(err, unix.ENOENT) {
