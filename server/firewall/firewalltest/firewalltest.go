@@ -160,9 +160,15 @@ const dropWait = 300 * time.Millisecond
 // cannot. The caller closes it.
 func Connect(t testing.TB, ns *testnet.NS, addr netip.AddrPort) net.Conn {
 	t.Helper()
-	c, err := ns.Dial(addr, testnet.Await)
+	return ConnectFrom(t, ns, netip.Addr{}, addr)
+}
+
+// ConnectFrom is Connect from the local address from (zero: any).
+func ConnectFrom(t testing.TB, ns *testnet.NS, from netip.Addr, addr netip.AddrPort) net.Conn {
+	t.Helper()
+	c, err := dial(ns, from, addr, testnet.Await)
 	if err != nil {
-		t.Fatalf("connect from %s to %s: %v (want it accepted)", ns.Name, addr, err)
+		t.Fatalf("connect from %s %s to %s: %v (want it accepted)", ns.Name, from, addr, err)
 	}
 	return c
 }
@@ -173,13 +179,33 @@ func Connect(t testing.TB, ns *testnet.NS, addr netip.AddrPort) net.Conn {
 // firewall.
 func Dropped(t testing.TB, ns *testnet.NS, addr netip.AddrPort) bool {
 	t.Helper()
-	c, err := ns.Dial(addr, dropWait)
+	return DroppedFrom(t, ns, netip.Addr{}, addr)
+}
+
+// DroppedFrom is Dropped from the local address from (zero: any).
+func DroppedFrom(t testing.TB, ns *testnet.NS, from netip.Addr, addr netip.AddrPort) bool {
+	t.Helper()
+	c, err := dial(ns, from, addr, dropWait)
 	if err == nil {
 		c.Close()
 		return false
 	}
 	if ne := net.Error(nil); !errors.As(err, &ne) || !ne.Timeout() {
-		t.Fatalf("connect from %s to %s: %v (want accepted or dropped)", ns.Name, addr, err)
+		t.Fatalf("connect from %s %s to %s: %v (want accepted or dropped)", ns.Name, from, addr, err)
 	}
 	return true
+}
+
+func dial(ns *testnet.NS, from netip.Addr, addr netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	if from.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(from, 0))
+	}
+	var c net.Conn
+	err := ns.Do(func() error {
+		var err error
+		c, err = d.Dial("tcp", addr.String())
+		return err
+	})
+	return c, err
 }
