@@ -241,11 +241,11 @@ var (
 	nftCounters  = regexp.MustCompile(`counter packets \d+ bytes \d+`)
 )
 
-// Normalize makes two dumps of the same ruleset compare equal: counters
+// normalize makes two dumps of the same ruleset compare equal: counters
 // zeroed, iptables-save's date comments dropped, and iptables tables that
 // hold nothing (only built-in chains, policy ACCEPT, no rules), which
 // adding and deleting a rule leaves behind, dropped as if absent.
-func Normalize(dump string) string {
+func normalize(dump string) string {
 	dump = saveComment.ReplaceAllString(dump, "")
 	dump = saveCounters.ReplaceAllString(dump, "[0:0]")
 	dump = nftCounters.ReplaceAllString(dump, "counter")

@@ -304,7 +304,7 @@ func variantNote(v string) string {
 // address cannot be told is refused. Force overrides both refusals.
 func (o *Options) sessionAllow() ([]netip.Prefix, error) {
 	allow := append([]netip.Prefix(nil), o.Allow...)
-	s, ok, err := ParseSSHConnection(o.SSHConnection)
+	s, ok, err := parseSSHConnection(o.SSHConnection)
 	switch {
 	case err != nil && !o.Force:
 		return nil, fmt.Errorf("%w; cannot tell whether this session would be cut off: fix SSH_CONNECTION or pass --force", err)

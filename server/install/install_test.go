@@ -13,23 +13,23 @@ import (
 func TestParseSSHConnection(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
-		want    Session
+		want    session
 		ok, err bool
 	}{
 		{in: "", ok: false},
 		{in: "   ", ok: false},
-		{in: "192.0.2.2 40022 192.0.2.1 22", want: Session{Client: netip.MustParseAddr("192.0.2.2"), ServerPort: 22}, ok: true},
-		{in: "2001:db8::2 40022 2001:db8::1 2222", want: Session{Client: netip.MustParseAddr("2001:db8::2"), ServerPort: 2222}, ok: true},
-		{in: "::ffff:192.0.2.2 40022 ::ffff:192.0.2.1 22", want: Session{Client: netip.MustParseAddr("192.0.2.2"), ServerPort: 22}, ok: true},
-		{in: "fe80::2%eth0 40022 fe80::1%eth0 22", want: Session{Client: netip.MustParseAddr("fe80::2"), ServerPort: 22}, ok: true},
+		{in: "192.0.2.2 40022 192.0.2.1 22", want: session{Client: netip.MustParseAddr("192.0.2.2"), ServerPort: 22}, ok: true},
+		{in: "2001:db8::2 40022 2001:db8::1 2222", want: session{Client: netip.MustParseAddr("2001:db8::2"), ServerPort: 2222}, ok: true},
+		{in: "::ffff:192.0.2.2 40022 ::ffff:192.0.2.1 22", want: session{Client: netip.MustParseAddr("192.0.2.2"), ServerPort: 22}, ok: true},
+		{in: "fe80::2%eth0 40022 fe80::1%eth0 22", want: session{Client: netip.MustParseAddr("fe80::2"), ServerPort: 22}, ok: true},
 		{in: "192.0.2.2 40022 192.0.2.1", err: true},
 		{in: "host.example 40022 192.0.2.1 22", err: true},
 		{in: "192.0.2.2 40022 192.0.2.1 0", err: true},
 		{in: "192.0.2.2 40022 192.0.2.1 65536", err: true},
 	} {
-		got, ok, err := ParseSSHConnection(tc.in)
+		got, ok, err := parseSSHConnection(tc.in)
 		if (err != nil) != tc.err || ok != tc.ok || got != tc.want {
-			t.Errorf("ParseSSHConnection(%q) = %v, %v, %v; want %v, %v, error %v", tc.in, got, ok, err, tc.want, tc.ok, tc.err)
+			t.Errorf("parseSSHConnection(%q) = %v, %v, %v; want %v, %v, error %v", tc.in, got, ok, err, tc.want, tc.ok, tc.err)
 		}
 	}
 }
@@ -38,7 +38,7 @@ func FuzzParseSSHConnection(f *testing.F) {
 	f.Add("192.0.2.2 40022 192.0.2.1 22")
 	f.Add("2001:db8::2 1 2001:db8::1 65535")
 	f.Fuzz(func(t *testing.T, v string) {
-		s, ok, err := ParseSSHConnection(v)
+		s, ok, err := parseSSHConnection(v)
 		if err != nil {
 			if ok || !strings.Contains(err.Error(), "SSH_CONNECTION") {
 				t.Fatalf("%q: ok %v with error %v, or an error that does not name SSH_CONNECTION", v, ok, err)
@@ -63,8 +63,8 @@ func TestNormalize(t *testing.T) {
 			"table inet t {\n\tchain c {\n\t\tcounter packets 5 bytes 300 accept\n\t}\n}\n",
 			"table inet t {\n\tchain c {\n\t\tcounter packets 0 bytes 0 accept\n\t}\n}\n"},
 	} {
-		if Normalize(tc.a) != Normalize(tc.b) {
-			t.Errorf("%s: %q and %q normalize differently:\n%q\n%q", tc.name, tc.a, tc.b, Normalize(tc.a), Normalize(tc.b))
+		if normalize(tc.a) != normalize(tc.b) {
+			t.Errorf("%s: %q and %q normalize differently:\n%q\n%q", tc.name, tc.a, tc.b, normalize(tc.a), normalize(tc.b))
 		}
 	}
 	for _, tc := range []struct{ name, a, b string }{
@@ -72,7 +72,7 @@ func TestNormalize(t *testing.T) {
 		{"a user chain is not empty", "", "*filter\n:INPUT ACCEPT [0:0]\n:SESAMED - [0:0]\nCOMMIT\n"},
 		{"a rule", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n"},
 	} {
-		if Normalize(tc.a) == Normalize(tc.b) {
+		if normalize(tc.a) == normalize(tc.b) {
 			t.Errorf("%s: %q and %q normalize the same", tc.name, tc.a, tc.b)
 		}
 	}

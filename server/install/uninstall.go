@@ -163,7 +163,7 @@ func compareBackup(ctx context.Context, o *Options, fw fwTools, backups []string
 		if err != nil {
 			return "", err
 		}
-		diff.WriteString(lineDiff(Normalize(string(old)), Normalize(now)))
+		diff.WriteString(lineDiff(normalize(string(old)), normalize(now)))
 	}
 	return diff.String(), nil
 }
