@@ -1,0 +1,83 @@
+// Package firewall opens and closes single ports for single source
+// addresses, through iptables or nftables, for sesamed's native open
+// action. Every rule it adds is tagged, so that it finds its own rules again
+// (after a crash too) and never touches anybody else's.
+package firewall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"sesame/knocker"
+)
+
+// Tag marks what sesamed's daemon adds to the firewall: the iptables
+// comment on its rules, the nftables comment on its rules and the prefix of
+// its set names.
+const Tag = "sesamed"
+
+// Rule accepts Proto traffic to Port from Src.
+type Rule struct {
+	Src   netip.Addr
+	Proto knocker.Proto
+	Port  uint16
+}
+
+// String prints the rule as "192.0.2.2 tcp/22".
+func (r Rule) String() string {
+	return fmt.Sprintf("%s %s/%d", r.Src, r.Proto, r.Port)
+}
+
+// Validate reports a rule that no backend can express.
+func (r Rule) Validate() error {
+	switch {
+	case !r.Src.IsValid():
+		return errors.New("firewall rule: no source address")
+	case r.Src.Zone() != "":
+		return fmt.Errorf("firewall rule: source %s has a zone; use an address without %%zone", r.Src)
+	case r.Proto != knocker.TCP && r.Proto != knocker.UDP:
+		return fmt.Errorf("firewall rule: protocol %s: use tcp or udp", r.Proto)
+	case r.Port == 0:
+		return errors.New("firewall rule: port 0: use a port from 1 to 65535")
+	}
+	return nil
+}
+
+// normalize turns an IPv4-mapped IPv6 source into the IPv4 address the
+// kernel actually sees on the wire for it.
+func (r Rule) normalize() Rule {
+	r.Src = r.Src.Unmap()
+	return r
+}
+
+// Backend is one firewall implementation. Its methods are safe for
+// concurrent use.
+type Backend interface {
+	// Name is "iptables" or "nftables".
+	Name() string
+	// Init creates sesamed's chain or table and its hook, and removes
+	// whatever a previous instance left there (after a crash). Call it
+	// before Open, and again after Flush.
+	Init(ctx context.Context) error
+	// Open accepts r. It is idempotent: opening an open rule adds nothing.
+	Open(ctx context.Context, r Rule) error
+	// Close removes r. Closing a rule that is not open is not an error.
+	Close(ctx context.Context, r Rule) error
+	// Rules lists the open rules: sesamed's, never anybody else's.
+	Rules(ctx context.Context) ([]Rule, error)
+	// Flush removes everything Init and Open added, leaving the firewall
+	// as Init found it. Used at shutdown.
+	Flush(ctx context.Context) error
+}
+
+// The backend names, as Options.Prefer and Choice.Name spell them.
+const (
+	nameAuto     = "auto"
+	nameIPTables = "iptables"
+	nameNFTables = "nftables"
+)
+
+// ErrNotInitialized is returned by Open, Close and Rules before Init.
+var ErrNotInitialized = errors.New("firewall backend not initialised: call Init first")

@@ -1,0 +1,238 @@
+//go:build linux
+
+package install
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sesame/server/firewall"
+)
+
+// Uninstall undoes Install: it stops and disables the service, removes the
+// unit, the daemon's firewall rules (left behind if it crashed) and the
+// baseline, then compares the ruleset with the backup taken at install. If
+// they match, the backup is deleted; if not (someone changed the firewall
+// since), the backup is kept and the differences printed, since restoring
+// it would undo those changes too — RestoreBackup restores it anyway. The
+// config goes only if install wrote it and it is unchanged.
+func Uninstall(ctx context.Context, opt Options) error {
+	if err := opt.setDefaults(); err != nil {
+		return err
+	}
+	statePath := filepath.Join(opt.StateDir, stateFile)
+	st, err := readState(opt.path(statePath))
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) && !opt.Force:
+		return fmt.Errorf("sesamed is not installed here (no %s): nothing to undo; --force removes what it can find anyway", statePath)
+	case errors.Is(err, fs.ErrNotExist):
+		c, err := firewall.Choose(ctx, firewall.Options{Prefer: opt.Firewall})
+		if err != nil {
+			return err
+		}
+		st = state{Backend: c.Name, Variant: c.Variant, UnitPath: opt.UnitPath, ConfigPath: opt.ConfigPath}
+		fmt.Fprintf(opt.Out, "no record of an install (%s): removing what can be found (--force)\n", statePath)
+	default:
+		return fmt.Errorf("read %s: %w (fix or delete it, then run uninstall again)", statePath, err)
+	}
+	fw := fwTools{choice: firewall.Choice{Name: st.Backend, Variant: st.Variant}, run: opt.Run}
+
+	var steps []step
+	// systemd may be gone or not running; the rest must still be undone.
+	lenient := func(args ...string) step {
+		s := systemctlStep(&opt, args...)
+		do := s.do
+		s.do = func(ctx context.Context) error {
+			if err := do(ctx); err != nil {
+				fmt.Fprintf(opt.Out, "  warning: %v; going on\n", err)
+			}
+			return nil
+		}
+		return s
+	}
+	steps = append(steps, lenient("disable", "--now", UnitName))
+	steps = append(steps, step{title: "remove " + st.UnitPath, do: func(context.Context) error {
+		if err := os.Remove(opt.path(st.UnitPath)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}})
+	steps = append(steps, lenient("daemon-reload"))
+
+	removal, err := fw.removal(ctx)
+	if err != nil {
+		return err
+	}
+	rm := step{title: "remove the baseline firewall rules", do: func(ctx context.Context) error { return fw.apply(ctx, removal) }}
+	for _, c := range removal {
+		rm.lines = append(rm.lines, c.String())
+	}
+	if len(removal) == 0 {
+		rm.lines = []string{"(none found)"}
+	}
+	steps = append(steps, rm)
+	steps = append(steps, step{title: "remove the daemon's own rules, if a crash left any (" + daemonWhere(st.Backend) + ")",
+		do: fw.flushDaemon})
+
+	keepBackup := false
+	check := step{title: "compare the ruleset with the backup taken at install"}
+	for _, f := range st.Backups {
+		check.lines = append(check.lines, filepath.Join(opt.StateDir, f))
+	}
+	check.do = func(ctx context.Context) error {
+		diff, err := compareBackup(ctx, &opt, fw, st.Backups)
+		if err != nil {
+			return err
+		}
+		switch {
+		case diff == "":
+			fmt.Fprintln(opt.Out, "  the ruleset is as it was before install")
+		case opt.RestoreBackup:
+			fmt.Fprintf(opt.Out, "  the ruleset changed since install:\n%s  restoring the backup (--restore-backup)\n", diff)
+			return restoreBackup(ctx, &opt, fw, st.Backups)
+		default:
+			keepBackup = true
+			fmt.Fprintf(opt.Out, "  the ruleset changed since install, so the backup is not restored (that would undo those changes too):\n%s"+
+				"  the backup stays in %s; --restore-backup restores it\n", diff, opt.StateDir)
+		}
+		return nil
+	}
+	steps = append(steps, check)
+
+	steps = append(steps, step{title: "remove " + st.ConfigPath + " if install wrote it and it is unchanged",
+		do: func(context.Context) error {
+			return removeConfig(&opt, st)
+		}})
+	steps = append(steps, step{title: "remove the record and backups in " + opt.StateDir,
+		do: func(context.Context) error {
+			if keepBackup {
+				fmt.Fprintf(opt.Out, "  keeping the backups in %s\n", opt.StateDir)
+				return os.Remove(opt.path(statePath))
+			}
+			return removeState(&opt, st.Backups)
+		}})
+	return run(ctx, &opt, "uninstall", steps)
+}
+
+func daemonWhere(backend string) string {
+	if backend == "nftables" {
+		return "sets " + firewall.Tag + "_allow4/6 in table inet " + firewall.NFTDefaultTable
+	}
+	return "chain " + firewall.IPTablesChain
+}
+
+func readState(path string) (state, error) {
+	var st state
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, err
+	}
+	if st.Backend != "iptables" && st.Backend != "nftables" {
+		return st, fmt.Errorf("unknown firewall backend %q", st.Backend)
+	}
+	return st, nil
+}
+
+// compareBackup returns the lines that differ between the ruleset now and
+// the backup, "" when they are the same.
+func compareBackup(ctx context.Context, o *Options, fw fwTools, backups []string) (string, error) {
+	var diff strings.Builder
+	for _, d := range fw.dumps() {
+		if !slices.Contains(backups, d.file) {
+			continue
+		}
+		old, err := os.ReadFile(o.path(filepath.Join(o.StateDir, d.file)))
+		if err != nil {
+			return "", err
+		}
+		now, err := fw.save(ctx, d)
+		if err != nil {
+			return "", err
+		}
+		diff.WriteString(lineDiff(normalize(string(old)), normalize(now)))
+	}
+	return diff.String(), nil
+}
+
+// lineDiff lists the lines only in a ("-") or only in b ("+"), in order,
+// at most 20.
+func lineDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	only := func(from, in []string, mark string) []string {
+		left := map[string]int{}
+		for _, l := range in {
+			left[l]++
+		}
+		var out []string
+		for _, l := range from {
+			if left[l] > 0 {
+				left[l]--
+			} else {
+				out = append(out, "    "+mark+" "+l)
+			}
+		}
+		return out
+	}
+	out := append(only(la, lb, "-"), only(lb, la, "+")...)
+	if len(out) > 20 {
+		out = append(out[:20], fmt.Sprintf("    ... and %d more", len(out)-20))
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+func restoreBackup(ctx context.Context, o *Options, fw fwTools, backups []string) error {
+	for _, d := range fw.dumps() {
+		if !slices.Contains(backups, d.file) {
+			continue
+		}
+		b, err := os.ReadFile(o.path(filepath.Join(o.StateDir, d.file)))
+		if err != nil {
+			return err
+		}
+		if fw.nft() {
+			b = append([]byte("flush ruleset\n"), b...)
+		}
+		if out, err := o.Run(ctx, b, d.restore.name, d.restore.args...); err != nil {
+			return fmt.Errorf("%s: %w: %s", d.restore, err, bytes.TrimSpace(out))
+		}
+	}
+	return nil
+}
+
+// removeConfig removes the config install wrote, unless it was edited
+// since: then it is the admin's, and stays.
+func removeConfig(o *Options, st state) error {
+	if !st.ConfigCreated {
+		fmt.Fprintf(o.Out, "  keeping %s: it was there before install\n", st.ConfigPath)
+		return nil
+	}
+	b, err := os.ReadFile(o.path(st.ConfigPath))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != st.ConfigSHA256 {
+		fmt.Fprintf(o.Out, "  keeping %s: it was edited since install\n", st.ConfigPath)
+		return nil
+	}
+	return os.Remove(o.path(st.ConfigPath))
+}

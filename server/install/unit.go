@@ -1,0 +1,74 @@
+package install
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// UnitName is the systemd service install sets up.
+const UnitName = "sesamed.service"
+
+// unitFile is the systemd unit: started once the network is up, restarted
+// when it fails, and confined to what a packet-capturing firewall daemon
+// needs: the capabilities to capture (CAP_NET_RAW) and to change the
+// firewall (CAP_NET_ADMIN) and nothing else, a read-only system apart from
+// the directories it writes its pid file, log file and one-time sequences
+// to, and no access to home directories.
+func unitFile(binary, config string, writable []string) string {
+	dirs := []string{"/run"} // knockd's pid file, /var/run/knockd.pid, lives here
+	for _, p := range writable {
+		if p != "" {
+			dirs = append(dirs, filepath.Dir(filepath.Clean(p)))
+		}
+	}
+	slices.Sort(dirs)
+	dirs = slices.Compact(dirs)
+	rw := make([]string, len(dirs))
+	for i, d := range dirs {
+		rw[i] = "-" + d // "-": a directory that does not exist is not an error
+	}
+	return `[Unit]
+Description=sesamed, a knockd-compatible port-knocking daemon
+Documentation=man:knockd(8)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart=` + quoteExec(binary) + ` -c ` + quoteExec(config) + `
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=on-failure
+RestartSec=2s
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW
+AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+SystemCallArchitectures=native
+ReadWritePaths=` + strings.Join(rw, " ") + `
+
+[Install]
+WantedBy=multi-user.target
+`
+}
+
+// quoteExec quotes a path for ExecStart when it needs it.
+func quoteExec(s string) string {
+	if !strings.ContainsAny(s, " \t\"'\\") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
