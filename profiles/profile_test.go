@@ -32,6 +32,12 @@ func TestValidate(t *testing.T) {
 		{"negative delay", func(p *Profile) { p.Delay = -time.Second }, []string{"delay"}},
 		{"long wait", func(p *Profile) { p.Wait = time.Hour }, []string{"wait"}},
 		{"no open sequence", func(p *Profile) { p.Secrets.Open = nil }, []string{"open"}},
+		{"one-time sequences instead of open", func(p *Profile) {
+			p.Secrets.Open = nil
+			p.Secrets.OneTime = []knocker.Sequence{{{Port: 1, Proto: knocker.TCP}}}
+		}, nil},
+		{"one-time sequences used up", func(p *Profile) { p.Secrets.Open = nil; p.Secrets.OneTimeUsed = 4 }, nil},
+		{"bad one-time sequence", func(p *Profile) { p.Secrets.OneTime = []knocker.Sequence{{{Port: 0, Proto: knocker.TCP}}} }, []string{"one-time"}},
 		{"bad close sequence", func(p *Profile) { p.Secrets.Close = knocker.Sequence{{Port: 0, Proto: knocker.TCP}} }, []string{"close"}},
 		{"two problems", func(p *Profile) { p.Host = ""; p.Port = -1 }, []string{"host", "port"}},
 	}
