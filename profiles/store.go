@@ -174,9 +174,9 @@ func (s *Store) load(st *settings, i int) (*Profile, error) {
 // Create saves a new profile; if the name is taken it returns an
 // *ExistsError and changes nothing.
 func (s *Store) Create(p *Profile) error {
-	skipped, err := s.SaveAll([]*Profile{p}, false)
-	if err == nil && len(skipped) > 0 {
-		return skipped[0]
+	res, err := s.SaveAll([]*Profile{p}, false)
+	if err == nil && len(res.Skipped) > 0 {
+		return res.Skipped[0]
 	}
 	return err
 }
@@ -187,15 +187,24 @@ func (s *Store) Save(p *Profile) error {
 	return err
 }
 
+// SaveResult says what SaveAll did with each profile, by name.
+type SaveResult struct {
+	Created  []string
+	Replaced []string
+	// Skipped are the profiles left out because the name was taken.
+	Skipped []*ExistsError
+}
+
 // SaveAll saves several profiles in one transaction: all of them or none.
 // A profile whose name is taken replaces the old one when replace is set,
-// and is otherwise left out and returned in skipped as an *ExistsError.
-// Every profile is validated before anything is written.
-func (s *Store) SaveAll(ps []*Profile, replace bool) (skipped []*ExistsError, err error) {
+// and is otherwise left out (and listed in Skipped). Every profile is
+// validated before anything is written.
+func (s *Store) SaveAll(ps []*Profile, replace bool) (*SaveResult, error) {
 	docs := make([]string, len(ps))
 	seen := map[string]string{}
 	for i, p := range ps {
-		if err := p.Validate(); err != nil {
+		var err error
+		if err = p.Validate(); err != nil {
 			return nil, fmt.Errorf("profile %q: %w", p.Name, err)
 		}
 		if docs[i], err = encodeSecrets(p.Secrets); err != nil {
@@ -207,20 +216,25 @@ func (s *Store) SaveAll(ps []*Profile, replace bool) (skipped []*ExistsError, er
 		}
 		seen[k] = p.Name
 	}
-	err = s.write(func(tx *tx) error {
+	var res SaveResult
+	err := s.write(func(tx *tx) error {
+		res = SaveResult{}
 		for i, p := range ps {
 			j := tx.st.find(p.Name)
-			if j >= 0 && !replace {
-				skipped = append(skipped, &ExistsError{Name: p.Name, Existing: tx.st.entries[j].Name})
+			switch {
+			case j >= 0 && !replace:
+				res.Skipped = append(res.Skipped, &ExistsError{Name: p.Name, Existing: tx.st.entries[j].Name})
 				continue
-			}
-			if j < 0 {
+			case j >= 0:
+				res.Replaced = append(res.Replaced, p.Name)
+			default:
 				key, err := newKey()
 				if err != nil {
 					return err
 				}
 				tx.st.entries = append(tx.st.entries, settingsEntry{Key: key})
 				j = len(tx.st.entries) - 1
+				res.Created = append(res.Created, p.Name)
 			}
 			e := &tx.st.entries[j]
 			if err := tx.setSecret(e.Key, docs[i]); err != nil {
@@ -233,7 +247,7 @@ func (s *Store) SaveAll(ps []*Profile, replace bool) (skipped []*ExistsError, er
 	if err != nil {
 		return nil, err
 	}
-	return skipped, nil
+	return &res, nil
 }
 
 // Update changes the named profile in one transaction: fn gets the profile
