@@ -1,7 +1,9 @@
 package profiles
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"sesame/knocker"
@@ -187,7 +189,11 @@ func addOneTime(imp *Imported, d *knockdconf.Door, read OneTimeReader) (reason s
 	}
 	list, err := read(d.OneTimeSequences)
 	if err != nil {
-		return fmt.Sprintf("cannot read its One_Time_Sequences file: %v (import as a user who can read it, or copy the file and point the door at the copy)", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Sprintf("cannot read its One_Time_Sequences file %s: %v (import as a user who can read it, or copy the file and point the door at the copy)", d.OneTimeSequences, err)
 	}
 	if len(list) == 0 {
 		return fmt.Sprintf("every sequence in its One_Time_Sequences file %s is used", d.OneTimeSequences)
