@@ -37,9 +37,6 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 }
 
 func runProfileEdit(o *profileEditOptions) error {
-	if o.Changed("name") {
-		return usageErrorf("use sesame profile rename to rename")
-	}
 	changedAny := false
 	for _, f := range []string{"host", "open", "close", "delay", "wait", "user", "port", "identity", "family", "note",
 		"password-stdin", "passphrase-stdin", "forget-password", "forget-passphrase"} {

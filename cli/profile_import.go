@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -56,9 +57,9 @@ nothing.`,
 }
 
 func runProfileImport(o *profileImportOptions) error {
-	data, err := os.ReadFile(o.File)
+	data, err := readImportFile(o.File)
 	if err != nil {
-		return usageErrorf("cannot read %s: %v", o.File, unwrapPath(err))
+		return &UsageError{Err: err}
 	}
 	var offered []profiles.Imported
 	var skipped []profiles.Skipped
@@ -131,6 +132,26 @@ func runProfileImport(o *profileImportOptions) error {
 		fmt.Fprintf(o.IO.Out, "nothing imported from %s\n", o.File)
 	}
 	return nil
+}
+
+// maxImportSize bounds an import file: knockd.conf files and exports are
+// kilobytes, and reading a device or a wrong file whole would hang.
+const maxImportSize = 16 << 20
+
+func readImportFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxImportSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+	}
+	if len(data) > maxImportSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a knockd.conf or a Sesame export", path, maxImportSize>>20)
+	}
+	return data, nil
 }
 
 // fromExport offers the profiles of a Sesame export; those exported

@@ -221,6 +221,8 @@ func TestProfileBadInput(t *testing.T) {
 		{"rename onto another", []string{"profile", "rename", "web", "db"}, `a profile named "db" exists`},
 		{"rename to a bad name", []string{"profile", "rename", "web", "-x"}, "unknown shorthand flag"},
 		{"rename to a bad name after --", []string{"profile", "rename", "--", "web", "-x"}, "name: must not start with -"},
+		{"import a directory", []string{"profile", "import", dir, "--host", "h"}, "cannot read " + dir + ": is a directory"},
+		{"add a name like a port", []string{"profile", "add", "7000", "--host", "h", "--open", "1"}, "name: must not be a port list"},
 		{"import an unreadable file", []string{"profile", "import", filepath.Join(dir, "missing.conf"), "--host", "h"}, "cannot read " + filepath.Join(dir, "missing.conf") + ": no such file or directory"},
 		{"import a broken knockd.conf", []string{"profile", "import", broken, "--host", "h"}, broken + ":5: "},
 		{"import a knockd.conf without --host", []string{"profile", "import", broken}, "give --host"},

@@ -100,6 +100,9 @@ func ValidateName(name string) error {
 	case strings.HasPrefix(name, "-"):
 		return &FieldError{"name", "must not start with - (it would read as a flag)"}
 	}
+	if _, err := knocker.ParseArgs([]string{name}); err == nil {
+		return &FieldError{"name", "must not be a port list (sesame knock would read it as ports)"}
+	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
 			return &FieldError{"name", "must not contain control characters"}

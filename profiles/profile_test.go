@@ -24,6 +24,8 @@ func TestValidate(t *testing.T) {
 		{"empty name", func(p *Profile) { p.Name = "" }, []string{"name"}},
 		{"name with slash", func(p *Profile) { p.Name = "a/b" }, []string{"name"}},
 		{"name like a flag", func(p *Profile) { p.Name = "-x" }, []string{"name"}},
+		{"name like a port list", func(p *Profile) { p.Name = "7000,8000:udp" }, []string{"name"}},
+		{"name with digits", func(p *Profile) { p.Name = "web-7000" }, nil},
 		{"long name", func(p *Profile) { p.Name = strings.Repeat("n", MaxNameLen+1) }, []string{"name"}},
 		{"empty host", func(p *Profile) { p.Host = "" }, []string{"host"}},
 		{"user@host", func(p *Profile) { p.Host = "root@web" }, []string{"host"}},
