@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"sesame/internal/testnet"
 )
 
@@ -295,5 +297,48 @@ func TestKnockNeedsNoKeyringOrConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(home); !os.IsNotExist(err) {
 		t.Fatalf("knock created %s (or it exists): %v", home, err)
+	}
+}
+
+// TestPasswordPromptDoesNotEcho: on a terminal, --password-stdin prompts
+// and reads without echo, so the password never shows on the screen.
+func TestPasswordPromptDoesNotEcho(t *testing.T) {
+	keyring.Require(t)
+	s := newSesame(t, "SESAME_CONFIG_DIR="+filepath.Join(t.TempDir(), "config"))
+	s.ok(t, "", "profile", "add", "web", "--host", "h", "--open", "1,2,3")
+
+	cmd := exec.Command(s.bin, "profile", "edit", "web", "--password-stdin")
+	cmd.Env = s.env
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var screen bytes.Buffer
+	read := func(until string) {
+		t.Helper()
+		buf := make([]byte, 256)
+		for !strings.Contains(screen.String(), until) {
+			tty.SetReadDeadline(time.Now().Add(30 * time.Second)) // only guards against a hang
+			n, err := tty.Read(buf)
+			screen.Write(buf[:n])
+			if err != nil {
+				t.Fatalf("reading the terminal for %q: %v; got %q", until, err, screen.String())
+			}
+		}
+	}
+	read("SSH password for web: ")
+	if _, err := tty.Write([]byte(leakPassword + "\r")); err != nil {
+		t.Fatal(err)
+	}
+	read("updated profile web")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sesame: %v; terminal: %q", err, screen.String())
+	}
+	if strings.Contains(screen.String(), leakPassword) {
+		t.Fatalf("the password was echoed: %q", screen.String())
+	}
+	if out := s.ok(t, "", "profile", "show", "--reveal", "web").stdout; !strings.Contains(out, leakPassword) {
+		t.Fatalf("the password typed was not saved:\n%s", out)
 	}
 }
