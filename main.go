@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"sesame/cli"
+	"sesame/profiles"
 )
 
 func main() {
@@ -17,7 +18,8 @@ func main() {
 }
 
 func run(args []string) int {
-	deps := cli.Deps{IO: cli.SystemStreams()}
+	// The profile store is opened only by commands that use profiles.
+	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault}
 	if len(args) == 0 {
 		return runApp(deps)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"sesame/profiles"
 )
 
 // Exit statuses. Usage errors use 2, as knock(1)'s users expect from a
@@ -41,6 +43,18 @@ type Deps struct {
 	IO IOStreams
 	// Resolver looks host names up; nil means the system's.
 	Resolver *net.Resolver
+	// Profiles opens the profile store. Only commands that use profiles
+	// call it, so `sesame knock HOST PORT...` needs no config directory
+	// and no keyring. nil means profiles.OpenDefault.
+	Profiles func() (*profiles.Store, error)
+}
+
+// store opens the profile store.
+func (d Deps) store() (*profiles.Store, error) {
+	if d.Profiles == nil {
+		return profiles.OpenDefault()
+	}
+	return d.Profiles()
 }
 
 // UsageError is bad input from the user: a bad flag, argument or token. It
@@ -73,7 +87,7 @@ Run it without arguments to open the desktop app.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
-	root.AddCommand(newCmdKnock(deps))
+	root.AddCommand(newCmdKnock(deps), newCmdProfile(deps))
 	return root
 }
 
@@ -95,7 +109,9 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 	if cmd != nil {
 		name = cmd.CommandPath()
 	}
-	fmt.Fprintf(deps.IO.ErrOut, "%s: %v\n", name, err)
+	// One line, always: joined errors (a profile's field errors) are
+	// separated by "; ".
+	fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	var usage *UsageError
 	if errors.As(err, &usage) || isCobraUsage(err) {
 		return ExitUsage
@@ -113,7 +129,7 @@ func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.cod
 // wrong argument counts, which do not go through the flag error hook.
 func isCobraUsage(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

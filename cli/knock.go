@@ -18,6 +18,7 @@ import (
 type knockOptions struct {
 	IO       IOStreams
 	Resolver *net.Resolver
+	Deps     Deps
 
 	UDP     bool
 	Delay   string
@@ -25,16 +26,21 @@ type knockOptions struct {
 	IPv6    bool
 	Verbose bool
 	Version bool
+	Close   bool
 
 	Host  string
 	Ports []string
+	// Profile is set instead of Host and Ports for `sesame knock NAME`.
+	Profile string
+	// Changed reports which flags were given.
+	Changed func(string) bool
 }
 
 func newCmdKnock(deps Deps) *cobra.Command {
-	opts := &knockOptions{IO: deps.IO, Resolver: deps.Resolver}
+	opts := &knockOptions{IO: deps.IO, Resolver: deps.Resolver, Deps: deps}
 	cmd := &cobra.Command{
-		Use:   "knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:tcp|udp][@GAP] ...",
-		Short: "Send a knock sequence (a drop-in for knock(1))",
+		Use:   "knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:tcp|udp][@GAP] ... | knock [--close] [-4|-6] [-v] PROFILE",
+		Short: "Send a knock sequence (a drop-in for knock(1)), or a profile's",
 		Long: `Send a port-knock sequence to HOST, one packet per knock: a single TCP SYN
 or a single UDP datagram. The host is resolved once and every knock goes to
 that one address.
@@ -42,17 +48,32 @@ that one address.
 Flags may come before or after the host, as with knock(1). A port may carry
 its protocol (7000:udp) and a gap to wait before it that overrides -d
 (8000@500ms, or @500 for milliseconds). Ports may also be given as one
-comma-separated list (7000,8000:udp,9000).`,
+comma-separated list (7000,8000:udp,9000).
+
+With a single argument that is not a port, sesame knock sends the open
+sequence of that profile (see sesame profile), or with --close its close
+sequence. A profile with one-time sequences uses the next unused one. With
+-v, a profile's knocks are counted, not printed: its ports are a secret.`,
 		Example: `  sesame knock -v myserver.example.com 7000 8000 9000
   sesame knock -d 200 -6 myserver.example.com 123:tcp 456:udp 789:tcp
-  sesame knock myserver.example.com 7000,8000:udp@1s,9000`,
+  sesame knock myserver.example.com 7000,8000:udp@1s,9000
+  sesame knock web
+  sesame knock --close web`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Version {
 				fmt.Fprintf(opts.IO.Out, "sesame knock %s\n", version.Version)
 				return nil
 			}
+			opts.Changed = cmd.Flags().Changed
+			if len(args) == 1 && !looksLikePorts(args[0]) {
+				opts.Profile = args[0]
+				return runKnockProfile(cmd.Context(), opts)
+			}
+			if opts.Close {
+				return usageErrorf("--close needs a profile name: sesame knock --close NAME")
+			}
 			if len(args) < 2 {
-				return usageErrorf("need a host and at least one port, e.g. sesame knock myserver 7000 8000 9000")
+				return usageErrorf("need a host and at least one port (e.g. sesame knock myserver 7000 8000 9000), or a profile name")
 			}
 			opts.Host, opts.Ports = args[0], args[1:]
 			return runKnock(cmd.Context(), opts)
@@ -65,7 +86,16 @@ comma-separated list (7000,8000:udp,9000).`,
 	f.BoolVarP(&opts.IPv6, "ipv6", "6", false, "use IPv6 only")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each knock as it is sent")
 	f.BoolVarP(&opts.Version, "version", "V", false, "print the version and exit")
+	f.BoolVar(&opts.Close, "close", false, "with a profile: send its close sequence")
 	return cmd
+}
+
+// looksLikePorts reports whether a lone argument is a port list rather
+// than a profile name, so that `sesame knock 7000` still says a host is
+// missing.
+func looksLikePorts(arg string) bool {
+	_, err := knocker.ParseArgs([]string{arg})
+	return err == nil
 }
 
 // knockRequest is a fully validated `sesame knock`: nothing is sent until
@@ -91,16 +121,24 @@ func (o *knockOptions) request() (*knockRequest, error) {
 	if o.UDP {
 		seq = seq.WithProto(knocker.UDP)
 	}
-	fam := knocker.FamilyAuto
-	switch {
-	case o.IPv4 && o.IPv6:
-		return nil, usageErrorf("-4 and -6 cannot be used together")
-	case o.IPv4:
-		fam = knocker.Family4
-	case o.IPv6:
-		fam = knocker.Family6
+	fam, err := o.family(knocker.FamilyAuto)
+	if err != nil {
+		return nil, err
 	}
 	return &knockRequest{host: o.Host, seq: seq, opt: knocker.Options{Family: fam, Delay: delay, Resolver: o.Resolver}}, nil
+}
+
+// family is the address family -4 or -6 ask for, else def.
+func (o *knockOptions) family(def knocker.Family) (knocker.Family, error) {
+	switch {
+	case o.IPv4 && o.IPv6:
+		return 0, usageErrorf("-4 and -6 cannot be used together")
+	case o.IPv4:
+		return knocker.Family4, nil
+	case o.IPv6:
+		return knocker.Family6, nil
+	}
+	return def, nil
 }
 
 func runKnock(ctx context.Context, o *knockOptions) error {
@@ -108,8 +146,15 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 	if err != nil {
 		return err
 	}
-	// Resolve before the first knock so that an unknown host is a usage
-	// error and no packet leaves.
+	if o.Verbose {
+		req.opt.Progress = verboseHits(o.IO.Out)
+	}
+	return send(ctx, req)
+}
+
+// send resolves the host, then knocks. Resolving comes first so that an
+// unknown host is a usage error and no packet leaves.
+func send(ctx context.Context, req *knockRequest) error {
 	addr, err := knocker.Resolve(ctx, req.host, req.opt.Family, req.opt.Resolver)
 	if err != nil {
 		var re *knocker.ResolveError
@@ -117,9 +162,6 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 			return &UsageError{Err: err}
 		}
 		return err
-	}
-	if o.Verbose {
-		req.opt.Progress = verboseHits(o.IO.Out)
 	}
 	return knocker.SendTo(ctx, addr, req.seq, req.opt)
 }

@@ -6,19 +6,12 @@ import (
 	"bufio"
 	"fmt"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"sesame/internal/testnet"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testnet.RemoveBinaries()
-	os.Exit(code)
-}
 
 // knockClient is a knock(1)-compatible client: Sesame, or the real knock
 // from Debian's knockd package. Every end-to-end check runs with both, so a

@@ -33,11 +33,18 @@ type Secrets struct {
 	Password string
 	// Passphrase unlocks the identity file, when remembered.
 	Passphrase string
+	// OneTime are the unused one-time sequences of a knockd door with
+	// One_Time_Sequences, next first. When any are left, the next one opens
+	// the door instead of Open, and is used up by the knock.
+	OneTime []knocker.Sequence
+	// OneTimeUsed counts the one-time sequences used up so far.
+	OneTimeUsed int
 }
 
 // IsZero reports whether no secret is set.
 func (s Secrets) IsZero() bool {
-	return len(s.Open) == 0 && len(s.Close) == 0 && s.Password == "" && s.Passphrase == ""
+	return len(s.Open) == 0 && len(s.Close) == 0 && s.Password == "" && s.Passphrase == "" &&
+		len(s.OneTime) == 0 && s.OneTimeUsed == 0
 }
 
 // Profile is one host Sesame knocks on and connects to.
@@ -93,6 +100,9 @@ func ValidateName(name string) error {
 	case strings.HasPrefix(name, "-"):
 		return &FieldError{"name", "must not start with - (it would read as a flag)"}
 	}
+	if _, err := knocker.ParseArgs([]string{name}); err == nil {
+		return &FieldError{"name", "must not be a port list (sesame knock would read it as ports)"}
+	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
 			return &FieldError{"name", "must not contain control characters"}
@@ -133,10 +143,24 @@ func (p *Profile) Validate() error {
 	if p.Wait < 0 || p.Wait > MaxWait {
 		add("wait", "must be between 0 and 5m")
 	}
-	if len(p.Secrets.Open) == 0 {
+	switch {
+	case len(p.Secrets.Open) > 0:
+		if err := p.Secrets.Open.Validate(); err != nil {
+			add("open", redactSequenceError(err))
+		}
+	case len(p.Secrets.OneTime) == 0 && p.Secrets.OneTimeUsed == 0:
+		// A profile that has used up its one-time sequences stays valid:
+		// it says so when knocked, and more can be imported.
 		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000")
-	} else if err := p.Secrets.Open.Validate(); err != nil {
-		add("open", redactSequenceError(err))
+	}
+	for i, seq := range p.Secrets.OneTime {
+		if err := seq.Validate(); err != nil {
+			add("one-time", fmt.Sprintf("sequence %d %s", i+1, redactSequenceError(err)))
+			break
+		}
+	}
+	if p.Secrets.OneTimeUsed < 0 {
+		add("one-time", "the used count is negative")
 	}
 	if len(p.Secrets.Close) > 0 {
 		if err := p.Secrets.Close.Validate(); err != nil {

@@ -24,6 +24,8 @@ func TestValidate(t *testing.T) {
 		{"empty name", func(p *Profile) { p.Name = "" }, []string{"name"}},
 		{"name with slash", func(p *Profile) { p.Name = "a/b" }, []string{"name"}},
 		{"name like a flag", func(p *Profile) { p.Name = "-x" }, []string{"name"}},
+		{"name like a port list", func(p *Profile) { p.Name = "7000,8000:udp" }, []string{"name"}},
+		{"name with digits", func(p *Profile) { p.Name = "web-7000" }, nil},
 		{"long name", func(p *Profile) { p.Name = strings.Repeat("n", MaxNameLen+1) }, []string{"name"}},
 		{"empty host", func(p *Profile) { p.Host = "" }, []string{"host"}},
 		{"user@host", func(p *Profile) { p.Host = "root@web" }, []string{"host"}},
@@ -32,6 +34,12 @@ func TestValidate(t *testing.T) {
 		{"negative delay", func(p *Profile) { p.Delay = -time.Second }, []string{"delay"}},
 		{"long wait", func(p *Profile) { p.Wait = time.Hour }, []string{"wait"}},
 		{"no open sequence", func(p *Profile) { p.Secrets.Open = nil }, []string{"open"}},
+		{"one-time sequences instead of open", func(p *Profile) {
+			p.Secrets.Open = nil
+			p.Secrets.OneTime = []knocker.Sequence{{{Port: 1, Proto: knocker.TCP}}}
+		}, nil},
+		{"one-time sequences used up", func(p *Profile) { p.Secrets.Open = nil; p.Secrets.OneTimeUsed = 4 }, nil},
+		{"bad one-time sequence", func(p *Profile) { p.Secrets.OneTime = []knocker.Sequence{{{Port: 0, Proto: knocker.TCP}}} }, []string{"one-time"}},
 		{"bad close sequence", func(p *Profile) { p.Secrets.Close = knocker.Sequence{{Port: 0, Proto: knocker.TCP}} }, []string{"close"}},
 		{"two problems", func(p *Profile) { p.Host = ""; p.Port = -1 }, []string{"host", "port"}},
 	}

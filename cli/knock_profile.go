@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+// OneTimeLow is how few one-time sequences left make `sesame knock` warn.
+const OneTimeLow = 5
+
+// runKnockProfile is `sesame knock [--close] NAME`: the profile's open (or
+// close) sequence, to its host, with its delay and address family (-4/-6
+// override the family).
+func runKnockProfile(ctx context.Context, o *knockOptions) error {
+	for _, f := range []string{"udp", "delay"} {
+		if o.Changed(f) {
+			return usageErrorf("--%s is for HOST PORT... knocks: a profile's protocols and delay are its own (sesame profile edit %s --delay ...)", f, o.Profile)
+		}
+	}
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	var p *profiles.Profile
+	var seq knocker.Sequence
+	if o.Close {
+		if p, err = store.Get(o.Profile); err != nil {
+			return profileError(err)
+		}
+		if seq = p.Secrets.Close; len(seq) == 0 {
+			return usageErrorf("profile %s has no close sequence: add one with sesame profile edit %s --close SEQ", p.Name, p.Name)
+		}
+	} else if p, seq, err = store.TakeOpen(o.Profile); err != nil {
+		if errors.Is(err, profiles.ErrNotFound) {
+			// It may be a host whose ports were forgotten.
+			return usageErrorf("%v (to knock a host, give at least one port: sesame knock HOST PORT...)", err)
+		}
+		return profileError(err)
+	}
+	if !o.Close && p.Secrets.OneTimeUsed > 0 {
+		warnOneTime(o.IO.ErrOut, p)
+	}
+	req := &knockRequest{host: p.Host, seq: seq, opt: p.KnockOptions()}
+	req.opt.Resolver = o.Resolver
+	if req.opt.Family, err = o.family(p.Family); err != nil {
+		return err
+	}
+	if o.Verbose {
+		req.opt.Progress = verboseCount(o.IO.Out, p.Name)
+	}
+	if err := send(ctx, req); err != nil {
+		return err
+	}
+	if err := store.Touch(p.Name, time.Now()); err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "sesame knock: warning: the knock was sent, but its time was not saved: %v\n", err)
+	}
+	return nil
+}
+
+// warnOneTime warns when a profile's one-time sequences run low.
+func warnOneTime(w io.Writer, p *profiles.Profile) {
+	switch left := len(p.Secrets.OneTime); {
+	case left == 0:
+		fmt.Fprintf(w, "sesame knock: warning: that was the last one-time sequence of %s: import more with sesame profile import --force\n", p.Name)
+	case left <= OneTimeLow:
+		fmt.Fprintf(w, "sesame knock: warning: %d one-time sequences left for %s: import more soon with sesame profile import --force\n", left, p.Name)
+	}
+}
+
+// verboseCount reports a profile's knocks without their ports, which are
+// secret: "web: knock 1/3 sent to 192.0.2.1".
+func verboseCount(w io.Writer, name string) func(knocker.Event) {
+	return func(ev knocker.Event) {
+		if ev.Kind == knocker.Sent {
+			fmt.Fprintf(w, "%s: knock %d/%d sent to %s\n", name, ev.Step, ev.Total, ev.Addr)
+		}
+	}
+}

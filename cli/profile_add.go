@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sesame/profiles"
+)
+
+type profileAddOptions struct {
+	IO    IOStreams
+	Deps  Deps
+	Name  string
+	Flags profileFlags
+	// Changed reports which flags were given.
+	Changed func(string) bool
+}
+
+func newCmdProfileAdd(deps Deps) *cobra.Command {
+	opts := &profileAddOptions{IO: deps.IO, Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "add NAME --host HOST --open SEQ [flags]",
+		Short: "Add a profile",
+		Long: `Add a profile. The knock sequences, and a password or passphrase given with
+--password-stdin or --passphrase-stdin, go to the OS keyring; the rest to the
+settings file. Secrets are never taken as arguments where they would land in
+shell history, except --open and --close for convenience: give "-" to read
+them from standard input instead (one line each: open, close, password,
+passphrase, in that order).`,
+		Example: `  sesame profile add web --host web.example.com --open 7000,8000,9000 --close 9000,8000,7000
+  sesame profile add db --host 2001:db8::5 --family 6 --open - --user admin --delay 200ms < seq.txt
+  pass show db-ssh | sesame profile add db2 --host db2.example.com --open 1111,2222:udp --password-stdin`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
+			return runProfileAdd(opts)
+		},
+	}
+	opts.Flags.register(cmd.Flags(), false)
+	return cmd
+}
+
+func runProfileAdd(o *profileAddOptions) error {
+	if err := profiles.ValidateName(o.Name); err != nil {
+		return &UsageError{Err: err}
+	}
+	if !o.Changed("host") || !o.Changed("open") {
+		return usageErrorf("need --host and --open, e.g. sesame profile add %s --host myserver.example.com --open 7000,8000,9000", o.Name)
+	}
+	p := &profiles.Profile{Name: o.Name}
+	if err := o.Flags.apply(p, o.Changed, newSecretInput(o.IO)); err != nil {
+		return err
+	}
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	if err := store.Create(p); err != nil {
+		if errors.Is(err, profiles.ErrExists) {
+			return usageErrorf("%v: edit it with sesame profile edit %s, or pick another name", err, o.Name)
+		}
+		return profileError(err)
+	}
+	fmt.Fprintf(o.IO.Out, "added profile %s\n", p.Name)
+	return nil
+}

@@ -1,0 +1,133 @@
+//go:build linux
+
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sesame/internal/testnet"
+)
+
+// sesameIn runs the sesame binary inside a namespace with `ip netns exec`,
+// which keeps the test's environment: the config directory and the bus
+// address of the test keyring, a socket path that the namespace can reach.
+func sesameIn(t *testing.T, ns *testnet.NS, config string, args ...string) string {
+	t.Helper()
+	bin := testnet.Binary(t, "sesame", "headless")
+	argv := append([]string{"SESAME_CONFIG_DIR=" + config, bin}, args...)
+	return ns.Run(t, "env", argv...)
+}
+
+// TestKnockProfileOpensRealKnockd imports the guides' open/close pair into
+// the real keyring, then opens Debian's real knockd with
+// `sesame knock NAME` and closes it with `sesame knock --close NAME`, run in
+// the client namespace.
+func TestKnockProfileOpensRealKnockd(t *testing.T) {
+	keyring.Require(t)
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "knockd", "iptables")
+	if !strings.HasPrefix(keyring.BusAddress, "unix:path=") {
+		t.Fatalf("the test bus %s is not a socket path: the namespace could not reach it", keyring.BusAddress)
+	}
+	p := testnet.NewPair(t)
+	p.Server.GuardSSH(t)
+	p.Server.SSHD(t)
+	p.Server.Knockd(t, testnet.ServerIf, guidePairConf)
+
+	config := filepath.Join(t.TempDir(), "config")
+	conf := filepath.Join(t.TempDir(), "knockd.conf")
+	if err := os.WriteFile(conf, []byte(guidePairConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := sesameIn(t, p.Client, config, "profile", "import", conf, "--host", testnet.ServerAddr4.String())
+	if !strings.Contains(out, "created SSH (from doors openSSH and closeSSH)") {
+		t.Fatalf("import said:\n%s", out)
+	}
+	// The sequences are in the keyring, not in the settings file.
+	settings, err := os.ReadFile(filepath.Join(config, "sesame.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(settings), "7000") || !strings.Contains(string(settings), "SSH") {
+		t.Fatalf("settings file:\n%s", settings)
+	}
+	if accounts := keyring.Accounts(t, "sesame"); len(accounts) == 0 {
+		t.Fatal("no sesame item in the Secret Service")
+	}
+
+	if p.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
+		t.Fatal("the door is open before any knock")
+	}
+	sesameIn(t, p.Client, config, "knock", "SSH")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	if b := sshBanner(t, p.Client, testnet.ServerAddr4); !strings.HasPrefix(b, "SSH-2.0-") {
+		t.Fatalf("port 22 answered %q, want an SSH banner", b)
+	}
+	sesameIn(t, p.Client, config, "knock", "--close", "SSH")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+
+	if out := sesameIn(t, p.Client, config, "profile", "list"); !strings.Contains(out, "SSH") || strings.Contains(out, "never") {
+		t.Fatalf("list after knocking does not show a last use:\n%s", out)
+	}
+}
+
+// TestKnockOneTimeOpensRealKnockd imports a door's One_Time_Sequences from
+// the file the real knockd reads, and knocks twice: each knock uses the
+// next sequence, in step with knockd, which marks each used.
+func TestKnockOneTimeOpensRealKnockd(t *testing.T) {
+	keyring.Require(t)
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "knockd", "iptables")
+	dir := t.TempDir()
+	seqs := filepath.Join(dir, "ssh_sequences")
+	if err := os.WriteFile(seqs, []byte("6001,6002,6003\n6004:udp,6005,6006:udp\n6007,6008,6009\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := `[options]
+	logfile = /dev/null
+
+[otSSH]
+	one_time_sequences = ` + seqs + `
+	seq_timeout   = 10
+	start_command = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	cmd_timeout   = 2
+	stop_command  = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+`
+	confFile := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := testnet.NewPair(t)
+	p.Server.GuardSSH(t)
+	p.Server.SSHD(t)
+	knockd := p.Server.Knockd(t, testnet.ServerIf, conf)
+
+	config := filepath.Join(dir, "config")
+	if out := sesameIn(t, p.Client, config, "profile", "import", confFile, "--host", testnet.ServerAddr4.String()); !strings.Contains(out, "created otSSH") {
+		t.Fatalf("import said:\n%s", out)
+	}
+	client := testnet.ClientAddr4.String()
+	for i := 1; i <= 2; i++ {
+		from := knockd.Len()
+		sesameIn(t, p.Client, config, "knock", "otSSH")
+		knockd.WaitOutputAfter(t, from, "OPEN SESAME")
+		p.Server.WaitAccept(t, client, true)
+		sshBanner(t, p.Client, testnet.ServerAddr4)
+		// The door shuts by itself after cmd_timeout.
+		p.Server.WaitAccept(t, client, false)
+	}
+	// knockd marked the two sequences used; the profile has one left.
+	data, err := os.ReadFile(seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(string(data), "\n"); !strings.HasPrefix(lines[0], "#") || !strings.HasPrefix(lines[1], "#") || strings.HasPrefix(lines[2], "#") {
+		t.Fatalf("knockd's sequences file after two knocks:\n%s", data)
+	}
+	if out := sesameIn(t, p.Client, config, "profile", "show", "otSSH"); !strings.Contains(out, "1 left, 2 used") {
+		t.Fatalf("show after two knocks:\n%s", out)
+	}
+}

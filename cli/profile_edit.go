@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sesame/profiles"
+)
+
+type profileEditOptions struct {
+	IO      IOStreams
+	Deps    Deps
+	Name    string
+	Flags   profileFlags
+	Changed func(string) bool
+}
+
+func newCmdProfileEdit(deps Deps) *cobra.Command {
+	opts := &profileEditOptions{IO: deps.IO, Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "edit NAME [flags]",
+		Short: "Change a profile: only the flags given change",
+		Example: `  sesame profile edit web --delay 250 --wait 1s
+  sesame profile edit web --close ""        # no close sequence
+  sesame profile edit web --password-stdin  # remember the SSH password (prompts on a terminal)`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
+			return runProfileEdit(opts)
+		},
+	}
+	opts.Flags.register(cmd.Flags(), true)
+	cmd.MarkFlagsMutuallyExclusive("password-stdin", "forget-password")
+	cmd.MarkFlagsMutuallyExclusive("passphrase-stdin", "forget-passphrase")
+	return cmd
+}
+
+func runProfileEdit(o *profileEditOptions) error {
+	changedAny := false
+	for _, f := range []string{"host", "open", "close", "delay", "wait", "user", "port", "identity", "family", "note",
+		"password-stdin", "passphrase-stdin", "forget-password", "forget-passphrase"} {
+		changedAny = changedAny || o.Changed(f)
+	}
+	if !changedAny {
+		return usageErrorf("nothing to change: give the flags to change, e.g. --host or --delay (see sesame profile edit --help)")
+	}
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	in := newSecretInput(o.IO)
+	p, err := store.Update(o.Name, func(p *profiles.Profile) error {
+		return o.Flags.apply(p, o.Changed, in)
+	})
+	if err != nil {
+		return profileError(err)
+	}
+	fmt.Fprintf(o.IO.Out, "updated profile %s\n", p.Name)
+	return nil
+}

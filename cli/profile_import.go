@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sesame/profiles"
+	"sesame/server/knockdconf"
+)
+
+type profileImportOptions struct {
+	IO    IOStreams
+	Deps  Deps
+	File  string
+	Host  string
+	Force bool
+	// ReadOneTime reads a door's One_Time_Sequences file.
+	ReadOneTime profiles.OneTimeReader
+}
+
+func newCmdProfileImport(deps Deps) *cobra.Command {
+	opts := &profileImportOptions{IO: deps.IO, Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
+	cmd := &cobra.Command{
+		Use:   "import FILE [--host HOST] [--force]",
+		Short: "Import profiles from an export or from a knockd.conf",
+		Long: `Import profiles from a JSON file made by sesame profile export, or from a
+knockd.conf (give --host, the server those doors are on):
+
+  - each door becomes a profile named after the door;
+  - an open door and its close door become one profile with both sequences:
+    by name (openSSH and closeSSH make the profile SSH) or by mirrored
+    sequences (7000,8000,9000 and 9000,8000,7000);
+  - a door with One_Time_Sequences takes the unused sequences of that file
+    (when it can be read here): each sesame knock uses the next one and marks
+    it used in the keyring.
+
+An existing profile is never replaced without --force. The import says what
+it created and what it skipped, and why; a file with an error changes
+nothing.`,
+		Example: `  sesame profile import /etc/knockd.conf --host myserver.example.com
+  sesame profile import profiles.json --force`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runProfileImport(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Host, "host", "", "the host of a knockd.conf's doors")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace profiles that exist")
+	return cmd
+}
+
+func runProfileImport(o *profileImportOptions) error {
+	data, err := readImportFile(o.File)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	var offered []profiles.Imported
+	var skipped []profiles.Skipped
+	if profiles.IsExport(data) {
+		if o.Host != "" {
+			return usageErrorf("--host is for knockd.conf files: %s is a Sesame export, whose profiles have their hosts", o.File)
+		}
+		if offered, skipped, err = fromExport(data, o.File); err != nil {
+			return &UsageError{Err: err}
+		}
+	} else {
+		if o.Host == "" {
+			return usageErrorf("%s is a knockd.conf: give --host, the server its doors are on", o.File)
+		}
+		if err := checkHost(o.Host); err != nil {
+			return err
+		}
+		cfg, err := knockdconf.Parse(bytes.NewReader(data), o.File)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		offered, skipped = profiles.FromKnockd(cfg, o.Host, o.ReadOneTime)
+	}
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	ps := make([]*profiles.Profile, len(offered))
+	from := map[string]string{}
+	for i, imp := range offered {
+		ps[i] = imp.Profile
+		from[imp.Profile.Name] = imp.From
+	}
+	res := &profiles.SaveResult{}
+	if len(ps) > 0 {
+		if res, err = store.SaveAll(ps, o.Force); err != nil {
+			return profileError(err)
+		}
+	}
+	report := func(verb string, names []string) {
+		for _, n := range names {
+			fmt.Fprintf(o.IO.Out, "%s %s", verb, n)
+			if f := from[n]; f != "" {
+				fmt.Fprintf(o.IO.Out, " (from %s)", f)
+			}
+			fmt.Fprintln(o.IO.Out)
+		}
+	}
+	report("created", res.Created)
+	report("replaced", res.Replaced)
+	for _, e := range res.Skipped {
+		fmt.Fprintf(o.IO.Out, "skipped %s: %v (--force replaces it)\n", e.Name, e)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(o.IO.Out, "skipped %s: %s\n", s.Name, s.Reason)
+	}
+	saved := map[string]bool{}
+	for _, n := range append(res.Created, res.Replaced...) {
+		saved[n] = true
+	}
+	for _, imp := range offered {
+		if !saved[imp.Profile.Name] {
+			continue
+		}
+		for _, w := range imp.Warnings {
+			fmt.Fprintf(o.IO.ErrOut, "sesame profile import: warning: %s: %s\n", imp.Profile.Name, w)
+		}
+	}
+	if len(res.Created)+len(res.Replaced) == 0 {
+		fmt.Fprintf(o.IO.Out, "nothing imported from %s\n", o.File)
+	}
+	return nil
+}
+
+// maxImportSize bounds an import file: knockd.conf files and exports are
+// kilobytes, and reading a device or a wrong file whole would hang.
+const maxImportSize = 16 << 20
+
+func readImportFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxImportSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+	}
+	if len(data) > maxImportSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a knockd.conf or a Sesame export", path, maxImportSize>>20)
+	}
+	return data, nil
+}
+
+// fromExport offers the profiles of a Sesame export; those exported
+// without secrets cannot knock, so they are skipped.
+func fromExport(data []byte, file string) ([]profiles.Imported, []profiles.Skipped, error) {
+	ps, err := profiles.ReadExport(data, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	var offered []profiles.Imported
+	var skipped []profiles.Skipped
+	for _, p := range ps {
+		if p.Secrets.IsZero() {
+			skipped = append(skipped, profiles.Skipped{Name: p.Name,
+				Reason: "the file has no secrets for it (exported without --with-secrets): add it with sesame profile add, or export again with --with-secrets"})
+			continue
+		}
+		if err := p.Validate(); err != nil {
+			skipped = append(skipped, profiles.Skipped{Name: p.Name, Reason: strings.ReplaceAll(err.Error(), "\n", "; ")})
+			continue
+		}
+		offered = append(offered, profiles.Imported{Profile: p, From: file})
+	}
+	return offered, skipped, nil
+}
+
+// checkHost validates a --host as a profile would.
+func checkHost(host string) error {
+	p := profiles.Profile{Host: host}
+	var fe *profiles.FieldError
+	for _, err := range unjoin(p.Validate()) {
+		if errors.As(err, &fe) && fe.Field == "host" {
+			return usageErrorf("--host: %s", fe.Reason)
+		}
+	}
+	return nil
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// unwrapPath drops the "open FILE:" prefix of an os error whose file the
+// message already names.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

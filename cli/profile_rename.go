@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+type profileRenameOptions struct {
+	IO       IOStreams
+	Deps     Deps
+	Old, New string
+}
+
+func newCmdProfileRename(deps Deps) *cobra.Command {
+	opts := &profileRenameOptions{IO: deps.IO, Deps: deps}
+	return &cobra.Command{
+		Use:     "rename OLD NEW",
+		Aliases: []string{"mv"},
+		Short:   "Rename a profile (its secrets stay where they are in the keyring)",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Old, opts.New = args[0], args[1]
+			return runProfileRename(opts)
+		},
+	}
+}
+
+func runProfileRename(o *profileRenameOptions) error {
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	if err := store.Rename(o.Old, o.New); err != nil {
+		return profileError(err)
+	}
+	fmt.Fprintf(o.IO.Out, "renamed profile %s to %s\n", o.Old, o.New)
+	return nil
+}

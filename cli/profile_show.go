@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+type profileShowOptions struct {
+	IO     IOStreams
+	Deps   Deps
+	Name   string
+	Reveal bool
+}
+
+func newCmdProfileShow(deps Deps) *cobra.Command {
+	opts := &profileShowOptions{IO: deps.IO, Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a profile; secrets stay hidden unless --reveal",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			return runProfileShow(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, password, passphrase) too")
+	return cmd
+}
+
+func runProfileShow(o *profileShowOptions) error {
+	store, err := o.Deps.store()
+	if err != nil {
+		return err
+	}
+	p, err := store.Get(o.Name)
+	missing := errors.Is(err, profiles.ErrSecretsMissing)
+	if err != nil && !missing {
+		return profileError(err)
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	orDefault := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	row("name", p.Name)
+	row("host", p.Host)
+	row("port", strconv.Itoa(p.SSHPort()))
+	row("user", orDefault(p.User, "(from ~/.ssh/config, else your user name)"))
+	row("identity", orDefault(p.IdentityFile, "(default keys)"))
+	row("family", p.Family.String())
+	row("delay", p.Delay.String())
+	row("wait", p.Wait.String())
+	row("note", p.Note)
+	row("last used", when(p.LastUsed))
+	if missing {
+		row("secrets", "MISSING from the keyring")
+		tw.Flush()
+		return err
+	}
+	s := p.Secrets
+	row("open", o.sequence(s.Open, "(none: one-time sequences only)"))
+	row("close", o.sequence(s.Close, "(none)"))
+	if len(s.OneTime) > 0 || s.OneTimeUsed > 0 {
+		ot := fmt.Sprintf("%d left, %d used", len(s.OneTime), s.OneTimeUsed)
+		if o.Reveal && len(s.OneTime) > 0 {
+			ot += ", next " + s.OneTime[0].String()
+		}
+		row("one-time", ot)
+	}
+	row("password", o.secret(s.Password))
+	row("passphrase", o.secret(s.Passphrase))
+	return tw.Flush()
+}
+
+func (o *profileShowOptions) sequence(s knocker.Sequence, none string) string {
+	switch {
+	case len(s) == 0:
+		return none
+	case o.Reveal:
+		return s.String()
+	}
+	return "(hidden: --reveal shows it)"
+}
+
+func (o *profileShowOptions) secret(s string) string {
+	switch {
+	case s == "":
+		return "(not saved)"
+	case o.Reveal:
+		return s
+	}
+	return "(saved, hidden: --reveal shows it)"
+}
