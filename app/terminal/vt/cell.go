@@ -80,12 +80,26 @@ type Cell struct {
 type Line struct {
 	Cells   []Cell
 	Wrapped bool
+	// ext bounds what was written: every cell from ext on is a default
+	// blank. It spares scanning and clearing whole lines when most are
+	// short, as in the output of `yes` or `cat`.
+	ext int
 }
 
+// touch records that cells up to end may hold something.
+func (l *Line) touch(end int) {
+	if end > l.ext {
+		l.ext = min(end, len(l.Cells))
+	}
+}
+
+// content is the length of l without trailing blanks.
+func (l *Line) content() int { return contentLen(l.Cells[:l.ext]) }
+
 // blank reports whether c shows nothing: a space on the default background
-// with no attribute that draws on a blank.
+// with no attribute that draws on a blank, and not half of a wide character.
 func (c Cell) blank() bool {
-	return c.Rune == ' ' && c.BG == DefaultColor && c.Attr&(Reverse|Underline|Strike) == 0
+	return c.Rune == ' ' && c.BG == DefaultColor && c.Attr&(Reverse|Underline|Strike|WideSpacer) == 0
 }
 
 // contentLen is the length of l without trailing blank cells.

@@ -47,6 +47,14 @@ func checkInvariants(t testing.TB, term *Terminal) {
 			if len(l.Cells) != term.cols {
 				t.Fatalf("screen %d row %d has %d cells, want %d", s, y, len(l.Cells), term.cols)
 			}
+			if l.ext < 0 || l.ext > len(l.Cells) {
+				t.Fatalf("screen %d row %d: extent %d of %d cells", s, y, l.ext, len(l.Cells))
+			}
+			for x, c := range l.Cells[l.ext:] {
+				if c != (Cell{Rune: ' '}) {
+					t.Fatalf("screen %d row %d col %d: %+v past the extent %d", s, y, l.ext+x, c, l.ext)
+				}
+			}
 			for x, c := range l.Cells {
 				if c.Attr&Wide != 0 && (x+1 >= len(l.Cells) || l.Cells[x+1].Attr&WideSpacer == 0) {
 					t.Fatalf("screen %d row %d col %d: wide character without its right half", s, y, x)

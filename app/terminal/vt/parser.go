@@ -79,8 +79,7 @@ func (t *Terminal) continueUTF8(p []byte) int {
 		if b&0xc0 != 0x80 {
 			// Not a continuation: the character is broken. Replace it and
 			// read b afresh.
-			t.u8n, t.u8need = 0, 0
-			t.printRune(utf8.RuneError)
+			t.brokenUTF8()
 			return used
 		}
 		t.u8[t.u8n] = b
@@ -90,12 +89,22 @@ func (t *Terminal) continueUTF8(p []byte) int {
 	if t.u8n == t.u8need {
 		r, n := utf8.DecodeRune(t.u8[:t.u8n])
 		if r == utf8.RuneError && n <= 1 {
-			r = utf8.RuneError
+			t.brokenUTF8()
+			return used
 		}
 		t.u8n, t.u8need = 0, 0
 		t.printRune(r)
 	}
 	return used
+}
+
+// brokenUTF8 replaces a buffered invalid sequence the way an unsplit Write
+// would: one U+FFFD for the lead byte and one for each continuation byte.
+func (t *Terminal) brokenUTF8() {
+	for range t.u8n {
+		t.printRune(utf8.RuneError)
+	}
+	t.u8n, t.u8need = 0, 0
 }
 
 // step feeds one byte outside the ground-state fast paths.

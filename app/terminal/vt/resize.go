@@ -63,7 +63,7 @@ func (t *Terminal) reflow(screen []Line, cols, rows, cx, cy int) ([]Line, int, i
 	last := sbLen + len(screen) - 1
 	// Blank rows below the cursor are not content; dropping them keeps the
 	// cursor near the bottom when the screen shrinks.
-	for last > cursorRow && contentLen(at(last).Cells) == 0 {
+	for last > cursorRow && at(last).content() == 0 {
 		last--
 	}
 
@@ -91,11 +91,14 @@ func (t *Terminal) reflow(screen []Line, cols, rows, cx, cy int) ([]Line, int, i
 				}
 				continue
 			}
-			logical = append(logical, l.Cells[:contentLen(l.Cells)]...)
+			logical = append(logical, l.Cells[:l.content()]...)
 			break
 		}
 		for len(logical) <= cursorAt {
 			logical = append(logical, blankRow)
+		}
+		if cols < 2 {
+			logical = narrow(logical)
 		}
 
 		// Wrap it again; the pieces share one backing array of their own.
@@ -118,7 +121,7 @@ func (t *Terminal) reflow(screen []Line, cols, rows, cx, cy int) ([]Line, int, i
 			if pad {
 				piece = append(piece, Cell{Rune: ' ', Attr: wrapPad})
 			}
-			out = append(out, Line{Cells: piece, Wrapped: wrapped})
+			out = append(out, Line{Cells: piece, Wrapped: wrapped, ext: len(piece)})
 			pos = end
 			if !wrapped {
 				break
@@ -139,18 +142,31 @@ func (t *Terminal) reflow(screen []Line, cols, rows, cx, cy int) ([]Line, int, i
 	for y := range rows {
 		if start+y < len(out) {
 			l := out[start+y]
-			copy(newScreen[y].Cells, l.Cells)
+			newScreen[y].ext = copy(newScreen[y].Cells, l.Cells)
 			newScreen[y].Wrapped = l.Wrapped
 		}
 	}
 	return newScreen, min(nx, cols-1), ny - start
 }
 
+// narrow makes wide characters one cell wide, for a grid too narrow to
+// hold them.
+func narrow(cells []Cell) []Cell {
+	out := cells[:0]
+	for _, c := range cells {
+		if c.Attr&WideSpacer == 0 {
+			c.Attr &^= Wide
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // cropLines cuts or pads lines to cols×rows, keeping the top rows.
 func cropLines(lines []Line, cols, rows int) []Line {
 	out := newLines(cols, rows)
 	for y := range min(rows, len(lines)) {
-		copy(out[y].Cells, lines[y].Cells)
+		out[y].ext = copy(out[y].Cells, lines[y].Cells)
 		fixWide(out[y].Cells)
 	}
 	return out

@@ -50,9 +50,11 @@ func (t *Terminal) printASCII(s []byte) {
 				t.cur.wrapNext = false
 			}
 		}
-		cells := t.lines[t.cur.y].Cells
+		line := &t.lines[t.cur.y]
+		cells := line.Cells
 		x := t.cur.x
 		n := min(len(s), t.cols-x)
+		line.touch(x + n)
 		clearWide(cells, x, x+n)
 		for i, b := range s[:n] {
 			pen.Rune = rune(b)
@@ -102,7 +104,9 @@ func (t *Terminal) printRune(r rune) {
 	if w == 2 && t.cur.x == t.cols-1 {
 		if t.autowrap {
 			// No room for both halves: pad the margin and wrap.
-			cells := t.lines[t.cur.y].Cells
+			line := &t.lines[t.cur.y]
+			line.touch(t.cur.x + 1)
+			cells := line.Cells
 			clearWide(cells, t.cur.x, t.cur.x+1)
 			pad := t.blank()
 			pad.Attr = wrapPad
@@ -112,11 +116,13 @@ func (t *Terminal) printRune(r rune) {
 			t.cur.x--
 		}
 	}
-	cells := t.lines[t.cur.y].Cells
+	line := &t.lines[t.cur.y]
+	cells := line.Cells
 	x := t.cur.x
 	if t.insert {
 		t.insertBlanks(w)
 	}
+	line.touch(x + w)
 	clearWide(cells, x, x+w)
 	c := t.cur.pen
 	c.Rune = r
@@ -157,6 +163,7 @@ func (t *Terminal) combine(r rune) {
 	}
 	if id, ok := t.intern(s + string(r)); ok {
 		cells[x].Rune = id
+		t.lines[t.cur.y].touch(x + 1)
 	}
 }
 
@@ -229,15 +236,13 @@ func (t *Terminal) reverseIndex() {
 // With save, the lines leaving the top go to the scrollback.
 func (t *Terminal) scrollUp(top, bot, n int, save bool) {
 	n = min(n, bot-top+1)
-	blank := t.blank()
 	for range n {
 		old := t.lines[top]
 		if save {
 			t.pushScrollback(old)
 		}
 		copy(t.lines[top:bot], t.lines[top+1:bot+1])
-		old.Wrapped = false
-		fill(old.Cells, blank)
+		t.blankLine(&old)
 		t.lines[bot] = old
 	}
 	if top > 0 {
@@ -248,12 +253,10 @@ func (t *Terminal) scrollUp(top, bot, n int, save bool) {
 // scrollDown moves lines top..bot down by n, blanking n lines at the top.
 func (t *Terminal) scrollDown(top, bot, n int) {
 	n = min(n, bot-top+1)
-	blank := t.blank()
 	for range n {
 		old := t.lines[bot]
 		copy(t.lines[top+1:bot+1], t.lines[top:bot])
-		old.Wrapped = false
-		fill(old.Cells, blank)
+		t.blankLine(&old)
 		t.lines[top] = old
 	}
 	if top > 0 {
@@ -261,12 +264,25 @@ func (t *Terminal) scrollDown(top, bot, n int) {
 	}
 }
 
+// blankLine erases a whole line with the current background.
+func (t *Terminal) blankLine(l *Line) {
+	l.Wrapped = false
+	b := t.blank()
+	if b == (Cell{Rune: ' '}) {
+		fill(l.Cells[:l.ext], b)
+		l.ext = 0
+		return
+	}
+	fill(l.Cells, b)
+	l.ext = len(l.Cells)
+}
+
 // pushScrollback keeps a copy of l, without trailing blanks unless it wraps
 // (then the blanks are part of the text).
 func (t *Terminal) pushScrollback(l Line) {
 	n := len(l.Cells)
 	if !l.Wrapped {
-		n = contentLen(l.Cells)
+		n = l.content()
 	}
 	if t.sb.max == 0 {
 		t.sbBase++
@@ -279,7 +295,7 @@ func (t *Terminal) pushScrollback(l Line) {
 		cells = make([]Cell, n)
 	}
 	copy(cells, l.Cells)
-	if t.sb.push(Line{Cells: cells, Wrapped: l.Wrapped}) {
+	if t.sb.push(Line{Cells: cells, Wrapped: l.Wrapped, ext: n}) {
 		t.sbBase++
 	}
 }
@@ -292,7 +308,11 @@ func (t *Terminal) eraseCells(y, x0, x1 int) {
 		return
 	}
 	clearWide(cells, x0, x1)
-	fill(cells[x0:x1], t.blank())
+	b := t.blank()
+	if b.BG != DefaultColor {
+		t.lines[y].touch(x1)
+	}
+	fill(cells[x0:x1], b)
 	if x1 == t.cols {
 		t.lines[y].Wrapped = false
 	}
@@ -312,6 +332,7 @@ func (t *Terminal) insertBlanks(n int) {
 	copy(cells[x+n:], cells[x:t.cols-n])
 	fill(cells[x:x+n], t.blank())
 	fixWide(cells)
+	t.lines[t.cur.y].touch(t.cols)
 	t.lines[t.cur.y].Wrapped = false
 }
 
@@ -323,6 +344,7 @@ func (t *Terminal) deleteChars(n int) {
 	copy(cells[x:], cells[x+n:])
 	fill(cells[t.cols-n:], t.blank())
 	fixWide(cells)
+	t.lines[t.cur.y].touch(t.cols)
 	t.lines[t.cur.y].Wrapped = false
 }
 
@@ -403,6 +425,7 @@ func (t *Terminal) alignmentTest() {
 	for y := range t.rows {
 		fill(t.lines[y].Cells, Cell{Rune: 'E'})
 		t.lines[y].Wrapped = false
+		t.lines[y].touch(t.cols)
 	}
 	t.top, t.bot = 0, t.rows-1
 	t.moveTo(0, 0)

@@ -62,7 +62,7 @@ func (t *Terminal) Snapshot(s *Snapshot, top int64) {
 		dst := &s.Lines[y]
 		n := copy(dst.Cells, src.Cells)
 		fill(dst.Cells[n:], Cell{Rune: ' '})
-		dst.Wrapped = src.Wrapped
+		dst.Wrapped, dst.ext = src.Wrapped, len(dst.Cells)
 	}
 	s.CursorX, s.CursorY = t.cur.x, t.cur.y+int(live-top)
 	if s.CursorY >= t.rows {

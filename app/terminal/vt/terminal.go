@@ -221,6 +221,7 @@ func (t *Terminal) reset() {
 		for i := range s {
 			s[i].Wrapped = false
 			fill(s[i].Cells, Cell{Rune: ' '})
+			s[i].ext = 0
 		}
 	}
 	t.cur = cursor{pen: Cell{Rune: ' '}}
