@@ -47,13 +47,19 @@ var specialKeys = map[fyne.KeyName]keyCode{
 // ctrlSymbols are the control characters of Ctrl with a digit or symbol,
 // as xterm sends them.
 var ctrlSymbols = map[fyne.KeyName]byte{
-	fyne.KeySpace: 0x00, fyne.Key2: 0x00,
-	fyne.KeyLeftBracket: 0x1b, fyne.Key3: 0x1b,
-	fyne.KeyBackslash: 0x1c, fyne.Key4: 0x1c,
-	fyne.KeyRightBracket: 0x1d, fyne.Key5: 0x1d,
-	fyne.Key6: 0x1e,
-	fyne.KeySlash: 0x1f, fyne.KeyMinus: 0x1f, fyne.Key7: 0x1f,
-	fyne.Key8: 0x7f,
+	fyne.KeySpace:        0x00,
+	fyne.Key2:            0x00,
+	fyne.KeyLeftBracket:  0x1b,
+	fyne.Key3:            0x1b,
+	fyne.KeyBackslash:    0x1c,
+	fyne.Key4:            0x1c,
+	fyne.KeyRightBracket: 0x1d,
+	fyne.Key5:            0x1d,
+	fyne.Key6:            0x1e,
+	fyne.KeySlash:        0x1f,
+	fyne.KeyMinus:        0x1f,
+	fyne.Key7:            0x1f,
+	fyne.Key8:            0x7f,
 }
 
 // encodeKey returns the bytes xterm sends for a key with modifiers, or nil
