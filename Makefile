@@ -14,7 +14,7 @@ FUZZTIME ?= 5s
 CROSS    := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
 # Fuzz targets: package and function, run briefly by `make test`.
-FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse
+FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse ./app/terminal/vt:FuzzWrite
 
 .PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench clean
 

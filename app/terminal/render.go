@@ -30,6 +30,7 @@ type renderer struct {
 	scale     float32
 	textSize  float32
 	pal       colors
+	ink       image.Uniform // the colour glyphs are drawn in
 	size      fyne.Size
 	snap      vt.Snapshot
 	drawn     [][]vt.Cell // what each row showed last frame
@@ -240,7 +241,8 @@ func (r *renderer) drawRow(y int, key rowKey) bool {
 			bold, italic := c.Attr&vt.Bold != 0, c.Attr&vt.Italic != 0
 			if f.has(text) {
 				if m := f.mask(text, width, bold, italic); m != nil {
-					drawMask(r.img, cell.Min, m, image.NewUniform(fg))
+					r.ink.C = fg
+					drawMask(r.img, cell.Min, m, &r.ink)
 				}
 			} else {
 				r.overlays[y] = append(r.overlays[y], r.overlay(text, x, y, fg, bold, italic))

@@ -354,7 +354,6 @@ type pump struct {
 	w      io.Writer
 	resize func(cols, rows int)
 	wake   chan struct{}
-	done   chan struct{}
 
 	mu     sync.Mutex
 	buf    []byte
@@ -364,7 +363,7 @@ type pump struct {
 }
 
 func newPump(w io.Writer, resize func(cols, rows int)) *pump {
-	p := &pump{w: w, resize: resize, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &pump{w: w, resize: resize, wake: make(chan struct{}, 1)}
 	go p.run()
 	return p
 }
@@ -390,17 +389,16 @@ func (p *pump) resized(cols, rows int) {
 	p.signal()
 }
 
-// close stops the pump after what is queued has been written.
+// close stops the pump once what is queued has been written. It does not
+// wait: a stalled session must not hold up its caller.
 func (p *pump) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
 	p.signal()
-	<-p.done
 }
 
 func (p *pump) run() {
-	defer close(p.done)
 	var failed bool
 	for range p.wake {
 		p.mu.Lock()

@@ -252,22 +252,50 @@ func (t *Terminal) csiPrivate(final byte) {
 	}
 }
 
-func (t *Terminal) setPrivateMode(mode int, on bool) {
+// flagMode returns the flag behind a DEC private mode that is a plain
+// switch, or nil.
+func (t *Terminal) flagMode(mode int) *bool {
 	switch mode {
 	case 1:
-		t.modes.AppCursor = on
+		return &t.modes.AppCursor
 	case 5:
-		t.modes.ReverseVideo = on
+		return &t.modes.ReverseVideo
 	case 6:
-		t.origin = on
-		t.moveToOrigin(0, 0)
+		return &t.origin
 	case 7:
-		t.autowrap = on
-		if !on {
-			t.cur.wrapNext = false
-		}
+		return &t.autowrap
 	case 25:
-		t.modes.CursorVisible = on
+		return &t.modes.CursorVisible
+	case 66:
+		return &t.modes.AppKeypad
+	case 1004:
+		return &t.modes.FocusEvents
+	case 1006:
+		return &t.modes.MouseSGR
+	case 1007:
+		return &t.modes.AltScroll
+	case 2004:
+		return &t.modes.BracketedPaste
+	case 2026:
+		return &t.modes.Synchronized
+	}
+	return nil
+}
+
+var mouseModes = map[int]MouseMode{9: MouseX10, 1000: MouseClick, 1002: MouseDrag, 1003: MouseMotion}
+
+func (t *Terminal) setPrivateMode(mode int, on bool) {
+	if f := t.flagMode(mode); f != nil {
+		*f = on
+		switch mode {
+		case 6:
+			t.moveToOrigin(0, 0)
+		case 7:
+			t.cur.wrapNext = t.cur.wrapNext && on
+		}
+		return
+	}
+	switch mode {
 	case 47:
 		t.setAltScreen(on)
 	case 1047:
@@ -292,64 +320,24 @@ func (t *Terminal) setPrivateMode(mode int, on bool) {
 			t.setAltScreen(false)
 			t.restoreCursor()
 		}
-	case 66:
-		t.modes.AppKeypad = on
 	case 9, 1000, 1002, 1003:
 		t.modes.Mouse = MouseOff
 		if on {
 			t.modes.Mouse = mouseModes[mode]
 		}
-	case 1004:
-		t.modes.FocusEvents = on
-	case 1006:
-		t.modes.MouseSGR = on
-	case 1007:
-		t.modes.AltScroll = on
-	case 2004:
-		t.modes.BracketedPaste = on
-	case 2026:
-		t.modes.Synchronized = on
 	}
 }
 
-var mouseModes = map[int]MouseMode{9: MouseX10, 1000: MouseClick, 1002: MouseDrag, 1003: MouseMotion}
-
 // privateModeState answers DECRQM: 1 set, 2 reset, 0 not recognised.
 func (t *Terminal) privateModeState(mode int) int {
-	m := t.modes
+	if f := t.flagMode(mode); f != nil {
+		return onOff(*f)
+	}
 	switch mode {
-	case 1:
-		return onOff(m.AppCursor)
-	case 5:
-		return onOff(m.ReverseVideo)
-	case 6:
-		return onOff(t.origin)
-	case 7:
-		return onOff(t.autowrap)
-	case 25:
-		return onOff(m.CursorVisible)
 	case 47, 1047, 1049:
 		return onOff(t.alt)
-	case 66:
-		return onOff(m.AppKeypad)
-	case 9:
-		return onOff(m.Mouse == MouseX10)
-	case 1000:
-		return onOff(m.Mouse == MouseClick)
-	case 1002:
-		return onOff(m.Mouse == MouseDrag)
-	case 1003:
-		return onOff(m.Mouse == MouseMotion)
-	case 1004:
-		return onOff(m.FocusEvents)
-	case 1006:
-		return onOff(m.MouseSGR)
-	case 1007:
-		return onOff(m.AltScroll)
-	case 2004:
-		return onOff(m.BracketedPaste)
-	case 2026:
-		return onOff(m.Synchronized)
+	case 9, 1000, 1002, 1003:
+		return onOff(t.modes.Mouse == mouseModes[mode])
 	}
 	return 0
 }
@@ -379,12 +367,6 @@ func (t *Terminal) sgr() {
 		switch {
 		case p == 0:
 			*pen = Cell{Rune: ' '}
-		case p == 1:
-			pen.Attr |= Bold
-		case p == 2:
-			pen.Attr |= Faint
-		case p == 3:
-			pen.Attr |= Italic
 		case p == 4:
 			// 4:0 turns underline off; 4:1 to 4:5 are underline styles.
 			if t.isSub(i+1) && t.params[i+1] == 0 {
@@ -392,56 +374,32 @@ func (t *Terminal) sgr() {
 			} else {
 				pen.Attr |= Underline
 			}
-		case p == 5 || p == 6:
-			pen.Attr |= Blink
-		case p == 7:
-			pen.Attr |= Reverse
-		case p == 8:
-			pen.Attr |= Hidden
-		case p == 9:
-			pen.Attr |= Strike
-		case p == 21:
-			pen.Attr |= Underline
-		case p == 22:
-			pen.Attr &^= Bold | Faint
-		case p == 23:
-			pen.Attr &^= Italic
-		case p == 24:
-			pen.Attr &^= Underline
-		case p == 25:
-			pen.Attr &^= Blink
-		case p == 27:
-			pen.Attr &^= Reverse
-		case p == 28:
-			pen.Attr &^= Hidden
-		case p == 29:
-			pen.Attr &^= Strike
+		case int(p) < len(sgrOn) && sgrOn[p] != 0:
+			pen.Attr |= sgrOn[p]
+		case int(p) < len(sgrOff) && sgrOff[p] != 0:
+			pen.Attr &^= sgrOff[p]
 		case p >= 30 && p <= 37:
 			pen.FG = IndexColor(uint8(p - 30))
-		case p == 38:
-			var c Color
-			c, i = t.extendedColor(i)
-			if c != DefaultColor {
-				pen.FG = c
-			}
-		case p == 39:
-			pen.FG = DefaultColor
 		case p >= 40 && p <= 47:
 			pen.BG = IndexColor(uint8(p - 40))
-		case p == 48:
-			var c Color
-			c, i = t.extendedColor(i)
-			if c != DefaultColor {
-				pen.BG = c
-			}
-		case p == 49:
-			pen.BG = DefaultColor
-		case p == 58: // underline colour: parsed so its arguments are skipped
-			_, i = t.extendedColor(i)
 		case p >= 90 && p <= 97:
 			pen.FG = IndexColor(uint8(p - 90 + 8))
 		case p >= 100 && p <= 107:
 			pen.BG = IndexColor(uint8(p - 100 + 8))
+		case p == 39:
+			pen.FG = DefaultColor
+		case p == 49:
+			pen.BG = DefaultColor
+		case p == 38 || p == 48 || p == 58: // 58, underline colour, is skipped
+			var c Color
+			c, i = t.extendedColor(i)
+			switch {
+			case c == DefaultColor:
+			case p == 38:
+				pen.FG = c
+			case p == 48:
+				pen.BG = c
+			}
 		}
 		// Skip sub-parameters of anything not handled above.
 		for i+1 < t.nparams && t.isSub(i+1) {
@@ -449,6 +407,12 @@ func (t *Terminal) sgr() {
 		}
 	}
 }
+
+// The SGR numbers that turn one attribute on, and off.
+var (
+	sgrOn  = [...]Attr{1: Bold, 2: Faint, 3: Italic, 5: Blink, 6: Blink, 7: Reverse, 8: Hidden, 9: Strike, 21: Underline}
+	sgrOff = [...]Attr{22: Bold | Faint, 23: Italic, 24: Underline, 25: Blink, 27: Reverse, 28: Hidden, 29: Strike}
+)
 
 func (t *Terminal) isSub(i int) bool { return i < t.nparams && t.subs&(1<<i) != 0 }
 
