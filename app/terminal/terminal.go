@@ -74,8 +74,9 @@ type Terminal struct {
 	shift    bool
 	viewTop  int64 // first line shown when scrolled back; -1 follows the output
 	sel      selection
-	mouse    mouseState
-	wheelAcc float32
+	mouse     mouseState
+	wheelAcc  float32
+	syncSince time.Time // when a synchronized update held back a frame
 	cell     atomic.Pointer[fyne.Size] // a cell in canvas units, set by the renderer
 
 	refreshPending atomic.Bool
@@ -203,9 +204,26 @@ func (t *Terminal) scheduleRefresh() {
 	t.after(wait, func() { t.do(t.refreshNow) })
 }
 
+// maxSyncHold is how long a frame waits for a program that began a
+// synchronized update (mode 2026) to finish it.
+const maxSyncHold = 150 * time.Millisecond
+
 func (t *Terminal) refreshNow() {
+	now := time.Now()
+	if t.vt.Modes().Synchronized {
+		// The program is drawing a frame: show it whole, not half drawn,
+		// unless it takes too long.
+		if t.syncSince.IsZero() {
+			t.syncSince = now
+		}
+		if now.Sub(t.syncSince) < maxSyncHold {
+			t.after(frame, func() { t.do(t.refreshNow) })
+			return
+		}
+	}
+	t.syncSince = time.Time{}
 	t.refreshPending.Store(false)
-	t.lastRefresh.Store(time.Now().UnixNano())
+	t.lastRefresh.Store(now.UnixNano())
 	t.Refresh()
 }
 

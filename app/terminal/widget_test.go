@@ -340,6 +340,41 @@ func TestWritesShareOneRedraw(t *testing.T) {
 	}
 }
 
+// A synchronized update (mode 2026) is shown whole: the frame waits for its
+// end, but not forever.
+func TestSynchronizedUpdate(t *testing.T) {
+	h := newHarness(t, 20, 5)
+	var pending []func()
+	h.term.after = func(_ time.Duration, f func()) { pending = append(pending, f) }
+	run := func() {
+		f := pending[0]
+		pending = pending[1:]
+		f()
+	}
+	h.term.lastRefresh.Store(time.Now().Add(time.Hour).UnixNano())
+	h.write("\x1b[?2026hhalf")
+	run() // the frame comes, the update is not finished
+	if got := h.shownRow(0); got != "" {
+		t.Fatalf("drew %q in the middle of a synchronized update", got)
+	}
+	h.write(" done\x1b[?2026l")
+	run()
+	if got := h.shownRow(0); got != "half done" {
+		t.Errorf("after the update row 0 = %q, want half done", got)
+	}
+	if len(pending) != 0 {
+		t.Errorf("%d frames still pending", len(pending))
+	}
+
+	// A program that never finishes still gets drawn.
+	h.write("\x1b[?2026h\r\nstuck")
+	h.term.syncSince = time.Now().Add(-time.Second)
+	run()
+	if got := h.shownRow(1); got != "stuck" {
+		t.Errorf("an update held past the limit was not drawn: row 1 = %q", got)
+	}
+}
+
 // Pixels: colours land on their cells, truecolor exactly.
 func TestRenderColours(t *testing.T) {
 	h := newHarness(t, 10, 3)
