@@ -70,14 +70,14 @@ type Terminal struct {
 	session atomic.Pointer[pump]
 
 	// State owned by the Fyne goroutine.
-	focused  bool
-	shift    bool
-	viewTop  int64 // first line shown when scrolled back; -1 follows the output
-	sel      selection
+	focused   bool
+	shift     bool
+	viewTop   int64 // first line shown when scrolled back; -1 follows the output
+	sel       selection
 	mouse     mouseState
 	wheelAcc  float32
-	syncSince time.Time // when a synchronized update held back a frame
-	cell     atomic.Pointer[fyne.Size] // a cell in canvas units, set by the renderer
+	syncSince time.Time                 // when a synchronized update held back a frame
+	cell      atomic.Pointer[fyne.Size] // a cell in canvas units, set by the renderer
 
 	refreshPending atomic.Bool
 	lastRefresh    atomic.Int64 // unix nanoseconds
