@@ -94,11 +94,18 @@ func (t *Terminal) reflow(screen []Line, cols, rows, cx, cy int) ([]Line, int, i
 			logical = append(logical, l.Cells[:l.content()]...)
 			break
 		}
+		if cols < 2 {
+			if cursorAt >= 0 {
+				for _, c := range logical[:min(cursorAt, len(logical))] {
+					if c.Attr&WideSpacer != 0 {
+						cursorAt--
+					}
+				}
+			}
+			logical = narrow(logical)
+		}
 		for len(logical) <= cursorAt {
 			logical = append(logical, blankRow)
-		}
-		if cols < 2 {
-			logical = narrow(logical)
 		}
 
 		// Wrap it again; the pieces share one backing array of their own.

@@ -52,6 +52,10 @@ func TestResize(t *testing.T) {
 			toC: 4, toR: 3, want: []string{"ab", "", ""}, x: 3, y: 1,
 		},
 		{
+			name: "wide characters in one column", cols: 10, rows: 4, input: "日本",
+			toC: 1, toR: 4, want: []string{"日", "本", "", ""}, x: 0, y: 2,
+		},
+		{
 			name: "tiny", cols: 10, rows: 3, input: "hello",
 			toC: 1, toR: 1, want: []string{""}, x: 0, y: 0, scrollback: 5, // the cursor is after the o
 		},
