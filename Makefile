@@ -17,7 +17,8 @@ CROSS    := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 dar
 FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./server/firewall:FuzzParseIPTablesRule ./server/firewall:FuzzRuleFromKey \
         ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection \
-        ./profiles:FuzzReadExport
+        ./profiles:FuzzReadExport \
+        ./app/terminal/vt:FuzzWrite
 
 .PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench clean
 

@@ -10,8 +10,9 @@ what=${1:-build}
 # cgo and Fyne (GLFW 3.4 with X11 and Wayland), and libpcap for sesamed.
 build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols libpcap-dev"
 # The real parts the tests use: namespaces, firewalls, capture, knockd and
-# knock, OpenSSH, a Secret Service, a display.
-test_pkgs="iproute2 iptables nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb"
+# knock, OpenSSH, a Secret Service, a display, and the full-screen programs
+# the terminal tests run in a pty.
+test_pkgs="iproute2 iptables nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb vim less tmux htop"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"
