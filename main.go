@@ -23,7 +23,9 @@ func run(args []string) int {
 	if len(args) == 0 {
 		return runApp(deps)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal, or ssh ending its ProxyCommand, must
+	// still let the close knock go out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return cli.Main(ctx, args, deps)
 }

@@ -87,7 +87,7 @@ Run it without arguments to open the desktop app.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
-	root.AddCommand(newCmdKnock(deps), newCmdProfile(deps))
+	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps))
 	return root
 }
 
@@ -105,6 +105,11 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 	if errors.As(err, &exit) {
 		return exit.code
 	}
+	code := ExitError
+	var coded *codedError
+	if errors.As(err, &coded) {
+		code = coded.code
+	}
 	name := "sesame"
 	if cmd != nil {
 		name = cmd.CommandPath()
@@ -116,8 +121,19 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 	if errors.As(err, &usage) || isCobraUsage(err) {
 		return ExitUsage
 	}
-	return ExitError
+	return code
 }
+
+// codedError is an error that exits with its own status once printed, as
+// `sesame connect` does with 255 for its own failures (like ssh), so that
+// scripts can tell them from the remote command's status.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
 
 // exitStatus ends a command with a given status after it has already said
 // what it had to say.

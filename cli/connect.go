@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/sshlaunch"
+)
+
+// ExitSSH is `sesame connect`'s status for its own failures (the door did
+// not open, authentication failed, the connection was lost), as ssh uses
+// 255, so a script can tell them from the remote command's status.
+const ExitSSH = 255
+
+type connectOptions struct {
+	Deps
+
+	Profile   string
+	Command   []string
+	ForceTTY  bool
+	NoTTY     bool
+	AcceptNew bool
+	Verbose   bool
+	Keepalive time.Duration
+	Family4   bool
+	Family6   bool
+}
+
+func newCmdConnect(deps Deps) *cobra.Command {
+	opts := &connectOptions{Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "connect [flags] NAME [--] [COMMAND [ARG...]]",
+		Short: "Knock, open an SSH session, and knock the door shut when it ends",
+		Long: `Knock on the profile's host, open an SSH session on the same address, and
+send the profile's close sequence when the session ends — however it ends:
+normal exit, remote disconnect, lost network, Ctrl-C, SIGTERM, SIGHUP, or a
+failed connection or login after the knock.
+
+Flags come before NAME, as with ssh. Without COMMAND it opens a login shell
+on a terminal; with COMMAND it runs it as ssh does (the arguments joined with
+spaces; no terminal unless -t).
+The remote exit status becomes sesame's; sesame's own failures exit 255.
+
+Unknown host keys are asked about on the terminal (with the SHA256
+fingerprint) and saved to ~/.ssh/known_hosts; without a terminal they are
+refused unless --accept-new. A changed host key is always refused.
+~/.ssh/config's HostName, User, Port and IdentityFile fill in what the
+profile leaves empty.`,
+		Example: `  sesame connect web
+  sesame connect web -- uptime
+  sesame connect -t web -- sudo systemctl restart nginx`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 || args[0] == "--" {
+				return usageErrorf("name a profile: sesame connect NAME (sesame profile list shows them)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Profile, opts.Command = args[0], args[1:]
+			if len(opts.Command) > 0 && opts.Command[0] == "--" {
+				opts.Command = opts.Command[1:]
+			}
+			return runConnect(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	// As with ssh, flags come before the name; everything after it is the
+	// remote command, whose own flags (ls -l) are not sesame's.
+	f.SetInterspersed(false)
+	f.BoolVarP(&opts.ForceTTY, "tty", "t", false, "ask for a terminal even when running a command")
+	f.BoolVarP(&opts.NoTTY, "no-tty", "T", false, "never ask for a terminal")
+	f.BoolVar(&opts.AcceptNew, "accept-new", false, "save an unknown host key without asking (a changed key is still refused)")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr (knocks are counted, not shown)")
+	f.DurationVar(&opts.Keepalive, "keepalive", 30*time.Second, "send a keepalive this often; 3 unanswered end the session")
+	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")
+	f.BoolVarP(&opts.Family6, "ipv6", "6", false, "use IPv6 only")
+	return cmd
+}
+
+// JoinArgs joins a remote command's arguments as ssh does.
+func JoinArgs(args []string) string { return sshlaunch.JoinCommand(args) }
+
+// storeKeeper lets the flow remember secrets in the profile store.
+type storeKeeper struct{ store *profiles.Store }
+
+func (k storeKeeper) UpdateSecrets(name string, update func(*profiles.Secrets)) error {
+	_, err := k.store.Update(name, func(p *profiles.Profile) error {
+		update(&p.Secrets)
+		return nil
+	})
+	return err
+}
+
+// loadForConnect reads the profile and the open sequence to use (the next
+// one-time sequence is used up here), with -4/-6 applied.
+func loadForConnect(deps Deps, name string, fam4, fam6 bool) (*profiles.Store, *profiles.Profile, error) {
+	if fam4 && fam6 {
+		return nil, nil, usageErrorf("-4 and -6 cannot be used together")
+	}
+	store, err := deps.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, seq, err := store.TakeOpen(name)
+	if err != nil {
+		return nil, nil, profileError(err)
+	}
+	p.Secrets.Open = seq
+	switch {
+	case fam4:
+		p.Family = knocker.Family4
+	case fam6:
+		p.Family = knocker.Family6
+	}
+	return store, p, nil
+}
+
+func runConnect(ctx context.Context, o *connectOptions) error {
+	if o.ForceTTY && o.NoTTY {
+		return usageErrorf("-t and -T cannot be used together")
+	}
+	if o.Keepalive <= 0 {
+		return usageErrorf("--keepalive must be positive, e.g. 30s")
+	}
+	store, p, err := loadForConnect(o.Deps, o.Profile, o.Family4, o.Family6)
+	if err != nil {
+		return err
+	}
+	if p.Secrets.OneTimeUsed > 0 {
+		warnOneTime(o.IO.ErrOut, p)
+	}
+	ui := newTermUI(o.IO, p.Name, o.Verbose, o.AcceptNew, true)
+	cfg := sshlaunch.Config{
+		Profile:           *p,
+		UI:                ui,
+		Keeper:            storeKeeper{store},
+		Env:               sshlaunch.DefaultEnv(),
+		Resolver:          o.Resolver,
+		KeepaliveInterval: o.Keepalive,
+	}
+	command := sshlaunch.JoinCommand(o.Command)
+	wantPTY := !o.NoTTY && (o.ForceTTY || (command == "" && ui.interactive()))
+	if command == "" && !wantPTY && !o.NoTTY {
+		fmt.Fprintln(o.IO.ErrOut, "sesame: pseudo-terminal will not be allocated because stdin is not a terminal")
+	}
+	runErr := sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
+		if err := store.Touch(p.Name, time.Now()); err != nil {
+			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
+		}
+		stdio := sshlaunch.Stdio{In: ui.stdin(), Out: o.IO.Out, Err: o.IO.ErrOut}
+		if !wantPTY {
+			return c.Run(ctx, command, stdio, nil)
+		}
+		pty := &sshlaunch.PTY{Term: os.Getenv("TERM")}
+		if ui.interactive() {
+			if w, h, err := term.GetSize(ui.inFd); err == nil {
+				pty.Size = sshlaunch.WindowSize{Cols: w, Rows: h}
+			}
+			old, err := term.MakeRaw(ui.inFd)
+			if err != nil {
+				return fmt.Errorf("put the terminal in raw mode: %w", err)
+			}
+			defer term.Restore(ui.inFd, old)
+			rctx, stop := context.WithCancel(ctx)
+			defer stop()
+			pty.Resize = watchResize(rctx, ui.inFd)
+		}
+		return c.Run(ctx, command, stdio, pty)
+	})
+	return connectResult(runErr)
+}
+
+// connectResult turns the flow's error into the exit status: the remote
+// status as is, sesame's own failures 255.
+func connectResult(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *sshlaunch.ExitError
+	if errors.As(err, &ee) {
+		if ee.Signal != "" {
+			return &codedError{code: ExitSSH, err: err}
+		}
+		return &exitStatus{code: ee.Status}
+	}
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted; the door was closed")
+	}
+	return &codedError{code: ExitSSH, err: err}
+}
