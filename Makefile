@@ -20,7 +20,7 @@ FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./profiles:FuzzReadExport \
         ./app/terminal/vt:FuzzWrite
 
-.PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench clean
+.PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench demo clean
 
 all: build
 
@@ -75,6 +75,10 @@ fuzz:
 
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchtime 10x -tags $(GUI_TAGS) ./...
+
+# Knock → SSH → close knock in network namespaces, with a throw-away keyring.
+demo: deps-test headless
+	scripts/demo.sh $(BIN)/sesame-headless
 
 clean:
 	rm -rf $(BIN)

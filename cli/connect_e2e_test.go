@@ -30,7 +30,7 @@ type sshDoor struct {
 	key    string
 }
 
-func newSSHDoor(t *testing.T) *sshDoor {
+func newSSHDoor(t testing.TB) *sshDoor {
 	t.Helper()
 	keyring.Require(t)
 	testnet.RequireRoot(t)
@@ -62,7 +62,7 @@ func newSSHDoor(t *testing.T) *sshDoor {
 func (d *sshDoor) knownHosts() string { return filepath.Join(d.home, ".ssh", "known_hosts") }
 
 // trust records the server's real key in the client's known_hosts.
-func (d *sshDoor) trust(t *testing.T) {
+func (d *sshDoor) trust(t testing.TB) {
 	t.Helper()
 	if err := os.WriteFile(d.knownHosts(), []byte(testnet.ServerAddr4.String()+" "+d.sshd.HostKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func (d *sshDoor) trust(t *testing.T) {
 
 // command is the sesame binary run in the client namespace with the
 // client's home and config.
-func (d *sshDoor) command(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
+func (d *sshDoor) command(t testing.TB, ctx context.Context, args ...string) *exec.Cmd {
 	t.Helper()
 	bin := testnet.Binary(t, "sesame", "headless")
 	argv := append([]string{"HOME=" + d.home, "SESAME_CONFIG_DIR=" + d.config, "SSH_AUTH_SOCK=", bin}, args...)
@@ -79,7 +79,7 @@ func (d *sshDoor) command(t *testing.T, ctx context.Context, args ...string) *ex
 }
 
 // sesame runs the binary and fails the test unless it exits 0.
-func (d *sshDoor) sesame(t *testing.T, args ...string) string {
+func (d *sshDoor) sesame(t testing.TB, args ...string) string {
 	t.Helper()
 	out, errOut, code := d.try(t, args...)
 	if code != 0 {
@@ -89,7 +89,7 @@ func (d *sshDoor) sesame(t *testing.T, args ...string) string {
 }
 
 // try runs the binary and returns its stdout, stderr and exit status.
-func (d *sshDoor) try(t *testing.T, args ...string) (string, string, int) {
+func (d *sshDoor) try(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
 	defer cancel()
@@ -104,7 +104,7 @@ func (d *sshDoor) try(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-func (d *sshDoor) assertClosed(t *testing.T) {
+func (d *sshDoor) assertClosed(t testing.TB) {
 	t.Helper()
 	d.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 }
