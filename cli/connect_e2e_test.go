@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/creack/pty"
@@ -38,7 +37,7 @@ func newSSHDoor(t testing.TB) *sshDoor {
 	d := &sshDoor{pair: testnet.NewPair(t), home: t.TempDir(), config: filepath.Join(t.TempDir(), "config")}
 	d.pair.Server.GuardSSH(t)
 	d.sshd = d.pair.Server.SSHD(t)
-	d.pair.Server.Knockd(t, testnet.ServerIf, guidePairConf)
+	d.pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
 
 	d.key = filepath.Join(d.home, ".ssh", "id_ed25519")
 	if err := os.MkdirAll(filepath.Dir(d.key), 0o700); err != nil {
@@ -177,7 +176,7 @@ func TestConnectClosesDoorOnSignals(t *testing.T) {
 	d.trust(t)
 	for _, sig := range []unix.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			var out, errOut syncBuf
+			var out, errOut testnet.Buffer
 			cmd := d.command(t, context.Background(), "connect", "web", "--", "echo started; sleep 60")
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			if err := cmd.Start(); err != nil {
@@ -204,7 +203,7 @@ func TestConnectClosesDoorOnSignals(t *testing.T) {
 func TestConnectClosesDoorWhenServerDies(t *testing.T) {
 	d := newSSHDoor(t)
 	d.trust(t)
-	var out, errOut syncBuf
+	var out, errOut testnet.Buffer
 	cmd := d.command(t, context.Background(), "connect", "web", "--", "echo started; sleep 60")
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
@@ -235,7 +234,7 @@ func TestConnectInteractive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ptmx.Close()
-	var screen syncBuf
+	var screen testnet.Buffer
 	go func() { _, _ = copyAll(&screen, ptmx) }()
 
 	if _, err := ptmx.Write([]byte("echo h''i; tput cols\r")); err != nil {
@@ -291,26 +290,7 @@ func TestProxyFindsProfileByHost(t *testing.T) {
 	}
 }
 
-// syncBuf is a buffer a process's output goroutine writes while the test
-// reads it.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func copyAll(w *syncBuf, r *os.File) (int64, error) {
+func copyAll(w *testnet.Buffer, r *os.File) (int64, error) {
 	buf := make([]byte, 4096)
 	var n int64
 	for {

@@ -58,21 +58,6 @@ func sshBanner(t *testing.T, ns *testnet.NS, addr netip.Addr) string {
 
 // The knockd.conf examples the common guides publish.
 const (
-	guidePairConf = `[options]
-	logfile = /dev/null
-
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
 	mixedConf = `[options]
 	logfile = /dev/null
 
@@ -111,7 +96,7 @@ func TestKnockOpensRealKnockd(t *testing.T) {
 		conf string
 		run  func(t *testing.T, c knockClient, p *testnet.Pair)
 	}{
-		{"guide open and close pair", guidePairConf, func(t *testing.T, c knockClient, p *testnet.Pair) {
+		{"guide open and close pair", testnet.GuideConf, func(t *testing.T, c knockClient, p *testnet.Pair) {
 			srv := testnet.ServerAddr4.String()
 			c.knock(t, p.Client, srv, "7000", "8000", "9000")
 			p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)

@@ -35,11 +35,11 @@ func TestKnockProfileOpensRealKnockd(t *testing.T) {
 	p := testnet.NewPair(t)
 	p.Server.GuardSSH(t)
 	p.Server.SSHD(t)
-	p.Server.Knockd(t, testnet.ServerIf, guidePairConf)
+	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
 
 	config := filepath.Join(t.TempDir(), "config")
 	conf := filepath.Join(t.TempDir(), "knockd.conf")
-	if err := os.WriteFile(conf, []byte(guidePairConf), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(testnet.GuideConf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := sesameIn(t, p.Client, config, "profile", "import", conf, "--host", testnet.ServerAddr4.String())

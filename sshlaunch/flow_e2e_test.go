@@ -3,7 +3,6 @@
 package sshlaunch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -21,21 +20,6 @@ import (
 	"sesame/profiles"
 )
 
-// guideConf is the knockd guides' open/close pair guarding sshd.
-const guideConf = `[options]
-	logfile = /dev/null
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
-
 // door is a server namespace with a real sshd behind the guide's knockd,
 // and a client home with a key sshd accepts.
 type door struct {
@@ -52,7 +36,7 @@ func newDoor(t *testing.T) *door {
 	p := testnet.NewPair(t)
 	p.Server.GuardSSH(t)
 	sshd := p.Server.SSHD(t)
-	p.Server.Knockd(t, testnet.ServerIf, guideConf)
+	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
 
 	home := t.TempDir()
 	key := filepath.Join(home, ".ssh", "id_ed25519")
@@ -173,28 +157,9 @@ func (u *scriptUI) stages() []Stage {
 	return out
 }
 
-// syncBuffer is a bytes.Buffer safe for the session's concurrent stdout
-// and stderr copies.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitText polls out until it holds text; for goroutines, which must not
 // call t.Fatal.
-func waitText(out *syncBuffer, text string) bool {
+func waitText(out *testnet.Buffer, text string) bool {
 	deadline := time.Now().Add(testnet.Await)
 	for !strings.Contains(out.String(), text) {
 		if time.Now().After(deadline) {
@@ -205,7 +170,7 @@ func waitText(out *syncBuffer, text string) bool {
 	return true
 }
 
-func runCommand(cmd string, out *syncBuffer) func(context.Context, *Conn) error {
+func runCommand(cmd string, out *testnet.Buffer) func(context.Context, *Conn) error {
 	return func(ctx context.Context, c *Conn) error {
 		return c.Run(ctx, cmd, Stdio{Out: out, Err: out}, nil)
 	}
@@ -215,7 +180,7 @@ func TestFlowRunsCommandAndClosesDoor(t *testing.T) {
 	d := newDoor(t)
 	d.trustServer(t)
 	ui := &scriptUI{}
-	var out syncBuffer
+	var out testnet.Buffer
 	if err := d.run(t, context.Background(), d.config(ui), runCommand("echo ok", &out)); err != nil {
 		t.Fatalf("Run: %v (output %q)", err, out.String())
 	}
@@ -238,7 +203,7 @@ func TestFlowRunsCommandAndClosesDoor(t *testing.T) {
 func TestFlowReturnsRemoteExitStatus(t *testing.T) {
 	d := newDoor(t)
 	d.trustServer(t)
-	var out syncBuffer
+	var out testnet.Buffer
 	err := d.run(t, context.Background(), d.config(&scriptUI{}), runCommand("exit 3", &out))
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Status != 3 {
@@ -251,7 +216,7 @@ func TestFlowUnknownHostKey(t *testing.T) {
 	t.Run("rejected: nothing written, door closed", func(t *testing.T) {
 		d := newDoor(t)
 		ui := &scriptUI{hostKey: RejectHostKey}
-		err := d.run(t, context.Background(), d.config(ui), runCommand("true", &syncBuffer{}))
+		err := d.run(t, context.Background(), d.config(ui), runCommand("true", &testnet.Buffer{}))
 		var ue *HostKeyUnknownError
 		if !errors.As(err, &ue) {
 			t.Fatalf("Run = %v, want HostKeyUnknownError", err)
@@ -267,7 +232,7 @@ func TestFlowUnknownHostKey(t *testing.T) {
 	t.Run("accepted and saved: asked once", func(t *testing.T) {
 		d := newDoor(t)
 		ui := &scriptUI{hostKey: AcceptAndSaveHostKey}
-		if err := d.run(t, context.Background(), d.config(ui), runCommand("true", &syncBuffer{})); err != nil {
+		if err := d.run(t, context.Background(), d.config(ui), runCommand("true", &testnet.Buffer{})); err != nil {
 			t.Fatal(err)
 		}
 		kh, _ := os.ReadFile(filepath.Join(d.home, ".ssh", "known_hosts"))
@@ -277,7 +242,7 @@ func TestFlowUnknownHostKey(t *testing.T) {
 		}
 		d.assertClosed(t)
 		ui2 := &scriptUI{hostKey: RejectHostKey}
-		if err := d.run(t, context.Background(), d.config(ui2), runCommand("true", &syncBuffer{})); err != nil {
+		if err := d.run(t, context.Background(), d.config(ui2), runCommand("true", &testnet.Buffer{})); err != nil {
 			t.Fatalf("second run with the saved key: %v", err)
 		}
 		if len(ui2.asked) != 0 {
@@ -298,7 +263,7 @@ func TestFlowRefusesChangedHostKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	ui := &scriptUI{hostKey: AcceptAndSaveHostKey} // must not matter
-	err := d.run(t, context.Background(), d.config(ui), runCommand("true", &syncBuffer{}))
+	err := d.run(t, context.Background(), d.config(ui), runCommand("true", &testnet.Buffer{}))
 	var ce *HostKeyChangedError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "ssh-keygen -R") {
 		t.Fatalf("Run = %v, want a HostKeyChangedError that says how to remove the old key", err)
@@ -319,7 +284,7 @@ func TestFlowClosesDoorWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ui := &scriptUI{}
-	var out syncBuffer
+	var out testnet.Buffer
 	err := d.run(t, ctx, d.config(ui), func(ctx context.Context, c *Conn) error {
 		// The door is open while the session runs.
 		if !d.pair.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
@@ -338,7 +303,7 @@ func TestFlowClosesDoorWhenServerDies(t *testing.T) {
 	d := newDoor(t)
 	d.trustServer(t)
 	ui := &scriptUI{}
-	var out syncBuffer
+	var out testnet.Buffer
 	err := d.run(t, context.Background(), d.config(ui), func(ctx context.Context, c *Conn) error {
 		ui.onSession = nil
 		go func() {
@@ -363,7 +328,7 @@ func TestFlowClosesDoorOnKeepaliveLoss(t *testing.T) {
 	d.trustServer(t)
 	cfg := d.config(&scriptUI{})
 	cfg.KeepaliveInterval, cfg.KeepaliveMax = 200*time.Millisecond, 3
-	var out syncBuffer
+	var out testnet.Buffer
 	err := d.run(t, context.Background(), cfg, func(ctx context.Context, c *Conn) error {
 		go func() {
 			if !waitText(&out, "started") {
@@ -391,7 +356,7 @@ func TestFlowDoorNeverOpens(t *testing.T) {
 	d.prof.Secrets.Open, _ = knocker.ParseSequence("1111,2222,3333")
 	cfg := d.config(&scriptUI{})
 	cfg.DialWindow = time.Second
-	err := d.run(t, context.Background(), cfg, runCommand("true", &syncBuffer{}))
+	err := d.run(t, context.Background(), cfg, runCommand("true", &testnet.Buffer{}))
 	var de *DoorError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "door did not open") {
 		t.Fatalf("Run = %v, want a DoorError", err)
@@ -407,7 +372,7 @@ func TestFlowEncryptedKeyAsksPassphraseOnce(t *testing.T) {
 	}
 	os.Remove(key + ".pub") // the public half must come from the key file itself
 	ui := &scriptUI{passphrase: []string{"wrong", "s3cret"}}
-	var out syncBuffer
+	var out testnet.Buffer
 	if err := d.run(t, context.Background(), d.config(ui), runCommand("echo in", &out)); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
