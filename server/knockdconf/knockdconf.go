@@ -8,6 +8,10 @@
 // case-insensitive and the value trimmed; UseSyslog stands alone. Unlike
 // knockd, which takes atoi() of anything, a bad value here is an error that
 // names the file and line, and so is an unknown key.
+//
+// sesamed's own keys (Firewall; Open_Ports, Access_Time, Close_When_Idle,
+// Close_Sequence, Cooldown) are extensions: new keys, never new meanings for
+// knockd's, described in extensions.go.
 package knockdconf
 
 import (
@@ -44,6 +48,9 @@ type Config struct {
 	LogFile   string
 	PidFile   string
 	Interface string
+	// Firewall is sesamed's firewall backend (an extension key): "auto"
+	// (the default), "iptables" or "nftables".
+	Firewall string
 	// Doors in file order.
 	Doors []*Door
 	// Warnings are things knockd accepts but that are probably mistakes
@@ -80,6 +87,23 @@ type Door struct {
 	StartCommand6Set bool
 	StopCommand6     string
 	StopCommand6Set  bool
+
+	// sesamed's extension keys; see extensions.go.
+
+	// OpenPorts is the native open action: the ports the knocking address
+	// may reach once the door opens, without a shell command.
+	OpenPorts []Port
+	// AccessTime is how long the native rule stays after the last knock;
+	// 0 keeps it until the close sequence, idle close or shutdown.
+	AccessTime time.Duration
+	// CloseWhenIdle removes the native rule once the address has had no
+	// established connection to the opened ports for this long; 0 is off.
+	CloseWhenIdle time.Duration
+	// CloseSequence, knocked from the same address, removes the native rule.
+	CloseSequence knocker.Sequence
+	// Cooldown is how long, after the door opens for an address, that
+	// address's knocks on the door are ignored; 0 is off.
+	Cooldown time.Duration
 }
 
 // StartCommandFor returns the start command for a knock from an IPv6
@@ -247,7 +271,8 @@ func (p *parser) parseLine(raw string) error {
 			p.door = nil
 			return nil
 		}
-		p.door = &Door{Name: name, Line: p.line, SeqTimeout: DefaultSeqTimeout, CmdTimeout: DefaultCmdTimeout}
+		p.door = &Door{Name: name, Line: p.line, SeqTimeout: DefaultSeqTimeout, CmdTimeout: DefaultCmdTimeout,
+			AccessTime: DefaultAccessTime, Cooldown: DefaultCooldown}
 		p.cfg.Doors = append(p.cfg.Doors, p.door)
 		return nil
 	}
@@ -288,7 +313,7 @@ func canonicalKey(key string) string {
 	return key
 }
 
-var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG"}
+var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG", "FIREWALL"}
 
 func (p *parser) setOption(key, raw, value string) error {
 	if err := p.once(key, raw); err != nil {
@@ -306,6 +331,12 @@ func (p *parser) setOption(key, raw, value string) error {
 		p.cfg.Interface = value
 	case "USESYSLOG":
 		return p.errorf("UseSyslog takes no value: write just UseSyslog")
+	case "FIREWALL":
+		fw, err := parseFirewall(value)
+		if err != nil {
+			return p.errorf("Firewall: %v", err)
+		}
+		p.cfg.Firewall = fw
 	default:
 		if contains(doorKeys, key) {
 			return p.errorf("%q belongs in a door section, not [options]", raw)
@@ -318,6 +349,8 @@ func (p *parser) setOption(key, raw, value string) error {
 var doorKeys = []string{
 	"SEQUENCE", "ONE_TIME_SEQUENCES", "SEQ_TIMEOUT", "TCPFLAGS", "TARGET",
 	"START_COMMAND", "START_COMMAND_6", "STOP_COMMAND", "STOP_COMMAND_6", "CMD_TIMEOUT",
+	// sesamed's extensions.
+	"OPEN_PORTS", "ACCESS_TIME", "CLOSE_WHEN_IDLE", "CLOSE_SEQUENCE", "COOLDOWN",
 }
 
 func (p *parser) setDoorKey(key, raw, value string) error {
@@ -375,6 +408,8 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 		d.StopCommand = value
 	case "STOP_COMMAND_6":
 		d.StopCommand6, d.StopCommand6Set = value, true
+	case "OPEN_PORTS", "ACCESS_TIME", "CLOSE_WHEN_IDLE", "CLOSE_SEQUENCE", "COOLDOWN":
+		return p.setExtensionKey(key, raw, value)
 	default:
 		if contains(optionKeys, key) {
 			return p.errorf("%q belongs in [options], not in door [%s]", raw, d.Name)
@@ -410,7 +445,7 @@ func (p *parser) finish() error {
 			d.Sequence = nil
 		}
 	}
-	return nil
+	return p.finishExtensions()
 }
 
 // parseDoorSequence reads a door's sequence. Its errors never quote the
@@ -488,6 +523,9 @@ func displayKey(k string) string {
 		return "PidFile"
 	case "USESYSLOG":
 		return "UseSyslog"
+	}
+	if k == "FIREWALL" {
+		return "Firewall"
 	}
 	return s
 }

@@ -2,9 +2,12 @@ package knockdconf
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"sesame/knocker"
 )
 
 func TestParseGuideExamples(t *testing.T) {
@@ -194,6 +197,8 @@ func FuzzParse(f *testing.F) {
 		"[options]\nUseSyslog\n[a]\nsequence=1,2:udp\ntcpflags=syn,!ack\n",
 		"[a]\none_time_sequences=/x\ncommand_6=\n",
 		"[\n", "]", "=", "[a]\n=\n", "[a]\nsequence=1@2\n",
+		"[options]\nfirewall=nftables\n[a]\nsequence=1\nopen_ports=22,53:udp\naccess_time=0\nclose_when_idle=5\nclose_sequence=2,1\ncooldown=0\n",
+		"[a]\nsequence=1\nclose_sequence=1\nopen_ports=22\n",
 	} {
 		f.Add(s)
 	}
@@ -213,6 +218,68 @@ func FuzzParse(f *testing.F) {
 			if err := d.Sequence.Validate(); len(d.Sequence) > 0 && err != nil {
 				t.Fatalf("door %q: invalid sequence: %v", d.Name, err)
 			}
+			for _, p := range d.OpenPorts {
+				if p.Port == 0 || (p.Proto != knocker.TCP && p.Proto != knocker.UDP) {
+					t.Fatalf("door %q: invalid open port %+v", d.Name, p)
+				}
+			}
+			if !d.HasNativeOpen() && len(d.CloseSequence) > 0 {
+				t.Fatalf("door %q: a close sequence without Open_Ports", d.Name)
+			}
+			if err := d.CloseSequence.Validate(); len(d.CloseSequence) > 0 && err != nil {
+				t.Fatalf("door %q: invalid close sequence: %v", d.Name, err)
+			}
 		}
 	})
+}
+
+func TestMarkOneTimeSequenceUsed(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/seqs"
+	in := " 1000,2000,3000,4000\n#used\n1000,2000,9999,9999\n  4000:udp,5000\n"
+	if err := os.WriteFile(path, []byte(in), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(seq string) int {
+		t.Helper()
+		s, err := knocker.ParseSequence(seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, err := MarkOneTimeSequenceUsed(path, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return line
+	}
+	// The second sequence shares its first two ports with the first; knockd's
+	// byte comparison would mark line 1.
+	if line := mark("1000,2000,9999,9999"); line != 3 {
+		t.Fatalf("marked line %d, want 3", line)
+	}
+	if line := mark("4000:UDP, 5000:tcp"); line != 4 {
+		t.Fatalf("marked line %d, want 4", line)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := " 1000,2000,3000,4000\n#used\n#1000,2000,9999,9999\n# 4000:udp,5000\n"
+	if string(got) != want {
+		t.Fatalf("file is\n%q\nwant\n%q", got, want)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640 kept", fi.Mode().Perm())
+	}
+	left, err := ReadOneTimeSequencesFile(path)
+	if err != nil || len(left) != 1 || left[0].Sequence.String() != "1000,2000,3000,4000" {
+		t.Fatalf("unused after marking: %+v, %v", left, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("temporary files left behind: %v", ents)
+	}
+	s, _ := knocker.ParseSequence("4000:udp,5000")
+	if _, err := MarkOneTimeSequenceUsed(path, s); err == nil || !strings.Contains(err.Error(), "no longer in the file") {
+		t.Fatalf("marking a used sequence again: %v", err)
+	}
 }

@@ -2,9 +2,11 @@ package knockdconf
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"sesame/knocker"
@@ -61,4 +63,91 @@ func ReadOneTimeSequencesFile(path string) ([]OneTimeSequence, error) {
 	}
 	defer f.Close()
 	return ReadOneTimeSequences(f, path)
+}
+
+// MarkOneTimeSequenceUsed marks seq used in the one-time sequences file at
+// path, in knockd's format: a '#' at the start of its line, so that knockd
+// and sesamed both skip it from then on. The first unused line holding seq
+// (same ports and protocols, however it is written) is marked; knockd
+// compares raw bytes of half the ports and can mark the wrong line. The
+// '#' replaces a leading blank (the layout knockd's manual recommends) or
+// is inserted before the first digit, which knockd would overwrite. The
+// file is replaced atomically (a temporary file renamed over it), so a crash
+// never leaves it half written. It returns the line it marked.
+func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("mark one-time sequence used: %w", err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, fmt.Errorf("mark one-time sequence used: %w", err)
+	}
+	start, line := 0, 0
+	for start < len(data) {
+		line++
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start
+		}
+		text := strings.TrimSpace(string(data[start:end]))
+		if text != "" && text[0] != '#' {
+			if s, err := parseDoorSequence(text); err == nil && s.Equal(seq) {
+				var out []byte
+				out = append(out, data[:start]...)
+				if data[start] == ' ' || data[start] == '\t' {
+					out = append(out, '#')
+					out = append(out, data[start+1:]...)
+				} else {
+					out = append(out, '#')
+					out = append(out, data[start:]...)
+				}
+				if err := writeFileAtomic(path, out, info.Mode().Perm()); err != nil {
+					return 0, fmt.Errorf("mark one-time sequence used: %w", err)
+				}
+				return line, nil
+			}
+		}
+		start = end + 1
+	}
+	return 0, &Error{File: path, Msg: "the sequence just used is no longer in the file (was it edited while sesamed ran?)"}
+}
+
+// writeFileAtomic replaces path with data: written to a temporary file in
+// the same directory, synced, then renamed over path.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }
