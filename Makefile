@@ -18,7 +18,8 @@ FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./server/firewall:FuzzParseIPTablesRule ./server/firewall:FuzzRuleFromKey \
         ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection \
         ./profiles:FuzzReadExport \
-        ./app/terminal/vt:FuzzWrite
+        ./app/terminal/vt:FuzzWrite \
+        ./server/packet:FuzzDecode
 
 .PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench demo clean
 
