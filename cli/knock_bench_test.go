@@ -21,11 +21,7 @@ import (
 func BenchmarkKnockVsKnock1(b *testing.B) {
 	testnet.RequireRoot(b)
 	testnet.RequireTools(b, "knock", "tcpdump", "ss", "iptables", "ip6tables")
-	sesame := testnet.Binary(b, "sesame", "headless")
-	clients := []knockClient{
-		{"sesame", func(args ...string) []string { return append([]string{sesame, "knock"}, args...) }},
-		{"knock", func(args ...string) []string { return append([]string{"knock"}, args...) }},
-	}
+	clients := testnet.KnockClients(b)
 	const delay = 100 * time.Millisecond
 	p := testnet.NewPair(b)
 	dropKnockPorts(b, p.Server)
@@ -41,10 +37,10 @@ func BenchmarkKnockVsKnock1(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for _, c := range clients {
 			run := captureKnock(b, c, p, testnet.ServerAddr4, args, ports)
-			s := res[c.name]
+			s := res[c.Name]
 			if s == nil {
 				s = &stats{}
-				res[c.name] = s
+				res[c.Name] = s
 			}
 			for _, n := range run.perPort {
 				s.packets += n
@@ -64,15 +60,15 @@ func BenchmarkKnockVsKnock1(b *testing.B) {
 	fmt.Printf("\n%-8s %14s %14s %14s   (10 knocks, -d 100, %d runs each, seen from the server)\n", "client", "packets/knock", "gap err p50", "gap err p95", b.N)
 	p95 := map[string]float64{}
 	for _, c := range clients {
-		s := res[c.name]
+		s := res[c.Name]
 		slices.Sort(s.errs)
 		p50v, p95v := ms(percentile(s.errs, 50)), ms(percentile(s.errs, 95))
-		p95[c.name] = p95v
+		p95[c.Name] = p95v
 		ppk := float64(s.packets) / float64(s.knocks)
-		fmt.Printf("%-8s %14.3f %11.3f ms %11.3f ms\n", c.name, ppk, p50v, p95v)
-		b.ReportMetric(ppk, c.name+"-packets/knock")
-		b.ReportMetric(p50v, c.name+"-gap-err-p50-ms")
-		b.ReportMetric(p95v, c.name+"-gap-err-p95-ms")
+		fmt.Printf("%-8s %14.3f %11.3f ms %11.3f ms\n", c.Name, ppk, p50v, p95v)
+		b.ReportMetric(ppk, c.Name+"-packets/knock")
+		b.ReportMetric(p50v, c.Name+"-gap-err-p50-ms")
+		b.ReportMetric(p95v, c.Name+"-gap-err-p95-ms")
 	}
 	if p95["knock"] > 0 {
 		ratio := p95["sesame"] / p95["knock"]

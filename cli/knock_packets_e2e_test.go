@@ -38,16 +38,16 @@ type knockRun struct {
 
 // captureKnock runs one client invocation against the server of p with a
 // capture on, and returns what the server saw.
-func captureKnock(t testing.TB, c knockClient, p *testnet.Pair, server netip.Addr, args []string, ports []uint16) knockRun {
+func captureKnock(t testing.TB, c testnet.KnockClient, p *testnet.Pair, server netip.Addr, args []string, ports []uint16) knockRun {
 	t.Helper()
 	capture := p.Server.Capture(t, testnet.ServerIf, "tcp or udp")
-	argv := c.argv(args...)
+	argv := c.Argv(args...)
 	p.Client.Run(t, argv[0], argv[1:]...)
 
 	// A socket left in SYN-SENT would retransmit its SYN later; the client
 	// must leave none behind.
 	if out := p.Client.Run(t, "ss", "-Htan", "state", "syn-sent"); strings.TrimSpace(out) != "" {
-		t.Errorf("%s left half-open connections that will retransmit:\n%s", c.name, out)
+		t.Errorf("%s left half-open connections that will retransmit:\n%s", c.Name, out)
 	}
 
 	sendSentinel(t, p.Client, server)
@@ -109,8 +109,8 @@ func seqPorts(first, n int) ([]uint16, []string) {
 // retransmit, no duplicate datagram), in order, with no gap shorter than
 // asked.
 func TestKnockOnePacketPerKnock(t *testing.T) {
-	clients := knockClients(t)
-	testnet.RequireTools(t, "tcpdump", "ss")
+	clients := testnet.KnockClients(t)
+	testnet.RequireTools(t, "tcpdump", "ss", "iptables", "ip6tables")
 	const delay = 100 * time.Millisecond
 	cases := []struct {
 		name   string
@@ -123,7 +123,7 @@ func TestKnockOnePacketPerKnock(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, c := range clients {
-			t.Run(fmt.Sprintf("%s/%s", tc.name, c.name), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s", tc.name, c.Name), func(t *testing.T) {
 				t.Parallel()
 				p := testnet.NewPair(t)
 				dropKnockPorts(t, p.Server)

@@ -63,7 +63,7 @@ func TestKnockProfileOpensRealKnockd(t *testing.T) {
 	}
 	sesameIn(t, p.Client, config, "knock", "SSH")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
-	if b := sshBanner(t, p.Client, testnet.ServerAddr4); !strings.HasPrefix(b, "SSH-2.0-") {
+	if b := p.Client.SSHBanner(t, testnet.ServerAddr4); !strings.HasPrefix(b, "SSH-2.0-") {
 		t.Fatalf("port 22 answered %q, want an SSH banner", b)
 	}
 	sesameIn(t, p.Client, config, "knock", "--close", "SSH")
@@ -115,7 +115,7 @@ func TestKnockOneTimeOpensRealKnockd(t *testing.T) {
 		sesameIn(t, p.Client, config, "knock", "otSSH")
 		knockd.WaitOutputAfter(t, from, "OPEN SESAME")
 		p.Server.WaitAccept(t, client, true)
-		sshBanner(t, p.Client, testnet.ServerAddr4)
+		p.Client.SSHBanner(t, testnet.ServerAddr4)
 		// The door shuts by itself after cmd_timeout.
 		p.Server.WaitAccept(t, client, false)
 	}

@@ -42,3 +42,42 @@ func (s *Buffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// GuidePairConf is GuideConf.
+const GuidePairConf = GuideConf
+
+// More of the guides' configurations, for the sesamed tests that run them
+// against knockd and sesamed side by side.
+const (
+	// MixedConf: UDP and TCP knocks, a stop command after cmd_timeout.
+	MixedConf = `[options]
+	logfile = /dev/null
+
+[SSH]
+	sequence      = 2222:udp,3333:tcp,4444:udp
+	seq_timeout   = 15
+	start_command = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	cmd_timeout   = 3
+	stop_command  = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+`
+	// UDPConf: all UDP, a long timeout for slow knocks.
+	UDPConf = `[options]
+	logfile = /dev/null
+
+[openSSH]
+	sequence    = 5000:udp,6000:udp,7000:udp
+	seq_timeout = 20
+	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+`
+	// IPv6Conf: separate commands for IPv6 knocks.
+	IPv6Conf = `[options]
+	logfile = /dev/null
+
+[openSSH]
+	sequence        = 7000,8000,9000
+	seq_timeout     = 5
+	tcpflags        = syn
+	start_command   = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	start_command_6 = /sbin/ip6tables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+`
+)

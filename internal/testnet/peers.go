@@ -3,12 +3,15 @@
 package testnet
 
 import (
+	"bufio"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // GuardSSH puts the guides' baseline in the namespace's firewall, for IPv4
@@ -160,4 +163,50 @@ func (ns *NS) SSHD(t testing.TB, extraConfig ...string) *SSHD {
 		`mount --bind "$1" /root && exec "$2" -D -e -f "$3"`, "sh", home, sshd, cfgPath)
 	p.WaitOutput(t, "Server listening on")
 	return &SSHD{Proc: p, Dir: dir, HostKey: strings.TrimSpace(string(pub)), AuthorizedKeys: ak}
+}
+
+// Sesamed is sesamed running in a namespace.
+type Sesamed struct {
+	*Proc
+	// Dir holds its config (Config), pid file and anything a test adds.
+	Dir    string
+	Config string
+}
+
+// Sesamed runs sesamed (built from this module) in the namespace on iface
+// with the given knockd.conf text, -v and a pid file of its own, plus
+// extra flags, and waits until it is listening. It is stopped when the
+// test ends.
+func (ns *NS) Sesamed(t testing.TB, iface, conf string, extra ...string) *Sesamed {
+	t.Helper()
+	bin := Binary(t, "sesame/server/cmd/sesamed")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"-i", iface, "-c", path, "-v", "-p", filepath.Join(dir, "sesamed.pid")}, extra...)
+	p := ns.Start(t, bin, args...)
+	for _, i := range strings.Split(iface, ",") {
+		p.WaitOutput(t, "listening on "+i)
+	}
+	return &Sesamed{Proc: p, Dir: dir, Config: path}
+}
+
+// SSHBanner connects to port 22 of addr from inside the namespace and
+// returns the server's identification line, proving the door is open end
+// to end.
+func (ns *NS) SSHBanner(t testing.TB, addr netip.Addr) string {
+	t.Helper()
+	c, err := ns.Dial(netip.AddrPortFrom(addr, 22), 5*time.Second)
+	if err != nil {
+		t.Fatalf("connect to sshd at %s after the knock: %v", addr, err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(Await))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read sshd banner from %s: %v", addr, err)
+	}
+	return strings.TrimSpace(line)
 }

@@ -1,0 +1,66 @@
+// Package cmdexit runs a cobra command tree and turns its outcome into an
+// exit status, the same way for sesame and sesamed: 0 on success, 2 for a
+// bad command line, 1 for any other failure, printed as one line
+// "command: error".
+package cmdexit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	OK    = 0
+	Error = 1
+	Usage = 2
+)
+
+// Status ends a command with a given status after it has already said what
+// it had to say: Run prints nothing for it.
+type Status struct{ Code int }
+
+func (e *Status) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Run executes root with args. isUsage tells the caller's own usage errors
+// apart; cobra's (unknown flags and commands, wrong argument counts) are
+// recognised here.
+func Run(ctx context.Context, root *cobra.Command, args []string, errOut io.Writer, isUsage func(error) bool) int {
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return OK
+	}
+	var st *Status
+	if errors.As(err, &st) {
+		return st.Code
+	}
+	name := root.Name()
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	// One line, always: joined errors (a profile's field errors) are
+	// separated by "; ".
+	fmt.Fprintf(errOut, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
+	if isUsage(err) || isCobraUsage(err) {
+		return Usage
+	}
+	return Error
+}
+
+// isCobraUsage spots the errors cobra makes itself for unknown commands and
+// wrong argument counts, which do not go through the flag error hook.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

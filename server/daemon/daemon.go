@@ -1,0 +1,503 @@
+//go:build linux
+
+// Package daemon is sesamed at work: it reads the config, listens on the
+// interfaces, feeds the packets to the matcher and turns the matcher's
+// events into knockd's log lines and the doors' actions; it reloads on
+// request and, when it stops, removes everything it opened.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sesame/server/action"
+	"sesame/server/capture"
+	"sesame/server/knockdconf"
+	"sesame/server/matcher"
+	"sesame/server/netwatch"
+	"sesame/server/packet"
+	"sesame/server/sesamedlog"
+)
+
+// Native is the native open action (Open_Ports): rules sesamed adds to the
+// firewall itself, with no shell.
+type Native interface {
+	// Open lets src reach ports for the access time (0: no limit), or
+	// until it has had no established connection for idle (0: off). A
+	// second Open refreshes the first.
+	Open(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access, idle time.Duration) error
+	// Close ends what Open did for door and src (the close sequence).
+	Close(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port) error
+	// Shutdown removes every rule sesamed added.
+	Shutdown(ctx context.Context) error
+}
+
+// Options are sesamed's settings from its command line.
+type Options struct {
+	ConfigPath string
+	// Interfaces (-i) win over the config's Interface.
+	Interfaces []string
+	IPv4Only   bool // -4
+	Lookup     bool // -l: reverse DNS names in log lines
+	// Log is where messages go; the caller opened it from the flags and
+	// the config, and Run reopens it on reload.
+	Log *sesamedlog.Logger
+	// Stdout and Stderr receive the doors' commands' output.
+	Stdout, Stderr io.Writer
+	// NewNative starts the native open action's firewall backend. Run calls
+	// it once, at start or at the first reload that needs it; nil when the
+	// build has none.
+	NewNative func(ctx context.Context, cfg *knockdconf.Config) (Native, error)
+	// Reload delivers SIGHUP.
+	Reload <-chan struct{}
+	// Ready is called once every interface is being listened on.
+	Ready func()
+	// MaxSources bounds the attempt table (0: the matcher's default).
+	MaxSources int
+}
+
+// DefaultInterface is knockd's default when neither -i nor Interface names
+// one and no default route does.
+const DefaultInterface = "eth0"
+
+// shutdownTimeout bounds the clean-up at exit.
+const shutdownTimeout = 30 * time.Second
+
+type daemon struct {
+	opt Options
+	log *sesamedlog.Logger
+
+	runner   *action.Runner
+	names    *names
+	oneTime  sync.Mutex // one-time sequence files are rewritten one at a time
+	m        atomic.Pointer[matcher.Matcher]
+	filterCh chan struct{} // the doors or addresses changed
+
+	mu       sync.Mutex
+	cfg      *knockdconf.Config
+	native   Native
+	ifaces   []string
+	net      netwatch.State
+	netCh    chan struct{} // closed and replaced when net changes
+	handles  map[string]*capture.Handle
+	filter   string
+	stopM    context.CancelFunc // ends the current matcher's timer loop
+	evicted  uint64             // evictions already reported
+	reported time.Time
+}
+
+// Run runs sesamed until ctx ends, then removes what it opened and
+// returns nil. It returns an error when it cannot start.
+func Run(ctx context.Context, opt Options) error {
+	if !capture.Available {
+		_, err := capture.Open("", "")
+		return err
+	}
+	d := &daemon{
+		opt:      opt,
+		log:      opt.Log,
+		names:    newNames(opt.Lookup),
+		filterCh: make(chan struct{}, 1),
+		netCh:    make(chan struct{}),
+		handles:  map[string]*capture.Handle{},
+	}
+	cfg, err := d.load()
+	if err != nil {
+		return err
+	}
+	d.runner = action.NewRunner(d.log, action.Options{Stdout: opt.Stdout, Stderr: opt.Stderr})
+	defer d.shutdown()
+	if err := d.startNative(ctx, cfg); err != nil {
+		return err
+	}
+	if err := d.apply(ctx, cfg, chooseInterfaces(opt.Interfaces, cfg)); err != nil {
+		return err
+	}
+	state, err := netwatch.Read()
+	if err != nil {
+		return err
+	}
+	d.setNet(state)
+	ifaces := d.interfaces()
+	for _, name := range ifaces {
+		if name == netwatch.Any {
+			continue
+		}
+		if _, ok := state[name]; !ok {
+			return fmt.Errorf("interface %s does not exist (fix -i or Interface; this machine has %s)", name, strings.Join(slicesSorted(state), ", "))
+		}
+	}
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = netwatch.Watch(runCtx, d.setNet)
+	}()
+	for _, name := range ifaces {
+		h, err := d.open(name)
+		if err != nil {
+			// An interface that exists but is down may come up later; any
+			// other failure is a mistake to report now, as knockd does.
+			if name == netwatch.Any || state[name].Up {
+				return err
+			}
+			d.log.Error("%v; waiting for %s to come up", err, name)
+		} else {
+			d.log.Verbose("listening on %s...", name)
+			d.log.Log("starting up, listening on %s", name)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.supervise(runCtx, name, h)
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.refilterLoop(runCtx)
+	}()
+	if opt.Ready != nil {
+		opt.Ready()
+	}
+	report := time.NewTicker(10 * time.Second)
+	defer report.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.log.Verbose("waiting for child processes...")
+			d.log.Log("waiting for child processes...")
+			return nil
+		case <-opt.Reload:
+			d.reload(runCtx)
+		case <-report.C:
+			d.reportEvictions()
+		}
+	}
+}
+
+func slicesSorted(s netwatch.State) []string {
+	var out []string
+	for n := range s {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// load reads and checks the config file, and logs its warnings.
+func (d *daemon) load() (*knockdconf.Config, error) {
+	cfg, err := knockdconf.ParseFile(d.opt.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		d.log.Error("warning: %s", w)
+	}
+	return cfg, nil
+}
+
+// interfaces are the interfaces to listen on: -i, else Interface, else
+// the default route's, else eth0.
+func (d *daemon) interfaces() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ifaces
+}
+
+func chooseInterfaces(flag []string, cfg *knockdconf.Config) []string {
+	if len(flag) > 0 {
+		return flag
+	}
+	if cfg.Interface != "" {
+		return SplitInterfaces(cfg.Interface)
+	}
+	if def := netwatch.DefaultRouteInterfaces(); len(def) > 0 {
+		return def
+	}
+	return []string{DefaultInterface}
+}
+
+// SplitInterfaces reads "eth0,wg0" (-i or Interface).
+func SplitInterfaces(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// startNative starts the native open action's backend if the config uses
+// it and it is not running yet.
+func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config) error {
+	d.mu.Lock()
+	running := d.native != nil
+	d.mu.Unlock()
+	if running || !needsNative(cfg) {
+		return nil
+	}
+	if d.opt.NewNative == nil {
+		return errors.New("this sesamed has no firewall backend for Open_Ports: use Start_Command instead")
+	}
+	n, err := d.opt.NewNative(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("firewall for Open_Ports: %w", err)
+	}
+	d.mu.Lock()
+	d.native = n
+	d.mu.Unlock()
+	return nil
+}
+
+// apply puts cfg's doors to work on ifaces: a new matcher (attempts in
+// progress are dropped, as knockd does on reload) and the filter that goes
+// with it.
+func (d *daemon) apply(ctx context.Context, cfg *knockdconf.Config, ifaces []string) error {
+	doors, warnings, err := buildDoors(cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		d.log.Error("%s", w)
+	}
+	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources})
+	mctx, stop := context.WithCancel(ctx)
+	d.mu.Lock()
+	d.cfg = cfg
+	d.ifaces = ifaces
+	if d.net != nil {
+		m.SetLocal(d.net.Addrs(d.ifaces))
+	}
+	if d.stopM != nil {
+		d.stopM()
+	}
+	d.stopM = stop
+	d.m.Store(m)
+	d.mu.Unlock()
+	go m.Run(mctx)
+	d.refilter()
+	return nil
+}
+
+// reload re-reads the config (SIGHUP). A config that does not load is
+// logged and the running one stays: a typo never takes the doors down.
+func (d *daemon) reload(ctx context.Context) {
+	d.log.Verbose("re-reading config file: %s", d.opt.ConfigPath)
+	d.log.Log("re-reading config file: %s", d.opt.ConfigPath)
+	cfg, err := d.load()
+	if err == nil {
+		err = d.startNative(ctx, cfg)
+	}
+	if err == nil {
+		d.mu.Lock()
+		old, ifaces := d.cfg, d.ifaces
+		d.mu.Unlock()
+		if cfg.Firewall != old.Firewall {
+			d.log.Error("warning: Firewall changed from %q to %q: restart sesamed to switch backends", old.Firewall, cfg.Firewall)
+		}
+		if cfg.UseSyslog != old.UseSyslog || cfg.LogFile != old.LogFile || cfg.PidFile != old.PidFile {
+			d.log.Error("warning: UseSyslog, LogFile and PidFile changes take effect when sesamed restarts")
+		}
+		if want := chooseInterfaces(d.opt.Interfaces, cfg); !slices.Equal(want, ifaces) {
+			d.log.Error("warning: Interface changed from %s to %s: restart sesamed to listen there",
+				strings.Join(ifaces, ","), strings.Join(want, ","))
+		}
+		err = d.apply(ctx, cfg, ifaces)
+	}
+	if err != nil {
+		d.log.Error("error: %v; keeping the configuration already running", err)
+		return
+	}
+	if err := d.log.Reopen(); err != nil {
+		d.log.Error("warning: cannot reopen the log file: %v", err)
+	}
+	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(cfg.Doors))
+}
+
+// setNet takes a new interface state from netwatch.
+func (d *daemon) setNet(s netwatch.State) {
+	d.mu.Lock()
+	d.net = s
+	close(d.netCh)
+	d.netCh = make(chan struct{})
+	if m := d.m.Load(); m != nil {
+		m.SetLocal(s.Addrs(d.ifaces))
+	}
+	d.mu.Unlock()
+	d.refilter()
+}
+
+// refilter asks refilterLoop to rebuild the capture filter.
+func (d *daemon) refilter() {
+	select {
+	case d.filterCh <- struct{}{}:
+	default:
+	}
+}
+
+func (d *daemon) refilterLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.filterCh:
+		}
+		f := d.currentFilter()
+		d.mu.Lock()
+		if f != d.filter {
+			d.filter = f
+			d.log.Debug("capture filter: %s", f)
+			for _, h := range d.handles {
+				h.SetFilter(f)
+			}
+		}
+		d.mu.Unlock()
+	}
+}
+
+func (d *daemon) currentFilter() string {
+	m := d.m.Load()
+	d.mu.Lock()
+	local := d.net.Addrs(d.ifaces)
+	d.mu.Unlock()
+	var doors []capture.Door
+	for _, md := range m.Doors() {
+		doors = append(doors, capture.Door{Sequence: md.Sequence, Flags: md.Flags, Target: md.Target})
+	}
+	return capture.Filter(doors, local, d.opt.IPv4Only)
+}
+
+// open starts a capture on one interface with the current filter.
+func (d *daemon) open(name string) (*capture.Handle, error) {
+	f := d.currentFilter()
+	h, err := capture.Open(name, f)
+	if err != nil {
+		return nil, err
+	}
+	d.log.Debug("%s: %s link, filter: %s", name, h.LinkType(), f)
+	d.mu.Lock()
+	d.handles[name] = h
+	d.filter = f
+	d.mu.Unlock()
+	d.refilter() // in case the doors or addresses changed meanwhile
+	return h, nil
+}
+
+// supervise runs the capture on one interface, and when it fails (the
+// interface went down or away) waits for the interface and opens it again.
+func (d *daemon) supervise(ctx context.Context, name string, h *capture.Handle) {
+	for {
+		if h != nil {
+			lt := h.LinkType()
+			err := h.Run(ctx, func(data []byte) { d.packet(lt, data) })
+			h.Close()
+			d.mu.Lock()
+			delete(d.handles, name)
+			d.mu.Unlock()
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Error("%v; waiting for %s to come back", err, name)
+		}
+		h = d.reopen(ctx, name)
+		if h == nil {
+			return
+		}
+		d.log.Event("listening on %s again", name)
+	}
+}
+
+// reopen waits until the interface is up and a capture on it opens.
+func (d *daemon) reopen(ctx context.Context, name string) *capture.Handle {
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for {
+		d.mu.Lock()
+		changed := d.netCh
+		ifc, ok := d.net[name]
+		d.mu.Unlock()
+		if (ok && ifc.Up) || name == netwatch.Any {
+			if h, err := d.open(name); err == nil {
+				return h
+			}
+			retry.Reset(time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-retry.C:
+		}
+	}
+}
+
+// packet is the capture path: decode, and hand to the matcher.
+func (d *daemon) packet(lt packet.LinkType, data []byte) {
+	p, err := packet.Decode(lt, data)
+	if err != nil {
+		return
+	}
+	if d.opt.IPv4Only && p.Src.Is6() {
+		return
+	}
+	if d.log.DebugOn() {
+		d.log.Debug("%s: %s: %s:%d -> %s:%d %d bytes", time.Now().Format("2006-01-02 15:04:05"), p.Proto,
+			p.Src, p.SrcPort, p.Dst, p.DstPort, len(data))
+	}
+	d.m.Load().Handle(p)
+}
+
+// reportEvictions logs how many sources the full attempt table dropped.
+func (d *daemon) reportEvictions() {
+	s := d.m.Load().Stats()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// A reload starts a new matcher and its counters from zero.
+	if s.Evicted < d.evicted {
+		d.evicted = 0
+	}
+	if n := s.Evicted - d.evicted; n > 0 {
+		d.log.Error("warning: the attempt table is full (%d sources): dropped the %d least recently active in the last 10s (a flood of knocks from many addresses?)", s.Sources, n)
+	}
+	d.evicted = s.Evicted
+}
+
+// shutdown removes what sesamed opened: the pending stop commands run now,
+// and the native rules go.
+func (d *daemon) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	d.mu.Lock()
+	if d.stopM != nil {
+		d.stopM()
+	}
+	native := d.native
+	d.mu.Unlock()
+	if d.runner != nil {
+		if err := d.runner.Close(ctx); err != nil {
+			d.log.Error("error: %v", err)
+		}
+	}
+	if native != nil {
+		if err := native.Shutdown(ctx); err != nil {
+			d.log.Error("error: removing sesamed's firewall rules: %v", err)
+		}
+	}
+	d.log.Verbose("closing...")
+	d.log.Log("shutting down")
+	d.log.Flush()
+}

@@ -1,0 +1,187 @@
+//go:build linux
+
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"sesame/knocker"
+	"sesame/server/action"
+	"sesame/server/knockdconf"
+	"sesame/server/matcher"
+)
+
+// nativeTimeout bounds one native firewall change.
+const nativeTimeout = 10 * time.Second
+
+// event turns the matcher's events into knockd's log lines and the doors'
+// actions. It runs on the capture path with the matcher locked: it logs
+// (buffered) and queues work, nothing slower.
+func (d *daemon) event(e matcher.Event) {
+	switch e.Kind {
+	case matcher.Stage:
+		d.log.Event("%s: %s: Stage %d", d.names.who(e.Src, e.Stage == 1), e.Door.Name, e.Stage)
+	case matcher.Open:
+		d.log.Event("%s: %s: OPEN SESAME", d.names.who(e.Src, false), e.Door.Name)
+		d.opened(e)
+	case matcher.Timeout:
+		d.log.Event("%s: %s: sequence timeout (stage %d)", d.names.who(e.Src, false), e.Door.Name, e.Stage)
+	case matcher.Exhausted:
+		d.log.Error("no more sequences left in the one time sequences file for door %s --> disabling the door", e.Door.Name)
+	case matcher.WrongKnock:
+		d.log.Debug("%s: %s: wrong knock at stage %d, starting over", e.Src, e.Door.Name, e.Stage)
+	case matcher.Duplicate:
+		d.log.Debug("%s: %s: repeated knock, ignoring...", e.Src, e.Door.Name)
+	case matcher.FlagsIgnored:
+		d.log.Debug("%s: %s: packet does not have the door's TCP flags, ignoring...", e.Src, e.Door.Name)
+	case matcher.Cooldown:
+		d.log.Debug("%s: %s: door just opened for this address, ignoring...", e.Src, e.Door.Name)
+	case matcher.Evicted:
+		d.log.Debug("attempt table full: dropping %s", e.Src)
+	}
+}
+
+// opened queues what a door does when it opens for e.Src.
+func (d *daemon) opened(e matcher.Event) {
+	act := e.Door.Data.(*doorAction)
+	c := act.conf
+	who := d.names.who(e.Src, false)
+	queue := func(what string, fn func()) {
+		if err := d.runner.Do(e.Src, what, fn); err != nil {
+			d.log.Error("error: %v", err)
+		}
+	}
+	if e.Door.OneTimeDoor {
+		used := e.Sequence
+		queue("one-time sequence update of "+c.Name, func() { d.markUsed(c, used) })
+	}
+	if act.closes {
+		queue("close of "+c.Name, func() { d.nativeClose(c, e.Src, who) })
+		return
+	}
+	ipv6 := e.Src.Is6()
+	if cmd := c.StartCommandFor(ipv6); cmd != "" {
+		err := d.runner.RunCommands(action.Commands{
+			Door: c.Name, Who: who, Src: e.Src,
+			Start: cmd, Stop: c.StopCommandFor(ipv6), Timeout: c.CmdTimeout,
+		})
+		if err != nil {
+			d.log.Error("error: %v", err)
+		}
+	}
+	if c.HasNativeOpen() {
+		queue("open of "+c.Name, func() { d.nativeOpen(c, e.Src, who) })
+	}
+}
+
+func (d *daemon) nativeOpen(c *knockdconf.Door, src netip.Addr, who string) {
+	d.mu.Lock()
+	n := d.native
+	d.mu.Unlock()
+	if n == nil {
+		return // refused at start: NewNative failed
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), nativeTimeout)
+	defer cancel()
+	d.log.Event("%s: opening %s for %s (access %s, idle close %s)", c.Name, portList(c.OpenPorts), who, seconds(c.AccessTime), seconds(c.CloseWhenIdle))
+	if err := n.Open(ctx, c.Name, src, c.OpenPorts, c.AccessTime, c.CloseWhenIdle); err != nil {
+		d.log.Error("%s: could not open %s for %s: %v", c.Name, portList(c.OpenPorts), who, err)
+	}
+}
+
+func (d *daemon) nativeClose(c *knockdconf.Door, src netip.Addr, who string) {
+	d.mu.Lock()
+	n := d.native
+	d.mu.Unlock()
+	if n == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), nativeTimeout)
+	defer cancel()
+	d.log.Event("%s: closing %s for %s", c.Name, portList(c.OpenPorts), who)
+	if err := n.Close(ctx, c.Name, src, c.OpenPorts); err != nil {
+		d.log.Error("%s: could not close %s for %s: %v", c.Name, portList(c.OpenPorts), who, err)
+	}
+}
+
+// markUsed marks a one-time sequence used in its file. The matcher has
+// already moved on to the next sequence, so a replay fails even before the
+// file is written.
+func (d *daemon) markUsed(c *knockdconf.Door, used knocker.Sequence) {
+	d.oneTime.Lock()
+	defer d.oneTime.Unlock()
+	if _, err := knockdconf.MarkOneTimeSequenceUsed(c.OneTimeSequences, used); err != nil {
+		d.log.Error("error while disabling used one time sequence for door %s: %v (the sequence stays refused until sesamed restarts)", c.Name, err)
+	}
+}
+
+func portList(ps []knockdconf.Port) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+
+// names are the knocking addresses as log lines show them: the address,
+// or with -l "address (host name)", as knockd prints them. Names are looked
+// up in the background when an attempt starts, so a slow resolver never
+// holds the capture up; lines logged before the answer show the address.
+type names struct {
+	lookup bool
+
+	mu    sync.Mutex
+	cache map[netip.Addr]string
+	busy  int
+}
+
+// maxNames bounds the name cache; maxLookups the lookups in flight.
+const (
+	maxNames   = 4096
+	maxLookups = 8
+)
+
+func newNames(lookup bool) *names {
+	return &names{lookup: lookup, cache: map[netip.Addr]string{}}
+}
+
+func (n *names) who(a netip.Addr, start bool) string {
+	if !n.lookup {
+		return a.String()
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if name, ok := n.cache[a]; ok {
+		if name == "" {
+			return a.String()
+		}
+		return fmt.Sprintf("%s (%s)", a, name)
+	}
+	if start && n.busy < maxLookups {
+		if len(n.cache) >= maxNames {
+			clear(n.cache)
+		}
+		n.cache[a] = ""
+		n.busy++
+		go n.resolve(a)
+	}
+	return a.String()
+}
+
+func (n *names) resolve(a netip.Addr) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hosts, err := net.DefaultResolver.LookupAddr(ctx, a.String())
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.busy--
+	if err == nil && len(hosts) > 0 {
+		n.cache[a] = strings.TrimSuffix(hosts[0], ".")
+	}
+}
