@@ -20,7 +20,8 @@ var bins struct {
 // build cache makes later builds cheap) and returns the executable's path.
 // pkg is an import path such as "sesame" or "sesame/server/cmd/sesamed".
 // The environment variable SESAME_TEST_BIN_<NAME> (NAME = the last path
-// element, upper case) points at a prebuilt binary instead.
+// element, upper case) points at a prebuilt binary instead. Under -race the
+// binary is built with the race detector too.
 func Binary(t testing.TB, pkg string, tags ...string) string {
 	t.Helper()
 	name := filepath.Base(pkg)
@@ -43,6 +44,9 @@ func Binary(t testing.TB, pkg string, tags ...string) string {
 	}
 	out := filepath.Join(bins.dir, fmt.Sprintf("%s-%d", name, len(bins.built)))
 	args := []string{"build", "-o", out}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}

@@ -71,7 +71,15 @@ func Filter(doors []Door, local []netip.Addr, ipv4Only bool) string {
 	if len(clauses) == 0 {
 		return matchNothing
 	}
-	return strings.Join(clauses, " or ")
+	// Doors often share ports (an open and a close door): say each
+	// clause once.
+	var uniq []string
+	for _, c := range clauses {
+		if !slices.Contains(uniq, c) {
+			uniq = append(uniq, c)
+		}
+	}
+	return strings.Join(uniq, " or ")
 }
 
 func doorClause(family, flagsByte string, dsts []netip.Addr, d Door) string {

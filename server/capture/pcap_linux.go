@@ -21,7 +21,7 @@ const snapLen = 512
 
 // readTimeout is how long a read waits before the reader looks for a new
 // filter; packets themselves are delivered at once (immediate mode).
-const readTimeout = 200 * time.Millisecond
+const readTimeout = 50 * time.Millisecond
 
 // Available reports whether this build can capture.
 const Available = true
@@ -31,7 +31,7 @@ type Handle struct {
 	iface  string
 	h      *pcap.Handle
 	lt     packet.LinkType
-	filter atomic.Pointer[string] // the next filter, set by SetFilter
+	filter atomic.Pointer[filterReq] // the next filter, set by SetFilter
 	closed atomic.Bool
 }
 
@@ -73,10 +73,28 @@ func Open(iface, filter string) (*Handle, error) {
 // LinkType is the interface's link type, for packet.Decode.
 func (c *Handle) LinkType() packet.LinkType { return c.lt }
 
-// SetFilter replaces the filter; the reader applies it before its next
-// read, at most readTimeout from now. libpcap handles are not safe for
-// concurrent use, so only the reader touches the handle.
-func (c *Handle) SetFilter(filter string) { c.filter.Store(&filter) }
+type filterReq struct {
+	expr string
+	done chan struct{}
+}
+
+// SetFilter replaces the filter. The reader applies it before its next
+// read, at most readTimeout from now (libpcap handles are not safe for
+// concurrent use, so only the reader touches the handle), and closes the
+// returned channel once it filters with it — or with a later one, or has
+// stopped.
+func (c *Handle) SetFilter(filter string) <-chan struct{} {
+	r := &filterReq{expr: filter, done: make(chan struct{})}
+	if old := c.filter.Swap(r); old != nil {
+		close(old.done)
+	}
+	if c.closed.Load() {
+		if r := c.filter.Swap(nil); r != nil {
+			close(r.done)
+		}
+	}
+	return r.done
+}
 
 // Stats returns libpcap's counters: packets received and dropped by the
 // kernel (the capture fell behind).
@@ -94,10 +112,17 @@ func (c *Handle) Stats() (received, dropped int, err error) {
 func (c *Handle) Run(ctx context.Context, fn func(data []byte)) error {
 	stop := context.AfterFunc(ctx, c.Close)
 	defer stop()
+	defer func() {
+		if r := c.filter.Swap(nil); r != nil {
+			close(r.done)
+		}
+	}()
 	for {
-		if f := c.filter.Swap(nil); f != nil {
-			if err := c.h.SetBPFFilter(*f); err != nil {
-				return fmt.Errorf("capture on %s: filter %q: %w", c.iface, *f, err)
+		if r := c.filter.Swap(nil); r != nil {
+			err := c.h.SetBPFFilter(r.expr)
+			close(r.done)
+			if err != nil {
+				return fmt.Errorf("capture on %s: filter %q: %w", c.iface, r.expr, err)
 			}
 		}
 		data, _, err := c.h.ZeroCopyReadPacketData()

@@ -25,7 +25,11 @@ func Open(iface, filter string) (*Handle, error) { return nil, ErrUnavailable }
 func (c *Handle) LinkType() packet.LinkType { return 0 }
 
 // SetFilter replaces the filter.
-func (c *Handle) SetFilter(filter string) {}
+func (c *Handle) SetFilter(filter string) <-chan struct{} {
+	done := make(chan struct{})
+	close(done)
+	return done
+}
 
 // Stats returns libpcap's counters.
 func (c *Handle) Stats() (received, dropped int, err error) { return 0, 0, ErrUnavailable }

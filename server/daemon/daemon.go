@@ -289,7 +289,7 @@ func (d *daemon) apply(ctx context.Context, cfg *knockdconf.Config, ifaces []str
 	d.m.Store(m)
 	d.mu.Unlock()
 	go m.Run(mctx)
-	d.refilter()
+	d.syncFilter()
 	return nil
 }
 
@@ -356,17 +356,36 @@ func (d *daemon) refilterLoop(ctx context.Context) {
 			return
 		case <-d.filterCh:
 		}
-		f := d.currentFilter()
-		d.mu.Lock()
-		if f != d.filter {
-			d.filter = f
-			d.log.Debug("capture filter: %s", f)
-			for _, h := range d.handles {
-				h.SetFilter(f)
-			}
-		}
-		d.mu.Unlock()
+		d.syncFilter()
 	}
+}
+
+// syncFilter puts the current filter on every capture and waits until
+// they use it, so that a knock sent after a reload is seen.
+func (d *daemon) syncFilter() {
+	f := d.currentFilter()
+	d.mu.Lock()
+	if f == d.filter {
+		d.mu.Unlock()
+		return
+	}
+	d.filter = f
+	var applied []<-chan struct{}
+	for _, h := range d.handles {
+		applied = append(applied, h.SetFilter(f))
+	}
+	d.mu.Unlock()
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	for _, a := range applied {
+		select {
+		case <-a:
+		case <-timeout.C:
+			d.log.Error("warning: a capture did not take the new filter within 5s")
+			return
+		}
+	}
+	d.log.Debug("capture filter: %s", f)
 }
 
 func (d *daemon) currentFilter() string {
@@ -376,7 +395,13 @@ func (d *daemon) currentFilter() string {
 	d.mu.Unlock()
 	var doors []capture.Door
 	for _, md := range m.Doors() {
-		doors = append(doors, capture.Door{Sequence: md.Sequence, Flags: md.Flags, Target: md.Target})
+		// A one-time door's next sequence too, for a client that uses two
+		// in a row.
+		seq := md.Sequence
+		for _, next := range md.OneTime {
+			seq = append(seq, next...)
+		}
+		doors = append(doors, capture.Door{Sequence: seq, Flags: md.Flags, Target: md.Target})
 	}
 	return capture.Filter(doors, local, d.opt.IPv4Only)
 }

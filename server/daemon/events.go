@@ -58,6 +58,7 @@ func (d *daemon) opened(e matcher.Event) {
 		}
 	}
 	if e.Door.OneTimeDoor {
+		d.refilter() // the door listens for its next sequence now
 		used := e.Sequence
 		queue("one-time sequence update of "+c.Name, func() { d.markUsed(c, used) })
 	}

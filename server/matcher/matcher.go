@@ -19,6 +19,7 @@ package matcher
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -256,7 +257,10 @@ func (m *Matcher) SetLocal(addrs []netip.Addr) {
 }
 
 // Doors returns the doors that are still on, with their current sequences
-// (a one-time door's changes as it is used), for building capture filters.
+// (a one-time door's change as it is used), for building capture filters.
+// A one-time door's OneTime holds only its next sequence: a filter that
+// passes its ports too lets a client use two sequences in a row before
+// the filter catches up.
 func (m *Matcher) Doors() []Door {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -264,8 +268,11 @@ func (m *Matcher) Doors() []Door {
 	for _, d := range m.doors {
 		if !d.disabled {
 			c := *d
-			c.Sequence = append(knocker.Sequence(nil), d.Sequence...)
+			c.Sequence = slices.Clone(d.Sequence)
 			c.OneTime = nil
+			if len(d.OneTime) > 0 {
+				c.OneTime = []knocker.Sequence{slices.Clone(d.OneTime[0])}
+			}
 			out = append(out, c)
 		}
 	}
@@ -401,6 +408,16 @@ func (m *Matcher) advance(ai int32, p *packet.Packet, now time.Duration) {
 	m.stats.Opened++
 	used := d.Sequence
 	m.emit(Event{Kind: Open, Src: p.Src, Door: d, Stage: int(a.stage), Sequence: used})
+	// The address has moved on (say, from its open door to its close
+	// door): the other doors' cooldowns, meant for repeats of their own
+	// last knocks, would only get in the way of its next sequence.
+	for oi := m.sources[a.src].first; oi != none; {
+		next := m.attempts[oi].nextInSrc
+		if oi != ai && m.attempts[oi].cooling {
+			m.freeAttempt(oi)
+		}
+		oi = next
+	}
 	if d.OneTimeDoor {
 		m.nextOneTime(a.door)
 	}

@@ -266,6 +266,14 @@ func TestCooldownAfterOpening(t *testing.T) {
 	r.send(tcp(9000, 4), tcp(8000, 5), tcp(7000, 6))
 	r.expect("stage 192.0.2.2 closeSSH 1", "stage 192.0.2.2 closeSSH 2", "stage 192.0.2.2 closeSSH 3", "open 192.0.2.2 closeSSH 9000,8000,7000")
 
+	// Opening another door ends the address's cooldowns: open, close and
+	// open again at once works.
+	r.wait(3*time.Second).send(tcp(7000, 7), tcp(8000, 8), tcp(9000, 9), tcp(9000, 10), tcp(8000, 11), tcp(7000, 12), tcp(7000, 13), tcp(8000, 14), tcp(9000, 15))
+	if n := strings.Count(strings.Join(r.events, "\n"), "open 192.0.2.2"); n != 3 {
+		t.Fatalf("open, close, open: %d openings\n%s", n, strings.Join(r.events, "\n"))
+	}
+	r.events = nil
+
 	// Cooldown = 0 turns it off.
 	r0 := newRig(t, 0, door("udp", "1234:udp", withCooldown(0)))
 	r0.send(udp(1234, 1), udp(1234, 2))
