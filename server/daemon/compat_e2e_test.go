@@ -1,0 +1,121 @@
+//go:build linux
+
+package daemon_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"sesame/internal/testnet"
+)
+
+// logLines reads a knockd-format log file: the "[YYYY-MM-DD HH:MM] "
+// stamps are checked and stripped; blank lines are dropped.
+func logLines(t *testing.T, path string) []string {
+	t.Helper()
+	stamp := regexp.MustCompile(`^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}\] `)
+	var out []string
+	for _, l := range strings.Split(readFile(t, path), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if !stamp.MatchString(l) {
+			t.Fatalf("%s: line %q has no [date time] stamp", path, l)
+		}
+		out = append(out, stamp.ReplaceAllString(l, ""))
+	}
+	return out
+}
+
+// TestLogFileMatchesKnockd runs knockd and sesamed on the same config,
+// knocks both open with knock(1), and compares their log files: the lines
+// log watchers look for must be the same, word for word.
+func TestLogFileMatchesKnockd(t *testing.T) {
+	testnet.RequireTools(t, "knockd")
+	var knock testnet.KnockClient
+	for _, c := range testnet.KnockClients(t) {
+		if c.Name == "knock" {
+			knock = c
+		}
+	}
+	logs := map[string][]string{}
+	for _, daemon := range []string{"knockd", "sesamed"} {
+		p := guarded(t)
+		path := filepath.Join(t.TempDir(), "knockd.log")
+		conf := strings.Replace(testnet.GuidePairConf, "logfile = /dev/null", "logfile = "+path, 1)
+		if daemon == "knockd" {
+			p.Server.Knockd(t, testnet.ServerIf, conf)
+		} else {
+			p.Server.Sesamed(t, testnet.ServerIf, conf)
+		}
+		knock.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+		p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+		testnet.WaitFor(t, daemon+"'s running command line", func() bool {
+			return strings.Contains(readFile(t, path), "running command")
+		})
+		for _, l := range logLines(t, path) {
+			if strings.Contains(l, "192.0.2.2") || strings.HasPrefix(l, "starting up") {
+				logs[daemon] = append(logs[daemon], l)
+			}
+		}
+	}
+	want := []string{
+		"starting up, listening on veth-s",
+		"192.0.2.2: openSSH: Stage 1",
+		"192.0.2.2: openSSH: Stage 2",
+		"192.0.2.2: openSSH: Stage 3",
+		"192.0.2.2: openSSH: OPEN SESAME",
+		"openSSH: running command: /sbin/iptables -I INPUT -s 192.0.2.2 -p tcp --dport 22 -j ACCEPT",
+	}
+	for _, daemon := range []string{"knockd", "sesamed"} {
+		if got := strings.Join(logs[daemon], "\n"); got != strings.Join(want, "\n") {
+			t.Errorf("%s logged:\n%s\nwant:\n%s", daemon, got, strings.Join(want, "\n"))
+		}
+	}
+}
+
+// TestDaemonMode: -d returns once the detached daemon listens, which
+// writes its pid file, works, and removes the pid file when it stops.
+// A daemon that cannot start says why before -d returns.
+func TestDaemonMode(t *testing.T) {
+	c := sesameKnock(t)
+	p := guarded(t)
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	dir := t.TempDir()
+	conf, pidFile := filepath.Join(dir, "knockd.conf"), filepath.Join(dir, "sesamed.pid")
+	if err := os.WriteFile(conf, []byte(testnet.GuidePairConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Server.Try(bin, "-d", "-c", conf, "-i", "nosuch0", "-p", pidFile)
+	if err == nil || !strings.Contains(out, "interface nosuch0 does not exist") {
+		t.Fatalf("-d on a missing interface: %v\n%s", err, out)
+	}
+	p.Server.Run(t, bin, "-d", "-c", conf, "-i", testnet.ServerIf, "-p", pidFile)
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("no pid file once -d returned: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || unix.Kill(pid, 0) != nil {
+		t.Fatalf("pid file %q does not name a running process", b)
+	}
+	t.Cleanup(func() { _ = unix.Kill(pid, unix.SIGKILL) })
+	if sid, _ := unix.Getsid(pid); sid != pid {
+		t.Errorf("the daemon is not a session leader (sid %d, pid %d)", sid, pid)
+	}
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	if err := unix.Kill(pid, unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	testnet.WaitFor(t, "the daemon to exit and remove its pid file", func() bool {
+		_, err := os.Stat(pidFile)
+		return os.IsNotExist(err) && unix.Kill(pid, 0) != nil
+	})
+}

@@ -1,0 +1,106 @@
+package sesamedcli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	deps := Deps{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Getenv: func(string) string { return "" }}
+	code = Main(context.Background(), args, deps)
+	return code, out.String(), errOut.String()
+}
+
+func writeConf(t *testing.T, conf string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "knockd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCheck(t *testing.T) {
+	seqs := filepath.Join(t.TempDir(), "seqs")
+	if err := os.WriteFile(seqs, []byte(" 1111,2222\n#3333,4444\n 5555:udp\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := writeConf(t, `[options]
+	Interface = eth1
+	Firewall  = nftables
+[openSSH]
+	sequence      = 31337,4242:udp,2121
+	seq_timeout   = 5
+	tcpflags      = syn
+	start_command = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	cmd_timeout   = 20
+	stop_command  = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+[native]
+	sequence        = 31338,4243
+	open_ports      = 22,60001:udp
+	access_time     = 0
+	close_when_idle = 300
+	close_sequence  = 4243,31338
+[smtp]
+	one_time_sequences = `+seqs+`
+	command = /bin/true
+	command = /bin/false
+`)
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		out, err   []string
+		notInOuput []string
+	}{
+		{"a good config", []string{"check", "-c", good}, 0,
+			[]string{good + ": OK, 3 doors", "options: interface eth1, firewall nftables",
+				"[openSSH] line 4: 3 knocks (tcp and udp), seq_timeout 5s, tcpflags syn, cooldown 2s",
+				"    start command: /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT",
+				"    stop command after 20s: /sbin/iptables -D",
+				"    opens 22/tcp, 60001/udp for the knocking address with no time limit, closed after 5m0s without an established connection",
+				"    close sequence: 2 knocks (tcp)",
+				"[smtp] line 17: one-time sequences from " + seqs + " (2 left)"},
+			[]string{"warning: " + good + ":20: command is set twice in [smtp]"},
+			[]string{"31337", "4242", "4243", "1111", "5555"}},
+		{"-c before the command", []string{"-c", good, "check"}, 0, []string{"OK, 3 doors"}, nil, nil},
+		{"a bad config", []string{"check", "-c", writeConf(t, "[d]\nsequence = 1,99999\n")}, 1,
+			nil, []string{"sesamed check: ", "knockd.conf:2: Sequence has a bad knock"}, []string{"99999"}},
+		{"a missing one-time file", []string{"check", "-c", writeConf(t, "[d]\none_time_sequences = /nonexistent/seqs\n")}, 1,
+			[]string{"[d] line 1: one-time sequences from /nonexistent/seqs"}, []string{"error: read one-time sequences"}, nil},
+		{"a missing config", []string{"check", "-c", "/nonexistent/knockd.conf"}, 1,
+			nil, []string{"read knockd config", "/nonexistent/knockd.conf"}, nil},
+		{"version", []string{"-V"}, 0, []string{"sesamed ", "(knockd 0.8 compatible)"}, nil, nil},
+		{"an unknown flag", []string{"-x"}, 2, nil, []string{"unknown shorthand flag: 'x'"}, nil},
+		{"an argument", []string{"eth0"}, 2, nil, []string{"unknown command"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			for _, w := range tt.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.err {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			for _, s := range tt.notInOuput {
+				if strings.Contains(out+errOut, s) {
+					t.Errorf("the output shows %q, part of a secret sequence:\n%s%s", s, out, errOut)
+				}
+			}
+		})
+	}
+}
