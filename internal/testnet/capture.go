@@ -152,9 +152,17 @@ func (c *Capture) Packets() []Packet {
 // captured up to and including it. It fails the test after Await.
 func (c *Capture) WaitPacket(t testing.TB, what string, match func(Packet) bool) []Packet {
 	t.Helper()
+	return c.WaitPacketAfter(t, 0, what, match)
+}
+
+// WaitPacketAfter is WaitPacket that only looks at packets after the
+// first from (a count from Packets), so a test can wait for the next
+// occurrence of something it saw before.
+func (c *Capture) WaitPacketAfter(t testing.TB, from int, what string, match func(Packet) bool) []Packet {
+	t.Helper()
 	deadline := time.NewTimer(Await)
 	defer deadline.Stop()
-	seen := 0
+	seen := from
 	for {
 		c.mu.Lock()
 		pkts := c.pkts

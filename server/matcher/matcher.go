@@ -10,7 +10,10 @@
 //     are ignored for the door's cooldown;
 //   - the attempt table is bounded: when it is full the least recently
 //     active source is evicted and counted, so a flood of spoofed sources
-//     cannot grow memory.
+//     cannot grow memory; sources that have made two correct knocks are
+//     evicted only after every source that has made one, so a flood from
+//     random addresses (which never get past the first knock) cannot push
+//     out a client half way through its sequence.
 //
 // Every packet costs O(1) work (the doors sharing its port, a map lookup)
 // and no allocation once the table's pools are warm.
@@ -121,9 +124,15 @@ const none = -1
 
 type source struct {
 	addr       netip.Addr
-	prev, next int32 // LRU list, most recent at m.lruHead
+	prev, next int32 // in its LRU list, most recent at the head
 	first      int32 // first attempt, linked through attempt.nextInSrc
+	// protected: the source got past a first knock, so it lives in the
+	// protected LRU list, evicted only when the probation list is empty.
+	protected bool
 }
+
+// lru is a list of sources, most recently active first.
+type lru struct{ head, tail int32 }
 
 type attempt struct {
 	src, door    int32
@@ -159,13 +168,15 @@ type Matcher struct {
 	portDoors  map[uint32][]int32
 	firstDoors map[uint32][]int32
 
-	index     map[netip.Addr]int32
-	sources   []source
-	attempts  []attempt
-	freeSrc   []int32
-	freeAtt   []int32
-	lruHead   int32
-	lruTail   int32
+	index    map[netip.Addr]int32
+	sources  []source
+	attempts []attempt
+	freeSrc  []int32
+	freeAtt  []int32
+	// Sources in two LRU lists, a segmented LRU: probation for sources
+	// at their first knock, protected for those further on.
+	probation lru
+	protected lru
 	nSources  int
 	nAttempts int
 
@@ -187,19 +198,19 @@ func New(doors []*Door, sink func(Event), opt Options) *Matcher {
 		opt.Now = time.Now
 	}
 	m := &Matcher{
-		doors:    doors,
-		state:    make([]doorState, len(doors)),
-		sink:     sink,
-		now:      opt.Now,
-		epoch:    opt.Now(),
-		local:    map[netip.Addr]struct{}{},
-		index:    make(map[netip.Addr]int32, opt.MaxSources),
-		sources:  make([]source, opt.MaxSources),
-		attempts: make([]attempt, 2*opt.MaxSources),
-		lruHead:  none,
-		lruTail:  none,
-		armed:    -1,
-		wake:     make(chan struct{}, 1),
+		doors:     doors,
+		state:     make([]doorState, len(doors)),
+		sink:      sink,
+		now:       opt.Now,
+		epoch:     opt.Now(),
+		local:     map[netip.Addr]struct{}{},
+		index:     make(map[netip.Addr]int32, opt.MaxSources),
+		sources:   make([]source, opt.MaxSources),
+		attempts:  make([]attempt, 2*opt.MaxSources),
+		probation: lru{none, none},
+		protected: lru{none, none},
+		armed:     -1,
+		wake:      make(chan struct{}, 1),
 	}
 	m.freeSrc = make([]int32, opt.MaxSources)
 	for i := range m.freeSrc {
@@ -401,6 +412,9 @@ func (m *Matcher) advance(ai int32, p *packet.Packet, now time.Duration) {
 	d := m.doors[a.door]
 	a.stage++
 	a.lastProto, a.lastSport, a.lastDport = p.Proto, p.SrcPort, p.DstPort
+	if a.stage >= 2 {
+		m.protect(a.src)
+	}
 	m.emit(Event{Kind: Stage, Src: p.Src, Door: d, Stage: int(a.stage)})
 	if int(a.stage) < len(d.Sequence) {
 		return
@@ -506,11 +520,18 @@ func (m *Matcher) newAttempt(src netip.Addr, di int32, now time.Duration) (int32
 	return ai, true
 }
 
-// evict drops the least recently active source other than keep.
+// evict drops the least recently active source other than keep, from the
+// probation list while it has one.
 func (m *Matcher) evict(keep int32) {
-	si := m.lruTail
-	if si == keep {
-		si = m.sources[si].prev
+	si := int32(none)
+	for _, l := range []*lru{&m.probation, &m.protected} {
+		si = l.tail
+		if si == keep {
+			si = m.sources[si].prev
+		}
+		if si != none {
+			break
+		}
 	}
 	if si == none {
 		return
@@ -585,36 +606,54 @@ func (m *Matcher) unqueue(q *queue, ai int32) {
 	a.qprev, a.qnext = none, none
 }
 
-func (m *Matcher) pushFront(si int32) {
-	s := &m.sources[si]
-	s.prev, s.next = none, m.lruHead
-	if m.lruHead != none {
-		m.sources[m.lruHead].prev = si
+func (m *Matcher) list(si int32) *lru {
+	if m.sources[si].protected {
+		return &m.protected
 	}
-	m.lruHead = si
-	if m.lruTail == none {
-		m.lruTail = si
+	return &m.probation
+}
+
+func (m *Matcher) pushFront(si int32) {
+	l := m.list(si)
+	s := &m.sources[si]
+	s.prev, s.next = none, l.head
+	if l.head != none {
+		m.sources[l.head].prev = si
+	}
+	l.head = si
+	if l.tail == none {
+		l.tail = si
 	}
 }
 
 func (m *Matcher) unlink(si int32) {
+	l := m.list(si)
 	s := &m.sources[si]
 	if s.prev != none {
 		m.sources[s.prev].next = s.next
 	} else {
-		m.lruHead = s.next
+		l.head = s.next
 	}
 	if s.next != none {
 		m.sources[s.next].prev = s.prev
 	} else {
-		m.lruTail = s.prev
+		l.tail = s.prev
 	}
 	s.prev, s.next = none, none
 }
 
 func (m *Matcher) touch(si int32) {
-	if m.lruHead != si {
+	if m.list(si).head != si {
 		m.unlink(si)
+		m.pushFront(si)
+	}
+}
+
+// protect moves a source that got past a first knock to the protected list.
+func (m *Matcher) protect(si int32) {
+	if !m.sources[si].protected {
+		m.unlink(si)
+		m.sources[si].protected = true
 		m.pushFront(si)
 	}
 }

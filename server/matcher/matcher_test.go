@@ -339,6 +339,22 @@ func TestTableIsBounded(t *testing.T) {
 	}
 }
 
+func TestFloodCannotEvictAClientHalfWay(t *testing.T) {
+	r := newRig(t, 8, door("openSSH", "7000,8000,9000"))
+	r.send(tcp(7000, 1), tcp(8000, 2))
+	// Far more spoofed first knocks than the table holds: they evict each
+	// other, never the client that got past its first knock.
+	for i := 0; i < 1000; i++ {
+		r.send(tcp(7000, 1).from(netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})))
+	}
+	r.events = nil
+	r.send(tcp(9000, 3))
+	r.expect("stage 192.0.2.2 openSSH 3", "open 192.0.2.2 openSSH 7000,8000,9000")
+	if s := r.m.Stats(); s.Sources != 8 || s.Evicted != 1000-7 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
 func TestHandleDoesNotAllocate(t *testing.T) {
 	r := newRig(t, 1024, door("openSSH", "7000,8000,9000"))
 	var pkts []packet.Packet

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,6 +38,9 @@ type runOptions struct {
 	Verbose    bool
 	Version    bool
 }
+
+// memoryLimit is sesamed's soft heap limit (GOMEMLIMIT overrides it).
+const memoryLimit = 48 << 20
 
 // daemonChildEnv marks the detached copy -d starts; its value is the file
 // descriptor on which the copy reports that it is listening.
@@ -89,6 +93,12 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		} else {
 			defer os.Remove(pidFile)
 		}
+	}
+
+	// The attempt table is bounded; a soft memory limit keeps the garbage
+	// a flood of knocks leaves behind from growing the heap past it.
+	if opts.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
