@@ -21,9 +21,9 @@ FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./app/terminal/vt:FuzzWrite \
         ./server/packet:FuzzDecode
 
-.PHONY: all run build headless deps deps-test test check-fmt vet cross unit fuzz bench demo clean
+.PHONY: all run build headless sesamed deps deps-test test check-fmt vet cross unit fuzz bench demo clean
 
-all: build
+all: build sesamed
 
 deps:
 	@scripts/deps.sh build
@@ -38,6 +38,10 @@ build: deps
 
 headless:
 	CGO_ENABLED=0 $(GO) build -tags headless -o $(BIN)/sesame-headless .
+
+# sesamed, the knockd-compatible daemon (Linux, cgo and libpcap).
+sesamed: deps
+	$(GO) build -o $(BIN)/sesamed ./server/cmd/sesamed
 
 run: build
 	./$(BIN)/sesame
