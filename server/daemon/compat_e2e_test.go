@@ -3,12 +3,14 @@
 package daemon_test
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -118,4 +120,63 @@ func TestDaemonMode(t *testing.T) {
 		_, err := os.Stat(pidFile)
 		return os.IsNotExist(err) && unix.Kill(pid, 0) != nil
 	})
+}
+
+// TestSyslog: with UseSyslog the log lines go to syslog, facility user and
+// priority notice, tagged sesamed. sesamed runs in a mount namespace of
+// its own where the syslog socket is the test's.
+func TestSyslog(t *testing.T) {
+	testnet.RequireTools(t, "unshare", "mount")
+	c := sesameKnock(t)
+	p := guarded(t)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "syslog.sock")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	msgs := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := l.Read(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	conf := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(conf, []byte(strings.Replace(testnet.GuidePairConf, "logfile = /dev/null", "UseSyslog", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	// Go's log/syslog tries /dev/log, then /var/run/syslog.
+	script := `set -e
+if [ -e /dev/log ]; then mount --bind "$1" /dev/log; else mount -t tmpfs none /run && touch /run/syslog && mount --bind "$1" /run/syslog; fi
+shift
+exec "$@"`
+	s := p.Server.Start(t, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", sock,
+		bin, "-c", conf, "-i", testnet.ServerIf, "-v", "-p", filepath.Join(dir, "pid"))
+	s.WaitOutput(t, "listening on "+testnet.ServerIf)
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	deadline := time.After(testnet.Await)
+	for {
+		select {
+		case m := <-msgs:
+			if !strings.Contains(m, "192.0.2.2: openSSH: OPEN SESAME") {
+				continue
+			}
+			// <13> is facility user (1) * 8 + priority notice (5).
+			if !strings.HasPrefix(m, "<13>") || !strings.Contains(m, " sesamed[") {
+				t.Fatalf("syslog message %q: want priority <13> and tag sesamed", m)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no OPEN SESAME line reached syslog")
+		}
+	}
 }
