@@ -152,14 +152,9 @@ func TestSyslog(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(strings.Replace(testnet.GuidePairConf, "logfile = /dev/null", "UseSyslog", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
 	// Go's log/syslog tries /dev/log, then /var/run/syslog.
-	script := `set -e
-if [ -e /dev/log ]; then mount --bind "$1" /dev/log; else mount -t tmpfs none /run && touch /run/syslog && mount --bind "$1" /run/syslog; fi
-shift
-exec "$@"`
-	s := p.Server.Start(t, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", sock,
-		bin, "-c", conf, "-i", testnet.ServerIf, "-v", "-p", filepath.Join(dir, "pid"))
+	s := sesamedInMountNS(t, p.Server, `if [ -e /dev/log ]; then mount --bind "$1" /dev/log; else mount -t tmpfs none /run && touch /run/syslog && mount --bind "$1" /run/syslog; fi`,
+		sock, "-c", conf, "-i", testnet.ServerIf, "-v", "-p", filepath.Join(dir, "pid"))
 	s.WaitOutput(t, "listening on "+testnet.ServerIf)
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
@@ -179,4 +174,38 @@ exec "$@"`
 			t.Fatal("no OPEN SESAME line reached syslog")
 		}
 	}
+}
+
+// sesamedInMountNS runs sesamed in a private mount namespace of its own,
+// inside the network namespace, after setup (a shell script given arg as
+// $1) has mounted what the test needs there.
+func sesamedInMountNS(t *testing.T, ns *testnet.NS, setup, arg string, args ...string) *testnet.Proc {
+	t.Helper()
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	script := "set -e\n" + setup + "\nshift\nexec \"$@\""
+	return ns.Start(t, "unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh", arg, bin}, args...)...)
+}
+
+// TestLookupNames: with -l, log lines carry the knocking host's name, as
+// knockd's do ("192.0.2.2 (client.example): ..."). The name comes from an
+// /etc/hosts of the test's, in sesamed's own mount namespace: no DNS.
+func TestLookupNames(t *testing.T) {
+	testnet.RequireTools(t, "unshare", "mount")
+	c := sesameKnock(t)
+	p := guarded(t)
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n192.0.2.2 client.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(conf, []byte(testnet.GuidePairConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := sesamedInMountNS(t, p.Server, `mount --bind "$1" /etc/hosts`, hosts,
+		"-c", conf, "-i", testnet.ServerIf, "-v", "-l", "-p", filepath.Join(dir, "pid"))
+	s.WaitOutput(t, "listening on "+testnet.ServerIf)
+	c.Knock(t, p.Client, "-d", "200", testnet.ServerAddr4.String(), "7000", "8000", "9000")
+	s.WaitOutput(t, "192.0.2.2 (client.example): openSSH: OPEN SESAME")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
 }

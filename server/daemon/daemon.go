@@ -428,6 +428,7 @@ func (d *daemon) supervise(ctx context.Context, name string, h *capture.Handle) 
 	for {
 		if h != nil {
 			lt := h.LinkType()
+			opened := time.Now()
 			err := h.Run(ctx, func(data []byte) { d.packet(lt, data) })
 			h.Close()
 			d.mu.Lock()
@@ -437,6 +438,15 @@ func (d *daemon) supervise(ctx context.Context, name string, h *capture.Handle) 
 				return
 			}
 			d.log.Error("%v; waiting for %s to come back", err, name)
+			// A capture that fails as soon as it opens is not waited
+			// for in a tight loop.
+			if wait := time.Second - time.Since(opened); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
 		}
 		h = d.reopen(ctx, name)
 		if h == nil {

@@ -63,6 +63,8 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		}
 		readyPipe = os.NewFile(uintptr(n), "ready")
 		defer readyPipe.Close()
+		// The doors' commands need not know.
+		os.Unsetenv(daemonChildEnv)
 	}
 	logFile := cfg.LogFile
 	if opts.LogFile != "" {
