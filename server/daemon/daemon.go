@@ -115,7 +115,7 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	d.runner = action.NewRunner(d.log, action.Options{Stdout: opt.Stdout, Stderr: opt.Stderr})
 	defer d.shutdown()
-	if err := d.startNative(ctx, cfg); err != nil {
+	if err := d.startNative(ctx, cfg, true); err != nil {
 		return err
 	}
 	if err := d.apply(ctx, cfg, chooseInterfaces(opt.Interfaces, cfg)); err != nil {
@@ -242,12 +242,16 @@ func SplitInterfaces(v string) []string {
 }
 
 // startNative starts the native open action's backend if the config uses
-// it and it is not running yet.
-func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config) error {
+// it and it is not running yet. At start it is asked even for a config
+// without Open_Ports (first), so that it can clear rules a crashed run left.
+func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first bool) error {
 	d.mu.Lock()
 	running := d.native != nil
 	d.mu.Unlock()
-	if running || !needsNative(cfg) {
+	if running || (!first && !needsNative(cfg)) {
+		return nil
+	}
+	if d.opt.NewNative == nil && !needsNative(cfg) {
 		return nil
 	}
 	if d.opt.NewNative == nil {
@@ -300,7 +304,7 @@ func (d *daemon) reload(ctx context.Context) {
 	d.log.Log("re-reading config file: %s", d.opt.ConfigPath)
 	cfg, err := d.load()
 	if err == nil {
-		err = d.startNative(ctx, cfg)
+		err = d.startNative(ctx, cfg, false)
 	}
 	if err == nil {
 		d.mu.Lock()

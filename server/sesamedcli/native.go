@@ -1,14 +1,173 @@
+//go:build linux
+
 package sesamedcli
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
 
+	"sesame/server/conntrack"
 	"sesame/server/daemon"
+	"sesame/server/firewall"
+	"sesame/server/grants"
 	"sesame/server/knockdconf"
+	"sesame/server/sesamedlog"
 )
 
-// newNative starts the firewall backend of the native open action.
-func newNative(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
-	return nil, errors.New("the native open action (Open_Ports) is not available in this build yet: use Start_Command and Stop_Command")
+// native is the native open action: grants (access time, refresh, idle
+// close) over the firewall backend Detect picks.
+type native struct {
+	fw    firewall.Backend
+	keep  *grants.Keeper
+	flows *conntrack.Conn // nil without Close_When_Idle
 }
+
+// newNative starts the native open action for cfg. A config without
+// Open_Ports gets none; sesamed still clears what a crashed run of its may
+// have left in the firewall, then leaves it as it was.
+func newNative(log *sesamedlog.Logger) func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
+	return func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
+		needed, idle := false, false
+		for _, d := range cfg.Doors {
+			needed = needed || d.HasNativeOpen()
+			idle = idle || d.CloseWhenIdle > 0
+		}
+		fw, choice, err := firewall.Detect(ctx, firewall.Options{Prefer: cfg.Firewall})
+		if !needed {
+			if err == nil {
+				err = fw.Init(ctx)
+				if err == nil {
+					err = fw.Flush(ctx)
+				}
+			}
+			if err != nil {
+				log.Debug("no stale sesamed rules cleared: %v", err)
+			}
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		log.Event("firewall: %s%s (%s)", choice.Name, variant(choice.Variant), choice.Reason)
+		if choice.Warning != "" {
+			log.Error("warning: %s", choice.Warning)
+		}
+		// Init removes the rules a crashed sesamed left behind.
+		if err := fw.Init(ctx); err != nil {
+			return nil, err
+		}
+		n := &native{fw: fw}
+		var flows grants.Flows
+		if idle {
+			c, err := conntrack.Dial()
+			if err != nil {
+				_ = fw.Flush(ctx)
+				return nil, fmt.Errorf("Close_When_Idle needs the connection tracking table: %w", err)
+			}
+			n.flows, flows = c, c
+		}
+		n.keep, err = grants.New(grants.Config{
+			Firewall: fw,
+			Flows:    flows,
+			Logger:   slog.New(&logHandler{log: log}),
+			OnEnd: func(g grants.Grant, why grants.Reason) {
+				log.Event("%s: closed %s/%d for %s (%s)", g.Door, g.Rule.Proto, g.Rule.Port, g.Rule.Src, why)
+			},
+		})
+		if err != nil {
+			n.close(ctx)
+			return nil, err
+		}
+		return n, nil
+	}
+}
+
+func variant(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " (" + v + ")"
+}
+
+func rules(src netip.Addr, ports []knockdconf.Port) []firewall.Rule {
+	out := make([]firewall.Rule, len(ports))
+	for i, p := range ports {
+		out[i] = firewall.Rule{Src: src, Proto: p.Proto, Port: p.Port}
+	}
+	return out
+}
+
+func (n *native) Open(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access, idle time.Duration) error {
+	var errs []error
+	for _, r := range rules(src, ports) {
+		if _, err := n.keep.Grant(ctx, grants.Key{Door: door, Rule: r}, grants.Terms{Access: access, Idle: idle}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (n *native) Close(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port) error {
+	var errs []error
+	for _, r := range rules(src, ports) {
+		errs = append(errs, n.keep.Revoke(ctx, grants.Key{Door: door, Rule: r}))
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown ends every grant and takes sesamed's chain or table out.
+func (n *native) Shutdown(ctx context.Context) error {
+	err := n.keep.Shutdown(ctx)
+	return errors.Join(err, n.close(ctx))
+}
+
+func (n *native) close(ctx context.Context) error {
+	var errs []error
+	errs = append(errs, n.fw.Flush(ctx))
+	if n.flows != nil {
+		errs = append(errs, n.flows.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// logHandler puts the grant keeper's structured messages in sesamed's log:
+// warnings and errors (a rule that would not go) as errors, the rest as
+// debug lines; OnEnd already says when a grant ends.
+type logHandler struct {
+	log   *sesamedlog.Logger
+	attrs []slog.Attr
+}
+
+func (h *logHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn || h.log.DebugOn()
+}
+
+func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	add := func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	if r.Level >= slog.LevelWarn {
+		h.log.Error("firewall: %s", b.String())
+	} else {
+		h.log.Debug("firewall: %s", b.String())
+	}
+	return nil
+}
+
+func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &logHandler{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), attrs...)}
+}
+
+func (h *logHandler) WithGroup(string) slog.Handler { return h }

@@ -146,7 +146,7 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		Log:        log,
 		Stdout:     opts.IO.Out,
 		Stderr:     opts.IO.ErrOut,
-		NewNative:  newNative,
+		NewNative:  newNative(log),
 		Reload:     reload,
 		Ready:      ready,
 	})
