@@ -27,9 +27,10 @@ type native struct {
 	flows *conntrack.Conn // nil without Close_When_Idle
 }
 
-// newNative starts the native open action for cfg. A config without
-// Open_Ports gets none; sesamed still clears what a crashed run of its may
-// have left in the firewall, then leaves it as it was.
+// newNative starts the native open action for cfg. The backend starts even
+// for a config without Open_Ports, quietly: its Init clears what a crashed
+// run of sesamed left in the firewall, and its sets serve the nft commands
+// of the config sesamed install writes. Shutdown takes it out again.
 func newNative(log *sesamedlog.Logger) func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
 	return func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
 		needed, idle := false, false
@@ -38,28 +39,24 @@ func newNative(log *sesamedlog.Logger) func(ctx context.Context, cfg *knockdconf
 			idle = idle || d.CloseWhenIdle > 0
 		}
 		fw, choice, err := firewall.Detect(ctx, firewall.Options{Prefer: cfg.Firewall})
-		if !needed {
-			if err == nil {
-				err = fw.Init(ctx)
-				if err == nil {
-					err = fw.Flush(ctx)
-				}
-			}
-			if err != nil {
-				log.Debug("no stale sesamed rules cleared: %v", err)
-			}
-			return nil, nil
+		if err == nil {
+			// Init removes the rules a crashed sesamed left behind.
+			err = fw.Init(ctx)
 		}
 		if err != nil {
+			if !needed {
+				log.Debug("firewall backend not started (no door needs it): %v", err)
+				return nil, nil
+			}
 			return nil, err
 		}
-		log.Event("firewall: %s%s (%s)", choice.Name, variant(choice.Variant), choice.Reason)
-		if choice.Warning != "" {
+		say := log.Debug
+		if needed {
+			say = log.Event
+		}
+		say("firewall: %s%s (%s)", choice.Name, variant(choice.Variant), choice.Reason)
+		if choice.Warning != "" && needed {
 			log.Error("warning: %s", choice.Warning)
-		}
-		// Init removes the rules a crashed sesamed left behind.
-		if err := fw.Init(ctx); err != nil {
-			return nil, err
 		}
 		n := &native{fw: fw}
 		var flows grants.Flows
