@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"sesame/internal/atomicfile"
 	"sesame/knocker"
 )
 
@@ -104,7 +104,7 @@ func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
 					out = append(out, '#')
 					out = append(out, data[start:]...)
 				}
-				if err := writeFileAtomic(path, out, info.Mode().Perm()); err != nil {
+				if err := atomicfile.Write(path, out, info.Mode().Perm()); err != nil {
 					return 0, fmt.Errorf("mark one-time sequence used: %w", err)
 				}
 				return line, nil
@@ -113,41 +113,4 @@ func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
 		start = end + 1
 	}
 	return 0, &Error{File: path, Msg: "the sequence just used is no longer in the file (was it edited while sesamed ran?)"}
-}
-
-// writeFileAtomic replaces path with data: written to a temporary file in
-// the same directory, synced, then renamed over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
