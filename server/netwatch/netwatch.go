@@ -174,29 +174,35 @@ func subscribe() (int, error) {
 // DefaultRouteInterfaces names the interfaces of the default routes (IPv4,
 // then IPv6), read from /proc: where knocks from the internet arrive.
 func DefaultRouteInterfaces() []string {
+	v4, _ := os.ReadFile("/proc/net/route")
+	v6, _ := os.ReadFile("/proc/net/ipv6_route")
+	return defaultRoutes(string(v4), string(v6))
+}
+
+// defaultRoutes reads /proc/net/route and /proc/net/ipv6_route.
+func defaultRoutes(v4, v6 string) []string {
 	var out []string
 	add := func(name string) {
 		if name != "" && name != "lo" && !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
-	if b, err := os.ReadFile("/proc/net/route"); err == nil {
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			f := strings.Fields(line)
-			// Iface Destination Gateway Flags ...; the default route has
-			// destination and mask 0.
-			if len(f) > 7 && f[1] == "00000000" && f[7] == "00000000" {
-				add(f[0])
-			}
+	lines := strings.Split(v4, "\n")
+	for _, line := range lines[min(1, len(lines)):] { // a header line first
+		f := strings.Fields(line)
+		// Iface Destination Gateway Flags RefCnt Use Metric Mask ...: the
+		// default route has destination and mask 0.
+		if len(f) > 7 && f[1] == "00000000" && f[7] == "00000000" {
+			add(f[0])
 		}
 	}
-	if b, err := os.ReadFile("/proc/net/ipv6_route"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			// dest destlen src srclen nexthop metric refcnt use flags iface
-			if len(f) == 10 && f[0] == strings.Repeat("0", 32) && f[1] == "00" && f[4] != strings.Repeat("0", 32) {
-				add(f[9])
-			}
+	zero := strings.Repeat("0", 32)
+	for _, line := range strings.Split(v6, "\n") {
+		f := strings.Fields(line)
+		// dest destlen src srclen nexthop metric refcnt use flags iface:
+		// ::/0 through a gateway (the kernel lists unreachable defaults on lo).
+		if len(f) == 10 && f[0] == zero && f[1] == "00" && f[4] != zero {
+			add(f[9])
 		}
 	}
 	return out
