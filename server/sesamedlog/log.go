@@ -143,14 +143,9 @@ func (l *Logger) Log(format string, args ...any) {
 
 // Verbose writes to standard output with -v only (knockd's vprint).
 func (l *Logger) Verbose(format string, args ...any) {
-	if !l.opt.Verbose {
-		return
+	if l.opt.Verbose {
+		l.stdoutLine(format, args...)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.stdout, format, args...)
-	l.stdout.WriteByte('\n')
-	l.scheduleFlushLocked()
 }
 
 // DebugOn reports whether debug lines are wanted, so that callers can skip
@@ -159,9 +154,12 @@ func (l *Logger) DebugOn() bool { return l.opt.Debug }
 
 // Debug writes to standard output with -D only (knockd's dprint).
 func (l *Logger) Debug(format string, args ...any) {
-	if !l.opt.Debug {
-		return
+	if l.opt.Debug {
+		l.stdoutLine(format, args...)
 	}
+}
+
+func (l *Logger) stdoutLine(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintf(l.stdout, format, args...)
