@@ -43,9 +43,6 @@ func (s *Buffer) String() string {
 	return s.b.String()
 }
 
-// GuidePairConf is GuideConf.
-const GuidePairConf = GuideConf
-
 // More of the guides' configurations, for the sesamed tests that run them
 // against knockd and sesamed side by side.
 const (

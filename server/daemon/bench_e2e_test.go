@@ -147,8 +147,8 @@ func BenchmarkOpenLatency(b *testing.B) {
 		open, shut                knocker.Sequence
 		closed                    func(out string) int
 	}{
-		{"knockd, iptables command", "knockd", "iptables", testnet.GuidePairConf, seq("7000,8000,9000"), seq("9000,8000,7000"), pairClosed},
-		{"sesamed, iptables command", "sesamed", "iptables", testnet.GuidePairConf, seq("7000,8000,9000"), seq("9000,8000,7000"), pairClosed},
+		{"knockd, iptables command", "knockd", "iptables", testnet.GuideConf, seq("7000,8000,9000"), seq("9000,8000,7000"), pairClosed},
+		{"sesamed, iptables command", "sesamed", "iptables", testnet.GuideConf, seq("7000,8000,9000"), seq("9000,8000,7000"), pairClosed},
 		{"sesamed, native nftables", "sesamed", "nftables", nativeConf("nftables", "\taccess_time = 0\n"),
 			seq("7000,8000:udp,9000"), seq("9000,8000:udp,7000"),
 			func(out string) int { return strings.Count(out, "SSH: closed tcp/22 for 192.0.2.2 (revoked)") }},
@@ -334,7 +334,7 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 	for _, c := range clients[1:] {
 		p.Client.Run(b, "ip", "addr", "add", c+"/24", "dev", testnet.ClientIf)
 	}
-	proc := d.start(b, p.Server, testnet.GuidePairConf)
+	proc := d.start(b, p.Server, testnet.GuideConf)
 	cpu0, _ := procCPU(b, proc.Pid())
 	stop := make(chan struct{})
 	var sent int

@@ -50,7 +50,7 @@ func TestLogFileMatchesKnockd(t *testing.T) {
 	for _, daemon := range []string{"knockd", "sesamed"} {
 		p := guarded(t)
 		path := filepath.Join(t.TempDir(), "knockd.log")
-		conf := strings.Replace(testnet.GuidePairConf, "logfile = /dev/null", "logfile = "+path, 1)
+		conf := strings.Replace(testnet.GuideConf, "logfile = /dev/null", "logfile = "+path, 1)
 		if daemon == "knockd" {
 			p.Server.Knockd(t, testnet.ServerIf, conf)
 		} else {
@@ -91,7 +91,7 @@ func TestDaemonMode(t *testing.T) {
 	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
 	dir := t.TempDir()
 	conf, pidFile := filepath.Join(dir, "knockd.conf"), filepath.Join(dir, "sesamed.pid")
-	if err := os.WriteFile(conf, []byte(testnet.GuidePairConf), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(testnet.GuideConf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := p.Server.Try(bin, "-d", "-c", conf, "-i", "nosuch0", "-p", pidFile)
@@ -149,7 +149,7 @@ func TestSyslog(t *testing.T) {
 		}
 	}()
 	conf := filepath.Join(dir, "knockd.conf")
-	if err := os.WriteFile(conf, []byte(strings.Replace(testnet.GuidePairConf, "logfile = /dev/null", "UseSyslog", 1)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(strings.Replace(testnet.GuideConf, "logfile = /dev/null", "UseSyslog", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Go's log/syslog tries /dev/log, then /var/run/syslog.
@@ -199,7 +199,7 @@ func TestLookupNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "knockd.conf")
-	if err := os.WriteFile(conf, []byte(testnet.GuidePairConf), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(testnet.GuideConf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := sesamedInMountNS(t, p.Server, `mount --bind "$1" /etc/hosts`, hosts,

@@ -49,7 +49,7 @@ func readFile(t *testing.T, path string) string {
 func TestAttemptsExpireOnATimer(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
-	conf := strings.Replace(testnet.GuidePairConf, "seq_timeout = 5\n\tcommand     = /sbin/iptables -I", "seq_timeout = 1\n\tcommand     = /sbin/iptables -I", 1)
+	conf := strings.Replace(testnet.GuideConf, "seq_timeout = 5\n\tcommand     = /sbin/iptables -I", "seq_timeout = 1\n\tcommand     = /sbin/iptables -I", 1)
 	s := p.Server.Sesamed(t, testnet.ServerIf, conf)
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000")
 	s.WaitOutput(t, "192.0.2.2: openSSH: Stage 1")
@@ -65,7 +65,7 @@ func TestAttemptsExpireOnATimer(t *testing.T) {
 func TestWrongKnockThenImmediateRetry(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
-	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuidePairConf)
+	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf)
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000")
 	s.WaitOutput(t, "openSSH: Stage 2")
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
@@ -85,7 +85,7 @@ func TestRetransmittedKnockDoesNotBreakTheSequence(t *testing.T) {
 	for _, port := range []string{"7000", "8000", "9000"} {
 		p.Server.Run(t, "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", port, "-j", "DROP")
 	}
-	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuidePairConf, "-D")
+	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf, "-D")
 	capture := p.Server.Capture(t, testnet.ServerIf, "tcp dst port 7000")
 	// A plain connect, as knock(1) and many scripts make: the kernel
 	// retransmits the SYN while nothing answers.
@@ -187,7 +187,7 @@ func TestOneTimeSequences(t *testing.T) {
 func TestReloadKeepsTheOldConfigOnError(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
-	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuidePairConf)
+	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf)
 	if err := os.WriteFile(s.Config, []byte("[openSSH]\n\tsequence = 7000,70000\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestReloadKeepsTheOldConfigOnError(t *testing.T) {
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "9000", "8000", "7000")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 
-	good := strings.ReplaceAll(testnet.GuidePairConf, "7000,8000,9000", "1000,2000,3000")
+	good := strings.ReplaceAll(testnet.GuideConf, "7000,8000,9000", "1000,2000,3000")
 	if err := os.WriteFile(s.Config, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestShutdownRunsPendingStopCommands(t *testing.T) {
 func TestInterfaceDownUpAndNewAddress(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
-	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuidePairConf, "-D")
+	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf, "-D")
 	open := func(to netip.Addr) {
 		t.Helper()
 		c.Knock(t, p.Client, to.String(), "7000", "8000", "9000")
@@ -336,7 +336,7 @@ func TestIPv6DestinationOptionsOnEthernet(t *testing.T) {
 func TestAnyInterface(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
-	p.Server.Sesamed(t, "any", testnet.GuidePairConf)
+	p.Server.Sesamed(t, "any", testnet.GuideConf)
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
 	c.Knock(t, p.Client, "-6", testnet.ServerAddr6.String(), "7000", "8000", "9000")

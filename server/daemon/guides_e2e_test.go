@@ -45,7 +45,7 @@ func TestGuideConfigurations(t *testing.T) {
 		conf string
 		run  func(t *testing.T, c testnet.KnockClient, p *testnet.Pair)
 	}{
-		{"7000-8000-9000 open and close pair", testnet.GuidePairConf, func(t *testing.T, c testnet.KnockClient, p *testnet.Pair) {
+		{"7000-8000-9000 open and close pair", testnet.GuideConf, func(t *testing.T, c testnet.KnockClient, p *testnet.Pair) {
 			c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
 			p.Server.WaitAccept(t, c4, true)
 			if b := p.Client.SSHBanner(t, testnet.ServerAddr4); !strings.HasPrefix(b, "SSH-2.0-") {

@@ -1,32 +1,14 @@
 package sesamedlog
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"sesame/internal/testnet"
 )
-
-// syncBuffer is a bytes.Buffer safe for the flush timer's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestWhereMessagesGo(t *testing.T) {
 	now := time.Date(2024, 3, 5, 7, 9, 0, 0, time.Local)
@@ -44,7 +26,7 @@ func TestWhereMessagesGo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr testnet.Buffer
 			path := filepath.Join(t.TempDir(), "knockd.log")
 			l, err := New(Options{Stdout: &stdout, Stderr: &stderr, Verbose: tt.verbose, Debug: tt.debug, LogFile: path, Now: func() time.Time { return now }})
 			if err != nil {
@@ -72,7 +54,7 @@ func TestWhereMessagesGo(t *testing.T) {
 }
 
 func TestBufferedLinesGoOutSoon(t *testing.T) {
-	var stdout syncBuffer
+	var stdout testnet.Buffer
 	l, err := New(Options{Stdout: &stdout, Verbose: true})
 	if err != nil {
 		t.Fatal(err)
