@@ -19,7 +19,7 @@ import (
 // knock, log in, run true and send the close knock. Target: ratio ≤ 1.0.
 func BenchmarkConnectVsOpenSSH(b *testing.B) {
 	testnet.RequireTools(b, "knock", "ssh")
-	d := newSSHDoor(b)
+	d := newSSHDoor(b, guardKnockd)
 	d.trust(b)
 	srv := testnet.ServerAddr4.String()
 	openssh := fmt.Sprintf("knock %[1]s 7000 8000 9000 && ssh -F /dev/null -i %[2]s -o UserKnownHostsFile=%[3]s "+

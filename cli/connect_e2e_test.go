@@ -18,9 +18,10 @@ import (
 	"sesame/internal/testnet"
 )
 
-// sshDoor is a real sshd behind the guides' knockd in a server namespace,
-// and a client with a home (key, known_hosts) and a profile "web" in the
-// real keyring.
+// sshDoor is a real sshd behind a knock server (the real knockd, or
+// sesamed) running the guides' knockd.conf in a server namespace, and a
+// client with a home (key, known_hosts) and a profile "web" in the real
+// keyring.
 type sshDoor struct {
 	pair   *testnet.Pair
 	sshd   *testnet.SSHD
@@ -29,7 +30,15 @@ type sshDoor struct {
 	key    string
 }
 
-func newSSHDoor(t testing.TB) *sshDoor {
+// The knock servers the connect tests run against.
+const (
+	guardKnockd  = "knockd"
+	guardSesamed = "sesamed"
+)
+
+var guards = []string{guardKnockd, guardSesamed}
+
+func newSSHDoor(t testing.TB, guard string) *sshDoor {
 	t.Helper()
 	keyring.Require(t)
 	testnet.RequireRoot(t)
@@ -37,7 +46,14 @@ func newSSHDoor(t testing.TB) *sshDoor {
 	d := &sshDoor{pair: testnet.NewPair(t), home: t.TempDir(), config: filepath.Join(t.TempDir(), "config")}
 	d.pair.Server.GuardSSH(t)
 	d.sshd = d.pair.Server.SSHD(t)
-	d.pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+	switch guard {
+	case guardKnockd:
+		d.pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+	case guardSesamed:
+		d.pair.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf)
+	default:
+		t.Fatalf("unknown knock server %q", guard)
+	}
 
 	d.key = filepath.Join(d.home, ".ssh", "id_ed25519")
 	if err := os.MkdirAll(filepath.Dir(d.key), 0o700); err != nil {
@@ -109,24 +125,28 @@ func (d *sshDoor) assertClosed(t testing.TB) {
 }
 
 func TestConnectRunsCommand(t *testing.T) {
-	d := newSSHDoor(t)
-	d.trust(t)
-	out, errOut, code := d.try(t, "connect", "web", "--", "echo", "ok")
-	if code != 0 || strings.TrimSpace(out) != "ok" {
-		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and ok", code, out, errOut)
-	}
-	d.assertClosed(t)
+	for _, guard := range guards {
+		t.Run(guard, func(t *testing.T) {
+			d := newSSHDoor(t, guard)
+			d.trust(t)
+			out, errOut, code := d.try(t, "connect", "web", "--", "echo", "ok")
+			if code != 0 || strings.TrimSpace(out) != "ok" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and ok", code, out, errOut)
+			}
+			d.assertClosed(t)
 
-	// Without -- too, as with ssh; the remote command's flags are its own.
-	out, _, code = d.try(t, "connect", "web", "echo", "-n", "two", "words")
-	if code != 0 || out != "two words" {
-		t.Fatalf("exit %d, stdout %q", code, out)
+			// Without -- too, as with ssh; the remote command's flags are its own.
+			out, _, code = d.try(t, "connect", "web", "echo", "-n", "two", "words")
+			if code != 0 || out != "two words" {
+				t.Fatalf("exit %d, stdout %q", code, out)
+			}
+			d.assertClosed(t)
+		})
 	}
-	d.assertClosed(t)
 }
 
 func TestConnectReturnsRemoteStatus(t *testing.T) {
-	d := newSSHDoor(t)
+	d := newSSHDoor(t, guardKnockd)
 	d.trust(t)
 	_, _, code := d.try(t, "connect", "web", "--", "exit", "7")
 	if code != 7 {
@@ -136,7 +156,7 @@ func TestConnectReturnsRemoteStatus(t *testing.T) {
 }
 
 func TestConnectRefusesUnknownKeyWithoutTerminal(t *testing.T) {
-	d := newSSHDoor(t)
+	d := newSSHDoor(t, guardKnockd)
 	_, errOut, code := d.try(t, "connect", "web", "--", "true")
 	if code != 255 || !strings.Contains(errOut, "--accept-new") || !strings.Contains(errOut, "SHA256:") {
 		t.Fatalf("exit %d, stderr %q; want 255 and a refusal that names --accept-new and the fingerprint", code, errOut)
@@ -153,7 +173,7 @@ func TestConnectRefusesUnknownKeyWithoutTerminal(t *testing.T) {
 }
 
 func TestConnectRefusesChangedKey(t *testing.T) {
-	d := newSSHDoor(t)
+	d := newSSHDoor(t, guardSesamed)
 	other := filepath.Join(t.TempDir(), "k")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
@@ -172,10 +192,43 @@ func TestConnectRefusesChangedKey(t *testing.T) {
 // TestConnectClosesDoorOnSignals ends a running session with each signal a
 // terminal session meets, and checks the door is shut every time.
 func TestConnectClosesDoorOnSignals(t *testing.T) {
-	d := newSSHDoor(t)
-	d.trust(t)
-	for _, sig := range []unix.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
+	for _, guard := range guards {
+		t.Run(guard, func(t *testing.T) {
+			d := newSSHDoor(t, guard)
+			d.trust(t)
+			for _, sig := range []unix.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGINT} {
+				t.Run(sig.String(), func(t *testing.T) {
+					var out, errOut testnet.Buffer
+					cmd := d.command(t, context.Background(), "connect", "web", "--", "echo started; sleep 60")
+					cmd.Stdout, cmd.Stderr = &out, &errOut
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					testnet.WaitFor(t, "the remote command to start", func() bool { return strings.Contains(out.String(), "started") })
+					if !d.pair.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
+						t.Fatal("the door is not open during the session")
+					}
+					// The signal goes to sesame itself (ip netns exec execs env,
+					// which execs sesame: one process).
+					if err := cmd.Process.Signal(sig); err != nil {
+						t.Fatal(err)
+					}
+					err := cmd.Wait()
+					if err == nil {
+						t.Fatalf("sesame exited 0 after %s", sig)
+					}
+					d.assertClosed(t)
+				})
+			}
+		})
+	}
+}
+
+func TestConnectClosesDoorWhenServerDies(t *testing.T) {
+	for _, guard := range guards {
+		t.Run(guard, func(t *testing.T) {
+			d := newSSHDoor(t, guard)
+			d.trust(t)
 			var out, errOut testnet.Buffer
 			cmd := d.command(t, context.Background(), "connect", "web", "--", "echo started; sleep 60")
 			cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -183,46 +236,21 @@ func TestConnectClosesDoorOnSignals(t *testing.T) {
 				t.Fatal(err)
 			}
 			testnet.WaitFor(t, "the remote command to start", func() bool { return strings.Contains(out.String(), "started") })
-			if !d.pair.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
-				t.Fatal("the door is not open during the session")
-			}
-			// The signal goes to sesame itself (ip netns exec execs env,
-			// which execs sesame: one process).
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
+			d.pair.Server.Kill(t, "sshd", unix.SIGKILL)
 			err := cmd.Wait()
-			if err == nil {
-				t.Fatalf("sesame exited 0 after %s", sig)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(errOut.String(), "connection lost") {
+				t.Fatalf("exit %v, stderr %q; want 255 and connection lost", err, errOut.String())
 			}
 			d.assertClosed(t)
 		})
 	}
 }
 
-func TestConnectClosesDoorWhenServerDies(t *testing.T) {
-	d := newSSHDoor(t)
-	d.trust(t)
-	var out, errOut testnet.Buffer
-	cmd := d.command(t, context.Background(), "connect", "web", "--", "echo started; sleep 60")
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	testnet.WaitFor(t, "the remote command to start", func() bool { return strings.Contains(out.String(), "started") })
-	d.pair.Server.Kill(t, "sshd", unix.SIGKILL)
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(errOut.String(), "connection lost") {
-		t.Fatalf("exit %v, stderr %q; want 255 and connection lost", err, errOut.String())
-	}
-	d.assertClosed(t)
-}
-
 // TestConnectInteractive drives a login shell through a real pseudo-
 // terminal, as a person at a terminal would.
 func TestConnectInteractive(t *testing.T) {
-	d := newSSHDoor(t)
+	d := newSSHDoor(t, guardSesamed)
 	d.trust(t)
 	cmd := d.command(t, context.Background(), "connect", "web")
 	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
@@ -264,26 +292,30 @@ func TestConnectInteractive(t *testing.T) {
 // TestProxyWithOpenSSH runs the real OpenSSH client with
 // ProxyCommand='sesame proxy web'.
 func TestProxyWithOpenSSH(t *testing.T) {
-	testnet.RequireTools(t, "ssh")
-	d := newSSHDoor(t)
-	d.trust(t)
-	bin := testnet.Binary(t, "sesame", "headless")
-	proxy := "env HOME=" + d.home + " SESAME_CONFIG_DIR=" + d.config + " " + bin + " proxy web"
-	ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
-	defer cancel()
-	cmd := d.pair.Client.Command(ctx, "ssh", "-F", "/dev/null", "-i", d.key,
-		"-o", "UserKnownHostsFile="+d.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-		"-o", "BatchMode=yes", "-o", "ProxyCommand="+proxy,
-		"root@"+testnet.ServerAddr4.String(), "echo", "proxied")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "proxied") {
-		t.Fatalf("ssh through sesame proxy: %v\n%s", err, out)
+	for _, guard := range guards {
+		t.Run(guard, func(t *testing.T) {
+			testnet.RequireTools(t, "ssh")
+			d := newSSHDoor(t, guard)
+			d.trust(t)
+			bin := testnet.Binary(t, "sesame", "headless")
+			proxy := "env HOME=" + d.home + " SESAME_CONFIG_DIR=" + d.config + " " + bin + " proxy web"
+			ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
+			defer cancel()
+			cmd := d.pair.Client.Command(ctx, "ssh", "-F", "/dev/null", "-i", d.key,
+				"-o", "UserKnownHostsFile="+d.knownHosts(), "-o", "StrictHostKeyChecking=yes",
+				"-o", "BatchMode=yes", "-o", "ProxyCommand="+proxy,
+				"root@"+testnet.ServerAddr4.String(), "echo", "proxied")
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "proxied") {
+				t.Fatalf("ssh through sesame proxy: %v\n%s", err, out)
+			}
+			d.assertClosed(t)
+		})
 	}
-	d.assertClosed(t)
 }
 
 func TestProxyFindsProfileByHost(t *testing.T) {
-	d := newSSHDoor(t)
+	d := newSSHDoor(t, guardKnockd)
 	_, errOut, code := d.try(t, "proxy", "no-such-profile")
 	if code != 2 || !strings.Contains(errOut, "no profile named") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)

@@ -1,8 +1,11 @@
+//go:build linux
+
 package cli_test
 
 import (
 	"bytes"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
 	"os"
 	"os/exec"
@@ -328,6 +331,12 @@ func TestPasswordPromptDoesNotEcho(t *testing.T) {
 		}
 	}
 	read("SSH password for web: ")
+	// The prompt is printed just before echo goes off: type only once it
+	// is off, as a person (slower than this test) always does.
+	testnet.WaitFor(t, "the terminal's echo to go off", func() bool {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		return err == nil && tio.Lflag&unix.ECHO == 0
+	})
 	if _, err := tty.Write([]byte(leakPassword + "\r")); err != nil {
 		t.Fatal(err)
 	}
