@@ -82,8 +82,8 @@ bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchtime 10x -tags $(GUI_TAGS) ./...
 
 # Knock → SSH → close knock in network namespaces, with a throw-away keyring.
-demo: deps-test headless
-	scripts/demo.sh $(BIN)/sesame-headless
+demo: deps-test headless sesamed
+	scripts/demo.sh $(BIN)/sesame-headless $(BIN)/sesamed
 
 clean:
 	rm -rf $(BIN)

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # make demo: Sesame end to end on this machine, in two network namespaces.
-# A server namespace runs a real sshd guarded by iptables and a knock
-# server; a client namespace runs `sesame connect`, with its profile in a
-# throw-away keyring. Watch the firewall rule appear for the session and
+# A server namespace runs a real sshd guarded by iptables and sesamed (its
+# native open action: no shell, a tagged rule); a client namespace runs
+# `sesame connect`, with its profile in a throw-away keyring. Watch the firewall rule appear for the session and
 # disappear when it ends. Everything is removed at the end.
 set -euo pipefail
 
-sesame=${1:?usage: demo.sh PATH-TO-SESAME}
+sesame=${1:?usage: demo.sh PATH-TO-SESAME PATH-TO-SESAMED}
+sesamed=${2:?usage: demo.sh PATH-TO-SESAME PATH-TO-SESAMED}
 sesame=$(readlink -f "$sesame")
+sesamed=$(readlink -f "$sesamed")
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo needs root (network namespaces and iptables): run sudo make demo" >&2
 	exit 1
 fi
-for tool in ip iptables sshd knockd dbus-daemon gnome-keyring-daemon unshare ssh-keygen; do
+for tool in ip iptables sshd dbus-daemon gnome-keyring-daemon unshare ssh-keygen; do
 	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
 		echo "make demo needs $tool: run make deps-test (Debian/Ubuntu) first" >&2
 		exit 1
@@ -72,22 +74,20 @@ pids+=($!)
 
 cat >"$work/server/knockd.conf" <<'EOF'
 [options]
-	logfile = /dev/null
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
+	Firewall = iptables
+[SSH]
+	sequence       = 7000,8000,9000
+	seq_timeout    = 5
+	tcpflags       = syn
+	open_ports     = 22
+	access_time    = 0
+	close_sequence = 9000,8000,7000
 EOF
-echo "knock server: knockd, with the guides' openSSH/closeSSH doors"
-S knockd -i veth-s -c "$work/server/knockd.conf" -p "$work/server/knockd.pid" -v >"$work/server/knockd.log" 2>&1 &
+echo "knock server: sesamed, with one door that opens port 22 for the knocker and a close sequence:"
+sed 's/^/  /' "$work/server/knockd.conf"
+S "$sesamed" -i veth-s -c "$work/server/knockd.conf" -p "$work/server/sesamed.pid" -v >"$work/server/sesamed.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do grep -q "listening on" "$work/server/knockd.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "listening on" "$work/server/sesamed.log" && break; sleep 0.1; done
 
 say "Client: a throw-away keyring (gnome-keyring on a private D-Bus) and home"
 export HOME=$work/client SESAME_CONFIG_DIR=$work/client/config XDG_RUNTIME_DIR=$work/client/run
@@ -108,17 +108,18 @@ C "$sesame" profile show demo
 echo "settings file:"; sed 's/^/  /' "$SESAME_CONFIG_DIR/sesame.yaml"
 
 say "The server's firewall before: no rule for 192.0.2.2"
-S iptables -S INPUT
+S iptables -S
 
 say "sesame connect demo -- uname -a  (knock, SSH on the same address, close knock)"
 C "$sesame" connect --accept-new -v demo -- \
-	'uname -a; echo "-- the server firewall during the session:"; iptables -S INPUT | grep 192.0.2.2'
+	'uname -a; echo "-- the server firewall during the session:"; iptables -S | grep 192.0.2.2'
 
 say "The server's firewall after: the close knock removed the rule"
-for _ in $(seq 50); do S iptables -S INPUT | grep -q 192.0.2.2 || break; sleep 0.1; done
-S iptables -S INPUT
-if S iptables -S INPUT | grep -q 192.0.2.2; then
+for _ in $(seq 50); do S iptables -S | grep -q 192.0.2.2 || break; sleep 0.1; done
+S iptables -S
+if S iptables -S | grep -q 192.0.2.2; then
 	echo "the rule for 192.0.2.2 is still there" >&2
 	exit 1
 fi
+echo; echo "sesamed's log (knockd's wording):"; grep -v '^ *$' "$work/server/sesamed.log" | tail -12 | sed 's/^/  /'
 say "Done: the door opened for the session and is shut again."
