@@ -72,7 +72,9 @@ unit:
 		echo "NOTE: not root: the end-to-end tests in network namespaces (knockd, sshd, iptables) will SKIP."; \
 		echo "      Run 'sudo make test' to run them; CI runs as root and runs them all."; \
 	fi
-	$(GO) test -race -tags $(GUI_TAGS) ./...
+	@# -count=1: the end-to-end tests run binaries built from other packages
+	@# and real peers, which Go's test cache cannot see change.
+	$(GO) test -race -count=1 -tags $(GUI_TAGS) ./...
 
 fuzz:
 	@for f in $(FUZZ); do \
