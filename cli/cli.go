@@ -10,9 +10,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"sesame/internal/cmdexit"
 
 	"sesame/profiles"
 )
@@ -20,9 +21,9 @@ import (
 // Exit statuses. Usage errors use 2, as knock(1)'s users expect from a
 // command line tool; a failure while working uses 1.
 const (
-	ExitOK    = 0
-	ExitError = 1
-	ExitUsage = 2
+	ExitOK    = cmdexit.OK
+	ExitError = cmdexit.Error
+	ExitUsage = cmdexit.Usage
 )
 
 // IOStreams are the standard streams a command reads and writes.
@@ -95,60 +96,8 @@ Run it without arguments to open the desktop app.`,
 // returns the exit status. Errors are printed as one line on ErrOut, prefixed
 // with the command that failed.
 func Main(ctx context.Context, args []string, deps Deps) int {
-	root := NewRootCmd(deps)
-	root.SetArgs(args)
-	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	var exit *exitStatus
-	if errors.As(err, &exit) {
-		return exit.code
-	}
-	code := ExitError
-	var coded *codedError
-	if errors.As(err, &coded) {
-		code = coded.code
-	}
-	name := "sesame"
-	if cmd != nil {
-		name = cmd.CommandPath()
-	}
-	// One line, always: joined errors (a profile's field errors) are
-	// separated by "; ".
-	fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
-	var usage *UsageError
-	if errors.As(err, &usage) || isCobraUsage(err) {
-		return ExitUsage
-	}
-	return code
-}
-
-// codedError is an error that exits with its own status once printed, as
-// `sesame connect` does with 255 for its own failures (like ssh), so that
-// scripts can tell them from the remote command's status.
-type codedError struct {
-	code int
-	err  error
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-// exitStatus ends a command with a given status after it has already said
-// what it had to say.
-type exitStatus struct{ code int }
-
-func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
-// isCobraUsage spots the errors cobra makes itself for unknown commands and
-// wrong argument counts, which do not go through the flag error hook.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
+	return cmdexit.Run(ctx, NewRootCmd(deps), args, deps.IO.ErrOut, func(err error) bool {
+		var usage *UsageError
+		return errors.As(err, &usage)
+	})
 }

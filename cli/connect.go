@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"sesame/internal/cmdexit"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -187,9 +188,9 @@ func connectResult(err error) error {
 	var ee *sshlaunch.ExitError
 	if errors.As(err, &ee) {
 		if ee.Signal != "" {
-			return &codedError{code: ExitSSH, err: err}
+			return &cmdexit.Coded{Code: ExitSSH, Err: err}
 		}
-		return &exitStatus{code: ee.Status}
+		return &cmdexit.Status{Code: ee.Status}
 	}
 	var usage *UsageError
 	if errors.As(err, &usage) {
@@ -198,5 +199,5 @@ func connectResult(err error) error {
 	if errors.Is(err, context.Canceled) {
 		err = errors.New("interrupted; the door was closed")
 	}
-	return &codedError{code: ExitSSH, err: err}
+	return &cmdexit.Coded{Code: ExitSSH, Err: err}
 }

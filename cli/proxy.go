@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/profiles"
 	"sesame/sshlaunch"
 )
@@ -85,7 +86,7 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver}
 	err = sshlaunch.Proxy(ctx, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
 	if err != nil {
-		return &codedError{code: ExitSSH, err: err}
+		return &cmdexit.Coded{Code: ExitSSH, Err: err}
 	}
 	return nil
 }

@@ -27,6 +27,17 @@ type Status struct{ Code int }
 
 func (e *Status) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
+// Coded is an error that Run prints as usual but that exits with Code, as
+// `sesame connect` exits 255 for its own failures (like ssh) so that
+// scripts can tell them from the remote command's status.
+type Coded struct {
+	Code int
+	Err  error
+}
+
+func (e *Coded) Error() string { return e.Err.Error() }
+func (e *Coded) Unwrap() error { return e.Err }
+
 // Run executes root with args. isUsage tells the caller's own usage errors
 // apart; cobra's (unknown flags and commands, wrong argument counts) are
 // recognised here.
@@ -49,6 +60,10 @@ func Run(ctx context.Context, root *cobra.Command, args []string, errOut io.Writ
 	fmt.Fprintf(errOut, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	if isUsage(err) || isCobraUsage(err) {
 		return Usage
+	}
+	var coded *Coded
+	if errors.As(err, &coded) {
+		return coded.Code
 	}
 	return Error
 }

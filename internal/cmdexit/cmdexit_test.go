@@ -23,6 +23,7 @@ func TestRun(t *testing.T) {
 		{"joined errors on one line", errors.Join(errors.New("a"), errors.New("b")), Error, "tool sub: a; b\n"},
 		{"usage", errUsage, Usage, "tool sub: bad token\n"},
 		{"status", &Status{Code: 3}, 3, ""},
+		{"coded", &Coded{Code: 255, Err: errors.New("door shut")}, 255, "tool sub: door shut\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
