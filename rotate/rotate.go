@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -129,12 +130,13 @@ var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 // between devices (as TOTP apps do).
 func (s Seed) String() string { return b32.EncodeToString(s) }
 
-// ParseSeed reads a base32 seed, ignoring case, spaces, dashes and padding.
-// The error never quotes the input: it is a secret.
+// ParseSeed reads a base32 seed, ignoring case, spaces, dashes, padding and
+// line ends (a seed file written on Windows ends in CR LF). The error never
+// quotes the input: it is a secret.
 func ParseSeed(text string) (Seed, error) {
 	clean := strings.Map(func(r rune) rune {
 		switch r {
-		case ' ', '\t', '\n', '-', '=':
+		case ' ', '\t', '\n', '\r', '-', '=':
 			return -1
 		}
 		return r
@@ -164,6 +166,53 @@ func (p Params) WindowStart(w int64) time.Time {
 
 // domain separates this derivation from any other use of the seed.
 const domain = "sesame rotate v1"
+
+// idDomain separates ID from the derivation.
+const idDomain = "sesame rotate id v1"
+
+// ID names a seed and its parameters without revealing either: the first
+// 64 bits of an HMAC under the seed, in hex. sesamed keys its record of
+// spent windows by it, so that a renamed door keeps its record and a new
+// seed starts a fresh one.
+func ID(seed Seed, p Params) string {
+	mac := hmac.New(sha256.New, seed)
+	mac.Write([]byte(idDomain))
+	var b [2 + 2 + 1 + 1 + 4]byte
+	binary.BigEndian.PutUint16(b[0:], p.PortMin)
+	binary.BigEndian.PutUint16(b[2:], p.PortMax)
+	b[4] = byte(p.Length)
+	b[5] = byte(p.Protocols)
+	binary.BigEndian.PutUint32(b[6:], uint32(p.Window/time.Second))
+	mac.Write(b[:])
+	return hex.EncodeToString(mac.Sum(nil)[:8])
+}
+
+// Skew is how many windows either side of its own sesamed accepts, for
+// clocks that disagree: the window before and the one after.
+const Skew = 1
+
+// Choose picks the window a client knocks with at now, given the last
+// window it knocked with (0: none). sesamed accepts each window once, and
+// the windows from Skew before to Skew after its current one:
+//
+//   - the current window, when it has not been used yet;
+//   - else the next one, which sesamed already accepts;
+//   - else (both used) the one after that, once the next window has begun:
+//     wait says how long until then, with a second's grace for a server
+//     clock a little behind.
+//
+// A last window beyond the next one (the clock went back since) is
+// ignored: sesamed would have refused it.
+func (p Params) Choose(last int64, now time.Time) (w int64, wait time.Duration) {
+	cur := p.WindowAt(now)
+	switch {
+	case last < cur || last > cur+Skew:
+		return cur, 0
+	case last < cur+Skew:
+		return last + 1, 0
+	}
+	return last + 1, p.WindowStart(last).Sub(now) + time.Second
+}
 
 // Sequence derives the knock sequence of window w: Length distinct ports in
 // [PortMin, PortMax], each with its protocol.

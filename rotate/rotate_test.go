@@ -159,6 +159,9 @@ func TestParseSeed(t *testing.T) {
 	if err != nil || back.String() != s.String() {
 		t.Fatalf("round trip: %v %v", back, err)
 	}
+	if back, err := ParseSeed(s.String() + "\r\n"); err != nil || back.String() != s.String() {
+		t.Fatalf("a seed file's CR LF: %v", err)
+	}
 	for _, bad := range []string{"", "not base32!", "GEZDGNBV", strings.Repeat("A", 120)} {
 		_, err := ParseSeed(bad)
 		if err == nil {
@@ -184,5 +187,49 @@ func TestParamsValidate(t *testing.T) {
 	}
 	if err := DefaultParams().Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	p := DefaultParams()      // 30 s windows
+	now := time.Unix(3010, 0) // window 100, 10 s in
+	for _, c := range []struct {
+		name     string
+		last     int64
+		want     int64
+		wantWait time.Duration
+	}{
+		{"never used", 0, 100, 0},
+		{"used long ago", 42, 100, 0},
+		{"used the window before", 99, 100, 0},
+		{"current used: the next", 100, 101, 0},
+		{"current and next used: wait for the next to begin", 101, 102, 21 * time.Second},
+		{"a window beyond reach (the clock went back)", 150, 100, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, wait := p.Choose(c.last, now)
+			if w != c.want || wait != c.wantWait {
+				t.Fatalf("Choose(%d) = %d, wait %s; want %d, wait %s", c.last, w, wait, c.want, c.wantWait)
+			}
+			// The window chosen is within sesamed's skew once the wait is over.
+			if cur := p.WindowAt(now.Add(wait)); w < cur-Skew || w > cur+Skew {
+				t.Fatalf("window %d is outside the skew of window %d", w, cur)
+			}
+		})
+	}
+}
+
+func TestID(t *testing.T) {
+	a, _ := ParseSeed("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	b, _ := ParseSeed("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DP")
+	p := DefaultParams()
+	q := p
+	q.Window = time.Minute
+	id := ID(a, p)
+	if len(id) != 16 || id != ID(a, p) {
+		t.Fatalf("ID = %q, not 16 stable hex digits", id)
+	}
+	if id == ID(b, p) || id == ID(a, q) {
+		t.Fatal("ID does not change with the seed and the parameters")
 	}
 }
