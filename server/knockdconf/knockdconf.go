@@ -9,9 +9,10 @@
 // knockd, which takes atoi() of anything, a bad value here is an error that
 // names the file and line, and so is an unknown key.
 //
-// sesamed's own keys (Firewall; Open_Ports, Access_Time, Close_When_Idle,
-// Close_Sequence, Cooldown) are extensions: new keys, never new meanings for
-// knockd's, described in extensions.go.
+// sesamed's own keys (Firewall, StateDir; Open_Ports, Access_Time,
+// Close_When_Idle, Close_Sequence, Cooldown; the Rotating_ keys) are
+// extensions: new keys, never new meanings for knockd's, described in
+// extensions.go and rotating.go.
 package knockdconf
 
 import (
@@ -51,6 +52,10 @@ type Config struct {
 	// Firewall is sesamed's firewall backend (an extension key): "auto"
 	// (the default), "iptables" or "nftables".
 	Firewall string
+	// StateDir is where sesamed keeps what must survive a restart (the
+	// spent windows of rotating doors), an extension key; "" means
+	// DefaultStateDir.
+	StateDir string
 	// Doors in file order.
 	Doors []*Door
 	// Warnings are things knockd accepts but that are probably mistakes
@@ -66,10 +71,13 @@ type Door struct {
 	Line int
 
 	// Sequence is the fixed knock sequence; empty when the door uses
-	// OneTimeSequences.
+	// OneTimeSequences or Rotating.
 	Sequence knocker.Sequence
 	// OneTimeSequences is the path of the one-time sequences file, if any.
 	OneTimeSequences string
+	// Rotating, an extension (see rotating.go), is set for a door whose
+	// sequence is derived from a shared seed, window by window.
+	Rotating *Rotating
 
 	SeqTimeout time.Duration
 	TCPFlags   TCPFlags
@@ -313,7 +321,7 @@ func canonicalKey(key string) string {
 	return key
 }
 
-var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG", "FIREWALL"}
+var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG", "FIREWALL", "STATEDIR"}
 
 func (p *parser) setOption(key, raw, value string) error {
 	if err := p.once(key, raw); err != nil {
@@ -337,6 +345,11 @@ func (p *parser) setOption(key, raw, value string) error {
 			return p.errorf("Firewall: %v", err)
 		}
 		p.cfg.Firewall = fw
+	case "STATEDIR":
+		if value == "" {
+			return p.errorf("StateDir is empty: give a directory, e.g. StateDir = %s", DefaultStateDir)
+		}
+		p.cfg.StateDir = value
 	default:
 		if contains(doorKeys, key) {
 			return p.errorf("%q belongs in a door section, not [options]", raw)
@@ -346,12 +359,12 @@ func (p *parser) setOption(key, raw, value string) error {
 	return nil
 }
 
-var doorKeys = []string{
+var doorKeys = append([]string{
 	"SEQUENCE", "ONE_TIME_SEQUENCES", "SEQ_TIMEOUT", "TCPFLAGS", "TARGET",
 	"START_COMMAND", "START_COMMAND_6", "STOP_COMMAND", "STOP_COMMAND_6", "CMD_TIMEOUT",
 	// sesamed's extensions.
 	"OPEN_PORTS", "ACCESS_TIME", "CLOSE_WHEN_IDLE", "CLOSE_SEQUENCE", "COOLDOWN",
-}
+}, rotatingKeys...)
 
 func (p *parser) setDoorKey(key, raw, value string) error {
 	d := p.door
@@ -411,6 +424,9 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 	case "OPEN_PORTS", "ACCESS_TIME", "CLOSE_WHEN_IDLE", "CLOSE_SEQUENCE", "COOLDOWN":
 		return p.setExtensionKey(key, raw, value)
 	default:
+		if contains(rotatingKeys, key) {
+			return p.setRotatingKey(key, raw, value)
+		}
 		if contains(optionKeys, key) {
 			return p.errorf("%q belongs in [options], not in door [%s]", raw, d.Name)
 		}
@@ -437,7 +453,10 @@ func (p *parser) warnf(format string, args ...any) {
 
 func (p *parser) finish() error {
 	for _, d := range p.cfg.Doors {
-		if len(d.Sequence) == 0 && d.OneTimeSequences == "" {
+		if err := p.finishRotating(d); err != nil {
+			return err
+		}
+		if len(d.Sequence) == 0 && d.OneTimeSequences == "" && !d.IsRotating() {
 			return &Error{File: p.cfg.File, Line: d.Line, Msg: fmt.Sprintf("door [%s] has no Sequence: add e.g. Sequence = 7000,8000,9000", d.Name)}
 		}
 		if len(d.Sequence) > 0 && d.OneTimeSequences != "" {
@@ -523,6 +542,8 @@ func displayKey(k string) string {
 		return "PidFile"
 	case "USESYSLOG":
 		return "UseSyslog"
+	case "STATEDIR":
+		return "StateDir"
 	}
 	if k == "FIREWALL" {
 		return "Firewall"
