@@ -470,6 +470,27 @@ func (m *Matcher) nextOneTime(di int32) {
 	m.reindex()
 }
 
+// SetSequence gives door d (one of the Matcher's) a new sequence, or turns
+// it off with an empty one, and reports whether it changed. Attempts on
+// the old sequence are dropped, as for a one-time door; cooldowns stay.
+// A rotating door's slots change this way as the windows roll.
+func (m *Matcher) SetSequence(d *Door, seq knocker.Sequence) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	di := slices.Index(m.doors, d)
+	if di < 0 || (d.Sequence.Equal(seq) && d.disabled == (len(seq) == 0)) {
+		return false
+	}
+	st := &m.state[di]
+	for st.active.head != none {
+		m.freeAttempt(st.active.head)
+	}
+	d.Sequence = slices.Clone(seq)
+	d.disabled = len(seq) == 0
+	m.reindex()
+	return true
+}
+
 func (m *Matcher) newAttempt(src netip.Addr, di int32, now time.Duration) (int32, bool) {
 	si, ok := m.index[src]
 	if !ok {

@@ -382,3 +382,40 @@ func BenchmarkFlood(b *testing.B) {
 		m.Handle(p)
 	}
 }
+
+func TestSetSequence(t *testing.T) {
+	slot := door("rot", "7000,8000,9000", withCooldown(time.Second))
+	off := &Door{Name: "rot", SeqTimeout: 5 * time.Second}
+	r := newRig(t, 0, slot, off)
+	// An empty door is off: its ports do not count.
+	r.send(tcp(1000, 1)).expect()
+
+	r.send(tcp(7000, 1), tcp(8000, 2)).expect("stage 192.0.2.2 rot 1", "stage 192.0.2.2 rot 2")
+	if r.m.SetSequence(slot, slot.Sequence) {
+		t.Fatal("the same sequence again reports a change")
+	}
+	seq, _ := knocker.ParseSequence("1000,2000:udp")
+	if !r.m.SetSequence(slot, seq) {
+		t.Fatal("a new sequence reports no change")
+	}
+	// The attempt on the old sequence is gone: its last knock counts for
+	// nothing, and the new sequence opens.
+	r.send(tcp(9000, 3)).expect()
+	if s := r.m.Stats(); s.Attempts != 0 {
+		t.Fatalf("the old attempt is still in the table: %+v", s)
+	}
+	r.send(tcp(1000, 4), udp(2000, 5)).expect("stage 192.0.2.2 rot 1", "stage 192.0.2.2 rot 2", "open 192.0.2.2 rot 1000,2000:udp")
+
+	// Turned on, the empty door counts; turned off, it stops.
+	on, _ := knocker.ParseSequence("3000")
+	r.m.SetSequence(off, on)
+	r.send(tcp(3000, 6)).expect("stage 192.0.2.2 rot 1", "open 192.0.2.2 rot 3000")
+	r.m.SetSequence(off, nil)
+	r.wait(2 * time.Second).send(tcp(3000, 7)).expect()
+	if ds := r.m.Doors(); len(ds) != 1 || ds[0].Sequence.String() != "1000,2000:udp" {
+		t.Fatalf("Doors = %v, want only the slot that is on, with its new sequence", ds)
+	}
+	if r.m.SetSequence(door("stranger", "1"), on) {
+		t.Fatal("a door of another matcher changed")
+	}
+}
