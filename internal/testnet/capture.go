@@ -22,6 +22,9 @@ type Packet struct {
 	UDP      bool
 	SYN, ACK bool
 	RST, FIN bool
+	// Frame is the packet as captured, link-layer header and all (up to
+	// the capture's 256-byte snap length), for SendFrames to replay.
+	Frame []byte
 }
 
 func (p Packet) String() string {
@@ -108,6 +111,7 @@ func decode(data []byte, lt layers.LinkType, ts time.Time) (Packet, bool) {
 	pkt := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
 	var p Packet
 	p.Time = ts
+	p.Frame = append([]byte(nil), data...)
 	var src, dst netip.Addr
 	if ip4, ok := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
 		src, _ = netip.AddrFromSlice(ip4.SrcIP.To4())

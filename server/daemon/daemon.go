@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"sesame/server/matcher"
 	"sesame/server/netwatch"
 	"sesame/server/packet"
+	"sesame/server/rotating"
 	"sesame/server/sesamedlog"
 )
 
@@ -80,6 +82,11 @@ type daemon struct {
 	oneTime  sync.Mutex // one-time sequence files are rewritten one at a time
 	m        atomic.Pointer[matcher.Matcher]
 	filterCh chan struct{} // the doors or addresses changed
+	// ledger records the spent windows of rotating doors; opened with the
+	// first config that has one. An atomic, because the matcher's events
+	// (under its lock) read it.
+	ledger atomic.Pointer[rotating.Ledger]
+	rollCh chan struct{} // the rotating doors changed
 
 	mu       sync.Mutex
 	cfg      *knockdconf.Config
@@ -88,6 +95,7 @@ type daemon struct {
 	net      netwatch.State
 	netCh    chan struct{} // closed and replaced when net changes
 	handles  map[string]*capture.Handle
+	rots     []*rotatingDoor // the current matcher's rotating doors
 	filter   string
 	stopM    context.CancelFunc // ends the current matcher's timer loop
 	evicted  uint64             // evictions already reported
@@ -106,6 +114,7 @@ func Run(ctx context.Context, opt Options) error {
 		log:      opt.Log,
 		names:    newNames(opt.Lookup),
 		filterCh: make(chan struct{}, 1),
+		rollCh:   make(chan struct{}, 1),
 		netCh:    make(chan struct{}),
 		handles:  map[string]*capture.Handle{},
 	}
@@ -168,6 +177,11 @@ func Run(ctx context.Context, opt Options) error {
 	go func() {
 		defer wg.Done()
 		d.refilterLoop(runCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.rollLoop(runCtx)
 	}()
 	if opt.Ready != nil {
 		opt.Ready()
@@ -271,12 +285,15 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // progress are dropped, as knockd does on reload) and the filter that goes
 // with it.
 func (d *daemon) apply(ctx context.Context, cfg *knockdconf.Config, ifaces []string) error {
-	doors, warnings, err := buildDoors(cfg)
+	doors, rots, warnings, err := buildDoors(cfg, time.Now())
 	if err != nil {
 		return err
 	}
 	for _, w := range warnings {
 		d.log.Error("%s", w)
+	}
+	if len(rots) > 0 {
+		d.openLedger(cfg)
 	}
 	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources})
 	mctx, stop := context.WithCancel(ctx)
@@ -291,10 +308,66 @@ func (d *daemon) apply(ctx context.Context, cfg *knockdconf.Config, ifaces []str
 	}
 	d.stopM = stop
 	d.m.Store(m)
+	d.rots = rots
 	d.mu.Unlock()
 	go m.Run(mctx)
+	select {
+	case d.rollCh <- struct{}{}:
+	default:
+	}
 	d.syncFilter()
 	return nil
+}
+
+// openLedger reads the record of spent windows, once: a reload that moves
+// StateDir is told to restart. An unreadable record is logged, and the
+// ledger refuses the windows live now (rotating.CorruptError).
+func (d *daemon) openLedger(cfg *knockdconf.Config) {
+	path := rotating.StatePath(cfg)
+	if l := d.ledger.Load(); l != nil {
+		if l.Path() != path {
+			d.log.Error("warning: StateDir changed: restart sesamed to keep the spent windows in %s (they stay in %s)", filepath.Dir(path), filepath.Dir(l.Path()))
+		}
+		return
+	}
+	l, err := rotating.OpenLedger(path, time.Now())
+	if err != nil {
+		d.log.Error("error: %v", err)
+	}
+	d.ledger.Store(l)
+}
+
+// rollLoop moves the rotating doors' slots on as windows begin, and has
+// the capture filter follow.
+func (d *daemon) rollLoop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		d.mu.Lock()
+		m, rots := d.m.Load(), d.rots
+		d.mu.Unlock()
+		next := now.Add(time.Hour)
+		changed := false
+		for _, rd := range rots {
+			if rd.roll(m, now) {
+				changed = true
+			}
+			if t := rd.rot.NextChange(now); t.Before(next) {
+				next = t
+			}
+		}
+		if changed {
+			d.refilter()
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.rollCh:
+		}
+	}
 }
 
 // reload re-reads the config (SIGHUP). A config that does not load is
@@ -534,6 +607,11 @@ func (d *daemon) shutdown() {
 	if native != nil {
 		if err := native.Shutdown(ctx); err != nil {
 			d.log.Error("error: removing sesamed's firewall rules: %v", err)
+		}
+	}
+	if l := d.ledger.Load(); l != nil {
+		if err := l.Save(time.Now()); err != nil {
+			d.log.Error("error: %v", err)
 		}
 	}
 	d.log.Verbose("closing...")

@@ -15,6 +15,7 @@ import (
 	"sesame/server/action"
 	"sesame/server/knockdconf"
 	"sesame/server/matcher"
+	"sesame/server/rotating"
 )
 
 // nativeTimeout bounds one native firewall change.
@@ -28,6 +29,9 @@ func (d *daemon) event(e matcher.Event) {
 	case matcher.Stage:
 		d.log.Event("%s: %s: Stage %d", d.names.who(e.Src, e.Stage == 1), e.Door.Name, e.Stage)
 	case matcher.Open:
+		if act := e.Door.Data.(*doorAction); act.rot != nil && !d.judge(e, act.rot) {
+			return
+		}
 		d.log.Event("%s: %s: OPEN SESAME", d.names.who(e.Src, false), e.Door.Name)
 		d.opened(e)
 	case matcher.Timeout:
@@ -45,6 +49,36 @@ func (d *daemon) event(e matcher.Event) {
 	case matcher.Evicted:
 		d.log.Debug("attempt table full: dropping %s", e.Src)
 	}
+}
+
+// judge decides whether a rotating door's complete sequence opens it:
+// only the sequence of a live window, and only once. An accepted window is
+// spent at once in memory and written to the state file before the door's
+// action runs (both queued for the address, in that order), so that a
+// restart does not make it good again.
+func (d *daemon) judge(e matcher.Event, rot *rotating.Door) bool {
+	l := d.ledger.Load()
+	now := time.Now()
+	who := d.names.who(e.Src, false)
+	w, v := rot.Judge(l, e.Sequence, now)
+	switch v {
+	case rotating.Replayed:
+		d.log.Event("%s: %s: REPLAY REFUSED: the sequence of window %d was used already", who, e.Door.Name, w)
+		return false
+	case rotating.Expired:
+		d.log.Event("%s: %s: expired sequence refused: its window is no longer accepted (clocks more than a window apart?)", who, e.Door.Name)
+		return false
+	}
+	d.log.Event("%s: %s: sequence of the %s window (%d), spent now", who, e.Door.Name, rot.Relative(w, now), w)
+	err := d.runner.Do(e.Src, "record of spent windows", func() {
+		if err := l.Save(time.Now()); err != nil {
+			d.log.Error("error: %v (the window stays refused until sesamed restarts)", err)
+		}
+	})
+	if err != nil {
+		d.log.Error("error: %v", err)
+	}
+	return true
 }
 
 // opened queues what a door does when it opens for e.Src.

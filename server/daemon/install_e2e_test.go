@@ -75,6 +75,11 @@ func TestInstallDryRunInstallUninstall(t *testing.T) {
 					t.Fatalf("install did not write %s: %v\n%s", f, err, out)
 				}
 			}
+			// The unit may write sesamed's state directory, for the spent
+			// windows of a rotating door added later.
+			if unit, _ := os.ReadFile(filepath.Join(root, "etc/systemd/system/sesamed.service")); !strings.Contains(string(unit), " -/var/lib/sesamed") {
+				t.Errorf("the unit cannot write the state directory:\n%s", unit)
+			}
 			if fi, _ := os.Stat(conf); fi.Mode().Perm() != 0o600 {
 				t.Errorf("config mode %v, want 0600", fi.Mode().Perm())
 			}

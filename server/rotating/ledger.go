@@ -13,10 +13,20 @@ import (
 
 	"sesame/internal/atomicfile"
 	"sesame/rotate"
+	"sesame/server/knockdconf"
 )
 
 // StateFile is the ledger's file in sesamed's state directory.
 const StateFile = "spent-windows.json"
+
+// StatePath is the ledger's file for cfg: StateFile in its StateDir.
+func StatePath(cfg *knockdconf.Config) string {
+	dir := cfg.StateDir
+	if dir == "" {
+		dir = knockdconf.DefaultStateDir
+	}
+	return filepath.Join(dir, StateFile)
+}
 
 // ledgerVersion is the version of the file this code writes; a newer one
 // is refused rather than rewritten without what it holds.
@@ -126,6 +136,14 @@ func (l *Ledger) Spend(id string, p rotate.Params, w int64, now time.Time) bool 
 	r.Spent = append(r.Spent, w)
 	l.dirty = true
 	return true
+}
+
+// Spent reports whether window w of the door id is spent.
+func (l *Ledger) Spent(id string, w int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.doors[id]
+	return r != nil && slices.Contains(r.Spent, w)
 }
 
 // prune drops the windows that can no longer be live at now, and the

@@ -1,33 +1,52 @@
 package sesamedcli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"sesame/internal/cmdexit"
 	"sesame/knocker"
 	"sesame/server/knockdconf"
+	"sesame/server/rotating"
 )
 
 type checkOptions struct {
 	IO     IOStreams
 	Config *string
+	// ShowCurrent prints the rotating doors' sequences of the windows
+	// accepted now (or at At): for testing a client, never by default.
+	ShowCurrent bool
+	At          string
+	// Now is the clock (time.Now).
+	Now func() time.Time
 }
 
 func newCmdCheck(deps Deps, run *runOptions) *cobra.Command {
-	opts := &checkOptions{IO: deps.IO, Config: &run.Config}
-	return &cobra.Command{
-		Use:   "check [-c FILE]",
+	opts := &checkOptions{IO: deps.IO, Config: &run.Config, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "check [-c FILE] [--show-current [--at TIME]]",
 		Short: "Validate a config and list its doors",
 		Long: `Read the config as sesamed would, print its problems and list its doors.
 The exit status is non-zero when sesamed would refuse the config. Knock
-sequences are secrets: they are counted, never printed.`,
+sequences are secrets: they are counted, never printed, unless
+--show-current asks for the sequences rotating doors accept now (to test a
+client; anyone who reads them can open the door until they are used).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runCheck(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.At != "" && !opts.ShowCurrent {
+				return &usageError{errors.New("--at goes with --show-current")}
+			}
+			return runCheck(opts)
+		},
 	}
+	cmd.Flags().BoolVar(&opts.ShowCurrent, "show-current", false, "print the sequences rotating doors accept now (secret: for testing)")
+	cmd.Flags().StringVar(&opts.At, "at", "", "with --show-current: at this `TIME` (RFC 3339) instead of now")
+	return cmd
 }
 
 func runCheck(opts *checkOptions) error {
@@ -56,9 +75,28 @@ func runCheck(opts *checkOptions) error {
 	if len(opt) > 0 {
 		fmt.Fprintf(out, "options: %s\n", strings.Join(opt, ", "))
 	}
+	now := opts.Now()
+	if opts.At != "" {
+		if now, err = time.Parse(time.RFC3339, opts.At); err != nil {
+			return &usageError{fmt.Errorf("--at %q: give a time as 2006-01-02T15:04:05Z", opts.At)}
+		}
+	}
+	var ledger *rotating.Ledger
+	for _, d := range cfg.Doors {
+		if d.IsRotating() && ledger == nil {
+			fmt.Fprintf(out, "spent windows are kept in %s\n", rotating.StatePath(cfg))
+			if ledger, err = rotating.OpenLedger(rotating.StatePath(cfg), now); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
+			}
+		}
+	}
 	failed := false
 	for _, d := range cfg.Doors {
-		if err := printDoor(out, d); err != nil {
+		err := printDoor(out, d)
+		if err == nil && d.IsRotating() {
+			err = printRotating(out, d, ledger, opts.ShowCurrent, now)
+		}
+		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "error: %v\n", err)
 			failed = true
 		}
@@ -72,7 +110,15 @@ func runCheck(opts *checkOptions) error {
 // printDoor describes a door without its sequences.
 func printDoor(w io.Writer, d *knockdconf.Door) error {
 	var what []string
-	if d.OneTimeSequences != "" {
+	if d.IsRotating() {
+		r := d.Rotating
+		seed := "seed inline"
+		if r.SeedFile != "" {
+			seed = "seed in " + r.SeedFile
+		}
+		what = append(what, fmt.Sprintf("rotating, %d knocks (%s) on ports %d-%d, a new sequence every %s, %s",
+			r.Params.Length, r.Params.Protocols, r.Params.PortMin, r.Params.PortMax, r.Params.Window, seed))
+	} else if d.OneTimeSequences != "" {
 		seqs, err := knockdconf.ReadOneTimeSequencesFile(d.OneTimeSequences)
 		if err != nil {
 			fmt.Fprintf(w, "[%s] line %d: one-time sequences from %s\n", d.Name, d.Line, d.OneTimeSequences)
@@ -126,6 +172,40 @@ func printDoor(w io.Writer, d *knockdconf.Door) error {
 	}
 	if d.StartCommand == "" && !d.StartCommand6Set && !d.HasNativeOpen() {
 		fmt.Fprintf(w, "    does nothing when it opens (no Start_Command or Open_Ports)\n")
+	}
+	return nil
+}
+
+// printRotating checks a rotating door's seed and, with show, prints the
+// sequences of the windows accepted at now, and which are spent.
+func printRotating(w io.Writer, d *knockdconf.Door, l *rotating.Ledger, show bool, now time.Time) error {
+	seed, err := d.Rotating.LoadSeed()
+	if err != nil {
+		return fmt.Errorf("door [%s]: %w", d.Name, err)
+	}
+	rot, err := rotating.NewDoor(seed, d.Rotating.Params)
+	if err != nil {
+		return fmt.Errorf("door [%s]: %w", d.Name, err)
+	}
+	if !show {
+		return nil
+	}
+	left := rot.NextChange(now).Sub(now).Round(time.Second)
+	for _, win := range rot.Live(now) {
+		rel := rot.Relative(win.N, now)
+		note := ""
+		switch rel {
+		case "current":
+			note = fmt.Sprintf(", %s left", left)
+		case "previous":
+			note = ", still accepted"
+		case "next":
+			note = ", accepted already"
+		}
+		if l != nil && l.Spent(rot.ID, win.N) {
+			note += ", SPENT"
+		}
+		fmt.Fprintf(w, "    window %d (%s%s): %s\n", win.N, rel, note, win.Sequence)
 	}
 	return nil
 }

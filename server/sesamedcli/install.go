@@ -15,6 +15,7 @@ import (
 	"sesame/knocker"
 	"sesame/server/install"
 	"sesame/server/knockdconf"
+	"sesame/server/rotating"
 )
 
 // installOptions are the flags of install and uninstall.
@@ -148,7 +149,9 @@ func (o *installOptions) options(ctx context.Context) (install.Options, error) {
 			return nil
 		}
 	}
-	// The unit may write where the config says sesamed writes.
+	// The unit may write where the config says sesamed writes, and its
+	// state directory (spent windows of rotating doors), even if no door
+	// rotates yet.
 	if cfg, err := knockdconf.ParseFile(filepath.Join(o.Root, *o.Config)); err == nil {
 		for _, p := range []string{cfg.PidFile, cfg.LogFile} {
 			if p != "" {
@@ -160,8 +163,11 @@ func (o *installOptions) options(ctx context.Context) (install.Options, error) {
 				opt.WritablePaths = append(opt.WritablePaths, d.OneTimeSequences)
 			}
 		}
+		opt.WritablePaths = append(opt.WritablePaths, rotating.StatePath(cfg))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return install.Options{}, fmt.Errorf("the config install would keep does not load: %w", err)
+	} else {
+		opt.WritablePaths = append(opt.WritablePaths, rotating.StatePath(&knockdconf.Config{}))
 	}
 	return opt, nil
 }
