@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"sesame/knocker"
+	"sesame/rotate"
 	"sesame/server/knockdconf"
 )
 
@@ -39,7 +40,10 @@ type OneTimeReader func(path string) ([]knockdconf.OneTimeSequence, error)
 //     9000,8000,7000, named after the open door);
 //   - every other door becomes a profile named after the door;
 //   - a door with One_Time_Sequences gets the unused sequences of its file
-//     (read with readOneTime), as many as fit in a keyring entry.
+//     (read with readOneTime), as many as fit in a keyring entry;
+//   - a rotating door (sesamed's Rotating_ keys) gets its seed, from the
+//     config or its seed file, and its parameters;
+//   - a door with sesamed's Close_Sequence gets it as the close sequence.
 //
 // Doors that cannot become a profile are returned in skipped, with why.
 func FromKnockd(cfg *knockdconf.Config, host string, readOneTime OneTimeReader) (profiles []Imported, skipped []Skipped) {
@@ -65,19 +69,26 @@ func FromKnockd(cfg *knockdconf.Config, host string, readOneTime OneTimeReader) 
 		}
 		imp := Imported{Profile: &Profile{Name: name, Host: host}, From: from}
 		p := imp.Profile
-		if d.OneTimeSequences != "" {
-			reason := addOneTime(&imp, d, readOneTime)
-			if reason != "" {
-				skipped = append(skipped, Skipped{Name: name, Reason: fmt.Sprintf("%s:%d: door %s: %s", cfg.File, d.Line, d.Name, reason)})
-				continue
-			}
-		} else {
+		reason := ""
+		switch {
+		case d.IsRotating():
+			reason = addRotation(p, d)
+		case d.OneTimeSequences != "":
+			reason = addOneTime(&imp, d, readOneTime)
+		default:
 			p.Secrets.Open = d.Sequence
+		}
+		if reason != "" {
+			skipped = append(skipped, Skipped{Name: name, Reason: fmt.Sprintf("%s:%d: door %s: %s", cfg.File, d.Line, d.Name, reason)})
+			continue
 		}
 		imp.Warnings = append(imp.Warnings, flagWarning(d)...)
 		if c != nil {
 			p.Secrets.Close = c.Sequence
 			imp.Warnings = append(imp.Warnings, flagWarning(c)...)
+		} else if len(d.CloseSequence) > 0 {
+			// sesamed's Close_Sequence: the door's own close door.
+			p.Secrets.Close = d.CloseSequence
 		} else if d.StopCommand != "" {
 			imp.Warnings = append(imp.Warnings, fmt.Sprintf("door %s closes by itself %s after opening (its Stop_Command)", d.Name, d.CmdTimeout))
 		}
@@ -212,6 +223,21 @@ func addOneTime(imp *Imported, d *knockdconf.Door, read OneTimeReader) (reason s
 	return ""
 }
 
+// addRotation gives the profile the rotating door's seed and parameters
+// (reading its seed file), or returns why it cannot.
+func addRotation(p *Profile, d *knockdconf.Door) (reason string) {
+	seed, err := d.Rotating.LoadSeed()
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Sprintf("cannot read its Rotating_Seed_File %s: %v (import as a user who can read it, or copy the seed with sesame profile add --seed)", d.Rotating.SeedFile, err)
+	}
+	p.Secrets.Rotation = &Rotation{Seed: seed, Params: d.Rotating.Params}
+	return ""
+}
+
 // flagWarning warns when a door only counts TCP packets that a knock (a
 // plain SYN, as knock(1) sends) is not.
 func flagWarning(d *knockdconf.Door) []string {
@@ -219,6 +245,9 @@ func flagWarning(d *knockdconf.Door) []string {
 		return nil
 	}
 	hasTCP := len(d.Sequence) == 0 // one-time sequences: assume TCP knocks
+	if d.IsRotating() {
+		hasTCP = d.Rotating.Params.Protocols != rotate.UDPOnly
+	}
 	for _, st := range d.Sequence {
 		hasTCP = hasTCP || st.Proto == knocker.TCP
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"sesame/knocker"
 	"sesame/server/knockdconf"
@@ -13,6 +14,8 @@ import (
 // want describes one profile an import must offer.
 type wantImport struct {
 	name, open, close string
+	seed              string // a rotating profile's seed, and its window
+	window            time.Duration
 	oneTime           int
 	warn              string // a warning that must be given; "" for none
 }
@@ -83,6 +86,17 @@ func TestFromKnockd(t *testing.T) {
 	sequence = 8,9
 	command = true
 `, want: []wantImport{{name: "letmein", open: "8,9", close: "9,8"}}},
+		{name: "a rotating door with a close sequence", conf: `
+[rot]
+	Rotating_Seed   = GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+	Rotating_Window = 60
+	open_ports      = 22
+	close_sequence  = 4000,5000:udp
+[rotfile]
+	Rotating_Seed_File = /nonexistent/rot.seed
+	command = true
+`, want: []wantImport{{name: "rot", seed: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", window: time.Minute, close: "4000,5000:udp"}},
+			skipped: []string{"rotfile: cannot read its Rotating_Seed_File /nonexistent/rot.seed: no such file"}},
 		{name: "door names that need cleaning or cannot be names", conf: `
 [a/b]
 	sequence = 1
@@ -128,6 +142,10 @@ func TestFromKnockd(t *testing.T) {
 				}
 				if w.open != "" && p.Secrets.Close.String() != w.close {
 					t.Errorf("%s: close %q, want %q", w.name, p.Secrets.Close, w.close)
+				}
+				if r := p.Secrets.Rotation; w.seed != "" && (r == nil || r.Seed.String() != w.seed || r.Params.Window != w.window ||
+					p.Secrets.Close.String() != w.close || len(p.Secrets.Open) != 0) {
+					t.Errorf("%s: rotation %+v, close %q; want seed %s every %s, close %q", w.name, r, p.Secrets.Close, w.seed, w.window, w.close)
 				}
 				switch {
 				case w.oneTime > 0 && len(p.Secrets.OneTime) != w.oneTime:

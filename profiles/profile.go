@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"sesame/knocker"
+	"sesame/rotate"
 )
 
 // Limits on a profile's values.
@@ -39,12 +40,49 @@ type Secrets struct {
 	OneTime []knocker.Sequence
 	// OneTimeUsed counts the one-time sequences used up so far.
 	OneTimeUsed int
+	// Rotation, when set, replaces Open: the sequence is derived from a
+	// seed shared with a sesamed door, anew for every time window.
+	Rotation *Rotation
+}
+
+// Rotation is a rotating sequence (package rotate): the seed shared with
+// the door, the door's parameters, and the last window this device knocked
+// with. sesamed accepts each window once, so the next knock moves past it.
+type Rotation struct {
+	Seed   rotate.Seed
+	Params rotate.Params
+	// LastWindow is the last window knocked with; 0 for none.
+	LastWindow int64
+}
+
+// RotationStatus is a rotating profile at a moment, for display.
+type RotationStatus struct {
+	// Window is the current window and Sequence its sequence.
+	Window   int64
+	Sequence knocker.Sequence
+	// Next is when the next window begins.
+	Next time.Time
+	// KnockWindow is the window a knock now would use (Window, or a later
+	// one when this device used it already), after KnockWait.
+	KnockWindow int64
+	KnockWait   time.Duration
+}
+
+// Status describes the rotation at now.
+func (r *Rotation) Status(now time.Time) (RotationStatus, error) {
+	w := r.Params.WindowAt(now)
+	seq, err := rotate.Sequence(r.Seed, r.Params, w)
+	if err != nil {
+		return RotationStatus{}, err
+	}
+	kw, wait := r.Params.Choose(r.LastWindow, now)
+	return RotationStatus{Window: w, Sequence: seq, Next: r.Params.WindowStart(w + 1), KnockWindow: kw, KnockWait: wait}, nil
 }
 
 // IsZero reports whether no secret is set.
 func (s Secrets) IsZero() bool {
 	return len(s.Open) == 0 && len(s.Close) == 0 && s.Password == "" && s.Passphrase == "" &&
-		len(s.OneTime) == 0 && s.OneTimeUsed == 0
+		len(s.OneTime) == 0 && s.OneTimeUsed == 0 && s.Rotation == nil
 }
 
 // Profile is one host Sesame knocks on and connects to.
@@ -143,7 +181,19 @@ func (p *Profile) Validate() error {
 	if p.Wait < 0 || p.Wait > MaxWait {
 		add("wait", "must be between 0 and 5m")
 	}
+	rot := p.Secrets.Rotation
 	switch {
+	case rot != nil && len(p.Secrets.Open) > 0:
+		add("seed", "the profile has an open sequence too: a profile knocks one way, with a seed or a fixed sequence")
+	case rot != nil && (len(p.Secrets.OneTime) > 0 || p.Secrets.OneTimeUsed > 0):
+		add("seed", "the profile has one-time sequences too: a profile knocks one way, with a seed or one-time sequences")
+	case rot != nil:
+		if len(rot.Seed) < rotate.MinSeedBytes || len(rot.Seed) > rotate.MaxSeedBytes {
+			add("seed", fmt.Sprintf("has %d bits: use %d to %d", len(rot.Seed)*8, rotate.MinSeedBytes*8, rotate.MaxSeedBytes*8))
+		}
+		if err := rot.Params.Validate(); err != nil {
+			add("rotating", err.Error())
+		}
 	case len(p.Secrets.Open) > 0:
 		if err := p.Secrets.Open.Validate(); err != nil {
 			add("open", redactSequenceError(err))
@@ -151,7 +201,7 @@ func (p *Profile) Validate() error {
 	case len(p.Secrets.OneTime) == 0 && p.Secrets.OneTimeUsed == 0:
 		// A profile that has used up its one-time sequences stays valid:
 		// it says so when knocked, and more can be imported.
-		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000")
+		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000, or a rotating sequence's seed")
 	}
 	for i, seq := range p.Secrets.OneTime {
 		if err := seq.Validate(); err != nil {

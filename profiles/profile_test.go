@@ -7,11 +7,17 @@ import (
 	"time"
 
 	"sesame/knocker"
+	"sesame/rotate"
 )
 
 func validProfile() Profile {
 	open, _ := knocker.ParseSequence("7000,8000,9000")
 	return Profile{Name: "web", Host: "web.example.com", Secrets: Secrets{Open: open}}
+}
+
+func testRotation() *Rotation {
+	seed, _ := rotate.ParseSeed("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	return &Rotation{Seed: seed, Params: rotate.DefaultParams()}
 }
 
 func TestValidate(t *testing.T) {
@@ -40,6 +46,23 @@ func TestValidate(t *testing.T) {
 		}, nil},
 		{"one-time sequences used up", func(p *Profile) { p.Secrets.Open = nil; p.Secrets.OneTimeUsed = 4 }, nil},
 		{"bad one-time sequence", func(p *Profile) { p.Secrets.OneTime = []knocker.Sequence{{{Port: 0, Proto: knocker.TCP}}} }, []string{"one-time"}},
+		{"a seed instead of open", func(p *Profile) { p.Secrets.Open = nil; p.Secrets.Rotation = testRotation() }, nil},
+		{"a seed and an open sequence", func(p *Profile) { p.Secrets.Rotation = testRotation() }, []string{"seed"}},
+		{"a seed and one-time sequences", func(p *Profile) {
+			p.Secrets.Open = nil
+			p.Secrets.Rotation = testRotation()
+			p.Secrets.OneTimeUsed = 1
+		}, []string{"seed"}},
+		{"a short seed", func(p *Profile) {
+			p.Secrets.Open = nil
+			p.Secrets.Rotation = testRotation()
+			p.Secrets.Rotation.Seed = p.Secrets.Rotation.Seed[:10]
+		}, []string{"seed"}},
+		{"a bad rotating window", func(p *Profile) {
+			p.Secrets.Open = nil
+			p.Secrets.Rotation = testRotation()
+			p.Secrets.Rotation.Params.Window = time.Second
+		}, []string{"rotating"}},
 		{"bad close sequence", func(p *Profile) { p.Secrets.Close = knocker.Sequence{{Port: 0, Proto: knocker.TCP}} }, []string{"close"}},
 		{"two problems", func(p *Profile) { p.Host = ""; p.Port = -1 }, []string{"host", "port"}},
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"sesame/knocker"
+	"sesame/rotate"
 )
 
 // MaxSecretBytes is the largest keyring entry every platform stores: Windows'
@@ -16,19 +18,26 @@ import (
 // against it everywhere, so a profile saved on Linux also fits on Windows.
 const MaxSecretBytes = 2560
 
-// secretsVersion is the version of the keyring document this code writes.
-// Every new field raises it: an older Sesame refuses a newer document rather
-// than rewriting it without the fields it does not know.
-const secretsVersion = 1
+// secretsVersion is the newest version of the keyring document this code
+// reads. Every new field raises it: an older Sesame refuses a newer
+// document rather than rewriting it without the fields it does not know.
+// A document is written with the lowest version that holds its fields, so
+// that a profile without a seed stays readable by a Sesame from before
+// seeds.
+//
+//	1: open, close, password, passphrase, onetime, used
+//	2: rot (a rotating sequence)
+const secretsVersion = 2
 
 // secretsDoc is the keyring document, one per profile, as JSON:
 //
 //	{"v":1,"open":"7000,8000,9000","close":"9000,8000,7000",
 //	 "password":"…","passphrase":"…","onetime":["1,2,3","4,5,6"],"used":2}
+//	{"v":2,"rot":{"seed":"BASE32…","len":4,"ports":"10000-60000","proto":"tcp","win":30,"last":57000001}}
 //
 // Sequences are in the form knocker.ParseSequence reads. Field names are
 // short because the whole document must fit in MaxSecretBytes. Empty fields
-// are left out. (Issue 8 adds a rotating-sequence seed as version 2.)
+// are left out.
 type secretsDoc struct {
 	V          int      `json:"v"`
 	Open       string   `json:"open,omitempty"`
@@ -37,6 +46,19 @@ type secretsDoc struct {
 	Passphrase string   `json:"passphrase,omitempty"`
 	OneTime    []string `json:"onetime,omitempty"`
 	Used       int      `json:"used,omitempty"`
+	Rot        *rotDoc  `json:"rot,omitempty"`
+}
+
+// rotDoc is a Rotation: the seed in base32, the door's parameters as its
+// Rotating_ keys write them (the window in seconds), and the last window
+// used.
+type rotDoc struct {
+	Seed  string `json:"seed"`
+	Len   int    `json:"len"`
+	Ports string `json:"ports"`
+	Proto string `json:"proto"`
+	Win   int64  `json:"win"`
+	Last  int64  `json:"last,omitempty"`
 }
 
 // encodeSecrets makes the keyring document for s, or a *TooBigError when it
@@ -54,7 +76,7 @@ func encodeSecrets(s Secrets) (string, error) {
 }
 
 func newSecretsDoc(s Secrets) secretsDoc {
-	doc := secretsDoc{V: secretsVersion, Password: s.Password, Passphrase: s.Passphrase, Used: s.OneTimeUsed}
+	doc := secretsDoc{V: 1, Password: s.Password, Passphrase: s.Passphrase, Used: s.OneTimeUsed}
 	if len(s.Open) > 0 {
 		doc.Open = s.Open.String()
 	}
@@ -63,6 +85,12 @@ func newSecretsDoc(s Secrets) secretsDoc {
 	}
 	for _, seq := range s.OneTime {
 		doc.OneTime = append(doc.OneTime, seq.String())
+	}
+	if r := s.Rotation; r != nil {
+		doc.V = 2
+		doc.Rot = &rotDoc{Seed: r.Seed.String(), Len: r.Params.Length,
+			Ports: fmt.Sprintf("%d-%d", r.Params.PortMin, r.Params.PortMax), Proto: r.Params.Protocols.String(),
+			Win: int64(r.Params.Window / time.Second), Last: r.LastWindow}
 	}
 	return doc
 }
@@ -105,7 +133,32 @@ func (doc *secretsDoc) secrets(where string) (Secrets, error) {
 		}
 		s.OneTime = append(s.OneTime, seq)
 	}
+	if doc.Rot != nil {
+		if s.Rotation, err = doc.Rot.rotation(); err != nil {
+			return Secrets{}, fmt.Errorf("the rotating sequence in %s: %v", where, err)
+		}
+	}
 	return s, nil
+}
+
+// rotation reads the document's rotating sequence; errors never quote the
+// seed.
+func (r *rotDoc) rotation() (*Rotation, error) {
+	seed, err := rotate.ParseSeed(r.Seed)
+	if err != nil {
+		return nil, err
+	}
+	p := rotate.Params{Length: r.Len, Window: time.Duration(r.Win) * time.Second}
+	if p.PortMin, p.PortMax, err = rotate.ParsePortRange(r.Ports); err != nil {
+		return nil, err
+	}
+	if p.Protocols, err = rotate.ParseProtocols(r.Proto); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Rotation{Seed: seed, Params: p, LastWindow: r.Last}, nil
 }
 
 // TooBigError says a profile's secrets do not fit in one keyring entry, and
@@ -137,6 +190,9 @@ func tooBig(doc secretsDoc, size int) *TooBigError {
 		{"the key passphrase (%d bytes)", len(doc.Passphrase)},
 		{"the open sequence (%d bytes)", len(doc.Open)},
 		{"the close sequence (%d bytes)", len(doc.Close)},
+	}
+	if doc.Rot != nil {
+		parts = append(parts, part{"the seed (%d bytes)", len(doc.Rot.Seed)})
 	}
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].n > parts[j].n })
 	e := &TooBigError{Size: size}

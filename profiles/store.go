@@ -14,6 +14,7 @@ import (
 
 	"sesame/internal/filelock"
 	"sesame/knocker"
+	"sesame/rotate"
 )
 
 // File names in the config directory.
@@ -303,28 +304,35 @@ func (s *Store) Touch(name string, at time.Time) error {
 	})
 }
 
-// TakeOpen returns the profile and the sequence that opens its door now.
-// For a profile with one-time sequences that is the next unused one, which
-// is used up in the keyring before TakeOpen returns: a one-time sequence is
-// never sent twice, even if the knock then fails. p.Secrets.OneTime holds
-// the ones left. Otherwise it is the open sequence.
+// TakeOpen returns the profile and the sequence that opens its door now:
+// TakeOpenAt(name, time.Now()).
 func (s *Store) TakeOpen(name string) (p *Profile, seq knocker.Sequence, err error) {
+	return s.TakeOpenAt(name, time.Now())
+}
+
+// TakeOpenAt returns the profile and the sequence that opens its door at
+// now. What is used up is recorded in the keyring before it returns, so it
+// is never sent twice, even if the knock then fails:
+//
+//   - a rotating profile gets the sequence of the window rotate.Choose
+//     picks (the current one, or the next when this device used the
+//     current one already); p.Secrets.Rotation.LastWindow is that window.
+//     When this device used both, it returns a *WindowsSpentError saying
+//     when to ask again, and records nothing;
+//   - a profile with one-time sequences gets the next unused one;
+//     p.Secrets.OneTime holds the ones left;
+//   - any other gets its open sequence.
+func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.Sequence, err error) {
 	p, err = s.Get(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(p.Secrets.OneTime) == 0 {
+	if len(p.Secrets.OneTime) == 0 && p.Secrets.Rotation == nil {
 		seq = p.Secrets.Open
 	} else if p, err = s.Update(p.Name, func(p *Profile) error {
-		if len(p.Secrets.OneTime) == 0 {
-			// Another process used the last one since Get.
-			seq = p.Secrets.Open
-			return nil
-		}
-		seq = p.Secrets.OneTime[0]
-		p.Secrets.OneTime = p.Secrets.OneTime[1:]
-		p.Secrets.OneTimeUsed++
-		return nil
+		var err error
+		seq, err = takeFrom(p, now)
+		return err
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -332,6 +340,43 @@ func (s *Store) TakeOpen(name string) (p *Profile, seq knocker.Sequence, err err
 		return nil, nil, fmt.Errorf("profile %q has used up its one-time sequences and has no open sequence: import more with sesame profile import --force", p.Name)
 	}
 	return p, seq, nil
+}
+
+// takeFrom uses up, in p, the sequence it opens with at now.
+func takeFrom(p *Profile, now time.Time) (knocker.Sequence, error) {
+	if r := p.Secrets.Rotation; r != nil {
+		w, wait := r.Params.Choose(r.LastWindow, now)
+		if wait > 0 {
+			return nil, &WindowsSpentError{Name: p.Name, Retry: now.Add(wait)}
+		}
+		seq, err := rotate.Sequence(r.Seed, r.Params, w)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", p.Name, err)
+		}
+		r.LastWindow = w
+		return seq, nil
+	}
+	if len(p.Secrets.OneTime) == 0 {
+		// Another process used the last one since Get.
+		return p.Secrets.Open, nil
+	}
+	seq := p.Secrets.OneTime[0]
+	p.Secrets.OneTime = p.Secrets.OneTime[1:]
+	p.Secrets.OneTimeUsed++
+	return seq, nil
+}
+
+// WindowsSpentError: a rotating profile knocked with the current window
+// and the next one already, and sesamed takes each once; at Retry the
+// window after those is accepted.
+type WindowsSpentError struct {
+	Name  string
+	Retry time.Time
+}
+
+func (e *WindowsSpentError) Error() string {
+	return fmt.Sprintf("profile %q knocked with this window's sequence and the next one's already (sesamed takes each once): the next is usable at %s",
+		e.Name, e.Retry.Format(time.TimeOnly))
 }
 
 // Rename renames a profile. Only the settings file changes (the keyring

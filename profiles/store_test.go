@@ -15,6 +15,7 @@ import (
 
 	"sesame/internal/testkeyring"
 	"sesame/knocker"
+	"sesame/rotate"
 )
 
 // keyring is this test binary's own Secret Service (gnome-keyring on a
@@ -517,5 +518,58 @@ func TestStoreBadSettingsFile(t *testing.T) {
 				t.Fatalf("the bad file was rewritten:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestStoreTakeOpenRotating: each knock of a rotating profile uses a window
+// sesamed has not taken from this device: the current one, then the next,
+// then (both used) none until the next window begins.
+func TestStoreTakeOpenRotating(t *testing.T) {
+	s := newTestStore(t)
+	seed, err := rotate.NewSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := rotate.DefaultParams()
+	p := &Profile{Name: "rot", Host: "h", Secrets: Secrets{Rotation: &Rotation{Seed: seed, Params: params}}}
+	if err := s.Create(p); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_010, 0) // 20 s left in its window
+	w := params.WindowAt(now)
+	want := func(w int64) string {
+		seq, err := rotate.Sequence(seed, params, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq.String()
+	}
+	for i, win := range []int64{w, w + 1} {
+		got, seq, err := s.TakeOpenAt("rot", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq.String() != want(win) || got.Secrets.Rotation.LastWindow != win {
+			t.Fatalf("knock %d: window %d, want %d", i+1, got.Secrets.Rotation.LastWindow, win)
+		}
+	}
+	_, _, err = s.TakeOpenAt("rot", now)
+	var spent *WindowsSpentError
+	if !errors.As(err, &spent) || !spent.Retry.Equal(params.WindowStart(w+1).Add(time.Second)) {
+		t.Fatalf("third knock in one window: %v, want a *WindowsSpentError to retry a second into the next window", err)
+	}
+	if got, _ := s.Get("rot"); got.Secrets.Rotation.LastWindow != w+1 {
+		t.Fatalf("the refused knock recorded window %d", got.Secrets.Rotation.LastWindow)
+	}
+	st, err := p.Secrets.Rotation.Status(spent.Retry)
+	if err != nil || st.Window != w+1 || st.Sequence.String() != want(w+1) || !st.Next.Equal(params.WindowStart(w+2)) {
+		t.Fatalf("Status = %+v, %v", st, err)
+	}
+	if _, seq, err := s.TakeOpenAt("rot", spent.Retry); err != nil || seq.String() != want(w+2) {
+		t.Fatalf("at the retry time: %s, %v; want window %d", seq, err, w+2)
+	}
+	// The seed lives in the keyring only.
+	if data, _ := os.ReadFile(s.SettingsFile()); strings.Contains(string(data), seed.String()) {
+		t.Fatalf("the settings file holds the seed:\n%s", data)
 	}
 }
