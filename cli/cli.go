@@ -48,6 +48,9 @@ type Deps struct {
 	// call it, so `sesame knock HOST PORT...` needs no config directory
 	// and no keyring. nil means profiles.OpenDefault.
 	Profiles func() (*profiles.Store, error)
+	// Clock is the time rotating sequences are derived for, and waits for
+	// the next window; nil means the system's.
+	Clock Clock
 }
 
 // store opens the profile store.

@@ -101,8 +101,11 @@ func (k storeKeeper) UpdateSecrets(name string, update func(*profiles.Secrets)) 
 }
 
 // loadForConnect reads the profile and the open sequence to use (the next
-// one-time sequence is used up here), with -4/-6 applied.
-func loadForConnect(deps Deps, name string, fam4, fam6 bool) (*profiles.Store, *profiles.Profile, error) {
+// one-time sequence, or a rotating profile's window, is used up here), with
+// -4/-6 applied. The profile it returns opens with that sequence: the
+// session's flow knows nothing of seeds. cmd names the command in what it
+// prints.
+func loadForConnect(ctx context.Context, deps Deps, cmd, name string, fam4, fam6 bool) (*profiles.Store, *profiles.Profile, error) {
 	if fam4 && fam6 {
 		return nil, nil, usageErrorf("-4 and -6 cannot be used together")
 	}
@@ -110,11 +113,14 @@ func loadForConnect(deps Deps, name string, fam4, fam6 bool) (*profiles.Store, *
 	if err != nil {
 		return nil, nil, err
 	}
-	p, seq, err := store.TakeOpen(name)
+	p, seq, err := takeOpen(ctx, deps, store, name, cmd)
 	if err != nil {
 		return nil, nil, profileError(err)
 	}
-	p.Secrets.Open = seq
+	p.Secrets.Open, p.Secrets.Rotation = seq, nil
+	if p.Secrets.OneTimeUsed > 0 {
+		warnOneTime(deps.IO.ErrOut, cmd, p)
+	}
 	switch {
 	case fam4:
 		p.Family = knocker.Family4
@@ -131,12 +137,9 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.Keepalive <= 0 {
 		return usageErrorf("--keepalive must be positive, e.g. 30s")
 	}
-	store, p, err := loadForConnect(o.Deps, o.Profile, o.Family4, o.Family6)
+	store, p, err := loadForConnect(ctx, o.Deps, "sesame connect", o.Profile, o.Family4, o.Family6)
 	if err != nil {
 		return err
-	}
-	if p.Secrets.OneTimeUsed > 0 {
-		warnOneTime(o.IO.ErrOut, p)
 	}
 	ui := newTermUI(o.IO, p.Name, o.Verbose, o.AcceptNew, true)
 	cfg := sshlaunch.Config{

@@ -36,7 +36,7 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		if seq = p.Secrets.Close; len(seq) == 0 {
 			return usageErrorf("profile %s has no close sequence: add one with sesame profile edit %s --close SEQ", p.Name, p.Name)
 		}
-	} else if p, seq, err = store.TakeOpen(o.Profile); err != nil {
+	} else if p, seq, err = takeOpen(ctx, o.Deps, store, o.Profile, "sesame knock"); err != nil {
 		if errors.Is(err, profiles.ErrNotFound) {
 			// It may be a host whose ports were forgotten.
 			return usageErrorf("%v (to knock a host, give at least one port: sesame knock HOST PORT...)", err)
@@ -44,7 +44,7 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		return profileError(err)
 	}
 	if !o.Close && p.Secrets.OneTimeUsed > 0 {
-		warnOneTime(o.IO.ErrOut, p)
+		warnOneTime(o.IO.ErrOut, "sesame knock", p)
 	}
 	req := &knockRequest{host: p.Host, seq: seq, opt: p.KnockOptions()}
 	req.opt.Resolver = o.Resolver
@@ -63,13 +63,14 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 	return nil
 }
 
-// warnOneTime warns when a profile's one-time sequences run low.
-func warnOneTime(w io.Writer, p *profiles.Profile) {
+// warnOneTime warns when a profile's one-time sequences run low; cmd names
+// the command that used one.
+func warnOneTime(w io.Writer, cmd string, p *profiles.Profile) {
 	switch left := len(p.Secrets.OneTime); {
 	case left == 0:
-		fmt.Fprintf(w, "sesame knock: warning: that was the last one-time sequence of %s: import more with sesame profile import --force\n", p.Name)
+		fmt.Fprintf(w, "%s: warning: that was the last one-time sequence of %s: import more with sesame profile import --force\n", cmd, p.Name)
 	case left <= OneTimeLow:
-		fmt.Fprintf(w, "sesame knock: warning: %d one-time sequences left for %s: import more soon with sesame profile import --force\n", left, p.Name)
+		fmt.Fprintf(w, "%s: warning: %d one-time sequences left for %s: import more soon with sesame profile import --force\n", cmd, left, p.Name)
 	}
 }
 

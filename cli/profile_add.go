@@ -21,17 +21,25 @@ type profileAddOptions struct {
 func newCmdProfileAdd(deps Deps) *cobra.Command {
 	opts := &profileAddOptions{IO: deps.IO, Deps: deps}
 	cmd := &cobra.Command{
-		Use:   "add NAME --host HOST --open SEQ [flags]",
+		Use:   "add NAME --host HOST (--open SEQ | --seed new|BASE32|-) [flags]",
 		Short: "Add a profile",
-		Long: `Add a profile. The knock sequences, and a password or passphrase given with
---password-stdin or --passphrase-stdin, go to the OS keyring; the rest to the
-settings file. Secrets are never taken as arguments where they would land in
-shell history, except --open and --close for convenience: give "-" to read
-them from standard input instead (one line each: open, close, password,
-passphrase, in that order).`,
+		Long: `Add a profile. The knock sequences, a rotating sequence's seed, and a
+password or passphrase given with --password-stdin or --passphrase-stdin, go
+to the OS keyring; the rest to the settings file. Secrets are never taken as
+arguments where they would land in shell history, except --open, --close
+and --seed for convenience: give "-" to read them from standard input
+instead (one line each: open or seed, close, password, passphrase, in that
+order).
+
+A rotating sequence (--seed) changes every window (30 seconds by default),
+derived from a seed shared with a sesamed door, and sesamed takes each
+window's sequence once, so a knock seen on the network cannot be replayed.
+--seed new makes a seed and prints it once, as the lines to add to the
+door; the --rotating- flags must match the door's Rotating_ keys.`,
 		Example: `  sesame profile add web --host web.example.com --open 7000,8000,9000 --close 9000,8000,7000
   sesame profile add db --host 2001:db8::5 --family 6 --open - --user admin --delay 200ms < seq.txt
-  pass show db-ssh | sesame profile add db2 --host db2.example.com --open 1111,2222:udp --password-stdin`,
+  pass show db-ssh | sesame profile add db2 --host db2.example.com --open 1111,2222:udp --password-stdin
+  sesame profile add vault --host vault.example.com --seed new --rotating-protocols mixed`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
@@ -39,6 +47,7 @@ passphrase, in that order).`,
 		},
 	}
 	opts.Flags.register(cmd.Flags(), false)
+	cmd.MarkFlagsMutuallyExclusive("open", "seed")
 	return cmd
 }
 
@@ -46,8 +55,8 @@ func runProfileAdd(o *profileAddOptions) error {
 	if err := profiles.ValidateName(o.Name); err != nil {
 		return &UsageError{Err: err}
 	}
-	if !o.Changed("host") || !o.Changed("open") {
-		return usageErrorf("need --host and --open, e.g. sesame profile add %s --host myserver.example.com --open 7000,8000,9000", o.Name)
+	if !o.Changed("host") || (!o.Changed("open") && !o.Changed("seed")) {
+		return usageErrorf("need --host and --open (or --seed for a rotating sequence), e.g. sesame profile add %s --host myserver.example.com --open 7000,8000,9000", o.Name)
 	}
 	p := &profiles.Profile{Name: o.Name}
 	if err := o.Flags.apply(p, o.Changed, newSecretInput(o.IO)); err != nil {
@@ -64,5 +73,8 @@ func runProfileAdd(o *profileAddOptions) error {
 		return profileError(err)
 	}
 	fmt.Fprintf(o.IO.Out, "added profile %s\n", p.Name)
+	if o.Flags.NewSeed {
+		printDoorSeed(o.IO.Out, p.Name, p.Secrets.Rotation)
+	}
 	return nil
 }

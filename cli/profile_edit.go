@@ -23,7 +23,9 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 		Short: "Change a profile: only the flags given change",
 		Example: `  sesame profile edit web --delay 250 --wait 1s
   sesame profile edit web --close ""        # no close sequence
-  sesame profile edit web --password-stdin  # remember the SSH password (prompts on a terminal)`,
+  sesame profile edit web --password-stdin  # remember the SSH password (prompts on a terminal)
+  sesame profile edit vault --seed new      # a new seed: put the printed lines in the door
+  sesame profile edit vault --rotating-window 60`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
@@ -33,13 +35,14 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 	opts.Flags.register(cmd.Flags(), true)
 	cmd.MarkFlagsMutuallyExclusive("password-stdin", "forget-password")
 	cmd.MarkFlagsMutuallyExclusive("passphrase-stdin", "forget-passphrase")
+	cmd.MarkFlagsMutuallyExclusive("open", "seed")
 	return cmd
 }
 
 func runProfileEdit(o *profileEditOptions) error {
 	changedAny := false
-	for _, f := range []string{"host", "open", "close", "delay", "wait", "user", "port", "identity", "family", "note",
-		"password-stdin", "passphrase-stdin", "forget-password", "forget-passphrase"} {
+	for _, f := range append([]string{"host", "open", "close", "delay", "wait", "user", "port", "identity", "family", "note",
+		"password-stdin", "passphrase-stdin", "forget-password", "forget-passphrase", "seed"}, rotatingFlags...) {
 		changedAny = changedAny || o.Changed(f)
 	}
 	if !changedAny {
@@ -57,5 +60,8 @@ func runProfileEdit(o *profileEditOptions) error {
 		return profileError(err)
 	}
 	fmt.Fprintf(o.IO.Out, "updated profile %s\n", p.Name)
+	if o.Flags.NewSeed {
+		printDoorSeed(o.IO.Out, p.Name, p.Secrets.Rotation)
+	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/rotate"
 )
 
 // profileFlags are the settings flags of `profile add` and `profile edit`.
@@ -22,9 +23,21 @@ type profileFlags struct {
 	User, Identity, Family, Note   string
 	Port                           int
 	PasswordStdin, PassphraseStdin bool
+	// A rotating sequence: the seed ("new", base32 or "-") and the
+	// door's parameters, named after its Rotating_ keys.
+	Seed                                             string
+	RotatingLength                                   int
+	RotatingPorts, RotatingProtocols, RotatingWindow string
 	// edit only
 	ForgetPassword, ForgetPassphrase bool
+
+	// NewSeed is set by apply when --seed new made one, for the command
+	// to print once the profile is saved.
+	NewSeed bool
 }
+
+// rotatingFlags are the flags of a rotating sequence's parameters.
+var rotatingFlags = []string{"rotating-length", "rotating-ports", "rotating-protocols", "rotating-window"}
 
 func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.Host, "host", "", "host name or address to knock and connect to")
@@ -34,6 +47,11 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 		closeHelp += `; "" removes it`
 	}
 	fs.StringVar(&f.Close, "close", "", closeHelp)
+	fs.StringVar(&f.Seed, "seed", "", `a rotating sequence's seed, shared with a sesamed door: "new" makes one (printed once, with the door's lines), or the door's BASE32 seed, or - to read it from standard input; replaces --open`)
+	fs.IntVar(&f.RotatingLength, "rotating-length", rotate.DefaultLength, "knocks per rotating sequence (the door's Rotating_Length)")
+	fs.StringVar(&f.RotatingPorts, "rotating-ports", fmt.Sprintf("%d-%d", rotate.DefaultPortMin, rotate.DefaultPortMax), "the `LOW-HIGH` range rotating knocks use (the door's Rotating_Ports)")
+	fs.StringVar(&f.RotatingProtocols, "rotating-protocols", "tcp", "tcp, udp or mixed (the door's Rotating_Protocols)")
+	fs.StringVar(&f.RotatingWindow, "rotating-window", "30", "how long each rotating sequence lasts: seconds or a duration (the door's Rotating_Window)")
 	fs.StringVar(&f.Delay, "delay", "", "wait between knocks: milliseconds (100) or a duration (100ms, 1.5s)")
 	fs.StringVar(&f.Wait, "wait", "", "wait after the last knock before connecting: milliseconds or a duration")
 	fs.StringVar(&f.User, "user", "", "SSH user")
@@ -90,8 +108,13 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 		if p.Secrets.Open, err = in.sequence("open", f.Open); err != nil {
 			return err
 		}
-		// A fixed open sequence replaces imported one-time sequences.
+		// A fixed open sequence replaces imported one-time sequences
+		// and a seed.
 		p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, 0
+		p.Secrets.Rotation = nil
+	}
+	if err := f.applyRotation(p, changed, in); err != nil {
+		return err
 	}
 	if changed("close") {
 		p.Secrets.Close = nil
@@ -117,6 +140,75 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 			return err
 		}
 	}
+	return nil
+}
+
+// applyRotation sets the seed and the rotating parameters that were given.
+func (f *profileFlags) applyRotation(p *profiles.Profile, changed func(string) bool, in *secretInput) error {
+	if changed("seed") {
+		r := defaultRotation()
+		if old := p.Secrets.Rotation; old != nil {
+			r.Params = old.Params
+		}
+		var err error
+		switch f.Seed {
+		case "new":
+			if r.Seed, err = rotate.NewSeed(); err != nil {
+				return err
+			}
+			f.NewSeed = true
+		case "-":
+			line, err := in.line("seed", true)
+			if err != nil {
+				return err
+			}
+			if r.Seed, err = rotate.ParseSeed(line); err != nil {
+				return usageErrorf("--seed: %v", err)
+			}
+		default:
+			if r.Seed, err = rotate.ParseSeed(f.Seed); err != nil {
+				return usageErrorf("--seed: %v (or give new to make one)", err)
+			}
+		}
+		// A seed replaces a fixed open sequence and one-time sequences.
+		p.Secrets.Rotation = r
+		p.Secrets.Open, p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, nil, 0
+	}
+	given := false
+	for _, name := range rotatingFlags {
+		given = given || changed(name)
+	}
+	if !given {
+		return nil
+	}
+	r := p.Secrets.Rotation
+	if r == nil {
+		return usageErrorf("--rotating-length, --rotating-ports, --rotating-protocols and --rotating-window are for a rotating sequence: give --seed new (or the door's seed) too")
+	}
+	var err error
+	if changed("rotating-length") {
+		r.Params.Length = f.RotatingLength
+	}
+	if changed("rotating-ports") {
+		if r.Params.PortMin, r.Params.PortMax, err = rotate.ParsePortRange(f.RotatingPorts); err != nil {
+			return usageErrorf("--rotating-ports: %v", err)
+		}
+	}
+	if changed("rotating-protocols") {
+		if r.Params.Protocols, err = rotate.ParseProtocols(f.RotatingProtocols); err != nil {
+			return usageErrorf("--rotating-protocols: %v", err)
+		}
+	}
+	if changed("rotating-window") {
+		if r.Params.Window, err = parseWindow(f.RotatingWindow); err != nil {
+			return usageErrorf("--rotating-window: %v", err)
+		}
+	}
+	if err := r.Params.Validate(); err != nil {
+		return usageErrorf("rotating sequence: %v", err)
+	}
+	// Windows are counted anew with new parameters.
+	r.LastWindow = 0
 	return nil
 }
 
@@ -177,7 +269,7 @@ func (s *secretInput) line(what string, hidden bool) (string, error) {
 	}
 	l, err := s.reader().ReadString('\n')
 	if err != nil && (err != io.EOF || l == "") {
-		return "", usageErrorf("read the %s from standard input: %v (give one line per secret: open, close, password, passphrase, in that order)", what, errOrEOF(err))
+		return "", usageErrorf("read the %s from standard input: %v (give one line per secret: open or seed, close, password, passphrase, in that order)", what, errOrEOF(err))
 	}
 	l = strings.TrimRight(l, "\r\n")
 	if l == "" {

@@ -13,24 +13,33 @@ import (
 )
 
 type profileShowOptions struct {
-	IO     IOStreams
-	Deps   Deps
-	Name   string
-	Reveal bool
+	IO      IOStreams
+	Deps    Deps
+	Name    string
+	Reveal  bool
+	Current bool
 }
 
 func newCmdProfileShow(deps Deps) *cobra.Command {
 	opts := &profileShowOptions{IO: deps.IO, Deps: deps}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
+		Use:   "show NAME [--reveal | --current]",
 		Short: "Show a profile; secrets stay hidden unless --reveal",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show a profile; secrets stay hidden unless --reveal.
+
+--current prints a rotating profile's sequence right now and the seconds
+until the next window, for checking a client against sesamed check
+--show-current. It uses nothing up: a knock made after it still uses the
+current window.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			return runProfileShow(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, password, passphrase) too")
+	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, seed, password, passphrase) too")
+	cmd.Flags().BoolVar(&opts.Current, "current", false, "print a rotating profile's sequence right now and when the next window begins")
+	cmd.MarkFlagsMutuallyExclusive("reveal", "current")
 	return cmd
 }
 
@@ -43,6 +52,12 @@ func runProfileShow(o *profileShowOptions) error {
 	missing := errors.Is(err, profiles.ErrSecretsMissing)
 	if err != nil && !missing {
 		return profileError(err)
+	}
+	if o.Current {
+		if missing {
+			return profileError(err)
+		}
+		return o.current(p)
 	}
 	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
@@ -68,7 +83,13 @@ func runProfileShow(o *profileShowOptions) error {
 		return err
 	}
 	s := p.Secrets
-	row("open", o.sequence(s.Open, "(none: one-time sequences only)"))
+	if r := s.Rotation; r != nil {
+		row("open", "(rotating: --current shows the sequence now)")
+		row("rotating", describeRotation(r))
+		row("seed", o.secret(r.Seed.String()))
+	} else {
+		row("open", o.sequence(s.Open, "(none: one-time sequences only)"))
+	}
 	row("close", o.sequence(s.Close, "(none)"))
 	if len(s.OneTime) > 0 || s.OneTimeUsed > 0 {
 		ot := fmt.Sprintf("%d left, %d used", len(s.OneTime), s.OneTimeUsed)
@@ -80,6 +101,29 @@ func runProfileShow(o *profileShowOptions) error {
 	row("password", o.secret(s.Password))
 	row("passphrase", o.secret(s.Passphrase))
 	return tw.Flush()
+}
+
+// current prints the sequence of the window now, when the next begins,
+// and which window this device's next knock uses.
+func (o *profileShowOptions) current(p *profiles.Profile) error {
+	r := p.Secrets.Rotation
+	if r == nil {
+		return usageErrorf("profile %s has no rotating sequence: --current is for profiles with a seed (sesame profile edit %s --seed ...)", p.Name, p.Name)
+	}
+	now := o.Deps.clock().Now()
+	st, err := r.Status(now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "window %d: %s\n", st.Window, st.Sequence)
+	fmt.Fprintf(o.IO.Out, "next window in %s\n", seconds(st.Next.Sub(now)))
+	switch {
+	case st.KnockWait > 0:
+		fmt.Fprintf(o.IO.Out, "this device used this window and the next already: its next knock waits %s and uses window %d\n", seconds(st.KnockWait), st.KnockWindow)
+	case st.KnockWindow != st.Window:
+		fmt.Fprintf(o.IO.Out, "this device used this window already: its next knock uses window %d\n", st.KnockWindow)
+	}
+	return nil
 }
 
 func (o *profileShowOptions) sequence(s knocker.Sequence, none string) string {

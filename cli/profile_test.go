@@ -20,6 +20,8 @@ type profileEnv struct {
 	t   *testing.T
 	dir string
 	kr  *profiles.MemKeyring
+	// clock, when set, is the commands' clock.
+	clock Clock
 }
 
 func newProfileEnv(t *testing.T) *profileEnv {
@@ -36,6 +38,7 @@ func (e *profileEnv) run(stdin string, args ...string) (code int, stdout, stderr
 		IO:       IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
 		Resolver: noDNS,
 		Profiles: func() (*profiles.Store, error) { return e.store(), nil },
+		Clock:    e.clock,
 	}
 	code = Main(context.Background(), args, deps)
 	return code, out.String(), errOut.String()

@@ -78,7 +78,7 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 	if err != nil {
 		return err
 	}
-	_, p, err := loadForConnect(o.Deps, name, o.Family4, o.Family6)
+	_, p, err := loadForConnect(ctx, o.Deps, "sesame proxy", name, o.Family4, o.Family6)
 	if err != nil {
 		return err
 	}

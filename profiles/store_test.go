@@ -535,7 +535,7 @@ func TestStoreTakeOpenRotating(t *testing.T) {
 	if err := s.Create(p); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1_700_000_010, 0) // 20 s left in its window
+	now := time.Unix(1_699_999_990, 0) // 20 s left in its window
 	w := params.WindowAt(now)
 	want := func(w int64) string {
 		seq, err := rotate.Sequence(seed, params, w)

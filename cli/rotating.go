@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/rotate"
+)
+
+// Clock tells the time and waits. Rotating profiles depend on it; tests
+// pass a fake one.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d, or until ctx is done (and returns its error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (d Deps) clock() Clock {
+	if d.Clock == nil {
+		return realClock{}
+	}
+	return d.Clock
+}
+
+// takeOpen is Store.TakeOpenAt now. When a rotating profile has knocked
+// with the window sesamed is in and the next one already (sesamed takes
+// each once), it waits for the next window, counting down on errOut, and
+// takes again. cmd names the command in what it prints.
+func takeOpen(ctx context.Context, deps Deps, store *profiles.Store, name, cmd string) (*profiles.Profile, knocker.Sequence, error) {
+	clock := deps.clock()
+	for {
+		p, seq, err := store.TakeOpenAt(name, clock.Now())
+		var spent *profiles.WindowsSpentError
+		if !errors.As(err, &spent) {
+			return p, seq, err
+		}
+		if err := countdown(ctx, clock, deps.IO.ErrOut, cmd, spent); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// countdown waits until spent.Retry. On a terminal it counts the seconds
+// down on one line; elsewhere (a log, ssh's ProxyCommand) it says once
+// how long it waits.
+func countdown(ctx context.Context, clock Clock, w io.Writer, cmd string, spent *profiles.WindowsSpentError) error {
+	msg := fmt.Sprintf("%s: %s knocked with this window's sequence and the next one's already, and sesamed takes each once: waiting for the next window", cmd, spent.Name)
+	left := func() time.Duration { return spent.Retry.Sub(clock.Now()) }
+	if !isTerminal(w) {
+		fmt.Fprintf(w, "%s (%s)\n", msg, seconds(left()))
+		return clock.Sleep(ctx, left())
+	}
+	for d := left(); d > 0; d = left() {
+		fmt.Fprintf(w, "\r%s: %s ", msg, seconds(d))
+		if err := clock.Sleep(ctx, min(d, time.Second)); err != nil {
+			fmt.Fprintln(w)
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\r%s: done\n", msg)
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// seconds writes a wait as whole seconds, rounded up: "12s".
+func seconds(d time.Duration) string {
+	return strconv.Itoa(int((d+time.Second-1)/time.Second)) + "s"
+}
+
+// parseWindow reads --rotating-window: seconds ("30", as in the door's
+// Rotating_Window) or a duration ("30s", "1m").
+func parseWindow(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not seconds (30) or a duration (30s)", v)
+	}
+	return d, nil
+}
+
+// printDoorSeed prints a new seed, the one time it is shown, as the lines
+// to put in the door's section of the server's knockd.conf.
+func printDoorSeed(w io.Writer, name string, r *profiles.Rotation) {
+	p := r.Params
+	fmt.Fprintf(w, "# The seed of %s, shown only now. On the server, put these lines in the door's section of knockd.conf (sesamed), or the seed alone in a file of mode 0600 named by Rotating_Seed_File:\n", name)
+	fmt.Fprintf(w, "\tRotating_Seed      = %s\n", r.Seed)
+	fmt.Fprintf(w, "\tRotating_Length    = %d\n", p.Length)
+	fmt.Fprintf(w, "\tRotating_Ports     = %d-%d\n", p.PortMin, p.PortMax)
+	fmt.Fprintf(w, "\tRotating_Protocols = %s\n", p.Protocols)
+	fmt.Fprintf(w, "\tRotating_Window    = %d\n", int(p.Window/time.Second))
+}
+
+// describeRotation is a rotating profile's settings, without the seed.
+func describeRotation(r *profiles.Rotation) string {
+	p := r.Params
+	return fmt.Sprintf("%d knocks (%s) on ports %d-%d, a new sequence every %s", p.Length, p.Protocols, p.PortMin, p.PortMax, p.Window)
+}
+
+// defaultRotation is the rotation --seed starts from.
+func defaultRotation() *profiles.Rotation {
+	return &profiles.Rotation{Params: rotate.DefaultParams()}
+}
