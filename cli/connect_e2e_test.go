@@ -40,12 +40,8 @@ var guards = []string{guardKnockd, guardSesamed}
 
 func newSSHDoor(t testing.TB, guard string) *sshDoor {
 	t.Helper()
-	keyring.Require(t)
-	testnet.RequireRoot(t)
-	testnet.RequireTools(t, "knockd", "iptables", "ssh-keygen")
-	d := &sshDoor{pair: testnet.NewPair(t), home: t.TempDir(), config: filepath.Join(t.TempDir(), "config")}
-	d.pair.Server.GuardSSH(t)
-	d.sshd = d.pair.Server.SSHD(t)
+	testnet.RequireTools(t, "knockd")
+	d := newSSHHost(t)
 	switch guard {
 	case guardKnockd:
 		d.pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
@@ -54,6 +50,22 @@ func newSSHDoor(t testing.TB, guard string) *sshDoor {
 	default:
 		t.Fatalf("unknown knock server %q", guard)
 	}
+	d.sesame(t, "profile", "add", "web", "--host", testnet.ServerAddr4.String(), "--user", "root",
+		"--open", "7000,8000,9000", "--close", "9000,8000,7000")
+	return d
+}
+
+// newSSHHost is the server and client of an sshDoor with no door yet and
+// no profile: a real sshd behind the guides' baseline (port 22 dropped),
+// and a client whose key the server takes.
+func newSSHHost(t testing.TB) *sshDoor {
+	t.Helper()
+	keyring.Require(t)
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "iptables", "ssh-keygen")
+	d := &sshDoor{pair: testnet.NewPair(t), home: t.TempDir(), config: filepath.Join(t.TempDir(), "config")}
+	d.pair.Server.GuardSSH(t)
+	d.sshd = d.pair.Server.SSHD(t)
 
 	d.key = filepath.Join(d.home, ".ssh", "id_ed25519")
 	if err := os.MkdirAll(filepath.Dir(d.key), 0o700); err != nil {
@@ -69,9 +81,24 @@ func newSSHDoor(t testing.TB, guard string) *sshDoor {
 	if err := os.WriteFile(d.sshd.AuthorizedKeys, pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d.sesame(t, "profile", "add", "web", "--host", testnet.ServerAddr4.String(), "--user", "root",
-		"--open", "7000,8000,9000", "--close", "9000,8000,7000")
 	return d
+}
+
+// openSSH runs the real OpenSSH client in the client namespace, with
+// ProxyCommand='sesame proxy PROFILE', and returns its combined output.
+func (d *sshDoor) openSSH(t testing.TB, profile string, remote ...string) (string, error) {
+	t.Helper()
+	testnet.RequireTools(t, "ssh")
+	bin := testnet.Binary(t, "sesame", "headless")
+	proxy := "env HOME=" + d.home + " SESAME_CONFIG_DIR=" + d.config + " " + bin + " proxy " + profile
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
+	defer cancel()
+	cmd := d.pair.Client.Command(ctx, "ssh", append([]string{"-F", "/dev/null", "-i", d.key,
+		"-o", "UserKnownHostsFile=" + d.knownHosts(), "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "ProxyCommand=" + proxy,
+		"root@" + testnet.ServerAddr4.String()}, remote...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 func (d *sshDoor) knownHosts() string { return filepath.Join(d.home, ".ssh", "known_hosts") }
@@ -294,19 +321,10 @@ func TestConnectInteractive(t *testing.T) {
 func TestProxyWithOpenSSH(t *testing.T) {
 	for _, guard := range guards {
 		t.Run(guard, func(t *testing.T) {
-			testnet.RequireTools(t, "ssh")
 			d := newSSHDoor(t, guard)
 			d.trust(t)
-			bin := testnet.Binary(t, "sesame", "headless")
-			proxy := "env HOME=" + d.home + " SESAME_CONFIG_DIR=" + d.config + " " + bin + " proxy web"
-			ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
-			defer cancel()
-			cmd := d.pair.Client.Command(ctx, "ssh", "-F", "/dev/null", "-i", d.key,
-				"-o", "UserKnownHostsFile="+d.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-				"-o", "BatchMode=yes", "-o", "ProxyCommand="+proxy,
-				"root@"+testnet.ServerAddr4.String(), "echo", "proxied")
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "proxied") {
+			out, err := d.openSSH(t, "web", "echo", "proxied")
+			if err != nil || !strings.Contains(out, "proxied") {
 				t.Fatalf("ssh through sesame proxy: %v\n%s", err, out)
 			}
 			d.assertClosed(t)

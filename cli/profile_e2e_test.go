@@ -75,12 +75,13 @@ func TestKnockProfileOpensRealKnockd(t *testing.T) {
 }
 
 // TestKnockOneTimeOpensRealKnockd imports a door's One_Time_Sequences from
-// the file the real knockd reads, and knocks twice: each knock uses the
-// next sequence, in step with knockd, which marks each used.
+// the file the real knockd reads, and knocks: each knock uses the next
+// sequence, in step with knockd, which marks each used; a used sequence,
+// knocked again with knock(1), opens nothing.
 func TestKnockOneTimeOpensRealKnockd(t *testing.T) {
 	keyring.Require(t)
 	testnet.RequireRoot(t)
-	testnet.RequireTools(t, "knockd", "iptables")
+	testnet.RequireTools(t, "knockd", "knock", "iptables")
 	dir := t.TempDir()
 	seqs := filepath.Join(dir, "ssh_sequences")
 	if err := os.WriteFile(seqs, []byte("6001,6002,6003\n6004:udp,6005,6006:udp\n6007,6008,6009\n"), 0o600); err != nil {
@@ -119,15 +120,22 @@ func TestKnockOneTimeOpensRealKnockd(t *testing.T) {
 		// The door shuts by itself after cmd_timeout.
 		p.Server.WaitAccept(t, client, false)
 	}
-	// knockd marked the two sequences used; the profile has one left.
-	data, err := os.ReadFile(seqs)
-	if err != nil {
-		t.Fatal(err)
+	// A used sequence, knocked again with the real knock(1), opens
+	// nothing: the next knock, which opens, is the barrier.
+	p.Client.Run(t, "knock", testnet.ServerAddr4.String(), "6001", "6002", "6003")
+	from := knockd.Len()
+	sesameIn(t, p.Client, config, "knock", "otSSH")
+	knockd.WaitOutputAfter(t, from, "OPEN SESAME")
+	if n := strings.Count(knockd.Output(), "OPEN SESAME"); n != 3 {
+		t.Fatalf("knockd opened %d times, want 3: a used sequence opened it:\n%s", n, knockd.Output())
 	}
-	if lines := strings.Split(string(data), "\n"); !strings.HasPrefix(lines[0], "#") || !strings.HasPrefix(lines[1], "#") || strings.HasPrefix(lines[2], "#") {
-		t.Fatalf("knockd's sequences file after two knocks:\n%s", data)
-	}
-	if out := sesameIn(t, p.Client, config, "profile", "show", "otSSH"); !strings.Contains(out, "1 left, 2 used") {
-		t.Fatalf("show after two knocks:\n%s", out)
+	// knockd marked the sequences used; the profile has none left.
+	testnet.WaitFor(t, "knockd to mark the third sequence", func() bool {
+		data, _ := os.ReadFile(seqs)
+		lines := strings.Split(string(data), "\n")
+		return strings.HasPrefix(lines[0], "#") && strings.HasPrefix(lines[1], "#") && strings.HasPrefix(lines[2], "#")
+	})
+	if out := sesameIn(t, p.Client, config, "profile", "show", "otSSH"); !strings.Contains(out, "0 left, 3 used") {
+		t.Fatalf("show after three knocks:\n%s", out)
 	}
 }

@@ -38,3 +38,12 @@ func (ns *NS) SendFrames(t testing.TB, iface string, frames ...[]byte) {
 		t.Fatalf("replay %d frames on %s in %s: %v", len(frames), iface, ns.Name, err)
 	}
 }
+
+// Frames are the captured frames of pkts, for SendFrames.
+func Frames(pkts []Packet) [][]byte {
+	frames := make([][]byte, len(pkts))
+	for i, p := range pkts {
+		frames[i] = p.Frame
+	}
+	return frames
+}

@@ -14,11 +14,11 @@ import (
 )
 
 // RotatingConf is a knockd.conf for sesamed with one rotating door, SSH,
-// on seed and p, that runs command when it opens. Its state (the spent
-// windows) goes to stateDir. Cooldown is 0, so that nothing but the
-// replay check stands between a replayed knock and the door.
-func RotatingConf(stateDir string, seed rotate.Seed, p rotate.Params, command string) string {
-	return fmt.Sprintf(`[options]
+// on seed and p, with the door keys given ("command = ..."). Its state
+// (the spent windows) goes to stateDir. Cooldown is 0, so that nothing but
+// the replay check stands between a replayed knock and the door.
+func RotatingConf(stateDir string, seed rotate.Seed, p rotate.Params, doorKeys ...string) string {
+	conf := fmt.Sprintf(`[options]
 	logfile  = /dev/null
 	StateDir = %s
 [SSH]
@@ -29,8 +29,11 @@ func RotatingConf(stateDir string, seed rotate.Seed, p rotate.Params, command st
 	Rotating_Window    = %d
 	seq_timeout        = 10
 	cooldown           = 0
-	command            = %s
-`, stateDir, seed, p.Length, p.PortMin, p.PortMax, p.Protocols, int(p.Window/time.Second), command)
+`, stateDir, seed, p.Length, p.PortMin, p.PortMax, p.Protocols, int(p.Window/time.Second))
+	for _, k := range doorKeys {
+		conf += "\t" + k + "\n"
+	}
+	return conf
 }
 
 // SettleWindow waits, if need be, until the clock is a little into a

@@ -44,7 +44,7 @@ func newRotatingDoor(t *testing.T, window time.Duration) *rotatingDoor {
 		params: rotate.Params{Length: 3, PortMin: 20000, PortMax: 29999, Protocols: rotate.Mixed, Window: window},
 		state:  filepath.Join(dir, "state"), ran: filepath.Join(dir, "ran"),
 	}
-	r.conf = testnet.RotatingConf(r.state, seed, r.params, "echo %IP% >> "+r.ran)
+	r.conf = testnet.RotatingConf(r.state, seed, r.params, "command = echo %IP% >> "+r.ran)
 	r.s = r.p.Server.Sesamed(t, testnet.ServerIf, r.conf)
 	return r
 }
