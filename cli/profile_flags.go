@@ -47,7 +47,7 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 		closeHelp += `; "" removes it`
 	}
 	fs.StringVar(&f.Close, "close", "", closeHelp)
-	fs.StringVar(&f.Seed, "seed", "", `a rotating sequence's seed, shared with a sesamed door: "new" makes one (printed once, with the door's lines), or the door's BASE32 seed, or - to read it from standard input; replaces --open`)
+	fs.StringVar(&f.Seed, "seed", "", `a rotating sequence's seed, shared with a sesamed door: "new" makes one (printed once, with the door's lines), or the door's BASE32 seed, or a sesame://rotating URI (seed and settings, from show --reveal), or - to read either from standard input; replaces --open`)
 	fs.IntVar(&f.RotatingLength, "rotating-length", rotate.DefaultLength, "knocks per rotating sequence (the door's Rotating_Length)")
 	fs.StringVar(&f.RotatingPorts, "rotating-ports", fmt.Sprintf("%d-%d", rotate.DefaultPortMin, rotate.DefaultPortMax), "the `LOW-HIGH` range rotating knocks use (the door's Rotating_Ports)")
 	fs.StringVar(&f.RotatingProtocols, "rotating-protocols", "tcp", "tcp, udp or mixed (the door's Rotating_Protocols)")
@@ -157,16 +157,20 @@ func (f *profileFlags) applyRotation(p *profiles.Profile, changed func(string) b
 				return err
 			}
 			f.NewSeed = true
-		case "-":
-			line, err := in.line("seed", true)
-			if err != nil {
-				return err
-			}
-			if r.Seed, err = rotate.ParseSeed(line); err != nil {
-				return usageErrorf("--seed: %v", err)
-			}
 		default:
-			if r.Seed, err = rotate.ParseSeed(f.Seed); err != nil {
+			text := f.Seed
+			if text == "-" {
+				if text, err = in.line("seed", true); err != nil {
+					return err
+				}
+			}
+			if rotate.IsURI(text) {
+				// Another device's seed URI: the seed and the door's
+				// parameters in one.
+				if r.Seed, r.Params, err = rotate.ParseURI(text); err != nil {
+					return usageErrorf("--seed: %v", err)
+				}
+			} else if r.Seed, err = rotate.ParseSeed(text); err != nil {
 				return usageErrorf("--seed: %v (or give new to make one)", err)
 			}
 		}

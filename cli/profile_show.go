@@ -10,6 +10,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/rotate"
 )
 
 type profileShowOptions struct {
@@ -87,6 +88,9 @@ func runProfileShow(o *profileShowOptions) error {
 		row("open", "(rotating: --current shows the sequence now)")
 		row("rotating", describeRotation(r))
 		row("seed", o.secret(r.Seed.String()))
+		if o.Reveal {
+			row("seed URI", rotate.URI(r.Seed, r.Params)+" (for another device: sesame profile add NAME --host H --seed URI)")
+		}
 	} else {
 		row("open", o.sequence(s.Open, "(none: one-time sequences only)"))
 	}

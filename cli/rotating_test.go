@@ -49,8 +49,15 @@ func TestProfileAddSeedNew(t *testing.T) {
 	if strings.Contains(show, m[1]) || !strings.Contains(show, "4 knocks (mixed) on ports 10000-60000, a new sequence every 1m0s") {
 		t.Fatalf("show:\n%s", show)
 	}
-	if show := e.ok("", "profile", "show", "vault", "--reveal"); !strings.Contains(show, m[1]) {
-		t.Fatalf("show --reveal lacks the seed:\n%s", show)
+	show = e.ok("", "profile", "show", "vault", "--reveal")
+	uri := regexp.MustCompile(`sesame://rotating\S+`).FindString(show)
+	if !regexp.MustCompile(`(?m)^seed: +`+m[1]+`$`).MatchString(show) || uri == "" {
+		t.Fatalf("show --reveal lacks the seed or its URI:\n%s", show)
+	}
+	// Another device takes the seed and the settings from the URI.
+	e.ok("", "profile", "add", "phone", "--host", "192.0.2.1", "--seed", uri)
+	if got := e.get("phone").Secrets.Rotation; got.Seed.String() != m[1] || got.Params != r.Params {
+		t.Fatalf("from the URI: %+v, want %+v", got, r)
 	}
 }
 

@@ -186,3 +186,33 @@ func TestID(t *testing.T) {
 		t.Fatal("rotate.ID does not change with the seed and the parameters")
 	}
 }
+
+func TestURI(t *testing.T) {
+	seed, _ := rotate.ParseSeed("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	p := rotate.Params{Length: 6, PortMin: 2000, PortMax: 2999, Protocols: rotate.Mixed, Window: time.Minute}
+	u := rotate.URI(seed, p)
+	if u != "sesame://rotating?seed=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&length=6&ports=2000-2999&protocols=mixed&window=60" {
+		t.Fatalf("URI = %s", u)
+	}
+	back, q, err := rotate.ParseURI(u)
+	if err != nil || back.String() != seed.String() || q != p {
+		t.Fatalf("ParseURI = %v %+v %v", back, q, err)
+	}
+	if _, q, err := rotate.ParseURI("SESAME://rotating?seed=" + seed.String()); err != nil || q != rotate.DefaultParams() {
+		t.Fatalf("a URI with the seed only: %+v %v", q, err)
+	}
+	for _, bad := range []string{
+		"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+		"sesame://rotating?seed=GEZDGNBV",
+		"sesame://rotating?seed=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&window=2",
+		"sesame://rotating?seed=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&ports=5",
+		"sesame://rotating?seed=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&length=x",
+	} {
+		_, _, err := rotate.ParseURI(bad)
+		if err == nil {
+			t.Errorf("ParseURI(%q) succeeded", bad)
+		} else if strings.Contains(err.Error(), "GEZDGNBV") {
+			t.Errorf("the error quotes the seed: %v", err)
+		}
+	}
+}
