@@ -102,9 +102,8 @@ func (k storeKeeper) UpdateSecrets(name string, update func(*profiles.Secrets)) 
 
 // loadForConnect reads the profile and the open sequence to use (the next
 // one-time sequence, or a rotating profile's window, is used up here), with
-// -4/-6 applied. The profile it returns opens with that sequence: the
-// session's flow knows nothing of seeds. cmd names the command in what it
-// prints.
+// -4/-6 applied; the profile opens with that sequence. cmd names the
+// command in what it prints.
 func loadForConnect(ctx context.Context, deps Deps, cmd, name string, fam4, fam6 bool) (*profiles.Store, *profiles.Profile, error) {
 	if fam4 && fam6 {
 		return nil, nil, usageErrorf("-4 and -6 cannot be used together")
@@ -113,11 +112,10 @@ func loadForConnect(ctx context.Context, deps Deps, cmd, name string, fam4, fam6
 	if err != nil {
 		return nil, nil, err
 	}
-	p, seq, err := takeOpen(ctx, deps, store, name, cmd)
+	p, _, err := takeOpen(ctx, deps, store, name, cmd)
 	if err != nil {
 		return nil, nil, profileError(err)
 	}
-	p.Secrets.Open, p.Secrets.Rotation = seq, nil
 	if p.Secrets.OneTimeUsed > 0 {
 		warnOneTime(deps.IO.ErrOut, cmd, p)
 	}

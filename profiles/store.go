@@ -316,12 +316,15 @@ func (s *Store) TakeOpen(name string) (p *Profile, seq knocker.Sequence, err err
 //
 //   - a rotating profile gets the sequence of the window rotate.Choose
 //     picks (the current one, or the next when this device used the
-//     current one already); p.Secrets.Rotation.LastWindow is that window.
-//     When this device used both, it returns a *WindowsSpentError saying
-//     when to ask again, and records nothing;
+//     current one already). When this device used both, it returns a
+//     *WindowsSpentError saying when to ask again, and records nothing;
 //   - a profile with one-time sequences gets the next unused one;
 //     p.Secrets.OneTime holds the ones left;
 //   - any other gets its open sequence.
+//
+// p is the profile as this knock opens it, ready for a knock or a connect
+// flow: p.Secrets.Open is seq, and a rotating profile's seed is left out
+// (the flow needs only this window's sequence).
 func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.Sequence, err error) {
 	p, err = s.Get(name)
 	if err != nil {
@@ -339,6 +342,7 @@ func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.
 	if len(seq) == 0 {
 		return nil, nil, fmt.Errorf("profile %q has used up its one-time sequences and has no open sequence: import more with sesame profile import --force", p.Name)
 	}
+	p.Secrets.Open, p.Secrets.Rotation = seq, nil
 	return p, seq, nil
 }
 

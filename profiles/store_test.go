@@ -549,8 +549,13 @@ func TestStoreTakeOpenRotating(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seq.String() != want(win) || got.Secrets.Rotation.LastWindow != win {
-			t.Fatalf("knock %d: window %d, want %d", i+1, got.Secrets.Rotation.LastWindow, win)
+		// The profile comes back as this knock opens it: ready for the
+		// connect flow, without the seed.
+		if seq.String() != want(win) || !got.Secrets.Open.Equal(seq) || got.Secrets.Rotation != nil || got.Validate() != nil {
+			t.Fatalf("knock %d: sequence %s, profile %+v; want window %d's, as Open", i+1, seq, got.Secrets, win)
+		}
+		if stored, _ := s.Get("rot"); stored.Secrets.Rotation.LastWindow != win {
+			t.Fatalf("knock %d recorded window %d, want %d", i+1, stored.Secrets.Rotation.LastWindow, win)
 		}
 	}
 	_, _, err = s.TakeOpenAt("rot", now)
