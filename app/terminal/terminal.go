@@ -65,6 +65,11 @@ type Terminal struct {
 	// OnTitle receives the title the program sets (OSC 0 and 2), on the
 	// Fyne goroutine.
 	OnTitle func(title string)
+	// OnShortcut sees every shortcut before the terminal turns it into
+	// input, on the Fyne goroutine; returning true keeps it from the
+	// program. The app uses it for its own keys (Ctrl+Shift+W closes the
+	// tab) while Ctrl+W still reaches vim and the shell.
+	OnShortcut func(fyne.Shortcut) bool
 
 	vt      *vt.Terminal
 	session atomic.Pointer[pump]
@@ -87,9 +92,20 @@ type Terminal struct {
 	after func(time.Duration, func())
 }
 
+// Option changes how New makes a terminal.
+type Option func(*Terminal)
+
+// WithDo makes the terminal run its UI updates through do instead of
+// fyne.Do. An app that serialises its UI work another way (its tests, which
+// run the UI on the test goroutine) passes its own.
+func WithDo(do func(func())) Option { return func(t *Terminal) { t.do = do } }
+
 // New returns a terminal widget of 80×24 cells until it is laid out.
-func New() *Terminal {
+func New(opts ...Option) *Terminal {
 	t := &Terminal{viewTop: -1, do: fyne.Do, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	for _, o := range opts {
+		o(t)
+	}
 	t.vt = vt.New(vt.Options{Reply: t.reply, Title: t.titleChanged})
 	t.ExtendBaseWidget(t)
 	return t
@@ -270,6 +286,9 @@ func (t *Terminal) TypedKey(ev *fyne.KeyEvent) {
 // TypedShortcut is part of fyne.Shortcutable: Fyne delivers keys with Ctrl,
 // Alt or Super as shortcuts.
 func (t *Terminal) TypedShortcut(s fyne.Shortcut) {
+	if t.OnShortcut != nil && t.OnShortcut(s) {
+		return
+	}
 	if name, mods, ok := shortcutKey(s); ok {
 		t.key(name, mods)
 	}

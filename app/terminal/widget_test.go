@@ -138,6 +138,39 @@ func TestTypingSendsInput(t *testing.T) {
 	}
 }
 
+func TestOnShortcutTakesKeysFromTheProgram(t *testing.T) {
+	h := newHarness(t, 40, 10)
+	closeTab := &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}
+	var seen []string
+	h.term.OnShortcut = func(s fyne.Shortcut) bool {
+		seen = append(seen, s.ShortcutName())
+		return s.ShortcutName() == closeTab.ShortcutName()
+	}
+	h.term.TypedShortcut(closeTab)
+	if got := h.taken(); got != "" {
+		t.Errorf("a shortcut the app took still sent %q", got)
+	}
+	h.term.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierControl})
+	if got := h.taken(); got != "\x17" {
+		t.Errorf("ctrl+w sent %q, want it to reach the program as \\x17", got)
+	}
+	if len(seen) != 2 {
+		t.Errorf("OnShortcut saw %v, want both shortcuts", seen)
+	}
+}
+
+func TestWithDoRunsRedrawsThere(t *testing.T) {
+	test.NewTempApp(t)
+	var ran int
+	term := New(WithDo(func(f func()) { ran++; f() }))
+	term.after = func(_ time.Duration, f func()) { f() }
+	test.NewWindow(term).Close()
+	term.Write([]byte("hi"))
+	if ran == 0 {
+		t.Error("a write's redraw did not go through the do function given with WithDo")
+	}
+}
+
 func TestResizeReportsGridSize(t *testing.T) {
 	h := newHarness(t, 50, 12)
 	if cols, rows := h.term.GridSize(); cols != 50 || rows != 12 {
