@@ -292,6 +292,17 @@ func (s *Store) Update(name string, fn func(p *Profile) error) (*Profile, error)
 	return out, err
 }
 
+// UpdateSecrets changes the named profile's secrets in one transaction; it
+// is Update for callers that only keep a password or passphrase the user
+// asked to remember (it makes a Store an sshlaunch.SecretKeeper).
+func (s *Store) UpdateSecrets(name string, fn func(*Secrets)) error {
+	_, err := s.Update(name, func(p *Profile) error {
+		fn(&p.Secrets)
+		return nil
+	})
+	return err
+}
+
 // Touch sets the profile's LastUsed. It does not touch the keyring.
 func (s *Store) Touch(name string, at time.Time) error {
 	return s.write(func(tx *tx) error {

@@ -333,6 +333,27 @@ func TestStoreTouchAndTakeOpen(t *testing.T) {
 	}
 }
 
+func TestStoreUpdateSecrets(t *testing.T) {
+	s := newTestStore(t)
+	p := fullProfile(t, "kept")
+	if err := s.Create(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateSecrets("kept", func(sec *Secrets) { sec.Password = "new-pw" }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get("kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Secrets.Password != "new-pw" || got.Secrets.Open.String() != p.Secrets.Open.String() || got.Host != p.Host {
+		t.Errorf("after UpdateSecrets: password %q, open %s, host %q", got.Secrets.Password, got.Secrets.Open, got.Host)
+	}
+	if err := s.UpdateSecrets("gone", func(*Secrets) {}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UpdateSecrets of a missing profile: %v, want ErrNotFound", err)
+	}
+}
+
 func TestStoreSecretsTooBig(t *testing.T) {
 	s := newTestStore(t)
 	many := make([]knocker.Sequence, 200)
