@@ -3,12 +3,50 @@
 package main
 
 import (
-	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
 
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"sesame/app"
 	"sesame/cli"
+	"sesame/profiles"
+	"sesame/sshlaunch"
 )
 
-// runApp opens the desktop app. Until the app lands it shows the usage.
+// runApp opens the desktop app.
 func runApp(deps cli.Deps) int {
-	return cli.Main(context.Background(), []string{"--help"}, deps)
+	if msg := noDisplay(); msg != "" {
+		fmt.Fprintln(deps.IO.ErrOut, msg)
+		return cli.ExitUsage
+	}
+	store, err := profiles.OpenDefault()
+	if err != nil {
+		fmt.Fprintf(deps.IO.ErrOut, "sesame: %v\n", err)
+		return 1
+	}
+	log := slog.New(slog.NewTextHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ui := app.New(fyneapp.NewWithID(app.ID), app.Deps{
+		Store:    store,
+		Launcher: app.SSH{Env: sshlaunch.DefaultEnv(), Log: log},
+		Log:      log,
+	})
+	ui.ShowAndRun()
+	return 0
+}
+
+// noDisplay explains, on systems with X11 or Wayland, that there is no
+// display to open the window on.
+func noDisplay() string {
+	switch runtime.GOOS {
+	case "windows", "darwin", "android", "ios":
+		return ""
+	}
+	if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return ""
+	}
+	return "sesame: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop app cannot open.\n" +
+		"Use the command line instead: sesame --help lists the commands (sesame connect NAME, sesame knock ...)."
 }

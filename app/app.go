@@ -1,0 +1,159 @@
+// Package app is Sesame's desktop app: the profile list and editor, one-click
+// Connect with a progress view of the knocks, SSH sessions in tabs on the
+// terminal widget, the dialogs the connect flow needs (host keys,
+// passwords), and a tray menu. The connect flow itself is sshlaunch's, the
+// same as the command line's; this package only shows it.
+//
+// Everything the app touches outside itself comes in through Deps, so the
+// widget tests run it against a fake Launcher and an in-memory keyring.
+package app
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/profiles"
+	"sesame/server/knockdconf"
+)
+
+// ID is the app's reverse-DNS identifier, as in FyneApp.toml.
+const ID = "org.sesame.Sesame"
+
+// Clock tells the time: the real one, or a fixed one in tests.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Deps are what the app works with.
+type Deps struct {
+	Store    *profiles.Store
+	Launcher Launcher
+	// Clock defaults to the system clock.
+	Clock Clock
+	// Do runs UI work from other goroutines; fyne.Do by default.
+	Do func(func())
+	// ReadOneTime reads a knockd door's One_Time_Sequences file on import;
+	// knockdconf.ReadOneTimeSequencesFile by default.
+	ReadOneTime profiles.OneTimeReader
+	Log         *slog.Logger
+}
+
+// UI is the app: its main window and the sessions in it.
+type UI struct {
+	deps Deps
+	app  fyne.App
+	win  fyne.Window
+
+	all      []*profiles.Profile // every profile, settings only
+	list     *profileList
+	detail   *detailPane
+	tabs     *container.DocTabs
+	sessions []*session
+	status   *widget.Label
+	right    *fyne.Container // the welcome view or the tabs
+
+	quitting bool
+	quitDlg  interface{ Hide() }
+	// stopped is set when the Fyne loop has ended: later UI work from the
+	// flows still closing their doors is dropped, not queued forever.
+	stopped atomic.Bool
+}
+
+// New builds the app's main window on a; Show (or ShowAndRun) shows it.
+func New(a fyne.App, deps Deps) *UI {
+	if deps.Clock == nil {
+		deps.Clock = systemClock{}
+	}
+	if deps.Do == nil {
+		deps.Do = fyne.Do
+	}
+	if deps.ReadOneTime == nil {
+		deps.ReadOneTime = knockdconf.ReadOneTimeSequencesFile
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	u := &UI{deps: deps, app: a}
+	u.win = a.NewWindow("Sesame")
+	u.build()
+	u.win.SetCloseIntercept(u.Quit)
+	u.setupTray()
+	u.reload()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the window and runs the app until it quits. Sessions
+// still open then (the app was stopped by a signal) are closed, their
+// close knocks sent, before it returns.
+func (u *UI) ShowAndRun() {
+	startTestHook(u)
+	u.win.ShowAndRun()
+	u.stopped.Store(true)
+	for _, s := range u.sessions {
+		s.cancel()
+	}
+	for _, s := range u.sessions {
+		<-s.done
+	}
+}
+
+// do runs f on the UI goroutine, unless the app has stopped.
+func (u *UI) do(f func()) {
+	if u.stopped.Load() {
+		return
+	}
+	u.deps.Do(f)
+}
+
+// setStatus shows a one-line message at the bottom of the window.
+func (u *UI) setStatus(msg string) {
+	u.status.SetText(msg)
+}
+
+// Quit closes every session — each sends its close knock — and quits once
+// they are all gone. The window's close button and the tray's Quit call it.
+func (u *UI) Quit() {
+	if u.quitting {
+		return
+	}
+	u.quitting = true
+	live := u.liveSessions()
+	if live == 0 {
+		u.app.Quit()
+		return
+	}
+	u.quitDlg = u.showClosingAll(live)
+	for _, s := range u.sessions {
+		s.disconnect()
+	}
+}
+
+func (u *UI) liveSessions() int {
+	n := 0
+	for _, s := range u.sessions {
+		if !s.ended {
+			n++
+		}
+	}
+	return n
+}
+
+// sessionGone is called when a session's flow has returned.
+func (u *UI) sessionGone() {
+	if u.quitting && u.liveSessions() == 0 {
+		if u.quitDlg != nil {
+			u.quitDlg.Hide()
+		}
+		u.app.Quit()
+	}
+}

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/sshlaunch"
+)
+
+// explanation is a failure told to a person: what failed, the error, and
+// what to try.
+type explanation struct {
+	Title, Detail, Hint string
+}
+
+// explain turns the flow's error into an explanation. The errors never
+// quote a secret, so Detail can be the error itself.
+func explain(err error) explanation {
+	ex := explanation{Title: "The connection failed", Detail: err.Error()}
+	var (
+		door    *sshlaunch.DoorError
+		changed *sshlaunch.HostKeyChangedError
+		unknown *sshlaunch.HostKeyUnknownError
+		lost    *sshlaunch.ConnectionLostError
+		closeE  *sshlaunch.CloseError
+		resolve *knocker.ResolveError
+	)
+	switch {
+	case errors.As(err, &closeE):
+		ex.Title = "The close knock failed: the door may still be open"
+		ex.Hint = "Knock close again (the profile's Knock close button or the tray menu) once the network is back. " +
+			"Until then the server may accept connections from this address."
+	case errors.As(err, &door):
+		ex.Title = "The door did not open"
+		ex.Hint = "Check the profile's knock sequence and protocols, that the knock server listens on the interface " +
+			"this address reaches, and raise the profile's wait if the server opens the door slowly."
+	case errors.As(err, &changed):
+		ex.Title = "Host key changed: connection refused"
+		ex.Hint = "Ask the server's administrator whether the key was replaced; only then remove the old key with ssh-keygen -R and connect again."
+	case errors.As(err, &unknown):
+		ex.Title = "Host key not accepted"
+		ex.Hint = "Nothing was saved. Connect again and compare the fingerprint with the server's."
+	case errors.As(err, &lost):
+		ex.Title = "Connection lost"
+		ex.Hint = "The server or the network stopped answering. The close knock was sent; connect again when the server is reachable."
+	case errors.As(err, &resolve):
+		ex.Title = "Cannot find the host"
+		ex.Hint = "Check the host name in the profile, and the address family (IPv4 or IPv6 only) if one is set."
+	case errors.Is(err, profiles.ErrSecretsMissing):
+		ex.Title = "The profile's knock sequences are missing from the keyring"
+		ex.Hint = "Edit the profile and enter its knock sequences again."
+	case errors.Is(err, profiles.ErrNotFound):
+		ex.Title = "The profile is gone"
+		ex.Hint = "It was deleted or renamed, perhaps by sesame profile on the command line."
+	case errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
+		ex.Title = "Cancelled"
+		ex.Hint = "The door was knocked shut again."
+	case strings.Contains(err.Error(), "authentication failed"):
+		ex.Title = "Login failed"
+		ex.Hint = "Check the user name and the identity file in the profile, or the password. " +
+			"The server's log (journalctl -u ssh) says which methods it accepts. The door was knocked shut again."
+	case strings.HasPrefix(err.Error(), "open knock:"):
+		ex.Title = "The knock could not be sent"
+		ex.Hint = "Check that this computer's network reaches the host."
+	case strings.Contains(err.Error(), "keyring"):
+		ex.Title = "The keyring is not available"
+		ex.Hint = "Sesame keeps knock sequences in the system keyring: unlock it, or start one (GNOME Keyring, KWallet)."
+	}
+	return ex
+}
+
+// showExplained shows a failure in a dialog.
+func (u *UI) showExplained(ex explanation) {
+	detail := widget.NewLabel(ex.Detail)
+	detail.Wrapping = fyne.TextWrapWord
+	detail.Selectable = true
+	content := container.NewVBox(detail)
+	if ex.Hint != "" {
+		hint := widget.NewLabel(ex.Hint)
+		hint.Wrapping = fyne.TextWrapWord
+		hint.TextStyle.Bold = true
+		content.Add(hint)
+	}
+	d := dialog.NewCustom(ex.Title, "Close", content, u.win)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
+}
+
+// showError shows err with a title and a hint.
+func (u *UI) showError(title string, err error, hint string) {
+	u.showExplained(explanation{Title: title, Detail: err.Error(), Hint: hint})
+}
+
+// doorMayBeOpen warns that a close knock failed, with a button to knock
+// close again.
+func (u *UI) doorMayBeOpen(name string, err error) {
+	ex := explain(&sshlaunch.CloseError{Err: err})
+	detail := widget.NewLabel(fmt.Sprintf("%s: the close knock could not be sent: %v", name, err))
+	detail.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabel(ex.Hint)
+	hint.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(ex.Title, "Knock close again", "Later", container.NewVBox(detail, hint), func(again bool) {
+		if again {
+			for _, p := range u.all {
+				if p.Name == name {
+					u.knock(p, true)
+				}
+			}
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
+	u.setStatus(fmt.Sprintf("%s: the close knock failed — the door may still be open", name))
+}
+
+// showClosingAll is shown while quitting waits for the sessions' close
+// knocks.
+func (u *UI) showClosingAll(n int) interface{ Hide() } {
+	msg := "Closing the door…"
+	if n > 1 {
+		msg = fmt.Sprintf("Closing the doors of %d sessions…", n)
+	}
+	content := container.NewVBox(widget.NewLabel(msg+"\nSesame quits once the close knocks have gone out."), widget.NewProgressBarInfinite())
+	d := dialog.NewCustomWithoutButtons("Quitting", content, u.win)
+	d.Show()
+	return d
+}

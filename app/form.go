@@ -1,0 +1,497 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+// The form's fields, in order.
+const (
+	fName     = "name"
+	fHost     = "host"
+	fPort     = "port"
+	fUser     = "user"
+	fIdentity = "identity"
+	fOpen     = "open"
+	fClose    = "close"
+	fDelay    = "delay"
+	fWait     = "wait"
+	fNote     = "note"
+)
+
+// familyChoices are the address families, in knocker.Family's order.
+func familyChoices() []string { return []string{"Automatic", "IPv4 only", "IPv6 only"} }
+
+// profileForm adds or edits a profile, checking every field as it is
+// typed: a field's hint turns into the problem, and Save stays disabled
+// until there is none.
+type profileForm struct {
+	u *UI
+	// orig is the name of the profile edited; empty for a new one.
+	orig string
+	// base is the profile the form started from (with its secrets): what
+	// the form does not show — passwords, one-time sequences — is kept.
+	base profiles.Profile
+
+	entries map[string]*widget.Entry
+	family  *widget.Select
+	hints   map[string]*widget.Label
+	hintFor map[string]string
+	errs    map[string]error
+	problem *widget.Label // a failure to save
+	save    *widget.Button
+	dlg     *dialog.CustomDialog
+}
+
+// formMode is what the form does with the profile it is given.
+type formMode int
+
+const (
+	formNew formMode = iota
+	formEdit
+	formDuplicate
+)
+
+// openForm shows the form for base (nil for a new, empty profile).
+func (u *UI) openForm(base *profiles.Profile, mode formMode) *profileForm {
+	f := &profileForm{u: u, entries: map[string]*widget.Entry{}, hints: map[string]*widget.Label{}, errs: map[string]error{}}
+	if base != nil {
+		f.base = *base
+	}
+	if mode == formEdit {
+		f.orig = base.Name
+	}
+	if mode == formDuplicate {
+		f.base.Name = u.copyName(base.Name)
+		f.base.LastUsed = time.Time{}
+	}
+	f.build(mode)
+	return f
+}
+
+// copyName is a free name for a duplicate of name.
+func (u *UI) copyName(name string) string {
+	for i := 1; ; i++ {
+		c := name + " copy"
+		if i > 1 {
+			c = fmt.Sprintf("%s copy %d", name, i)
+		}
+		if u.profileNamed(c) == nil {
+			return c
+		}
+	}
+}
+
+// profileNamed finds a profile by name, ignoring case, as the store does.
+func (u *UI) profileNamed(name string) *profiles.Profile {
+	for _, p := range u.all {
+		if strings.EqualFold(p.Name, name) {
+			return p
+		}
+	}
+	return nil
+}
+
+func (f *profileForm) build(mode formMode) {
+	b := &f.base
+	f.hintFor = map[string]string{
+		fName:     "How the profile is listed (and sesame connect NAME).",
+		fHost:     "The server's name or address: knocked, then connected to.",
+		fPort:     "SSH port; empty for 22.",
+		fUser:     "SSH user; empty for ~/.ssh/config's, else your login name.",
+		fIdentity: "A private key to try first (optional).",
+		fOpen:     "The knocks that open the door: PORT[:tcp|udp][@GAP], e.g. 7000,8000:udp,9000.",
+		fClose:    "The knocks that shut it again (optional), e.g. 9000,8000,7000.",
+		fDelay:    "Between knocks, e.g. 200ms; empty for none.",
+		fWait:     "After the last knock, before connecting, e.g. 1s; empty for none.",
+		fNote:     "",
+	}
+	values := map[string]string{
+		fName: b.Name, fHost: b.Host, fUser: b.User, fIdentity: b.IdentityFile, fNote: b.Note,
+		fOpen: b.Secrets.Open.String(), fClose: b.Secrets.Close.String(),
+	}
+	if b.Port != 0 {
+		values[fPort] = strconv.Itoa(b.Port)
+	}
+	if b.Delay != 0 {
+		values[fDelay] = b.Delay.String()
+	}
+	if b.Wait != 0 {
+		values[fWait] = b.Wait.String()
+	}
+	grid := container.New(layout.NewFormLayout())
+	add := func(label, key string, w fyne.CanvasObject) {
+		hint := widget.NewLabel(f.hintFor[key])
+		hint.Wrapping = fyne.TextWrapWord
+		hint.Importance = widget.LowImportance
+		hint.SizeName = theme.SizeNameCaptionText
+		f.hints[key] = hint
+		field := container.NewVBox(w)
+		if f.hintFor[key] != "" || key != fNote {
+			field.Add(hint)
+		}
+		l := widget.NewLabel(label)
+		l.TextStyle.Bold = true
+		grid.Add(l)
+		grid.Add(field)
+	}
+	entry := func(key, place string) *widget.Entry {
+		e := widget.NewEntry()
+		if key == fNote {
+			e = widget.NewMultiLineEntry()
+			e.SetMinRowsVisible(2)
+			e.Wrapping = fyne.TextWrapWord
+		}
+		e.SetPlaceHolder(place)
+		e.SetText(values[key])
+		e.OnChanged = func(string) { f.check(key) }
+		f.entries[key] = e
+		return e
+	}
+	add("Name", fName, entry(fName, "web"))
+	add("Host", fHost, entry(fHost, "server.example.com"))
+	add("Open knocks", fOpen, entry(fOpen, "7000,8000,9000"))
+	add("Close knocks", fClose, entry(fClose, "9000,8000,7000"))
+	add("Delay", fDelay, entry(fDelay, "e.g. 200ms"))
+	add("User", fUser, entry(fUser, "your login name"))
+	add("SSH port", fPort, entry(fPort, "22"))
+	browse := widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), f.chooseIdentity)
+	add("Identity file", fIdentity, container.NewBorder(nil, nil, nil, browse, entry(fIdentity, "~/.ssh/id_ed25519")))
+	f.family = widget.NewSelect(familyChoices(), nil)
+	f.family.SetSelectedIndex(int(b.Family))
+	add("Address family", "family", f.family)
+	add("Wait", fWait, entry(fWait, "e.g. 1s"))
+	add("Note", fNote, entry(fNote, ""))
+
+	f.problem = widget.NewLabel("")
+	f.problem.Importance = widget.DangerImportance
+	f.problem.Wrapping = fyne.TextWrapWord
+	f.problem.Hide()
+
+	title := map[formMode]string{formNew: "New profile", formEdit: "Edit " + b.Name, formDuplicate: "Duplicate " + f.orig}[mode]
+	if mode == formDuplicate {
+		title = "New profile from a copy"
+	}
+	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(grid)), f.u.win)
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
+	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
+	f.save.Importance = widget.HighImportance
+	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	for key := range f.entries {
+		f.validate(key)
+	}
+	f.update()
+	// New profiles show their problems as they are typed, not all at once.
+	if mode != formNew {
+		for key := range f.entries {
+			f.showHint(key)
+		}
+	}
+	f.dlg.Resize(fyne.NewSize(640, 660))
+	f.dlg.Show()
+	f.u.focusLater(f.entries[fName])
+}
+
+// check validates a field after an edit and shows the result.
+func (f *profileForm) check(key string) {
+	f.validate(key)
+	f.showHint(key)
+	f.update()
+}
+
+func (f *profileForm) showHint(key string) {
+	h := f.hints[key]
+	if err := f.errs[key]; err != nil {
+		h.SetText(err.Error())
+		h.Importance = widget.DangerImportance
+	} else {
+		h.SetText(f.hintFor[key])
+		h.Importance = widget.LowImportance
+	}
+	h.Refresh()
+}
+
+// update enables Save when every field is right.
+func (f *profileForm) update() {
+	if f.valid() {
+		f.save.Enable()
+	} else {
+		f.save.Disable()
+	}
+}
+
+func (f *profileForm) valid() bool {
+	for _, err := range f.errs {
+		if err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// problemWith returns the problem the form shows for a field, or "".
+func (f *profileForm) problemWith(key string) string {
+	if err := f.errs[key]; err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// validate checks one field.
+func (f *profileForm) validate(key string) {
+	text := f.entries[key].Text
+	var err error
+	switch key {
+	case fName:
+		err = profiles.ValidateName(text)
+		if err == nil {
+			if other := f.u.profileNamed(text); other != nil && !strings.EqualFold(other.Name, f.orig) {
+				err = fmt.Errorf("a profile named %s exists: choose another name", other.Name)
+			}
+		}
+	case fHost:
+		err = fieldProblem(&profiles.Profile{Host: text}, "host")
+	case fUser:
+		err = fieldProblem(&profiles.Profile{User: text}, "user")
+	case fPort:
+		_, err = parsePort(text)
+	case fOpen:
+		if strings.TrimSpace(text) == "" && len(f.base.Secrets.OneTime) == 0 {
+			err = errors.New("give the knocks that open the door, e.g. 7000,8000,9000")
+		} else if strings.TrimSpace(text) != "" {
+			_, err = knocker.ParseSequence(text)
+		}
+	case fClose:
+		if strings.TrimSpace(text) != "" {
+			_, err = knocker.ParseSequence(text)
+		}
+	case fDelay:
+		_, err = parseDuration(text, profiles.MaxDelay)
+	case fWait:
+		_, err = parseDuration(text, profiles.MaxWait)
+	case fIdentity:
+		err = checkIdentity(text)
+	}
+	f.errs[key] = err
+}
+
+// fieldProblem validates p and returns the problem with one field.
+func fieldProblem(p *profiles.Profile, field string) error {
+	var fe *profiles.FieldError
+	err := p.Validate()
+	for _, e := range unjoin(err) {
+		if errors.As(e, &fe) && fe.Field == field {
+			return errors.New(fe.Reason)
+		}
+	}
+	return nil
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+func parsePort(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, errors.New("a port is a number from 1 to 65535 (empty for 22)")
+	}
+	return n, nil
+}
+
+func parseDuration(s string, most time.Duration) (time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, nil
+	}
+	d, err := knocker.ParseDelay(s)
+	if err != nil {
+		return 0, err
+	}
+	if d > most {
+		return 0, fmt.Errorf("at most %s", most)
+	}
+	return d, nil
+}
+
+// checkIdentity checks that an identity file, when given, is a file.
+func checkIdentity(path string) error {
+	if strings.TrimSpace(path) == "" {
+		return nil
+	}
+	p := path
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil // let SSH expand it
+		}
+		p = filepath.Join(home, rest)
+	}
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return errors.New("no such file")
+	case err != nil:
+		return fmt.Errorf("cannot read it: %v", errors.Unwrap(err))
+	case fi.IsDir():
+		return errors.New("is a folder: choose the private key file in it")
+	}
+	return nil
+}
+
+// profile is the profile the form describes.
+func (f *profileForm) profile() (*profiles.Profile, error) {
+	for key := range f.entries {
+		f.validate(key)
+	}
+	if !f.valid() {
+		return nil, errors.New("the form has problems")
+	}
+	p := f.base
+	v := func(k string) string { return f.entries[k].Text }
+	p.Name, p.Host, p.User = v(fName), v(fHost), strings.TrimSpace(v(fUser))
+	p.IdentityFile, p.Note = strings.TrimSpace(v(fIdentity)), v(fNote)
+	p.Port, _ = parsePort(v(fPort))
+	p.Delay, _ = parseDuration(v(fDelay), profiles.MaxDelay)
+	p.Wait, _ = parseDuration(v(fWait), profiles.MaxWait)
+	p.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
+	p.Secrets.Open, p.Secrets.Close = nil, nil
+	if s := strings.TrimSpace(v(fOpen)); s != "" {
+		p.Secrets.Open, _ = knocker.ParseSequence(s)
+	}
+	if s := strings.TrimSpace(v(fClose)); s != "" {
+		p.Secrets.Close, _ = knocker.ParseSequence(s)
+	}
+	return &p, p.Validate()
+}
+
+// submit saves the profile and closes the form, or shows why it cannot.
+func (f *profileForm) submit() {
+	p, err := f.profile()
+	if err == nil {
+		err = f.store(p)
+	}
+	if err != nil {
+		f.problem.SetText(err.Error())
+		f.problem.Show()
+		return
+	}
+	f.dlg.Hide()
+	f.u.reload()
+	f.u.list.selectName(p.Name)
+	f.u.setStatus(fmt.Sprintf("%s: saved", p.Name))
+}
+
+func (f *profileForm) store(p *profiles.Profile) error {
+	st := f.u.deps.Store
+	if f.orig == "" {
+		return st.Create(p)
+	}
+	if p.Name != f.orig {
+		if err := st.Rename(f.orig, p.Name); err != nil {
+			return err
+		}
+	}
+	_, err := st.Update(p.Name, func(q *profiles.Profile) error {
+		secrets := q.Secrets
+		secrets.Open, secrets.Close = p.Secrets.Open, p.Secrets.Close
+		*q = *p
+		q.Secrets = secrets
+		return nil
+	})
+	return err
+}
+
+// chooseIdentity picks the identity file with a file dialog, starting in
+// ~/.ssh.
+func (f *profileForm) chooseIdentity() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil || rc == nil {
+			return
+		}
+		rc.Close()
+		f.entries[fIdentity].SetText(rc.URI().Path())
+	}, f.u.win)
+	if home, err := os.UserHomeDir(); err == nil {
+		if l, err := storage.ListerForURI(storage.NewFileURI(filepath.Join(home, ".ssh"))); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Resize(fyne.NewSize(700, 500))
+	d.Show()
+}
+
+// newProfile, editProfile, duplicateProfile and deleteProfile are the
+// list's actions.
+func (u *UI) newProfile() { u.openForm(nil, formNew) }
+
+func (u *UI) editProfile(p *profiles.Profile) {
+	if p == nil {
+		return
+	}
+	full, err := u.deps.Store.Get(p.Name)
+	if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
+		u.showError("Cannot open "+p.Name, err, "")
+		return
+	}
+	u.openForm(full, formEdit)
+}
+
+func (u *UI) duplicateProfile(p *profiles.Profile) {
+	if p == nil {
+		return
+	}
+	full, err := u.deps.Store.Get(p.Name)
+	if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
+		u.showError("Cannot open "+p.Name, err, "")
+		return
+	}
+	u.openForm(full, formDuplicate)
+}
+
+func (u *UI) deleteProfile(p *profiles.Profile) {
+	if p == nil {
+		return
+	}
+	name := p.Name
+	msg := widget.NewLabel(fmt.Sprintf("Delete the profile %s and its knock sequences and saved passwords from the keyring?\nThis cannot be undone (export the profile first to keep a copy).", name))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Delete "+name+"?", "Delete", "Cancel", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := u.deps.Store.Delete(name); err != nil {
+			u.showError("Cannot delete "+name, err, "")
+			return
+		}
+		u.reload()
+		u.setStatus(name + ": deleted")
+	}, u.win)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
+}

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net"
+
+	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/sshlaunch"
+)
+
+// Launcher is what the app needs from the outside world: the connect flow
+// and bare knocks. SSH is the real one; the widget tests use a fake.
+type Launcher interface {
+	// Connect runs the whole flow for req.Profile — open knock, SSH,
+	// shell, close knock — calling shell once the connection is up. It
+	// returns after the close knock went out, as sshlaunch.Run does.
+	Connect(ctx context.Context, req ConnectRequest, shell func(ctx context.Context, sh Shell) error) error
+	// Knock sends seq to the profile's host with its options.
+	Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knocker.Event)) error
+}
+
+// ConnectRequest is one connect.
+type ConnectRequest struct {
+	Profile profiles.Profile
+	UI      sshlaunch.UI
+	Keeper  sshlaunch.SecretKeeper
+}
+
+// Shell starts the login shell on an authenticated connection.
+type Shell interface {
+	Run(ctx context.Context, stdio sshlaunch.Stdio, pty *sshlaunch.PTY) error
+}
+
+// SSH is the real Launcher: sshlaunch's flow and knocker's sender.
+type SSH struct {
+	Env      sshlaunch.Env
+	Log      *slog.Logger
+	Resolver *net.Resolver
+}
+
+// Connect implements Launcher.
+func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context.Context, Shell) error) error {
+	cfg := sshlaunch.Config{
+		Profile:  req.Profile,
+		UI:       req.UI,
+		Keeper:   req.Keeper,
+		Env:      l.Env,
+		Log:      l.Log,
+		Resolver: l.Resolver,
+	}
+	return sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
+		return shell(ctx, loginShell{c})
+	})
+}
+
+// Knock implements Launcher.
+func (l SSH) Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knocker.Event)) error {
+	opts := p.KnockOptions()
+	opts.Resolver = l.Resolver
+	opts.Progress = progress
+	_, err := knocker.Send(ctx, p.Host, seq, opts)
+	return err
+}
+
+type loginShell struct{ c *sshlaunch.Conn }
+
+func (s loginShell) Run(ctx context.Context, stdio sshlaunch.Stdio, pty *sshlaunch.PTY) error {
+	return s.c.Run(ctx, "", stdio, pty)
+}

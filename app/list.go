@@ -1,0 +1,270 @@
+package app
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/profiles"
+)
+
+// ordered returns the profiles most recently used first; never-used ones
+// follow in name order.
+func ordered(ps []*profiles.Profile) []*profiles.Profile {
+	out := append([]*profiles.Profile(nil), ps...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].LastUsed, out[j].LastUsed
+		if !a.Equal(b) {
+			return a.After(b)
+		}
+		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+	})
+	return out
+}
+
+// matches reports whether every word of the query appears, ignoring case,
+// in the profile's name, host, user or note.
+func matches(p *profiles.Profile, query string) bool {
+	hay := strings.ToLower(strings.Join([]string{p.Name, p.Host, p.User, p.Note}, "\x00"))
+	for _, w := range strings.Fields(strings.ToLower(query)) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// filtered is ordered(ps) narrowed to the profiles matching query.
+func filtered(ps []*profiles.Profile, query string) []*profiles.Profile {
+	var out []*profiles.Profile
+	for _, p := range ordered(ps) {
+		if matches(p, query) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ago says how long ago t was, in the words a list shows.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never used"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	case d < 48*time.Hour:
+		return "yesterday"
+	case d < 30*24*time.Hour:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
+	return t.Local().Format("2 Jan 2006")
+}
+
+// address is how a profile's login reads: user@host:port, with the parts it
+// leaves to ~/.ssh/config left out.
+func address(p *profiles.Profile) string {
+	s := p.Host
+	if p.User != "" {
+		s = p.User + "@" + s
+	}
+	if p.Port != 0 && p.Port != 22 {
+		s += fmt.Sprintf(":%d", p.Port)
+	}
+	return s
+}
+
+// profileList is the filter box and the list under it.
+type profileList struct {
+	u       *UI
+	filter  *filterEntry
+	list    *keyList
+	shown   []*profiles.Profile
+	current string // the selected profile's name
+	// onSelect is told the selected profile (nil when none).
+	onSelect func(*profiles.Profile)
+}
+
+func newProfileList(u *UI) *profileList {
+	l := &profileList{u: u}
+	l.filter = newFilterEntry(u)
+	l.filter.SetPlaceHolder("Filter profiles")
+	l.filter.OnChanged = func(string) { l.refilter() }
+	l.filter.onMove = l.move
+	l.list = newKeyList(
+		func() int { return len(l.shown) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("profile name")
+			name.TextStyle.Bold = true
+			name.Truncation = fyne.TextTruncateEllipsis
+			addr := widget.NewLabel("user@host")
+			addr.Importance = widget.LowImportance
+			addr.Truncation = fyne.TextTruncateEllipsis
+			when := widget.NewLabel("never used")
+			when.Importance = widget.LowImportance
+			// Name and address sit close together, as one entry.
+			lines := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, addr)
+			return container.NewBorder(nil, nil, nil, when, lines)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(l.shown) {
+				return
+			}
+			p := l.shown[id]
+			row := o.(*fyne.Container)
+			texts := row.Objects[0].(*fyne.Container).Objects
+			texts[0].(*widget.Label).SetText(p.Name)
+			texts[1].(*widget.Label).SetText(address(p))
+			row.Objects[1].(*widget.Label).SetText(ago(u.deps.Clock.Now(), p.LastUsed))
+		})
+	l.list.OnSelected = func(id widget.ListItemID) {
+		if id < len(l.shown) {
+			l.current = l.shown[id].Name
+			l.notify()
+		}
+	}
+	l.list.onEnter = func() { u.connectSelected() }
+	return l
+}
+
+// selected is the selected profile, or nil.
+func (l *profileList) selected() *profiles.Profile {
+	for _, p := range l.shown {
+		if p.Name == l.current {
+			return p
+		}
+	}
+	return nil
+}
+
+// refilter shows the profiles matching the filter, keeping the selection
+// when it is still shown and selecting the first one otherwise.
+func (l *profileList) refilter() {
+	l.shown = filtered(l.u.all, l.filter.Text)
+	l.list.Refresh()
+	idx := -1
+	for i, p := range l.shown {
+		if strings.EqualFold(p.Name, l.current) {
+			idx = i
+		}
+	}
+	if idx < 0 && len(l.shown) > 0 {
+		idx = 0
+	}
+	if idx < 0 {
+		l.current = ""
+		l.list.UnselectAll()
+		l.notify()
+		return
+	}
+	l.current = l.shown[idx].Name
+	l.list.Select(idx)
+	l.list.ScrollTo(idx)
+	l.notify()
+}
+
+func (l *profileList) notify() {
+	if l.onSelect != nil {
+		l.onSelect(l.selected())
+	}
+}
+
+// selectName selects the named profile (after a save), clearing a filter
+// that hides it.
+func (l *profileList) selectName(name string) {
+	l.current = name
+	for _, p := range filtered(l.u.all, l.filter.Text) {
+		if p.Name == name {
+			l.refilter()
+			return
+		}
+	}
+	l.filter.SetText("") // refilters
+}
+
+// move moves the selection by delta rows (arrow keys in the filter box).
+func (l *profileList) move(delta int) {
+	if len(l.shown) == 0 {
+		return
+	}
+	i := 0
+	for j, p := range l.shown {
+		if p.Name == l.current {
+			i = j + delta
+		}
+	}
+	i = max(0, min(i, len(l.shown)-1))
+	l.list.Select(i)
+	l.list.ScrollTo(i)
+}
+
+// filterEntry is the filter box: arrows move the list's selection, Enter
+// connects, and the app's shortcuts work while typing.
+type filterEntry struct {
+	widget.Entry
+	u      *UI
+	onMove func(int)
+}
+
+func newFilterEntry(u *UI) *filterEntry {
+	e := &filterEntry{u: u}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey is part of fyne.Focusable.
+func (e *filterEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyDown:
+		e.onMove(1)
+	case fyne.KeyUp:
+		e.onMove(-1)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		e.u.connectSelected()
+	case fyne.KeyEscape:
+		e.SetText("")
+	default:
+		e.Entry.TypedKey(ev)
+	}
+}
+
+// TypedShortcut is part of fyne.Shortcutable.
+func (e *filterEntry) TypedShortcut(s fyne.Shortcut) {
+	if !e.u.shortcut(s, false) {
+		e.Entry.TypedShortcut(s)
+	}
+}
+
+// keyList is a list where Enter connects the selected profile.
+type keyList struct {
+	widget.List
+	onEnter func()
+}
+
+func newKeyList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *keyList {
+	l := &keyList{}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey is part of fyne.Focusable.
+func (l *keyList) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		l.onEnter()
+		return
+	}
+	l.List.TypedKey(ev)
+}

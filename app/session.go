@@ -1,0 +1,268 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/app/terminal"
+	"sesame/sshlaunch"
+)
+
+// session is one Connect: a tab that shows the flow's progress, then the
+// terminal, until the flow has sent the close knock and returned.
+type session struct {
+	u    *UI
+	name string
+	tab  *container.TabItem
+
+	// UI state, owned by the UI goroutine.
+	body       *fyne.Container // progress, terminal or failure, stacked
+	banner     *fyne.Container
+	bannerText *widget.Label
+	progress   *progressView
+	term       *terminal.Terminal
+	failure    fyne.CanvasObject
+	userClosed bool // Disconnect, a closed tab or quitting asked to end it
+	ended      bool // the flow has returned
+	closeErr   error
+	changedKey bool // the changed-host-key dialog was shown
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the flow has returned
+}
+
+// connect opens a tab for the named profile and starts the flow in it.
+func (u *UI) connect(name string) {
+	s := &session{u: u, name: name, done: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.progress = newProgressView(u, name)
+	s.bannerText = widget.NewLabel("")
+	s.bannerText.Importance = widget.WarningImportance
+	bar := widget.NewProgressBarInfinite()
+	s.banner = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, container.NewVBox(s.bannerText, bar))
+	s.banner.Hide()
+	s.body = container.NewStack(s.progress.object())
+	s.tab = container.NewTabItemWithIcon(u.tabTitle(name), theme.LoginIcon(), container.NewBorder(s.banner, nil, nil, nil, s.body))
+	u.sessions = append(u.sessions, s)
+	u.tabs.Append(s.tab)
+	u.tabs.Select(s.tab)
+	u.showTabs()
+	go s.run()
+}
+
+// tabTitle is the profile's name, numbered when it already has a tab.
+func (u *UI) tabTitle(name string) string {
+	n := 0
+	for _, s := range u.sessions {
+		if s.name == name {
+			n++
+		}
+	}
+	if n == 0 {
+		return name
+	}
+	return fmt.Sprintf("%s (%d)", name, n+1)
+}
+
+// live reports whether the flow is still running.
+func (s *session) live() bool { return !s.ended }
+
+// run is the flow's goroutine.
+func (s *session) run() {
+	defer close(s.done)
+	u := s.u
+	p, seq, err := u.deps.Store.TakeOpen(s.name)
+	if err == nil {
+		// A profile with one-time sequences knocks with the next one.
+		p.Secrets.Open = seq
+		prof := *p
+		u.do(func() { s.progress.start(&prof) })
+		if terr := u.deps.Store.Touch(p.Name, u.deps.Clock.Now()); terr != nil {
+			u.deps.Log.Warn("could not save the profile's last use", "profile", p.Name, "err", terr)
+		}
+		u.do(u.reload)
+		req := ConnectRequest{Profile: prof, UI: &flowUI{s: s}, Keeper: u.deps.Store}
+		err = u.deps.Launcher.Connect(s.ctx, req, s.shell)
+	}
+	u.do(func() { s.finish(err) })
+}
+
+// shell runs the login shell in a terminal in the tab (flow goroutine).
+func (s *session) shell(ctx context.Context, sh Shell) error {
+	outR, outW := io.Pipe()
+	inR, inW := io.Pipe()
+	resize := make(chan sshlaunch.WindowSize, 1)
+	term := terminal.New(terminal.WithDo(s.u.do))
+	shown := make(chan struct{})
+	s.u.do(func() {
+		s.showTerminal(term)
+		close(shown)
+	})
+	select {
+	case <-shown:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	attached := make(chan struct{})
+	go func() {
+		defer close(attached)
+		_ = term.Attach(ctx, outR, inW, func(cols, rows int) {
+			latest(resize, sshlaunch.WindowSize{Cols: cols, Rows: rows})
+		})
+	}()
+	cols, rows := term.GridSize()
+	err := sh.Run(ctx, sshlaunch.Stdio{In: inR, Out: outW}, &sshlaunch.PTY{
+		Term: "xterm-256color", Size: sshlaunch.WindowSize{Cols: cols, Rows: rows}, Resize: resize,
+	})
+	outW.Close() // the terminal has shown everything: Attach returns
+	inR.Close()  // and the session's input copy stops
+	<-attached
+	return err
+}
+
+// latest puts sz in a channel of one, replacing a size not yet taken: only
+// the newest size matters for a window-change.
+func latest(ch chan sshlaunch.WindowSize, sz sshlaunch.WindowSize) {
+	for {
+		select {
+		case ch <- sz:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
+}
+
+func (s *session) showTerminal(term *terminal.Terminal) {
+	s.term = term
+	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
+	s.body.Objects = []fyne.CanvasObject{term}
+	s.body.Refresh()
+	s.tab.Icon = theme.ComputerIcon()
+	s.u.tabs.Refresh()
+	if s.u.tabs.Selected() == s.tab {
+		s.u.win.Canvas().Focus(term)
+	}
+}
+
+// showClosing shows the banner that says the door is being closed.
+func (s *session) showClosing(msg string) {
+	s.bannerText.SetText(msg)
+	s.banner.Show()
+}
+
+// disconnect ends the session: the flow sends the close knock, and the
+// tab goes once it has. A tab whose flow has ended goes at once.
+func (s *session) disconnect() {
+	if s.ended {
+		s.u.removeSession(s)
+		return
+	}
+	if s.userClosed {
+		return
+	}
+	s.userClosed = true
+	s.showClosing("Closing the door…")
+	s.cancel()
+}
+
+// finish handles the end of the flow (UI goroutine).
+func (s *session) finish(err error) {
+	s.ended = true
+	s.progress.stop()
+	u := s.u
+	var exit *sshlaunch.ExitError
+	var closeErr *sshlaunch.CloseError
+	if errors.As(err, &closeErr) {
+		s.closeErr = closeErr.Err
+	}
+	clean := err == nil || errors.As(err, &exit) ||
+		(s.userClosed && (errors.Is(err, context.Canceled) || errors.Is(err, sshlaunch.ErrCancelled)))
+	if s.closeErr != nil {
+		if u.quitting {
+			// Stay open: the user must learn the door may be open.
+			u.quitting = false
+			if u.quitDlg != nil {
+				u.quitDlg.Hide()
+			}
+		}
+		u.doorMayBeOpen(s.name, s.closeErr)
+		clean = true // the tab has nothing more to show
+	}
+	if clean {
+		u.removeSession(s)
+		if s.closeErr == nil {
+			u.setStatus(fmt.Sprintf("%s: session ended, door closed", s.name))
+		}
+		u.sessionGone()
+		return
+	}
+	s.banner.Hide()
+	s.progress.failed()
+	ex := explain(err)
+	s.showFailure(ex)
+	u.setStatus(fmt.Sprintf("%s: %s", s.name, ex.Title))
+	var changed *sshlaunch.HostKeyChangedError
+	var unknown *sshlaunch.HostKeyUnknownError
+	switch {
+	case errors.As(err, &changed) && s.changedKey:
+		// Already explained in its own dialog.
+	case errors.As(err, &unknown), errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
+		// The user said no; the tab says what happened.
+	case !u.quitting:
+		u.showExplained(ex)
+	}
+	u.sessionGone()
+}
+
+// showFailure replaces the tab's content with what went wrong and the way
+// out: try again, or close the tab.
+func (s *session) showFailure(ex explanation) {
+	title := widget.NewLabel(ex.Title)
+	title.TextStyle.Bold = true
+	title.SizeName = theme.SizeNameSubHeadingText
+	detail := widget.NewLabel(ex.Detail)
+	detail.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabel(ex.Hint)
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Importance = widget.LowImportance
+	retry := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() {
+		s.u.removeSession(s)
+		s.u.connect(s.name)
+	})
+	retry.Importance = widget.HighImportance
+	closeBtn := widget.NewButtonWithIcon("Close tab", theme.CancelIcon(), func() { s.u.removeSession(s) })
+	card := container.NewVBox(
+		container.NewHBox(widget.NewIcon(theme.ErrorIcon()), title),
+		detail, hint,
+		container.NewHBox(retry, closeBtn),
+	)
+	s.failure = card
+	s.body.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewPadded(container.NewVBox(s.progress.object(), widget.NewSeparator(), card)))}
+	s.body.Refresh()
+	s.tab.Icon = theme.ErrorIcon()
+	s.u.tabs.Refresh()
+}
+
+// removeSession closes a finished session's tab.
+func (u *UI) removeSession(s *session) {
+	for i, x := range u.sessions {
+		if x == s {
+			u.sessions = append(u.sessions[:i], u.sessions[i+1:]...)
+			break
+		}
+	}
+	u.tabs.Remove(s.tab)
+	u.showTabs()
+}

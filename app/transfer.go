@@ -1,0 +1,219 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/profiles"
+	"sesame/server/knockdconf"
+)
+
+// maxImportSize bounds an import file: knockd.conf files and exports are
+// kilobytes, and reading a device or a wrong file whole would hang.
+const maxImportSize = 16 << 20
+
+// importProfiles asks for a Sesame export or a knockd.conf and imports it.
+func (u *UI) importProfiles() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError("Cannot open the file", err, "")
+			return
+		}
+		if rc == nil {
+			return
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(io.LimitReader(rc, maxImportSize+1))
+		if err == nil && len(data) > maxImportSize {
+			err = fmt.Errorf("it is larger than %d MiB: not a knockd.conf or a Sesame export", maxImportSize>>20)
+		}
+		if err != nil {
+			u.showError("Cannot read "+rc.URI().Name(), err, "")
+			return
+		}
+		u.importData(data, rc.URI().Path())
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
+	d.Resize(fyne.NewSize(700, 500))
+	d.Show()
+}
+
+// importData imports a file's content: a Sesame export, or a knockd.conf
+// whose host is asked for.
+func (u *UI) importData(data []byte, file string) {
+	if profiles.IsExport(data) {
+		ps, err := profiles.ReadExport(data, file)
+		if err != nil {
+			u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
+			return
+		}
+		var offered []profiles.Imported
+		var skipped []profiles.Skipped
+		for _, p := range ps {
+			if p.Secrets.IsZero() {
+				skipped = append(skipped, profiles.Skipped{Name: p.Name, Reason: "exported without its secrets: export it again with secrets, or add it by hand"})
+				continue
+			}
+			offered = append(offered, profiles.Imported{Profile: p, From: file})
+		}
+		u.confirmImport(file, offered, skipped)
+		return
+	}
+	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
+	if err != nil {
+		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
+		return
+	}
+	u.askHost(file, func(host string) {
+		offered, skipped := profiles.FromKnockd(cfg, host, u.deps.ReadOneTime)
+		u.confirmImport(file, offered, skipped)
+	})
+}
+
+// askHost asks which server a knockd.conf's doors are on.
+func (u *UI) askHost(file string, then func(host string)) {
+	host := widget.NewEntry()
+	host.SetPlaceHolder("server.example.com")
+	problem := widget.NewLabel("")
+	problem.Importance = widget.DangerImportance
+	msg := widget.NewLabel(fmt.Sprintf("%s is a knockd.conf. Which server are its doors on?", file))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Import knockd.conf", "Next", "Cancel", container.NewVBox(msg, host, problem), func(ok bool) {
+		if ok {
+			then(host.Text)
+		}
+	}, u.win)
+	d.SetConfirmText("Next")
+	check := func(s string) {
+		err := fieldProblem(&profiles.Profile{Host: s}, "host")
+		if err != nil {
+			problem.SetText(err.Error())
+		} else {
+			problem.SetText("")
+		}
+	}
+	host.OnChanged = check
+	check("")
+	problem.SetText("")
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
+	u.focusLater(host)
+}
+
+// confirmImport lists what an import would create and saves it when the
+// user agrees.
+func (u *UI) confirmImport(file string, offered []profiles.Imported, skipped []profiles.Skipped) {
+	var lines []string
+	for _, imp := range offered {
+		l := "• " + imp.Profile.Name
+		if imp.From != "" && imp.From != file {
+			l += " (from " + imp.From + ")"
+		}
+		for _, w := range imp.Warnings {
+			l += "\n    warning: " + w
+		}
+		lines = append(lines, l)
+	}
+	for _, s := range skipped {
+		lines = append(lines, fmt.Sprintf("• %s: skipped, %s", s.Name, s.Reason))
+	}
+	if len(offered) == 0 {
+		u.showExplained(explanation{Title: "Nothing to import", Detail: strings.Join(lines, "\n"), Hint: "No profile in " + file + " can be imported."})
+		return
+	}
+	list := widget.NewLabel(strings.Join(lines, "\n"))
+	list.Wrapping = fyne.TextWrapWord
+	replace := widget.NewCheck("Replace profiles of the same name", nil)
+	d := dialog.NewCustomConfirm(fmt.Sprintf("Import %d profiles?", len(offered)), "Import", "Cancel",
+		container.NewBorder(nil, replace, nil, nil, container.NewVScroll(list)), func(ok bool) {
+			if ok {
+				u.saveImported(offered, replace.Checked)
+			}
+		}, u.win)
+	d.Resize(fyne.NewSize(560, 420))
+	d.Show()
+}
+
+func (u *UI) saveImported(offered []profiles.Imported, replace bool) {
+	ps := make([]*profiles.Profile, len(offered))
+	for i, imp := range offered {
+		ps[i] = imp.Profile
+	}
+	res, err := u.deps.Store.SaveAll(ps, replace)
+	if err != nil {
+		u.showError("The import failed; nothing was saved", err, "")
+		return
+	}
+	u.reload()
+	msg := fmt.Sprintf("Imported %d profiles", len(res.Created)+len(res.Replaced))
+	if len(res.Skipped) > 0 {
+		var names []string
+		for _, s := range res.Skipped {
+			names = append(names, s.Name)
+		}
+		msg += fmt.Sprintf("; kept the existing %s (tick Replace to overwrite)", strings.Join(names, ", "))
+	}
+	u.setStatus(msg)
+}
+
+// exportProfiles writes every profile to a JSON file, with the secrets
+// only when asked.
+func (u *UI) exportProfiles() {
+	secrets := widget.NewCheck("Include knock sequences and saved passwords", nil)
+	warn := widget.NewLabel("Without them the file lists hosts and settings only. With them, anyone who reads the file can open your doors: keep it safe.")
+	warn.Wrapping = fyne.TextWrapWord
+	warn.Importance = widget.LowImportance
+	d := dialog.NewCustomConfirm(fmt.Sprintf("Export %d profiles", len(u.all)), "Choose file…", "Cancel", container.NewVBox(secrets, warn), func(ok bool) {
+		if !ok {
+			return
+		}
+		save := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+			if err != nil {
+				u.showError("Cannot write the file", err, "")
+				return
+			}
+			if wc == nil {
+				return
+			}
+			err = u.exportTo(wc, secrets.Checked)
+			if cerr := wc.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				u.showError("The export failed", err, "")
+				return
+			}
+			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(u.all), wc.URI().Path()))
+		}, u.win)
+		save.SetFileName("sesame-profiles.json")
+		save.Resize(fyne.NewSize(700, 500))
+		save.Show()
+	}, u.win)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
+}
+
+// exportTo writes the export; secrets are read from the keyring only when
+// they are included.
+func (u *UI) exportTo(w io.Writer, withSecrets bool) error {
+	ps := u.all
+	if withSecrets {
+		ps = nil
+		for _, p := range u.all {
+			full, err := u.deps.Store.Get(p.Name)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, full)
+		}
+	}
+	return profiles.Export(w, ps, withSecrets)
+}
