@@ -58,6 +58,7 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
+	form     *profileForm    // the profile form, while it is open
 
 	quitting bool
 	quitDlg  interface{ Hide() }

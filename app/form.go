@@ -82,6 +82,7 @@ func (u *UI) openForm(base *profiles.Profile, mode formMode) *profileForm {
 		f.base.LastUsed = time.Time{}
 	}
 	f.build(mode)
+	u.form = f
 	return f
 }
 
@@ -190,6 +191,11 @@ func (f *profileForm) build(mode formMode) {
 	}
 	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(grid)), f.u.win)
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
+	f.dlg.SetOnClosed(func() {
+		if f.u.form == f {
+			f.u.form = nil
+		}
+	})
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
@@ -259,7 +265,7 @@ func (f *profileForm) validate(key string) {
 	var err error
 	switch key {
 	case fName:
-		err = profiles.ValidateName(text)
+		err = fieldProblem(&profiles.Profile{Name: text}, "name")
 		if err == nil {
 			if other := f.u.profileNamed(text); other != nil && !strings.EqualFold(other.Name, f.orig) {
 				err = fmt.Errorf("a profile named %s exists: choose another name", other.Name)

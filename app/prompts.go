@@ -23,6 +23,11 @@ type flowUI struct{ s *session }
 // Progress implements sshlaunch.UI.
 func (f *flowUI) Progress(ev sshlaunch.Event) {
 	s := f.s
+	if ev.Knock != nil {
+		// The UI reads the event later, on its own goroutine.
+		k := *ev.Knock
+		ev.Knock = &k
+	}
 	s.u.do(func() { s.progressEvent(ev) })
 }
 

@@ -1,0 +1,164 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"sesame/knocker"
+)
+
+// Each field is checked as it is typed: its hint turns into the problem,
+// and Save is disabled until every field is right.
+func TestFormValidatesAsYouType(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "id_test")
+	if err := os.WriteFile(key, []byte("key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000", ""))
+	tests := []struct {
+		field, text, problem string
+	}{
+		{fName, "", "empty"},
+		{fName, "WEB", "a profile named web exists"},
+		{fName, "a/b", "must not contain /"},
+		{fName, "7000,8000", "port list"},
+		{fName, "db", ""},
+		{fHost, "", "empty"},
+		{fHost, "user@host", "without spaces, user@ or a path"},
+		{fHost, "db.example.com", ""},
+		{fPort, "0", "1 to 65535"},
+		{fPort, "70000", "1 to 65535"},
+		{fPort, "ssh", "1 to 65535"},
+		{fPort, "2222", ""},
+		{fPort, "", ""},
+		{fUser, "a b", "must not contain spaces"},
+		{fUser, "admin", ""},
+		{fOpen, "", "give the knocks"},
+		{fOpen, "7000,70000", "70000"},
+		{fOpen, "7000:icmp", "icmp"},
+		{fOpen, "7000,8000:udp@300ms,9000", ""},
+		{fClose, "9000,abc", "abc"},
+		{fClose, "", ""},
+		{fDelay, "fast", "bad delay"},
+		{fDelay, "2h", "at most 1h"},
+		{fDelay, "150", ""},
+		{fWait, "10m", "at most 5m"},
+		{fWait, "1.5s", ""},
+		{fIdentity, filepath.Join(t.TempDir(), "missing"), "no such file"},
+		{fIdentity, t.TempDir(), "is a folder"},
+		{fIdentity, key, ""},
+	}
+	f := h.ui.openForm(nil, formNew)
+	for _, tt := range tests {
+		e := f.entries[tt.field]
+		e.SetText("")
+		if tt.text == "" {
+			// Typed and erased, as a person empties a field.
+			test.Type(e, "x")
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+		}
+		test.Type(e, tt.text)
+		got := f.problemWith(tt.field)
+		switch {
+		case tt.problem == "" && got != "":
+			t.Errorf("%s %q: problem %q, want none", tt.field, tt.text, got)
+		case tt.problem != "" && !strings.Contains(got, tt.problem):
+			t.Errorf("%s %q: problem %q, want one about %q", tt.field, tt.text, got, tt.problem)
+		}
+		if shown := f.hints[tt.field].Text; got != "" && shown != got {
+			t.Errorf("%s %q: the hint shows %q, not the problem %q", tt.field, tt.text, shown, got)
+		}
+		if tt.problem != "" && !f.save.Disabled() {
+			t.Errorf("%s %q: Save is enabled with a problem", tt.field, tt.text)
+		}
+	}
+	if f.save.Disabled() {
+		t.Fatalf("Save disabled with every field right: %v", f.errs)
+	}
+	f.family.SetSelectedIndex(2)
+	test.Tap(f.save)
+	if h.overlay() != nil {
+		t.Fatalf("the form stayed open: %s", h.texts())
+	}
+	got, err := h.store.Get("db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Host != "db.example.com" || got.Port != 0 || got.User != "admin" || got.Delay != 150*time.Millisecond ||
+		got.Wait != 1500*time.Millisecond || got.Family != knocker.Family6 || got.IdentityFile != key ||
+		got.Secrets.Open.String() != "7000,8000:udp@300ms,9000" || len(got.Secrets.Close) != 0 {
+		t.Errorf("saved %+v", got)
+	}
+	if h.ui.list.selected().Name != "db" {
+		t.Errorf("after saving, %s is selected, want the new profile", h.ui.list.selected().Name)
+	}
+}
+
+// Editing keeps what the form does not show (a remembered password), and
+// renames through the store.
+func TestFormEditKeepsHiddenSecrets(t *testing.T) {
+	p := profile(t, "web", "web.example.com", "7000,8000", "8000,7000")
+	p.Secrets.Password = "kept"
+	h := newHarness(t, p)
+	h.ui.editProfile(h.ui.list.selected())
+	f := h.formOpen()
+	if f.entries[fOpen].Text != "7000,8000" || f.entries[fClose].Text != "8000,7000" || f.save.Disabled() {
+		t.Fatalf("edit form starts with open %q close %q, save disabled %v", f.entries[fOpen].Text, f.entries[fClose].Text, f.save.Disabled())
+	}
+	f.entries[fName].SetText("www")
+	f.entries[fOpen].SetText("1111,2222")
+	test.Tap(f.save)
+	got, err := h.store.Get("www")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Secrets.Password != "kept" || got.Secrets.Open.String() != "1111,2222" || got.Secrets.Close.String() != "8000,7000" {
+		t.Errorf("after the edit: password %q, open %s, close %s", got.Secrets.Password, got.Secrets.Open, got.Secrets.Close)
+	}
+	if _, err := h.store.Get("web"); err == nil {
+		t.Error("the old name is still there")
+	}
+}
+
+func TestDuplicateAndDelete(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000,8000", ""))
+	h.ui.duplicateProfile(h.ui.list.selected())
+	f := h.formOpen()
+	if f.entries[fName].Text != "web copy" || f.entries[fOpen].Text != "7000,8000" {
+		t.Fatalf("duplicate starts as %q with %q", f.entries[fName].Text, f.entries[fOpen].Text)
+	}
+	test.Tap(f.save)
+	if got := names(h.ui.all); got != "web,web copy" {
+		t.Fatalf("profiles %s after duplicating", got)
+	}
+
+	h.ui.list.selectName("web copy")
+	h.ui.deleteProfile(h.ui.list.selected())
+	h.dialogShows("Delete the profile web copy")
+	h.tap("Cancel")
+	if got := names(h.ui.all); got != "web,web copy" {
+		t.Fatalf("Cancel deleted: %s", got)
+	}
+	h.ui.deleteProfile(h.ui.list.selected())
+	h.dialogShows("Delete the profile web copy")
+	h.tap("Delete")
+	if got := names(h.ui.all); got != "web" {
+		t.Errorf("profiles %s after deleting web copy", got)
+	}
+}
+
+// formOpen is the form dialog on top.
+func (h *harness) formOpen() *profileForm {
+	h.t.Helper()
+	h.settle()
+	if h.overlay() == nil {
+		h.t.Fatal("no form open")
+	}
+	return h.ui.form
+}
