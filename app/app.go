@@ -59,6 +59,8 @@ type UI struct {
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
 	form     *profileForm    // the profile form, while it is open
+	// lastDialog is the title of the last failure shown.
+	lastDialog string
 
 	quitting bool
 	quitDlg  interface{ Hide() }

@@ -80,6 +80,7 @@ func explain(err error) explanation {
 
 // showExplained shows a failure in a dialog.
 func (u *UI) showExplained(ex explanation) {
+	u.lastDialog = ex.Title
 	detail := widget.NewLabel(ex.Detail)
 	detail.Wrapping = fyne.TextWrapWord
 	detail.Selectable = true

@@ -49,6 +49,9 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 		} else if s.banner.Visible() {
 			s.showClosing("Door closed.")
 		}
+	case sshlaunch.StageSession:
+		s.progress.event(ev)
+		s.u.setStatus(fmt.Sprintf("%s: connected to %s; closing the tab closes the door", s.name, ev.Addr))
 	default:
 		s.progress.event(ev)
 	}

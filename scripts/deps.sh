@@ -3,6 +3,7 @@
 # apt-get; elsewhere it prints what to install by hand. Usage:
 #   scripts/deps.sh build   # compilers and libraries for `make run`
 #   scripts/deps.sh test    # plus the real peers the tests run against
+#   scripts/deps.sh package # plus the Windows cross-compiler for make package
 set -eu
 
 what=${1:-build}
@@ -11,11 +12,16 @@ what=${1:-build}
 build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols libpcap-dev"
 # The real parts the tests use: namespaces, firewalls, capture, knockd and
 # knock, OpenSSH, a Secret Service, a display, and the full-screen programs
-# the terminal tests run in a pty.
-test_pkgs="iproute2 iptables nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb vim less tmux htop"
+# the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
+# and photograph the app's real window under Xvfb.
+test_pkgs="iproute2 iptables nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop"
+
+# make package cross-compiles the Windows .exe with cgo (Fyne) through mingw-w64.
+package_pkgs="gcc-mingw-w64-x86-64"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"
+[ "$what" = package ] && pkgs="$build_pkgs $package_pkgs"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -1,0 +1,234 @@
+//go:build linux
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sesame/app/internal/xvfb"
+	"sesame/internal/testnet"
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+// guardedSSH is a server namespace whose sshd only knockd's guide pair
+// opens, and a client home with a key sshd accepts and the server's host
+// key in known_hosts.
+type guardedSSH struct {
+	pair *testnet.Pair
+	home string
+}
+
+func newGuardedSSH(t testing.TB) *guardedSSH {
+	t.Helper()
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "knockd", "iptables", "ssh-keygen")
+	p := testnet.NewPair(t)
+	p.Server.GuardSSH(t)
+	sshd := p.Server.SSHD(t)
+	p.Server.Knockd(t, testnet.ServerIf, guideConf)
+
+	home := t.TempDir()
+	key := filepath.Join(home, ".ssh", "id_ed25519")
+	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sshd.AuthorizedKeys, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	known := testnet.ServerAddr4.String() + " " + sshd.HostKey + "\n"
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(known), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &guardedSSH{pair: p, home: home}
+}
+
+// realApp is the sesame binary (with the test hook) running on a display.
+type realApp struct {
+	cmd   *exec.Cmd
+	state string
+	disp  *xvfb.Display
+	win   string
+	start time.Time
+}
+
+// startApp starts the app with one profile, "lab", in the real keyring:
+// inside the client namespace when g is set.
+func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH) *realApp {
+	t.Helper()
+	keyring.Require(t)
+	cfg := t.TempDir()
+	store := profiles.NewStore(cfg, profiles.SystemKeyring())
+	open, _ := knocker.ParseSequence("7000,8000,9000")
+	cls, _ := knocker.ParseSequence("9000,8000,7000")
+	p := &profiles.Profile{Name: "lab", Host: testnet.ServerAddr4.String(), User: "root", Delay: 50 * time.Millisecond,
+		Note: "sshd behind knockd in a test namespace", Secrets: profiles.Secrets{Open: open, Close: cls}}
+	if err := store.Create(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range []string{"web", "backup", "db"} {
+		q := *p
+		q.Name, q.Host, q.Note = extra, extra+".example.com", ""
+		if err := store.Create(&q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := testnet.Binary(t, "sesame", "migrated_fynedo", "sesame_testhook")
+	a := &realApp{state: filepath.Join(t.TempDir(), "state.json"), disp: disp}
+	home := t.TempDir()
+	if g != nil {
+		home = g.home
+		a.cmd = g.pair.Client.Command(context.Background(), bin)
+	} else {
+		a.cmd = exec.Command(bin)
+	}
+	for _, d := range []string{".cache", ".config"} {
+		if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.cmd.Env = append(os.Environ(), "DISPLAY="+disp.Name, "HOME="+home, "SESAME_CONFIG_DIR="+cfg, "SESAME_TEST_STATE="+a.state,
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
+	var out strings.Builder
+	a.cmd.Stdout, a.cmd.Stderr = &out, &out
+	a.start = time.Now()
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if a.cmd.ProcessState == nil {
+			a.cmd.Process.Kill()
+			a.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("the app's output:\n%s", out.String())
+		}
+	})
+	return a
+}
+
+// read is the app's last state.
+func (a *realApp) read() (hookState, bool) {
+	var st hookState
+	data, err := os.ReadFile(a.state)
+	if err != nil || json.Unmarshal(data, &st) != nil {
+		return st, false
+	}
+	return st, true
+}
+
+// waitState waits until the app's state satisfies cond.
+func (a *realApp) waitState(t testing.TB, what string, cond func(hookState) bool) hookState {
+	t.Helper()
+	deadline := time.Now().Add(testnet.Await)
+	for {
+		st, ok := a.read()
+		if ok && cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %s waiting for %s; the app shows %+v", testnet.Await, what, st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// window finds the app's main window.
+func (a *realApp) window(t testing.TB) string {
+	t.Helper()
+	if a.win == "" {
+		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "^Sesame$"))[0]
+	}
+	return a.win
+}
+
+func tabScreen(st hookState, i int) string {
+	if i < len(st.Tabs) {
+		return st.Tabs[i].Screen
+	}
+	return ""
+}
+
+func artifact(name string) string {
+	if dir := os.Getenv("SESAME_TEST_ARTIFACTS"); dir != "" {
+		return filepath.Join(dir, name)
+	}
+	return filepath.Join("testdata", "artifacts", name)
+}
+
+// The real app in a real window: click Connect on a profile whose sshd is
+// behind knockd, type in the terminal, see the answer, close the tab, and
+// the door is shut.
+func TestRealWindowConnect(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	g := newGuardedSSH(t)
+	disp := xvfb.Start(t, 1280, 800)
+	a := startApp(t, disp, g)
+	st := a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
+	win := a.window(t)
+	a.disp.Xdotool(t, "windowfocus", "--sync", win)
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("profiles.png"))
+
+	// lab was created first but all are unused: the list is by name, and
+	// backup is selected. Pick lab by filtering, as a person would.
+	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
+	a.waitState(t, "lab selected", func(st hookState) bool { return strings.Contains(st.Status, "") && st.Connect[2] > 0 })
+	client := testnet.ClientAddr4.String()
+	if g.pair.Server.HasAcceptFrom(t, client) {
+		t.Fatal("the door is open before Connect")
+	}
+	x, y := st.Connect[0]+st.Connect[2]/2, st.Connect[1]+st.Connect[3]/2
+	a.disp.Xdotool(t, "mousemove", "--window", win, fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "1")
+	st = a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if st.Tabs[0].Title != "lab" {
+		t.Errorf("the tab is %q, want lab", st.Tabs[0].Title)
+	}
+	if !g.pair.Server.HasAcceptFrom(t, client) {
+		t.Error("a session runs, but knockd opened no door for the client")
+	}
+
+	a.disp.Xdotool(t, "type", "--delay", "30", "echo hello from $((6*7))")
+	a.disp.Xdotool(t, "key", "Return")
+	st = a.waitState(t, "the remote shell's answer in the grid", func(st hookState) bool {
+		return strings.Contains(tabScreen(st, 0), "\nhello from 42")
+	})
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("session.png"))
+	t.Logf("screenshots in %s", filepath.Dir(artifact("session.png")))
+
+	// Ctrl+Shift+W closes the tab from the terminal (Ctrl+W is the shell's).
+	a.disp.Xdotool(t, "key", "ctrl+shift+w")
+	a.waitState(t, "the tab to go", func(st hookState) bool { return len(st.Tabs) == 0 })
+	g.pair.Server.WaitAccept(t, client, false)
+
+	// The app quits cleanly on SIGTERM.
+	a.cmd.Process.Signal(unix.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- a.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the app exited with %v", err)
+		}
+	case <-time.After(testnet.Await):
+		t.Fatal("the app did not quit on SIGTERM")
+	}
+}

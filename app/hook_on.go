@@ -1,0 +1,104 @@
+//go:build sesame_testhook
+
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The test hook, only in binaries built with the sesame_testhook tag (the
+// end-to-end tests build one): when SESAME_TEST_STATE names a file, the app
+// writes what it shows there as JSON every 50 ms, for a test driving the
+// real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
+
+func startTestHook(u *UI) {
+	path := os.Getenv("SESAME_TEST_STATE")
+	if path == "" {
+		return
+	}
+	var stall atomic.Int64
+	reset := make(chan os.Signal, 1)
+	signal.Notify(reset, syscall.SIGUSR1)
+	go func() {
+		for range reset {
+			stall.Store(0)
+		}
+	}()
+	go func() {
+		for !u.stopped.Load() {
+			start := time.Now()
+			fyne.DoAndWait(func() {})
+			if d := int64(time.Since(start)); d > stall.Load() {
+				stall.Store(d)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	go func() {
+		for !u.stopped.Load() {
+			time.Sleep(50 * time.Millisecond)
+			var st hookState
+			fyne.DoAndWait(func() { st = u.testState() })
+			st.StallMS = float64(stall.Load()) / float64(time.Millisecond)
+			data, err := json.Marshal(st)
+			if err != nil {
+				continue
+			}
+			tmp := path + ".tmp"
+			if os.WriteFile(tmp, data, 0o600) == nil {
+				os.Rename(tmp, path)
+			}
+		}
+	}()
+}
+
+func (u *UI) testState() hookState {
+	c := u.win.Canvas()
+	st := hookState{Scale: c.Scale(), Status: u.status.Text}
+	b := u.detail.connect
+	if b.Visible() {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		st.Connect = [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
+	}
+	st.Dialog = u.lastDialog
+	for _, s := range u.sessions {
+		ts := hookTab{Title: s.tab.Text}
+		if s.term != nil {
+			ts.Screen = s.term.Model().ScreenText()
+		}
+		if s.banner.Visible() {
+			ts.Banner = s.bannerText.Text
+		}
+		if s.failure != nil {
+			ts.Failure = labelsIn(s.failure)
+		}
+		st.Tabs = append(st.Tabs, ts)
+	}
+	return st
+}
+
+// labelsIn is the text of the labels in containers under o.
+func labelsIn(o fyne.CanvasObject) string {
+	switch w := o.(type) {
+	case *fyne.Container:
+		var out []string
+		for _, c := range w.Objects {
+			if t := labelsIn(c); t != "" {
+				out = append(out, t)
+			}
+		}
+		return strings.Join(out, "\n")
+	case *widget.Label:
+		return w.Text
+	}
+	return ""
+}

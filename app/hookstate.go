@@ -1,0 +1,26 @@
+package app
+
+// hookState is what the test hook (hook_on.go) writes, and the
+// end-to-end tests read.
+type hookState struct {
+	// Scale is the canvas scale: window pixels per Fyne unit.
+	Scale float32
+	// Connect is the detail pane's Connect button: x, y, width, height
+	// in window pixels.
+	Connect [4]float32
+	Tabs    []hookTab
+	// Dialog is the title of the last failure dialog shown.
+	Dialog string
+	Status string
+	// StallMS is the longest the UI goroutine took to run a no-op since
+	// start or the last SIGUSR1: how long the window was unresponsive.
+	StallMS float64
+}
+
+// hookTab is one session tab.
+type hookTab struct {
+	Title   string
+	Screen  string
+	Banner  string
+	Failure string
+}
