@@ -210,3 +210,41 @@ func (ns *NS) SSHBanner(t testing.TB, addr netip.Addr) string {
 	}
 	return strings.TrimSpace(line)
 }
+
+// ClientHome returns a fresh HOME for an SSH client of this sshd: a new
+// ed25519 key in ~/.ssh/id_ed25519 that sshd accepts for root, and, when
+// host is not empty, a ~/.ssh/known_hosts that trusts the server's host
+// key under that name.
+func (s *SSHD) ClientHome(t testing.TB, host string) string {
+	t.Helper()
+	home := t.TempDir()
+	key := filepath.Join(home, ".ssh", "id_ed25519")
+	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.AuthorizedKeys, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(pub)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		line := host + " " + s.HostKey + "\n"
+		if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home
+}
