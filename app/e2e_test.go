@@ -36,28 +36,8 @@ func newGuardedSSH(t testing.TB) *guardedSSH {
 	p := testnet.NewPair(t)
 	p.Server.GuardSSH(t)
 	sshd := p.Server.SSHD(t)
-	p.Server.Knockd(t, testnet.ServerIf, guideConf)
-
-	home := t.TempDir()
-	key := filepath.Join(home, ".ssh", "id_ed25519")
-	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v: %s", err, out)
-	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(sshd.AuthorizedKeys, pub, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	known := testnet.ServerAddr4.String() + " " + sshd.HostKey + "\n"
-	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(known), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &guardedSSH{pair: p, home: home}
+	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String())}
 }
 
 // realApp is the sesame binary (with the test hook) running on a display.

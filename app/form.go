@@ -456,19 +456,12 @@ func (f *profileForm) chooseIdentity() {
 // list's actions.
 func (u *UI) newProfile() { u.openForm(nil, formNew) }
 
-func (u *UI) editProfile(p *profiles.Profile) {
-	if p == nil {
-		return
-	}
-	full, err := u.deps.Store.Get(p.Name)
-	if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
-		u.showError("Cannot open "+p.Name, err, "")
-		return
-	}
-	u.openForm(full, formEdit)
-}
+func (u *UI) editProfile(p *profiles.Profile) { u.openStored(p, formEdit) }
 
-func (u *UI) duplicateProfile(p *profiles.Profile) {
+func (u *UI) duplicateProfile(p *profiles.Profile) { u.openStored(p, formDuplicate) }
+
+// openStored opens the form on p as stored, with its secrets.
+func (u *UI) openStored(p *profiles.Profile, mode formMode) {
 	if p == nil {
 		return
 	}
@@ -477,7 +470,7 @@ func (u *UI) duplicateProfile(p *profiles.Profile) {
 		u.showError("Cannot open "+p.Name, err, "")
 		return
 	}
-	u.openForm(full, formDuplicate)
+	u.openForm(full, mode)
 }
 
 func (u *UI) deleteProfile(p *profiles.Profile) {

@@ -7,28 +7,15 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"sesame/internal/testnet"
 	"sesame/profiles"
 )
-
-const guideConf = `[options]
-	logfile = /dev/null
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
 
 // A knockd.conf: the host is asked for, the doors listed, and the pair
 // saved as one profile with both sequences.
 func TestImportKnockdConf(t *testing.T) {
 	h := newHarness(t)
-	h.ui.importData([]byte(guideConf), "/etc/knockd.conf")
+	h.ui.importData([]byte(testnet.GuideConf), "/etc/knockd.conf")
 	h.dialogShows("Which server are its doors on?")
 	h.typeInto(0, "bad host")
 	if !strings.Contains(h.texts(), "without spaces") {
