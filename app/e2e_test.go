@@ -63,9 +63,9 @@ func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH) *realApp {
 	if err := store.Create(p); err != nil {
 		t.Fatal(err)
 	}
-	for _, extra := range []string{"web", "backup", "db"} {
+	for i, extra := range []string{"web", "backup", "db"} {
 		q := *p
-		q.Name, q.Host, q.Note = extra, extra+".example.com", ""
+		q.Name, q.Host, q.Note = extra, fmt.Sprintf("192.0.2.%d", 10+i), ""
 		if err := store.Create(&q); err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestRealWindowConnect(t *testing.T) {
 	// lab was created first but all are unused: the list is by name, and
 	// backup is selected. Pick lab by filtering, as a person would.
 	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
-	a.waitState(t, "lab selected", func(st hookState) bool { return strings.Contains(st.Status, "") && st.Connect[2] > 0 })
+	st = a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" && st.Connect[2] > 0 })
 	client := testnet.ClientAddr4.String()
 	if g.pair.Server.HasAcceptFrom(t, client) {
 		t.Fatal("the door is open before Connect")

@@ -70,6 +70,9 @@ func (u *UI) testState() hookState {
 		st.Connect = [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
 	}
 	st.Dialog = u.lastDialog
+	if p := u.list.selected(); p != nil {
+		st.Selected = p.Name
+	}
 	for _, s := range u.sessions {
 		ts := hookTab{Title: s.tab.Text}
 		if s.term != nil {

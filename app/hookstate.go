@@ -8,7 +8,9 @@ type hookState struct {
 	// Connect is the detail pane's Connect button: x, y, width, height
 	// in window pixels.
 	Connect [4]float32
-	Tabs    []hookTab
+	// Selected is the profile selected in the list.
+	Selected string
+	Tabs     []hookTab
 	// Dialog is the title of the last failure dialog shown.
 	Dialog string
 	Status string
