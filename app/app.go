@@ -62,6 +62,7 @@ type UI struct {
 	// lastDialog is the title of the last failure shown.
 	lastDialog string
 
+	trayOn   bool // the tray icon is set up
 	quitting bool
 	quitDlg  interface{ Hide() }
 	// stopped is set when the Fyne loop has ended: later UI work from the
@@ -87,8 +88,9 @@ func New(a fyne.App, deps Deps) *UI {
 	u.win = a.NewWindow("Sesame")
 	u.build()
 	u.win.SetCloseIntercept(u.Quit)
-	u.setupTray()
 	u.reload()
+	// The tray talks to the desktop over D-Bus: not before the first frame.
+	a.Lifecycle().SetOnStarted(u.setupTray)
 	return u
 }
 

@@ -172,7 +172,7 @@ func (f *profileForm) build(mode formMode) {
 	add("Delay", fDelay, entry(fDelay, "e.g. 200ms"))
 	add("User", fUser, entry(fUser, "your login name"))
 	add("SSH port", fPort, entry(fPort, "22"))
-	browse := widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), f.chooseIdentity)
+	browse := widget.NewButtonWithIcon("Choose", theme.FolderOpenIcon(), f.chooseIdentity)
 	add("Identity file", fIdentity, container.NewBorder(nil, nil, nil, browse, entry(fIdentity, "~/.ssh/id_ed25519")))
 	f.family = widget.NewSelect(familyChoices(), nil)
 	f.family.SetSelectedIndex(int(b.Family))

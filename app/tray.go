@@ -11,6 +11,8 @@ import (
 func (u *UI) setupTray() {
 	if d, ok := u.app.(desktop.App); ok {
 		d.SetSystemTrayIcon(fyne.NewStaticResource("sesame-tray.png", icons.Tray))
+		u.trayOn = true
+		u.refreshTray()
 	}
 }
 
@@ -42,7 +44,7 @@ func (u *UI) trayMenu() *fyne.Menu {
 
 // refreshTray rebuilds the tray menu after the profiles changed.
 func (u *UI) refreshTray() {
-	if d, ok := u.app.(desktop.App); ok {
+	if d, ok := u.app.(desktop.App); ok && u.trayOn {
 		d.SetSystemTrayMenu(u.trayMenu())
 	}
 }

@@ -94,7 +94,7 @@ func (u *UI) welcome() fyne.CanvasObject {
 	hint.Alignment = fyne.TextAlignCenter
 	hint.Importance = widget.LowImportance
 	add := widget.NewButtonWithIcon("New profile", theme.ContentAddIcon(), u.newProfile)
-	imp := widget.NewButtonWithIcon("Import…", theme.DownloadIcon(), u.importProfiles)
+	imp := widget.NewButtonWithIcon("Import", theme.DownloadIcon(), u.importProfiles)
 	return container.NewCenter(container.NewVBox(img, title, hint, container.NewCenter(container.NewHBox(add, imp))))
 }
 

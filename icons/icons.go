@@ -7,7 +7,7 @@ package icons
 
 import _ "embed"
 
-// App is the app icon, 512×512 PNG.
+// App is the app icon, 256×256 PNG.
 //
 //go:embed icon.png
 var App []byte

@@ -18,7 +18,7 @@ func main() {
 		svg, png string
 		size     int
 	}{
-		{"sesame.svg", "icon.png", 512},
+		{"sesame.svg", "icon.png", 256},
 		{"tray.svg", "tray.png", 64},
 	} {
 		if err := render(r.svg, r.png, r.size); err != nil {
