@@ -3,6 +3,7 @@
 #   make test   install what the tests need, then run every test
 #   make bench  benchmarks against the real peers (knock, knockd, ssh)
 #   make demo   knock → SSH → close, in network namespaces (root)
+#   make package  a Linux desktop tarball and a Windows .exe in dist/
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
@@ -14,6 +15,9 @@ BIN      := bin
 # coordinator can report a spurious "context deadline exceeded" at the end of
 # the run on a loaded machine (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 60000x
+DIST     := dist
+VERSION  := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+ARCH     := $(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
 CROSS    := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
 # Fuzz targets: package and function, run briefly by `make test`.
@@ -24,7 +28,8 @@ FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./app/terminal/vt:FuzzWrite \
         ./server/packet:FuzzDecode
 
-.PHONY: all run build headless sesamed deps deps-test test check-fmt vet cross unit fuzz bench demo clean
+.PHONY: all run build headless sesamed deps deps-test deps-package test check-fmt vet cross unit fuzz bench demo \
+        package package-linux package-windows clean
 
 all: build sesamed
 
@@ -34,6 +39,10 @@ deps:
 
 deps-test:
 	@scripts/deps.sh test
+	@$(GO) mod download
+
+deps-package:
+	@scripts/deps.sh package
 	@$(GO) mod download
 
 build: deps
@@ -46,8 +55,36 @@ headless:
 sesamed: deps
 	$(GO) build -o $(BIN)/sesamed ./server/cmd/sesamed
 
+# The desktop app needs a display; without one, say what works instead.
 run: build
+	@if [ "$$(uname -s)" != Darwin ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "make run: no display here (DISPLAY and WAYLAND_DISPLAY are unset), so the desktop app cannot open."; \
+		echo "  See Sesame work without one:  sudo make demo   (knock, SSH and close knock in network namespaces)"; \
+		echo "  Or use the command line:      ./$(BIN)/sesame --help"; \
+		exit 1; \
+	fi
 	./$(BIN)/sesame
+
+# Desktop packages: a Linux tarball (binary, .desktop file, icons, laid out
+# under usr/local) and a Windows .exe with its icon, cross-compiled with
+# mingw-w64.
+package: package-linux package-windows
+	@ls -l $(DIST)
+
+package-linux: build
+	rm -rf $(DIST)/linux
+	install -D -m 755 $(BIN)/sesame $(DIST)/linux/usr/local/bin/sesame
+	install -D -m 644 packaging/linux/org.sesame.Sesame.desktop $(DIST)/linux/usr/local/share/applications/org.sesame.Sesame.desktop
+	install -D -m 644 icons/icon.png $(DIST)/linux/usr/local/share/icons/hicolor/256x256/apps/org.sesame.Sesame.png
+	install -D -m 644 icons/sesame.svg $(DIST)/linux/usr/local/share/icons/hicolor/scalable/apps/org.sesame.Sesame.svg
+	tar -C $(DIST)/linux -czf $(DIST)/sesame-$(VERSION)-linux-$(ARCH).tar.gz usr
+	rm -rf $(DIST)/linux
+
+package-windows: deps-package
+	cd packaging/windows && x86_64-w64-mingw32-windres -O coff -i sesame.rc -o ../../rsrc_windows_amd64.syso
+	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 \
+		$(GO) build -tags $(GUI_TAGS) -o $(DIST)/sesame-$(VERSION)-windows-amd64.exe . ; \
+		st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
 
 test: deps-test check-fmt vet cross unit fuzz
 	@echo "make test: all passed"
@@ -58,6 +95,7 @@ check-fmt:
 
 vet:
 	$(GO) vet -tags $(GUI_TAGS) ./...
+	$(GO) vet -tags $(GUI_TAGS),sesame_testhook ./app/
 	CGO_ENABLED=0 $(GO) vet -tags headless ./...
 
 # The headless CLI must build without cgo for every desktop platform.
@@ -91,4 +129,4 @@ demo: deps-test headless sesamed
 	scripts/demo.sh $(BIN)/sesame-headless $(BIN)/sesamed
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
