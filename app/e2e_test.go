@@ -58,7 +58,8 @@ func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH) *realApp {
 	store := profiles.NewStore(cfg, profiles.SystemKeyring())
 	open, _ := knocker.ParseSequence("7000,8000,9000")
 	cls, _ := knocker.ParseSequence("9000,8000,7000")
-	p := &profiles.Profile{Name: "lab", Host: testnet.ServerAddr4.String(), User: "root", Delay: 50 * time.Millisecond,
+	// Knocks 400 ms apart leave time to see them go out.
+	p := &profiles.Profile{Name: "lab", Host: testnet.ServerAddr4.String(), User: "root", Delay: 400 * time.Millisecond,
 		Note: "sshd behind knockd in a test namespace", Secrets: profiles.Secrets{Open: open, Close: cls}}
 	if err := store.Create(p); err != nil {
 		t.Fatal(err)
@@ -176,6 +177,10 @@ func TestRealWindowConnect(t *testing.T) {
 	}
 	x, y := st.Connect[0]+st.Connect[2]/2, st.Connect[1]+st.Connect[3]/2
 	a.disp.Xdotool(t, "mousemove", "--window", win, fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "1")
+	a.waitState(t, "the first knock shown", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.Contains(st.Tabs[0].Progress, "✓ Knock 1 of 3: TCP 7000 sent")
+	})
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("connecting.png"))
 	st = a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
 		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
 	})

@@ -166,9 +166,9 @@ func (f *profileForm) build(mode formMode) {
 		return e
 	}
 	add("Name", fName, entry(fName, "web"))
-	add("Host", fHost, entry(fHost, "server.example.com"))
-	add("Open knocks", fOpen, entry(fOpen, "7000,8000,9000"))
-	add("Close knocks", fClose, entry(fClose, "9000,8000,7000"))
+	add("Host", fHost, entry(fHost, "e.g. server.example.com"))
+	add("Open knocks", fOpen, entry(fOpen, "e.g. 7000,8000,9000"))
+	add("Close knocks", fClose, entry(fClose, "e.g. 9000,8000,7000"))
 	add("Delay", fDelay, entry(fDelay, "e.g. 200ms"))
 	add("User", fUser, entry(fUser, "your login name"))
 	add("SSH port", fPort, entry(fPort, "22"))

@@ -74,7 +74,7 @@ func (u *UI) testState() hookState {
 		st.Selected = p.Name
 	}
 	for _, s := range u.sessions {
-		ts := hookTab{Title: s.tab.Text}
+		ts := hookTab{Title: s.tab.Text, Progress: s.progress.text()}
 		if s.term != nil {
 			ts.Screen = s.term.Model().ScreenText()
 		}

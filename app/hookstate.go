@@ -21,8 +21,10 @@ type hookState struct {
 
 // hookTab is one session tab.
 type hookTab struct {
-	Title   string
-	Screen  string
-	Banner  string
-	Failure string
+	Title string
+	// Progress is the progress view, a line per step.
+	Progress string
+	Screen   string
+	Banner   string
+	Failure  string
 }

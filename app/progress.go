@@ -132,7 +132,7 @@ func (v *progressView) event(ev sshlaunch.Event) {
 	switch ev.Stage {
 	case sshlaunch.StageResolved:
 		v.resolve.set(stepDone, ev.Addr.Addr().String())
-		v.sub.SetText(v.sub.Text + " → " + ev.Addr.String())
+		v.sub.SetText(v.sub.Text + " at " + ev.Addr.String())
 	case sshlaunch.StageKnock:
 		if ev.Knock == nil || ev.Knock.Step < 1 || ev.Knock.Step > len(v.knocks) {
 			return

@@ -44,6 +44,7 @@ func (u *UI) connect(name string) {
 	s := &session{u: u, name: name, done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.progress = newProgressView(u, name)
+	s.progress.cancel.OnTapped = s.disconnect
 	s.bannerText = widget.NewLabel("")
 	s.bannerText.Importance = widget.WarningImportance
 	bar := widget.NewProgressBarInfinite()
@@ -55,6 +56,7 @@ func (u *UI) connect(name string) {
 	u.tabs.Append(s.tab)
 	u.tabs.Select(s.tab)
 	u.showTabs()
+	u.setStatus(name + ": connecting…")
 	go s.run()
 }
 

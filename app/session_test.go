@@ -46,6 +46,9 @@ func TestConnectShowsKnocksThenTerminal(t *testing.T) {
 			t.Errorf("progress lacks %q:\n%s", want, progress)
 		}
 	}
+	if !strings.Contains(s.progress.sub.Text, "root@web.example.com at 192.0.2.1:22") {
+		t.Errorf("the progress view says %q", s.progress.sub.Text)
+	}
 	h.launcher.release("knock2")
 	h.until("logging in", func() bool { return strings.Contains(s.progress.text(), "> Log in") })
 	if p := s.progress.text(); !strings.Contains(p, "✓ Knock 3 of 3: TCP 9000 sent") || !strings.Contains(p, "✓ Connect to SSH") {
@@ -85,6 +88,21 @@ func TestConnectShowsKnocksThenTerminal(t *testing.T) {
 	}
 	if p, _ := h.store.Get("web"); !p.LastUsed.Equal(testNow) {
 		t.Errorf("LastUsed %v, want the connect's time", p.LastUsed)
+	}
+}
+
+// Cancel in the progress view stops the flow; the close knock still goes
+// out once the door was knocked open.
+func TestCancelWhileKnocking(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000,8000", "8000,7000"))
+	h.launcher.hold("auth")
+	h.ui.connect("web")
+	s := h.session("web")
+	h.until("logging in", func() bool { return strings.Contains(s.progress.text(), "> Log in") })
+	test.Tap(s.progress.cancel)
+	h.until("the tab to go", func() bool { return h.tab("web") == nil })
+	if got := h.launcher.closed(); len(got) != 1 {
+		t.Errorf("close knocks %v, want one", got)
 	}
 }
 
