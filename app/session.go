@@ -26,6 +26,9 @@ type session struct {
 	body       *fyne.Container // progress, terminal or failure, stacked
 	banner     *fyne.Container
 	bannerText *widget.Label
+	header     *fyne.Container // where the session is, and Disconnect
+	where      *widget.Label
+	disconnBtn *widget.Button
 	progress   *progressView
 	term       *terminal.Terminal
 	failure    fyne.CanvasObject
@@ -50,8 +53,16 @@ func (u *UI) connect(name string) {
 	bar := widget.NewProgressBarInfinite()
 	s.banner = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, container.NewVBox(s.bannerText, bar))
 	s.banner.Hide()
+	s.where = widget.NewLabel("")
+	s.where.Importance = widget.LowImportance
+	s.where.Truncation = fyne.TextTruncateEllipsis
+	s.disconnBtn = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), s.disconnect)
+	s.disconnBtn.Importance = widget.LowImportance
+	s.header = container.NewBorder(nil, nil, nil, s.disconnBtn, s.where)
+	s.header.Hide()
 	s.body = container.NewStack(s.progress.object())
-	s.tab = container.NewTabItemWithIcon(u.tabTitle(name), theme.LoginIcon(), container.NewBorder(s.banner, nil, nil, nil, s.body))
+	s.tab = container.NewTabItemWithIcon(u.tabTitle(name), theme.LoginIcon(),
+		container.NewBorder(container.NewVBox(s.banner, s.header), nil, nil, nil, s.body))
 	u.sessions = append(u.sessions, s)
 	u.tabs.Append(s.tab)
 	u.tabs.Select(s.tab)
@@ -148,6 +159,8 @@ func latest(ch chan sshlaunch.WindowSize, sz sshlaunch.WindowSize) {
 
 func (s *session) showTerminal(term *terminal.Terminal) {
 	s.term = term
+	s.where.SetText(s.progress.sub.Text)
+	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
 	s.body.Objects = []fyne.CanvasObject{term}
 	s.body.Refresh()
@@ -162,6 +175,7 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 func (s *session) showClosing(msg string) {
 	s.bannerText.SetText(msg)
 	s.banner.Show()
+	s.disconnBtn.Disable()
 }
 
 // disconnect ends the session: the flow sends the close knock, and the
@@ -211,6 +225,7 @@ func (s *session) finish(err error) {
 		return
 	}
 	s.banner.Hide()
+	s.header.Hide()
 	s.progress.failed()
 	ex := explain(err)
 	s.showFailure(ex)

@@ -106,6 +106,28 @@ func TestCancelWhileKnocking(t *testing.T) {
 	}
 }
 
+// Disconnect, above the terminal, ends the session as closing the tab does.
+func TestDisconnectButton(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000", "7001"))
+	h.ui.connect("web")
+	s := h.session("web")
+	h.until("the terminal", func() bool { return strings.Contains(h.screen(s), "welcome") })
+	if !s.header.Visible() || !strings.Contains(s.where.Text, "root@web.example.com at 192.0.2.1:22") {
+		t.Errorf("above the terminal: %q (shown %v)", s.where.Text, s.header.Visible())
+	}
+	h.launcher.hold("close")
+	test.Tap(s.disconnBtn)
+	h.until("closing the door", func() bool { return s.banner.Visible() })
+	if !s.disconnBtn.Disabled() {
+		t.Error("Disconnect still enabled while the door closes")
+	}
+	h.launcher.release("close")
+	h.until("the tab to go", func() bool { return h.tab("web") == nil })
+	if len(h.launcher.closed()) != 1 {
+		t.Errorf("close knocks %v", h.launcher.closed())
+	}
+}
+
 // A shell that exits ends the session: the door is closed and the tab
 // goes by itself.
 func TestShellExitClosesTab(t *testing.T) {
