@@ -1,3 +1,5 @@
+//go:build !headless
+
 // Command fynepeer is the floor the app's cold-start benchmark measures
 // Sesame against: a bare Fyne window of the same size with one label and
 // one button (regular and bold text, as any real window has).
