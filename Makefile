@@ -83,7 +83,7 @@ package-linux: build
 package-windows: deps-package
 	cd packaging/windows && x86_64-w64-mingw32-windres -O coff -i sesame.rc -o ../../rsrc_windows_amd64.syso
 	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 \
-		$(GO) build -tags $(GUI_TAGS) -o $(DIST)/sesame-$(VERSION)-windows-amd64.exe . ; \
+		$(GO) build -tags $(GUI_TAGS) -ldflags "-s -w" -o $(DIST)/sesame-$(VERSION)-windows-amd64.exe . ; \
 		st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
 
 test: deps-test check-fmt vet cross unit fuzz
