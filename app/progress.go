@@ -72,6 +72,8 @@ func (r *stepRow) text() string {
 // for the door, the SSH dial and the login.
 type progressView struct {
 	u       *UI
+	host    string // the profile's host, as typed
+	user    string // "user@", or empty
 	title   *widget.Label
 	sub     *widget.Label
 	resolve *stepRow
@@ -106,6 +108,10 @@ func (v *progressView) object() fyne.CanvasObject { return v.obj }
 
 // start lays out the steps of p's flow.
 func (v *progressView) start(p *profiles.Profile) {
+	v.host = p.Host
+	if p.User != "" {
+		v.user = p.User + "@"
+	}
 	v.sub.SetText(address(p))
 	v.knocks = nil
 	objs := []fyne.CanvasObject{v.resolve.obj}
@@ -132,7 +138,11 @@ func (v *progressView) event(ev sshlaunch.Event) {
 	switch ev.Stage {
 	case sshlaunch.StageResolved:
 		v.resolve.set(stepDone, ev.Addr.Addr().String())
-		v.sub.SetText(v.sub.Text + " at " + ev.Addr.String())
+		if v.host == ev.Addr.Addr().String() {
+			v.sub.SetText(v.user + ev.Addr.String())
+		} else {
+			v.sub.SetText(v.sub.Text + " at " + ev.Addr.String())
+		}
 	case sshlaunch.StageKnock:
 		if ev.Knock == nil || ev.Knock.Step < 1 || ev.Knock.Step > len(v.knocks) {
 			return
