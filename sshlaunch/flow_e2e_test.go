@@ -38,21 +38,8 @@ func newDoor(t *testing.T) *door {
 	sshd := p.Server.SSHD(t)
 	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
 
-	home := t.TempDir()
-	key := filepath.Join(home, ".ssh", "id_ed25519")
-	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v: %s", err, out)
-	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(sshd.AuthorizedKeys, pub, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// known_hosts is left to each test (trustServer).
+	home := sshd.ClientHome(t, "")
 	open, _ := knocker.ParseSequence("7000,8000,9000")
 	cls, _ := knocker.ParseSequence("9000,8000,7000")
 	return &door{pair: p, sshd: sshd, home: home, prof: profiles.Profile{
