@@ -159,6 +159,7 @@ func artifact(name string) string {
 // the door is shut.
 func TestRealWindowConnect(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	testnet.RequireTools(t, "vim")
 	g := newGuardedSSH(t)
 	disp := xvfb.Start(t, 1280, 800)
 	a := startApp(t, disp, g)
@@ -199,12 +200,41 @@ func TestRealWindowConnect(t *testing.T) {
 	xvfb.SavePNG(t, disp.Screenshot(t), artifact("session.png"))
 	t.Logf("screenshots in %s", filepath.Dir(artifact("session.png")))
 
+	// vim works in the tab: write a file with it, and read it back.
+	a.disp.Xdotool(t, "type", "--delay", "20", "vim -u NONE -N /root/note.txt")
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "vim's empty buffer", func(st hookState) bool {
+		return strings.Contains(tabScreen(st, 0), "\n~") && strings.Contains(tabScreen(st, 0), "note.txt")
+	})
+	a.disp.Xdotool(t, "type", "--delay", "20", "iknocked open by vim")
+	a.waitState(t, "the text typed into vim", func(st hookState) bool {
+		return strings.Contains(tabScreen(st, 0), "knocked open by vim") && strings.Contains(tabScreen(st, 0), "-- INSERT --")
+	})
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("vim.png"))
+	a.disp.Xdotool(t, "key", "Escape")
+	a.disp.Xdotool(t, "type", "--delay", "20", ":wq")
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "the shell after vim", func(st hookState) bool {
+		return strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	a.disp.Xdotool(t, "type", "--delay", "20", "tr a-z A-Z < /root/note.txt")
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "the file vim wrote", func(st hookState) bool { return strings.Contains(tabScreen(st, 0), "KNOCKED OPEN BY VIM") })
+
 	// Ctrl+Shift+W closes the tab from the terminal (Ctrl+W is the shell's).
 	a.disp.Xdotool(t, "key", "ctrl+shift+w")
 	a.waitState(t, "the tab to go", func(st hookState) bool { return len(st.Tabs) == 0 })
 	g.pair.Server.WaitAccept(t, client, false)
 
-	// The app quits cleanly on SIGTERM.
+	// Stopping the app with a session open closes the door before it
+	// exits.
+	a.disp.Xdotool(t, "key", "Return") // the filter box has the focus again
+	a.waitState(t, "a second session", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !g.pair.Server.HasAcceptFrom(t, client) {
+		t.Fatal("the second session runs without an open door")
+	}
 	a.cmd.Process.Signal(unix.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- a.cmd.Wait() }()
@@ -216,4 +246,6 @@ func TestRealWindowConnect(t *testing.T) {
 	case <-time.After(testnet.Await):
 		t.Fatal("the app did not quit on SIGTERM")
 	}
+	// knockd runs its close command after the knock: wait for it.
+	g.pair.Server.WaitAccept(t, client, false)
 }
