@@ -108,7 +108,8 @@ func describe(p *profiles.Profile, now time.Time) []string {
 		timing = append(timing, fmt.Sprintf("waits %s before connecting", p.Wait))
 	}
 	if len(timing) > 0 {
-		out = append(out, strings.Join(timing, ", "))
+		line := strings.Join(timing, ", ")
+		out = append(out, strings.ToUpper(line[:1])+line[1:])
 	}
 	if p.LastUsed.IsZero() {
 		out = append(out, "Never used")

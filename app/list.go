@@ -109,11 +109,12 @@ func newProfileList(u *UI) *profileList {
 			name := widget.NewLabel("profile name")
 			name.TextStyle.Bold = true
 			name.Truncation = fyne.TextTruncateEllipsis
+			// Smaller rather than dimmer: dim text is lost on the selection.
 			addr := widget.NewLabel("user@host")
-			addr.Importance = widget.LowImportance
+			addr.SizeName = theme.SizeNameCaptionText
 			addr.Truncation = fyne.TextTruncateEllipsis
 			when := widget.NewLabel("never used")
-			when.Importance = widget.LowImportance
+			when.SizeName = theme.SizeNameCaptionText
 			// Name and address sit close together, as one entry.
 			lines := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, addr)
 			return container.NewBorder(nil, nil, nil, when, lines)

@@ -129,7 +129,7 @@ func TestDescribeKeepsSecretsOut(t *testing.T) {
 	p := profile(t, "web", "web.example.com", "7111,8222:udp", "9333")
 	p.Port, p.Delay, p.Wait, p.IdentityFile = 2222, 200*time.Millisecond, time.Second, "~/.ssh/id_web"
 	got := strings.Join(describe(p, testNow), "\n")
-	for _, want := range []string{"root@web.example.com:2222", "Key ~/.ssh/id_web", "knocks 200ms apart", "waits 1s before connecting", "Never used"} {
+	for _, want := range []string{"root@web.example.com:2222", "Key ~/.ssh/id_web", "Knocks 200ms apart, waits 1s before connecting", "Never used"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("describe: %q lacks %q", got, want)
 		}
