@@ -33,6 +33,7 @@ func explain(err error) explanation {
 		lost    *sshlaunch.ConnectionLostError
 		closeE  *sshlaunch.CloseError
 		resolve *knocker.ResolveError
+		spent   *profiles.WindowsSpentError
 	)
 	switch {
 	case errors.As(err, &closeE):
@@ -55,6 +56,10 @@ func explain(err error) explanation {
 	case errors.As(err, &resolve):
 		ex.Title = "Cannot find the host"
 		ex.Hint = "Check the host name in the profile, and the address family (IPv4 or IPv6 only) if one is set."
+	case errors.As(err, &spent):
+		ex.Title = "No rotating sequence to knock with yet"
+		ex.Hint = fmt.Sprintf("sesamed takes each window's sequence once, and this device used the current and the next one. Connect again after %s.",
+			spent.Retry.Local().Format("15:04:05"))
 	case errors.Is(err, profiles.ErrSecretsMissing):
 		ex.Title = "The profile's knock sequences are missing from the keyring"
 		ex.Hint = "Edit the profile and enter its knock sequences again."

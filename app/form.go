@@ -199,6 +199,11 @@ func (f *profileForm) build(mode formMode) {
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	if b.Secrets.Rotation != nil {
+		f.hintFor[fOpen] = "A rotating sequence, new for every time window, from the seed in the keyring (sesame profile edit --seed changes it)."
+		f.entries[fOpen].SetPlaceHolder("rotating")
+		f.entries[fOpen].Disable()
+	}
 	for key := range f.entries {
 		f.validate(key)
 	}
@@ -278,9 +283,12 @@ func (f *profileForm) validate(key string) {
 	case fPort:
 		_, err = parsePort(text)
 	case fOpen:
-		if strings.TrimSpace(text) == "" && len(f.base.Secrets.OneTime) == 0 {
+		switch {
+		case f.base.Secrets.Rotation != nil:
+			// Its sequence comes from the seed; the entry is disabled.
+		case strings.TrimSpace(text) == "" && len(f.base.Secrets.OneTime) == 0:
 			err = errors.New("give the knocks that open the door, e.g. 7000,8000,9000")
-		} else if strings.TrimSpace(text) != "" {
+		case strings.TrimSpace(text) != "":
 			_, err = knocker.ParseSequence(text)
 		}
 	case fClose:

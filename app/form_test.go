@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/rotate"
 )
 
 // Each field is checked as it is typed: its hint turns into the problem,
@@ -161,4 +164,40 @@ func (h *harness) formOpen() *profileForm {
 		h.t.Fatal("no form open")
 	}
 	return h.ui.form
+}
+
+// A rotating profile knocks with a sequence from its seed: the form leaves
+// the open knocks to it, and an edit keeps the seed.
+func TestFormEditRotatingProfile(t *testing.T) {
+	seed, err := rotate.NewSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &profiles.Profile{Name: "rot", Host: "rot.example.com",
+		Secrets: profiles.Secrets{Rotation: &profiles.Rotation{Seed: seed, Params: rotate.DefaultParams()}}}
+	h := newHarness(t, p)
+	h.ui.editProfile(h.ui.list.selected())
+	f := h.formOpen()
+	if !f.entries[fOpen].Disabled() || f.save.Disabled() {
+		t.Fatalf("open entry disabled %v, save disabled %v (%v)", f.entries[fOpen].Disabled(), f.save.Disabled(), f.errs)
+	}
+	f.entries[fHost].SetText("rot2.example.com")
+	test.Tap(f.save)
+	got, err := h.store.Get("rot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Host != "rot2.example.com" || got.Secrets.Rotation == nil || !bytes.Equal(got.Secrets.Rotation.Seed, seed) || len(got.Secrets.Open) != 0 {
+		t.Errorf("after the edit: host %s, rotation %v, open %s", got.Host, got.Secrets.Rotation != nil, got.Secrets.Open)
+	}
+
+	// Connect hands the flow this window's sequence.
+	h.ui.connect("rot")
+	h.until("the flow", func() bool { return h.launcher.connected() == 1 })
+	h.launcher.mu.Lock()
+	req := h.launcher.connects[0]
+	h.launcher.mu.Unlock()
+	if len(req.Profile.Secrets.Open) == 0 || req.Profile.Secrets.Rotation != nil {
+		t.Errorf("the flow got open %s and a seed %v: want the window's sequence and no seed", req.Profile.Secrets.Open, req.Profile.Secrets.Rotation != nil)
+	}
 }

@@ -92,10 +92,10 @@ func (s *session) live() bool { return !s.ended }
 func (s *session) run() {
 	defer close(s.done)
 	u := s.u
-	p, seq, err := u.deps.Store.TakeOpen(s.name)
+	// The profile as this knock opens it: the next one-time sequence, or
+	// this window's rotating one, in Secrets.Open.
+	p, _, err := u.deps.Store.TakeOpen(s.name)
 	if err == nil {
-		// A profile with one-time sequences knocks with the next one.
-		p.Secrets.Open = seq
 		prof := *p
 		u.do(func() { s.progress.start(&prof) })
 		if terr := u.deps.Store.Touch(p.Name, u.deps.Clock.Now()); terr != nil {
