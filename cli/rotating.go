@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -24,24 +25,9 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 func (d Deps) clock() Clock {
 	if d.Clock == nil {
-		return realClock{}
+		return clock.System{}
 	}
 	return d.Clock
 }
