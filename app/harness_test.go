@@ -29,10 +29,68 @@ type uiLoop struct{ q chan func() }
 
 func (l *uiLoop) do(f func()) { l.q <- f }
 
-// fixedClock is a clock that stands still.
-type fixedClock struct{ t time.Time }
+// fakeClock is a clock that moves only when the test advances it; Sleep
+// waits for that.
+type fakeClock struct {
+	mu       sync.Mutex
+	now      time.Time
+	sleepers map[*sleeper]bool
+}
 
-func (c fixedClock) Now() time.Time { return c.t }
+type sleeper struct {
+	until time.Time
+	wake  chan struct{}
+}
+
+func newFakeClock(now time.Time) *fakeClock {
+	return &fakeClock{now: now, sleepers: map[*sleeper]bool{}}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	if d <= 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	s := &sleeper{until: c.now.Add(d), wake: make(chan struct{})}
+	c.sleepers[s] = true
+	c.mu.Unlock()
+	select {
+	case <-s.wake:
+		return nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.sleepers, s)
+		c.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// advance moves the clock on by d and wakes the sleepers due by then.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	for s := range c.sleepers {
+		if !s.until.After(c.now) {
+			close(s.wake)
+			delete(c.sleepers, s)
+		}
+	}
+}
+
+// sleeping counts the goroutines sleeping on the clock.
+func (c *fakeClock) sleeping() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sleepers)
+}
 
 // quitApp records Quit, which the test app ignores.
 type quitApp struct {
@@ -53,9 +111,10 @@ type harness struct {
 	loop     *uiLoop
 	store    *profiles.Store
 	launcher *fakeLauncher
-	clock    fixedClock
+	clock    *fakeClock
 	app      *quitApp
 	ui       *UI
+	closed   bool
 }
 
 // now is the harness clock's time.
@@ -69,7 +128,7 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 		loop:     &uiLoop{q: make(chan func(), 256)},
 		store:    profiles.NewStore(t.TempDir(), profiles.NewMemKeyring()),
 		launcher: newFakeLauncher(),
-		clock:    fixedClock{testNow},
+		clock:    newFakeClock(testNow),
 		app:      &quitApp{App: a, quit: make(chan struct{})},
 	}
 	for _, p := range ps {
@@ -90,9 +149,18 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 			h.until("the flow of "+s.name+" to end", func() bool { return isClosed(s.done) })
 		}
 		h.launcher.releaseAll()
-		h.ui.win.Close()
+		h.closeWindow()
 	})
 	return h
+}
+
+// closeWindow closes the main window, once (the test driver panics on a
+// second Close).
+func (h *harness) closeWindow() {
+	if !h.closed {
+		h.closed = true
+		h.ui.win.Close()
+	}
 }
 
 func isClosed(ch chan struct{}) bool {
