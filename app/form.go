@@ -517,17 +517,26 @@ func (u *UI) editProfile(p *profiles.Profile) { u.openStored(p, formEdit) }
 
 func (u *UI) duplicateProfile(p *profiles.Profile) { u.openStored(p, formDuplicate) }
 
-// openStored opens the form on p as stored, with its secrets.
+// openStored opens the form on p as stored, with its secrets, once they
+// are read from the keyring (which may first ask to be unlocked).
 func (u *UI) openStored(p *profiles.Profile, mode formMode) {
 	if p == nil {
 		return
 	}
-	full, err := u.deps.Store.Get(p.Name)
-	if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
-		u.showError("Cannot open "+p.Name, err, "")
-		return
-	}
-	u.openForm(full, mode)
+	name := p.Name
+	u.setStatus(name + ": reading the keyring…")
+	u.loadProfile(name, func(full *profiles.Profile, err error) {
+		if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
+			u.setStatus("")
+			u.showError("Cannot open "+name, err, "")
+			return
+		}
+		if u.form != nil {
+			return // a second click while the keyring was read
+		}
+		u.setStatus("")
+		u.openForm(full, mode)
+	})
 }
 
 func (u *UI) deleteProfile(p *profiles.Profile) {
@@ -541,12 +550,20 @@ func (u *UI) deleteProfile(p *profiles.Profile) {
 		if !ok {
 			return
 		}
-		if err := u.deps.Store.Delete(name); err != nil {
-			u.showError("Cannot delete "+name, err, "")
-			return
-		}
-		u.reload()
-		u.setStatus(name + ": deleted")
+		u.setStatus(name + ": deleting…")
+		// The keyring may ask to be unlocked: not on the UI goroutine.
+		go func() {
+			err := u.deps.Store.Delete(name)
+			u.do(func() {
+				if err != nil {
+					u.setStatus("")
+					u.showError("Cannot delete "+name, err, "")
+					return
+				}
+				u.reload()
+				u.setStatus(name + ": deleted")
+			})
+		}()
 	}, u.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()

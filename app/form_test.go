@@ -160,18 +160,13 @@ func TestDuplicateAndDelete(t *testing.T) {
 	h.ui.deleteProfile(h.ui.list.selected())
 	h.dialogShows("Delete the profile web copy")
 	h.tap("Delete")
-	if got := names(h.ui.all); got != "web" {
-		t.Errorf("profiles %s after deleting web copy", got)
-	}
+	h.until("web copy deleted", func() bool { return names(h.ui.all) == "web" })
 }
 
-// formOpen is the form dialog on top.
+// formOpen waits for the form, which opens once the keyring is read.
 func (h *harness) formOpen() *profileForm {
 	h.t.Helper()
-	h.settle()
-	if h.overlay() == nil {
-		h.t.Fatal("no form open")
-	}
+	h.until("the form", func() bool { return h.ui.form != nil && h.overlay() != nil })
 	return h.ui.form
 }
 

@@ -29,6 +29,70 @@ type uiLoop struct{ q chan func() }
 
 func (l *uiLoop) do(f func()) { l.q <- f }
 
+// gatedKeyring is a keyring whose calls can be held, as a locked keyring
+// holds them while it asks the user to unlock it.
+type gatedKeyring struct {
+	profiles.Keyring
+	mu      sync.Mutex
+	gate    chan struct{} // nil: calls go through
+	waiting int           // calls held at the gate
+}
+
+// hold makes keyring calls wait until release.
+func (k *gatedKeyring) hold() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gate == nil {
+		k.gate = make(chan struct{})
+	}
+}
+
+func (k *gatedKeyring) release() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gate != nil {
+		close(k.gate)
+		k.gate = nil
+	}
+}
+
+// held counts the calls waiting at the gate.
+func (k *gatedKeyring) held() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.waiting
+}
+
+func (k *gatedKeyring) pass() {
+	k.mu.Lock()
+	g := k.gate
+	if g != nil {
+		k.waiting++
+	}
+	k.mu.Unlock()
+	if g != nil {
+		<-g
+		k.mu.Lock()
+		k.waiting--
+		k.mu.Unlock()
+	}
+}
+
+func (k *gatedKeyring) Get(service, account string) (string, error) {
+	k.pass()
+	return k.Keyring.Get(service, account)
+}
+
+func (k *gatedKeyring) Set(service, account, secret string) error {
+	k.pass()
+	return k.Keyring.Set(service, account, secret)
+}
+
+func (k *gatedKeyring) Delete(service, account string) error {
+	k.pass()
+	return k.Keyring.Delete(service, account)
+}
+
 // fakeClock is a clock that moves only when the test advances it; Sleep
 // waits for that.
 type fakeClock struct {
@@ -109,6 +173,7 @@ func (a *quitApp) Quit() {
 type harness struct {
 	t        *testing.T
 	loop     *uiLoop
+	keyring  *gatedKeyring
 	store    *profiles.Store
 	launcher *fakeLauncher
 	clock    *fakeClock
@@ -126,11 +191,12 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 	h := &harness{
 		t:        t,
 		loop:     &uiLoop{q: make(chan func(), 256)},
-		store:    profiles.NewStore(t.TempDir(), profiles.NewMemKeyring()),
+		keyring:  &gatedKeyring{Keyring: profiles.NewMemKeyring()},
 		launcher: newFakeLauncher(),
 		clock:    newFakeClock(testNow),
 		app:      &quitApp{App: a, quit: make(chan struct{})},
 	}
+	h.store = profiles.NewStore(t.TempDir(), h.keyring)
 	for _, p := range ps {
 		if err := h.store.Create(p); err != nil {
 			t.Fatal(err)
@@ -140,6 +206,7 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 	h.ui.win.Resize(fyne.NewSize(1100, 700))
 	h.ui.win.Show()
 	t.Cleanup(func() {
+		h.keyring.release()
 		// Let flows still running end, so their goroutines do not outlive
 		// the test.
 		for _, s := range h.ui.sessions {
