@@ -9,6 +9,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/internal/clock"
 	"sesame/profiles"
 	"sesame/server/knockdconf"
 )
@@ -24,12 +26,13 @@ import (
 // ID is the app's reverse-DNS identifier, as in FyneApp.toml.
 const ID = "org.sesame.Sesame"
 
-// Clock tells the time: the real one, or a fixed one in tests.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
+// Clock tells the time and waits: the real one, or a fake one in tests
+// (the rotating countdown ticks with it).
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d, or until ctx is done (and returns its error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
 
 // Deps are what the app works with.
 type Deps struct {
@@ -59,6 +62,10 @@ type UI struct {
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
 	form     *profileForm    // the profile form, while it is open
+	// seedShown is the seed dialog, while it is open; seedConfirm the
+	// Show button of the question before it.
+	seedShown   *seedDialog
+	seedConfirm *widget.Button
 	// lastDialog is the title of the last failure shown.
 	lastDialog string
 
@@ -73,7 +80,7 @@ type UI struct {
 // New builds the app's main window on a; Show (or ShowAndRun) shows it.
 func New(a fyne.App, deps Deps) *UI {
 	if deps.Clock == nil {
-		deps.Clock = systemClock{}
+		deps.Clock = clock.System{}
 	}
 	if deps.Do == nil {
 		deps.Do = fyne.Do
@@ -88,6 +95,7 @@ func New(a fyne.App, deps Deps) *UI {
 	u.win = a.NewWindow("Sesame")
 	u.build()
 	u.win.SetCloseIntercept(u.Quit)
+	u.win.SetOnClosed(u.detail.stopCountdown)
 	u.reload()
 	// The tray talks to the desktop over D-Bus: not before the first frame.
 	a.Lifecycle().SetOnStarted(u.setupTray)
@@ -104,6 +112,7 @@ func (u *UI) ShowAndRun() {
 	startTestHook(u)
 	u.win.ShowAndRun()
 	u.stopped.Store(true)
+	u.detail.stopCountdown()
 	for _, s := range u.sessions {
 		s.cancel()
 	}
@@ -118,6 +127,17 @@ func (u *UI) do(f func()) {
 		return
 	}
 	u.deps.Do(f)
+}
+
+// loadProfile reads the named profile with its secrets and hands it to
+// then on the UI goroutine. The keyring is read on a goroutine of its own:
+// it may ask the user to unlock it, and the window must not freeze
+// meanwhile.
+func (u *UI) loadProfile(name string, then func(*profiles.Profile, error)) {
+	go func() {
+		p, err := u.deps.Store.Get(name)
+		u.do(func() { then(p, err) })
+	}()
 }
 
 // setStatus shows a one-line message at the bottom of the window.

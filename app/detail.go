@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,21 @@ type detailPane struct {
 	buttons []*widget.Button
 	box     *fyne.Container
 	empty   *widget.Label
+
+	// A rotating profile's settings and the countdown to its next window,
+	// read from the keyring after the profile is selected.
+	rotBox    *fyne.Container
+	rotLine   *widget.Label
+	countdown *widget.Label
+	showSeed  *widget.Button
+	rotation  *profiles.Rotation
+	// loads counts the keyring reads started, so that a late one for a
+	// profile no longer selected is dropped.
+	loads int
+	// stopTick ends the countdown's goroutine; tickDone is closed when it
+	// has returned.
+	stopTick context.CancelFunc
+	tickDone chan struct{}
 }
 
 func newDetailPane(u *UI) *detailPane {
@@ -48,8 +64,18 @@ func newDetailPane(u *UI) *detailPane {
 	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { u.deleteProfile(d.p) })
 	d.buttons = []*widget.Button{d.connect, knockOpen, knockClose, edit, dup, del}
 
+	d.rotLine = widget.NewLabel("")
+	d.rotLine.Wrapping = fyne.TextWrapWord
+	d.countdown = widget.NewLabel("")
+	d.countdown.Wrapping = fyne.TextWrapWord
+	d.countdown.TextStyle.Bold = true
+	d.showSeed = widget.NewButtonWithIcon("Show seed…", theme.VisibilityIcon(), func() { u.confirmShowSeed(d.p) })
+	d.showSeed.Importance = widget.LowImportance
+	d.rotBox = container.NewVBox(d.rotLine, d.countdown, container.NewHBox(d.showSeed))
+	d.rotBox.Hide()
+
 	d.box = container.NewVBox(
-		d.title, d.lines, d.note,
+		d.title, d.lines, d.rotBox, d.note,
 		d.connect,
 		container.NewGridWithColumns(2, knockOpen, knockClose),
 		container.NewGridWithColumns(3, edit, dup, del),
@@ -67,6 +93,11 @@ func (d *detailPane) object() fyne.CanvasObject {
 // show fills the pane with p (nil: nothing selected).
 func (d *detailPane) show(p *profiles.Profile) {
 	d.p = p
+	d.stopCountdown()
+	d.rotation = nil
+	d.rotBox.Hide()
+	d.box.Refresh()
+	d.loads++
 	if p == nil {
 		d.box.Hide()
 		d.empty.Show()
@@ -82,6 +113,80 @@ func (d *detailPane) show(p *profiles.Profile) {
 	} else {
 		d.note.Show()
 	}
+	// Whether the profile rotates is in the keyring only.
+	load := d.loads
+	d.u.loadProfile(p.Name, func(full *profiles.Profile, err error) {
+		if load != d.loads || err != nil || full.Secrets.Rotation == nil {
+			return
+		}
+		d.showRotation(full.Secrets.Rotation)
+	})
+}
+
+// showRotation shows a rotating profile's settings and starts the
+// countdown to its next window: a goroutine that wakes when the shown
+// seconds change, until stopCountdown.
+func (d *detailPane) showRotation(r *profiles.Rotation) {
+	d.rotation = r
+	d.rotLine.SetText("Rotating sequence: " + r.Params.Describe())
+	d.rotBox.Show()
+	d.tick()
+	d.box.Refresh()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	d.stopTick, d.tickDone = cancel, done
+	clock := d.u.deps.Clock
+	go func() {
+		defer close(done)
+		for {
+			now := clock.Now()
+			left := r.Params.WindowStart(r.Params.WindowAt(now) + 1).Sub(now)
+			// The shown seconds change when left crosses a whole second.
+			wait := left % time.Second
+			if wait <= 0 {
+				wait = time.Second
+			}
+			if clock.Sleep(ctx, wait) != nil {
+				return
+			}
+			d.u.do(func() {
+				if ctx.Err() == nil {
+					d.tick()
+				}
+			})
+		}
+	}()
+}
+
+// tick shows the countdown at the clock's time.
+func (d *detailPane) tick() {
+	now := d.u.deps.Clock.Now()
+	st, err := d.rotation.Status(now)
+	if err != nil {
+		d.countdown.SetText(err.Error())
+		return
+	}
+	lines := []string{"Next window in " + wholeSeconds(st.Next.Sub(now))}
+	switch {
+	case st.KnockWait > 0:
+		lines = append(lines, fmt.Sprintf("This device used this window and the next already (sesamed takes each once): its next knock waits %s", wholeSeconds(st.KnockWait)))
+	case st.KnockWindow != st.Window:
+		lines = append(lines, "This device used this window already: its next knock uses the next one")
+	}
+	d.countdown.SetText(strings.Join(lines, "\n"))
+}
+
+// stopCountdown ends the countdown, if one runs.
+func (d *detailPane) stopCountdown() {
+	if d.stopTick != nil {
+		d.stopTick()
+		d.stopTick = nil
+	}
+}
+
+// wholeSeconds writes a wait in whole seconds, rounded up: "12 s".
+func wholeSeconds(d time.Duration) string {
+	return fmt.Sprintf("%d s", int((d+time.Second-1)/time.Second))
 }
 
 // describe is the profile's settings in words, one per line. Knock

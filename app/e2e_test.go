@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"sesame/internal/testnet"
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/rotate"
 )
 
 // guardedSSH is a server namespace whose sshd only knockd's guide pair
@@ -49,9 +51,10 @@ type realApp struct {
 	start time.Time
 }
 
-// startApp starts the app with one profile, "lab", in the real keyring:
-// inside the client namespace when g is set.
-func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH) *realApp {
+// startApp starts the app with one profile, "lab", in the real keyring,
+// three more on other addresses, and the extra ones: inside the client
+// namespace when g is set.
+func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH, extra ...*profiles.Profile) *realApp {
 	t.Helper()
 	keyring.Require(t)
 	cfg := t.TempDir()
@@ -64,10 +67,15 @@ func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH) *realApp {
 	if err := store.Create(p); err != nil {
 		t.Fatal(err)
 	}
-	for i, extra := range []string{"web", "backup", "db"} {
+	for i, other := range []string{"web", "backup", "db"} {
 		q := *p
-		q.Name, q.Host, q.Note = extra, fmt.Sprintf("192.0.2.%d", 10+i), ""
+		q.Name, q.Host, q.Note = other, fmt.Sprintf("192.0.2.%d", 10+i), ""
 		if err := store.Create(&q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range extra {
+		if err := store.Create(q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,6 +146,13 @@ func (a *realApp) window(t testing.TB) string {
 		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "^Sesame$"))[0]
 	}
 	return a.win
+}
+
+// click clicks the middle of r, a button's place in the window.
+func (a *realApp) click(t testing.TB, r [4]float32) {
+	t.Helper()
+	x, y := r[0]+r[2]/2, r[1]+r[3]/2
+	a.disp.Xdotool(t, "mousemove", "--window", a.window(t), fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "1")
 }
 
 func tabScreen(st hookState, i int) string {
@@ -248,4 +263,47 @@ func TestRealWindowConnect(t *testing.T) {
 	}
 	// knockd runs its close command after the knock: wait for it.
 	g.pair.Server.WaitAccept(t, client, false)
+}
+
+// A rotating profile in the real window: its countdown ticks with the
+// real clock, and Show seed… (after asking) shows the seed with a QR code
+// that a camera reads as the seed URI.
+func TestRealWindowSeed(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	disp := xvfb.Start(t, 1280, 800)
+	vault := rotatingProfile(t, "vault", rotate.DefaultParams(), 0)
+	r := vault.Secrets.Rotation
+	a := startApp(t, disp, nil, vault)
+	a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+	a.disp.Xdotool(t, "type", "--delay", "30", "vault")
+	st := a.waitState(t, "vault's countdown", func(st hookState) bool {
+		return st.Selected == "vault" && strings.HasPrefix(st.Countdown, "Next window in ") && st.ShowSeed[2] > 0
+	})
+	first := st.Countdown
+	st = a.waitState(t, "the countdown to tick", func(st hookState) bool {
+		return strings.HasPrefix(st.Countdown, "Next window in ") && st.Countdown != first
+	})
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("countdown.png"))
+
+	a.click(t, st.ShowSeed)
+	st = a.waitState(t, "the question before the seed", func(st hookState) bool { return st.SeedConfirm[2] > 0 })
+	if st.SeedShown {
+		t.Fatal("the seed is shown before the question is answered")
+	}
+	a.click(t, st.SeedConfirm)
+	a.waitState(t, "the seed dialog", func(st hookState) bool { return st.SeedShown })
+	// The dialog is drawn by the next frame; the QR code is read from
+	// what is on the screen.
+	uri := rotate.URI(r.Seed, r.Params)
+	var shot image.Image
+	t.Cleanup(func() {
+		if shot != nil {
+			xvfb.SavePNG(t, shot, artifact("seed.png"))
+		}
+	})
+	testnet.WaitFor(t, "the QR code of the seed URI on the screen", func() bool {
+		shot = disp.Screenshot(t)
+		return readQR(shot) == uri
+	})
 }

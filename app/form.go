@@ -19,6 +19,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/rotate"
 )
 
 // The form's fields, in order.
@@ -33,6 +34,11 @@ const (
 	fDelay    = "delay"
 	fWait     = "wait"
 	fNote     = "note"
+	// A rotating sequence's seed and settings (form_rotating.go).
+	fSeed   = "seed"
+	fLength = "length"
+	fPorts  = "ports"
+	fWindow = "window"
 )
 
 // familyChoices are the address families, in knocker.Family's order.
@@ -51,6 +57,17 @@ type profileForm struct {
 
 	entries map[string]*widget.Entry
 	family  *widget.Select
+	// kind chooses a fixed open sequence or a rotating one; protocols is
+	// the rotating sequence's.
+	kind      *widget.RadioGroup
+	protocols *widget.Select
+	// newSeed is a seed made in the form, saved when the seed field is
+	// left empty.
+	newSeed rotate.Seed
+	// rows are each field's label and field, to hide those of the other
+	// kind of sequence.
+	rows    map[string][2]fyne.CanvasObject
+	grid    *fyne.Container
 	hints   map[string]*widget.Label
 	hintFor map[string]string
 	errs    map[string]error
@@ -70,7 +87,8 @@ const (
 
 // openForm shows the form for base (nil for a new, empty profile).
 func (u *UI) openForm(base *profiles.Profile, mode formMode) *profileForm {
-	f := &profileForm{u: u, entries: map[string]*widget.Entry{}, hints: map[string]*widget.Label{}, errs: map[string]error{}}
+	f := &profileForm{u: u, entries: map[string]*widget.Entry{}, hints: map[string]*widget.Label{}, errs: map[string]error{},
+		rows: map[string][2]fyne.CanvasObject{}}
 	if base != nil {
 		f.base = *base
 	}
@@ -127,6 +145,9 @@ func (f *profileForm) build(mode formMode) {
 		fName: b.Name, fHost: b.Host, fUser: b.User, fIdentity: b.IdentityFile, fNote: b.Note,
 		fOpen: b.Secrets.Open.String(), fClose: b.Secrets.Close.String(),
 	}
+	for k, v := range f.rotatingValues() {
+		values[k] = v
+	}
 	if b.Port != 0 {
 		values[fPort] = strconv.Itoa(b.Port)
 	}
@@ -137,6 +158,7 @@ func (f *profileForm) build(mode formMode) {
 		values[fWait] = b.Wait.String()
 	}
 	grid := container.New(layout.NewFormLayout())
+	f.grid = grid
 	add := func(label, key string, w fyne.CanvasObject) {
 		hint := widget.NewLabel(f.hintFor[key])
 		hint.Wrapping = fyne.TextWrapWord
@@ -151,10 +173,14 @@ func (f *profileForm) build(mode formMode) {
 		l.TextStyle.Bold = true
 		grid.Add(l)
 		grid.Add(field)
+		f.rows[key] = [2]fyne.CanvasObject{l, field}
 	}
 	entry := func(key, place string) *widget.Entry {
 		e := widget.NewEntry()
-		if key == fNote {
+		switch key {
+		case fSeed:
+			e = widget.NewPasswordEntry()
+		case fNote:
 			e = widget.NewMultiLineEntry()
 			e.SetMinRowsVisible(2)
 			e.Wrapping = fyne.TextWrapWord
@@ -167,7 +193,7 @@ func (f *profileForm) build(mode formMode) {
 	}
 	add("Name", fName, entry(fName, "web"))
 	add("Host", fHost, entry(fHost, "e.g. server.example.com"))
-	add("Open knocks", fOpen, entry(fOpen, "e.g. 7000,8000,9000"))
+	f.buildKind(add, entry)
 	add("Close knocks", fClose, entry(fClose, "e.g. 9000,8000,7000"))
 	add("Delay", fDelay, entry(fDelay, "e.g. 200ms"))
 	add("User", fUser, entry(fUser, "your login name"))
@@ -199,11 +225,7 @@ func (f *profileForm) build(mode formMode) {
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
-	if b.Secrets.Rotation != nil {
-		f.hintFor[fOpen] = "A rotating sequence, new for every time window, from the seed in the keyring (sesame profile edit --seed changes it)."
-		f.entries[fOpen].SetPlaceHolder("rotating")
-		f.entries[fOpen].Disable()
-	}
+	f.showKind()
 	for key := range f.entries {
 		f.validate(key)
 	}
@@ -219,10 +241,18 @@ func (f *profileForm) build(mode formMode) {
 	f.u.focusLater(f.entries[fName])
 }
 
-// check validates a field after an edit and shows the result.
+// check validates a field after an edit and shows the result. The
+// rotating length and port range are checked together: the range must
+// hold that many ports.
 func (f *profileForm) check(key string) {
-	f.validate(key)
-	f.showHint(key)
+	keys := []string{key}
+	if key == fLength || key == fPorts {
+		keys = []string{fLength, fPorts}
+	}
+	for _, k := range keys {
+		f.validate(k)
+		f.showHint(k)
+	}
 	f.update()
 }
 
@@ -284,8 +314,8 @@ func (f *profileForm) validate(key string) {
 		_, err = parsePort(text)
 	case fOpen:
 		switch {
-		case f.base.Secrets.Rotation != nil:
-			// Its sequence comes from the seed; the entry is disabled.
+		case f.rotating():
+			// The sequence comes from the seed.
 		case strings.TrimSpace(text) == "" && len(f.base.Secrets.OneTime) == 0:
 			err = errors.New("give the knocks that open the door, e.g. 7000,8000,9000")
 		case strings.TrimSpace(text) != "":
@@ -301,6 +331,8 @@ func (f *profileForm) validate(key string) {
 		_, err = parseDuration(text, profiles.MaxWait)
 	case fIdentity:
 		err = checkIdentity(text)
+	case fSeed, fLength, fPorts, fWindow:
+		err = f.validateRotating(key)
 	}
 	f.errs[key] = err
 }
@@ -395,8 +427,16 @@ func (f *profileForm) profile() (*profiles.Profile, error) {
 	p.Wait, _ = parseDuration(v(fWait), profiles.MaxWait)
 	p.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
 	p.Secrets.Open, p.Secrets.Close = nil, nil
-	if s := strings.TrimSpace(v(fOpen)); s != "" {
-		p.Secrets.Open, _ = knocker.ParseSequence(s)
+	if f.rotating() {
+		// A seed replaces a fixed sequence and one-time sequences, as
+		// sesame profile edit --seed does.
+		p.Secrets.Rotation = f.rotation()
+		p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, 0
+	} else {
+		p.Secrets.Rotation = nil
+		if s := strings.TrimSpace(v(fOpen)); s != "" {
+			p.Secrets.Open, _ = knocker.ParseSequence(s)
+		}
 	}
 	if s := strings.TrimSpace(v(fClose)); s != "" {
 		p.Secrets.Close, _ = knocker.ParseSequence(s)
@@ -419,6 +459,9 @@ func (f *profileForm) submit() {
 	f.u.reload()
 	f.u.list.selectName(p.Name)
 	f.u.setStatus(fmt.Sprintf("%s: saved", p.Name))
+	if f.madeSeed() {
+		f.u.showSeed(p.Name, p.Secrets.Rotation, true)
+	}
 }
 
 func (f *profileForm) store(p *profiles.Profile) error {
@@ -432,8 +475,14 @@ func (f *profileForm) store(p *profiles.Profile) error {
 		}
 	}
 	_, err := st.Update(p.Name, func(q *profiles.Profile) error {
+		// The stored secrets, as they are now: a password remembered or
+		// a window used while the form was open stays.
 		secrets := q.Secrets
 		secrets.Open, secrets.Close = p.Secrets.Open, p.Secrets.Close
+		secrets.Rotation = keepLastWindow(p.Secrets.Rotation, q.Secrets.Rotation)
+		if secrets.Rotation != nil {
+			secrets.OneTime, secrets.OneTimeUsed = nil, 0
+		}
 		*q = *p
 		q.Secrets = secrets
 		return nil
@@ -468,17 +517,26 @@ func (u *UI) editProfile(p *profiles.Profile) { u.openStored(p, formEdit) }
 
 func (u *UI) duplicateProfile(p *profiles.Profile) { u.openStored(p, formDuplicate) }
 
-// openStored opens the form on p as stored, with its secrets.
+// openStored opens the form on p as stored, with its secrets, once they
+// are read from the keyring (which may first ask to be unlocked).
 func (u *UI) openStored(p *profiles.Profile, mode formMode) {
 	if p == nil {
 		return
 	}
-	full, err := u.deps.Store.Get(p.Name)
-	if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
-		u.showError("Cannot open "+p.Name, err, "")
-		return
-	}
-	u.openForm(full, mode)
+	name := p.Name
+	u.setStatus(name + ": reading the keyring…")
+	u.loadProfile(name, func(full *profiles.Profile, err error) {
+		if err != nil && !errors.Is(err, profiles.ErrSecretsMissing) {
+			u.setStatus("")
+			u.showError("Cannot open "+name, err, "")
+			return
+		}
+		if u.form != nil {
+			return // a second click while the keyring was read
+		}
+		u.setStatus("")
+		u.openForm(full, mode)
+	})
 }
 
 func (u *UI) deleteProfile(p *profiles.Profile) {
@@ -492,12 +550,20 @@ func (u *UI) deleteProfile(p *profiles.Profile) {
 		if !ok {
 			return
 		}
-		if err := u.deps.Store.Delete(name); err != nil {
-			u.showError("Cannot delete "+name, err, "")
-			return
-		}
-		u.reload()
-		u.setStatus(name + ": deleted")
+		u.setStatus(name + ": deleting…")
+		// The keyring may ask to be unlocked: not on the UI goroutine.
+		go func() {
+			err := u.deps.Store.Delete(name)
+			u.do(func() {
+				if err != nil {
+					u.setStatus("")
+					u.showError("Cannot delete "+name, err, "")
+					return
+				}
+				u.reload()
+				u.setStatus(name + ": deleted")
+			})
+		}()
 	}, u.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()

@@ -67,19 +67,7 @@ func TestFormValidatesAsYouType(t *testing.T) {
 			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
 		}
 		test.Type(e, tt.text)
-		got := f.problemWith(tt.field)
-		switch {
-		case tt.problem == "" && got != "":
-			t.Errorf("%s %q: problem %q, want none", tt.field, tt.text, got)
-		case tt.problem != "" && !strings.Contains(got, tt.problem):
-			t.Errorf("%s %q: problem %q, want one about %q", tt.field, tt.text, got, tt.problem)
-		}
-		if shown := f.hints[tt.field].Text; got != "" && shown != got {
-			t.Errorf("%s %q: the hint shows %q, not the problem %q", tt.field, tt.text, shown, got)
-		}
-		if tt.problem != "" && !f.save.Disabled() {
-			t.Errorf("%s %q: Save is enabled with a problem", tt.field, tt.text)
-		}
+		checkProblem(t, f, tt.field, tt.text, tt.problem)
 	}
 	if f.save.Disabled() {
 		t.Fatalf("Save disabled with every field right: %v", f.errs)
@@ -101,6 +89,27 @@ func TestFormValidatesAsYouType(t *testing.T) {
 	if h.ui.list.selected().Name != "db" {
 		t.Errorf("after saving, %s is selected, want the new profile", h.ui.list.selected().Name)
 	}
+}
+
+// checkProblem checks the problem the form shows for field after text was
+// entered: none when want is "", else one containing want, shown in the
+// field's hint, with Save disabled. It returns the problem.
+func checkProblem(t *testing.T, f *profileForm, field, text, want string) string {
+	t.Helper()
+	got := f.problemWith(field)
+	switch {
+	case want == "" && got != "":
+		t.Errorf("%s %q: problem %q, want none", field, text, got)
+	case want != "" && !strings.Contains(got, want):
+		t.Errorf("%s %q: problem %q, want one about %q", field, text, got, want)
+	}
+	if shown := f.hints[field].Text; got != "" && shown != got {
+		t.Errorf("%s %q: the hint shows %q, not the problem %q", field, text, shown, got)
+	}
+	if want != "" && !f.save.Disabled() {
+		t.Errorf("%s %q: Save is enabled with a problem", field, text)
+	}
+	return got
 }
 
 // Editing keeps what the form does not show (a remembered password), and
@@ -151,18 +160,13 @@ func TestDuplicateAndDelete(t *testing.T) {
 	h.ui.deleteProfile(h.ui.list.selected())
 	h.dialogShows("Delete the profile web copy")
 	h.tap("Delete")
-	if got := names(h.ui.all); got != "web" {
-		t.Errorf("profiles %s after deleting web copy", got)
-	}
+	h.until("web copy deleted", func() bool { return names(h.ui.all) == "web" })
 }
 
-// formOpen is the form dialog on top.
+// formOpen waits for the form, which opens once the keyring is read.
 func (h *harness) formOpen() *profileForm {
 	h.t.Helper()
-	h.settle()
-	if h.overlay() == nil {
-		h.t.Fatal("no form open")
-	}
+	h.until("the form", func() bool { return h.ui.form != nil && h.overlay() != nil })
 	return h.ui.form
 }
 
@@ -178,8 +182,12 @@ func TestFormEditRotatingProfile(t *testing.T) {
 	h := newHarness(t, p)
 	h.ui.editProfile(h.ui.list.selected())
 	f := h.formOpen()
-	if !f.entries[fOpen].Disabled() || f.save.Disabled() {
-		t.Fatalf("open entry disabled %v, save disabled %v (%v)", f.entries[fOpen].Disabled(), f.save.Disabled(), f.errs)
+	if !f.rotating() || f.rows[fOpen][1].Visible() || !f.rows[fSeed][1].Visible() || f.save.Disabled() {
+		t.Fatalf("rotating %v, open shown %v, seed shown %v, save disabled %v (%v)",
+			f.rotating(), f.rows[fOpen][1].Visible(), f.rows[fSeed][1].Visible(), f.save.Disabled(), f.errs)
+	}
+	if f.entries[fSeed].Text != "" {
+		t.Error("the edit form shows the seed")
 	}
 	f.entries[fHost].SetText("rot2.example.com")
 	test.Tap(f.save)

@@ -29,10 +29,132 @@ type uiLoop struct{ q chan func() }
 
 func (l *uiLoop) do(f func()) { l.q <- f }
 
-// fixedClock is a clock that stands still.
-type fixedClock struct{ t time.Time }
+// gatedKeyring is a keyring whose calls can be held, as a locked keyring
+// holds them while it asks the user to unlock it.
+type gatedKeyring struct {
+	profiles.Keyring
+	mu      sync.Mutex
+	gate    chan struct{} // nil: calls go through
+	waiting int           // calls held at the gate
+}
 
-func (c fixedClock) Now() time.Time { return c.t }
+// hold makes keyring calls wait until release.
+func (k *gatedKeyring) hold() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gate == nil {
+		k.gate = make(chan struct{})
+	}
+}
+
+func (k *gatedKeyring) release() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gate != nil {
+		close(k.gate)
+		k.gate = nil
+	}
+}
+
+// held counts the calls waiting at the gate.
+func (k *gatedKeyring) held() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.waiting
+}
+
+func (k *gatedKeyring) pass() {
+	k.mu.Lock()
+	g := k.gate
+	if g != nil {
+		k.waiting++
+	}
+	k.mu.Unlock()
+	if g != nil {
+		<-g
+		k.mu.Lock()
+		k.waiting--
+		k.mu.Unlock()
+	}
+}
+
+func (k *gatedKeyring) Get(service, account string) (string, error) {
+	k.pass()
+	return k.Keyring.Get(service, account)
+}
+
+func (k *gatedKeyring) Set(service, account, secret string) error {
+	k.pass()
+	return k.Keyring.Set(service, account, secret)
+}
+
+func (k *gatedKeyring) Delete(service, account string) error {
+	k.pass()
+	return k.Keyring.Delete(service, account)
+}
+
+// fakeClock is a clock that moves only when the test advances it; Sleep
+// waits for that.
+type fakeClock struct {
+	mu       sync.Mutex
+	now      time.Time
+	sleepers map[*sleeper]bool
+}
+
+type sleeper struct {
+	until time.Time
+	wake  chan struct{}
+}
+
+func newFakeClock(now time.Time) *fakeClock {
+	return &fakeClock{now: now, sleepers: map[*sleeper]bool{}}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	if d <= 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	s := &sleeper{until: c.now.Add(d), wake: make(chan struct{})}
+	c.sleepers[s] = true
+	c.mu.Unlock()
+	select {
+	case <-s.wake:
+		return nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.sleepers, s)
+		c.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// advance moves the clock on by d and wakes the sleepers due by then.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	for s := range c.sleepers {
+		if !s.until.After(c.now) {
+			close(s.wake)
+			delete(c.sleepers, s)
+		}
+	}
+}
+
+// sleeping counts the goroutines sleeping on the clock.
+func (c *fakeClock) sleeping() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sleepers)
+}
 
 // quitApp records Quit, which the test app ignores.
 type quitApp struct {
@@ -51,11 +173,13 @@ func (a *quitApp) Quit() {
 type harness struct {
 	t        *testing.T
 	loop     *uiLoop
+	keyring  *gatedKeyring
 	store    *profiles.Store
 	launcher *fakeLauncher
-	clock    fixedClock
+	clock    *fakeClock
 	app      *quitApp
 	ui       *UI
+	closed   bool
 }
 
 // now is the harness clock's time.
@@ -67,11 +191,12 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 	h := &harness{
 		t:        t,
 		loop:     &uiLoop{q: make(chan func(), 256)},
-		store:    profiles.NewStore(t.TempDir(), profiles.NewMemKeyring()),
+		keyring:  &gatedKeyring{Keyring: profiles.NewMemKeyring()},
 		launcher: newFakeLauncher(),
-		clock:    fixedClock{testNow},
+		clock:    newFakeClock(testNow),
 		app:      &quitApp{App: a, quit: make(chan struct{})},
 	}
+	h.store = profiles.NewStore(t.TempDir(), h.keyring)
 	for _, p := range ps {
 		if err := h.store.Create(p); err != nil {
 			t.Fatal(err)
@@ -81,6 +206,7 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 	h.ui.win.Resize(fyne.NewSize(1100, 700))
 	h.ui.win.Show()
 	t.Cleanup(func() {
+		h.keyring.release()
 		// Let flows still running end, so their goroutines do not outlive
 		// the test.
 		for _, s := range h.ui.sessions {
@@ -90,9 +216,18 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 			h.until("the flow of "+s.name+" to end", func() bool { return isClosed(s.done) })
 		}
 		h.launcher.releaseAll()
-		h.ui.win.Close()
+		h.closeWindow()
 	})
 	return h
+}
+
+// closeWindow closes the main window, once (the test driver panics on a
+// second Close).
+func (h *harness) closeWindow() {
+	if !h.closed {
+		h.closed = true
+		h.ui.win.Close()
+	}
 }
 
 func isClosed(ch chan struct{}) bool {

@@ -64,11 +64,15 @@ func startTestHook(u *UI) {
 func (u *UI) testState() hookState {
 	c := u.win.Canvas()
 	st := hookState{Scale: c.Scale(), Status: u.status.Text}
-	b := u.detail.connect
-	if b.Visible() {
-		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
-		st.Connect = [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
+	st.Connect = st.rect(u.detail.connect)
+	if u.detail.rotBox.Visible() {
+		st.Countdown = u.detail.countdown.Text
+		st.ShowSeed = st.rect(u.detail.showSeed)
 	}
+	if u.seedConfirm != nil {
+		st.SeedConfirm = st.rect(u.seedConfirm)
+	}
+	st.SeedShown = u.seedShown != nil
 	st.Dialog = u.lastDialog
 	if p := u.list.selected(); p != nil {
 		st.Selected = p.Name
@@ -87,6 +91,15 @@ func (u *UI) testState() hookState {
 		st.Tabs = append(st.Tabs, ts)
 	}
 	return st
+}
+
+// rect is where b is in the window, in pixels; zero when it is hidden.
+func (st *hookState) rect(b *widget.Button) [4]float32 {
+	if !b.Visible() {
+		return [4]float32{}
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+	return [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
 }
 
 // labelsIn is the text of the labels in containers under o.

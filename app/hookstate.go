@@ -10,7 +10,16 @@ type hookState struct {
 	Connect [4]float32
 	// Selected is the profile selected in the list.
 	Selected string
-	Tabs     []hookTab
+	// Countdown is a rotating profile's countdown in the detail pane;
+	// ShowSeed its Show seed… button, and SeedConfirm the Show button of
+	// the question that follows (x, y, width, height; zero when hidden).
+	Countdown   string
+	ShowSeed    [4]float32
+	SeedConfirm [4]float32
+	// SeedShown says the seed dialog is open (the seed itself is never
+	// written here).
+	SeedShown bool
+	Tabs      []hookTab
 	// Dialog is the title of the last failure dialog shown.
 	Dialog string
 	Status string

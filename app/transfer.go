@@ -183,15 +183,7 @@ func (u *UI) exportProfiles() {
 			if wc == nil {
 				return
 			}
-			err = u.exportTo(wc, secrets.Checked)
-			if cerr := wc.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				u.showError("The export failed", err, "")
-				return
-			}
-			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(u.all), wc.URI().Path()))
+			u.exportFile(wc, secrets.Checked)
 		}, u.win)
 		save.SetFileName("sesame-profiles.json")
 		save.Resize(fyne.NewSize(700, 500))
@@ -201,19 +193,41 @@ func (u *UI) exportProfiles() {
 	d.Show()
 }
 
-// exportTo writes the export; secrets are read from the keyring only when
-// they are included.
-func (u *UI) exportTo(w io.Writer, withSecrets bool) error {
-	ps := u.all
+// exportFile writes the export to wc and closes it. The secrets are read
+// from the keyring, and the file written, off the UI goroutine: the
+// keyring may ask to be unlocked.
+func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
+	ps := append([]*profiles.Profile(nil), u.all...)
+	u.setStatus(fmt.Sprintf("Exporting %d profiles…", len(ps)))
+	go func() {
+		err := writeExport(u.deps.Store, wc, ps, withSecrets)
+		if cerr := wc.Close(); err == nil {
+			err = cerr
+		}
+		u.do(func() {
+			if err != nil {
+				u.setStatus("The export failed")
+				u.showError("The export failed", err, "")
+				return
+			}
+			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(ps), wc.URI().Path()))
+		})
+	}()
+}
+
+// writeExport writes the export of ps; their secrets are read from the
+// store's keyring only when they are included.
+func writeExport(store *profiles.Store, w io.Writer, ps []*profiles.Profile, withSecrets bool) error {
 	if withSecrets {
-		ps = nil
-		for _, p := range u.all {
-			full, err := u.deps.Store.Get(p.Name)
+		full := make([]*profiles.Profile, 0, len(ps))
+		for _, p := range ps {
+			q, err := store.Get(p.Name)
 			if err != nil {
 				return err
 			}
-			ps = append(ps, full)
+			full = append(full, q)
 		}
+		ps = full
 	}
 	return profiles.Export(w, ps, withSecrets)
 }

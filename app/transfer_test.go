@@ -48,10 +48,10 @@ func TestExportImportRoundTrip(t *testing.T) {
 	web.Secrets.Password = "pw"
 	h := newHarness(t, web)
 	var plain, full bytes.Buffer
-	if err := h.ui.exportTo(&plain, false); err != nil {
+	if err := writeExport(h.store, &plain, h.ui.all, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.ui.exportTo(&full, true); err != nil {
+	if err := writeExport(h.store, &full, h.ui.all, true); err != nil {
 		t.Fatal(err)
 	}
 	if s := plain.String(); strings.Contains(s, "7111") || strings.Contains(s, "pw") || !strings.Contains(s, "web.example.com") {

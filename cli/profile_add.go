@@ -74,7 +74,7 @@ func runProfileAdd(o *profileAddOptions) error {
 	}
 	fmt.Fprintf(o.IO.Out, "added profile %s\n", p.Name)
 	if o.Flags.NewSeed {
-		printDoorSeed(o.IO.Out, p.Name, p.Secrets.Rotation)
+		fmt.Fprint(o.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func runProfileEdit(o *profileEditOptions) error {
 	}
 	fmt.Fprintf(o.IO.Out, "updated profile %s\n", p.Name)
 	if o.Flags.NewSeed {
-		printDoorSeed(o.IO.Out, p.Name, p.Secrets.Rotation)
+		fmt.Fprint(o.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
 	}
 	return nil
 }

@@ -204,7 +204,7 @@ func (f *profileFlags) applyRotation(p *profiles.Profile, changed func(string) b
 		}
 	}
 	if changed("rotating-window") {
-		if r.Params.Window, err = parseWindow(f.RotatingWindow); err != nil {
+		if r.Params.Window, err = rotate.ParseWindow(f.RotatingWindow); err != nil {
 			return usageErrorf("--rotating-window: %v", err)
 		}
 	}

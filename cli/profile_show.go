@@ -86,7 +86,7 @@ func runProfileShow(o *profileShowOptions) error {
 	s := p.Secrets
 	if r := s.Rotation; r != nil {
 		row("open", "(rotating: --current shows the sequence now)")
-		row("rotating", describeRotation(r))
+		row("rotating", r.Params.Describe())
 		row("seed", o.secret(r.Seed.String()))
 		if o.Reveal {
 			row("seed URI", rotate.URI(r.Seed, r.Params)+" (for another device: sesame profile add NAME --host H --seed URI)")

@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -25,24 +25,9 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 func (d Deps) clock() Clock {
 	if d.Clock == nil {
-		return realClock{}
+		return clock.System{}
 	}
 	return d.Clock
 }
@@ -94,37 +79,6 @@ func isTerminal(w io.Writer) bool {
 // seconds writes a wait as whole seconds, rounded up: "12s".
 func seconds(d time.Duration) string {
 	return strconv.Itoa(int((d+time.Second-1)/time.Second)) + "s"
-}
-
-// parseWindow reads --rotating-window: seconds ("30", as in the door's
-// Rotating_Window) or a duration ("30s", "1m").
-func parseWindow(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(v))
-	if err != nil {
-		return 0, fmt.Errorf("%q is not seconds (30) or a duration (30s)", v)
-	}
-	return d, nil
-}
-
-// printDoorSeed prints a new seed, the one time it is shown, as the lines
-// to put in the door's section of the server's knockd.conf.
-func printDoorSeed(w io.Writer, name string, r *profiles.Rotation) {
-	p := r.Params
-	fmt.Fprintf(w, "# The seed of %s, shown only now. On the server, put these lines in the door's section of knockd.conf (sesamed), or the seed alone in a file of mode 0600 named by Rotating_Seed_File:\n", name)
-	fmt.Fprintf(w, "\tRotating_Seed      = %s\n", r.Seed)
-	fmt.Fprintf(w, "\tRotating_Length    = %d\n", p.Length)
-	fmt.Fprintf(w, "\tRotating_Ports     = %d-%d\n", p.PortMin, p.PortMax)
-	fmt.Fprintf(w, "\tRotating_Protocols = %s\n", p.Protocols)
-	fmt.Fprintf(w, "\tRotating_Window    = %d\n", int(p.Window/time.Second))
-}
-
-// describeRotation is a rotating profile's settings, without the seed.
-func describeRotation(r *profiles.Rotation) string {
-	p := r.Params
-	return fmt.Sprintf("%d knocks (%s) on ports %d-%d, a new sequence every %s", p.Length, p.Protocols, p.PortMin, p.PortMax, p.Window)
 }
 
 // defaultRotation is the rotation --seed starts from.

@@ -12,6 +12,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/rotate"
+	"sesame/server/knockdconf"
 )
 
 // Limits on a profile's values.
@@ -77,6 +78,20 @@ func (r *Rotation) Status(now time.Time) (RotationStatus, error) {
 	}
 	kw, wait := r.Params.Choose(r.LastWindow, now)
 	return RotationStatus{Window: w, Sequence: seq, Next: r.Params.WindowStart(w + 1), KnockWindow: kw, KnockWait: wait}, nil
+}
+
+// DoorSetup is how a rotating profile's seed is shown to the person who
+// sets up the door (the CLI prints it after --seed new; the app shows it
+// beside the QR code): a comment saying where the lines go, then the
+// door's lines, seed included. once says this is the one time it is
+// shown unasked.
+func (r *Rotation) DoorSetup(name string, once bool) string {
+	when := ""
+	if once {
+		when = ", shown only now"
+	}
+	return fmt.Sprintf("# The seed of %s%s. On the server, put these lines in the door's section of knockd.conf (sesamed), or the seed alone in a file of mode 0600 named by Rotating_Seed_File:\n%s",
+		name, when, knockdconf.RotatingLines(r.Seed, r.Params))
 }
 
 // IsZero reports whether no secret is set.

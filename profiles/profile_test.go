@@ -8,6 +8,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/rotate"
+	"sesame/server/knockdconf"
 )
 
 func validProfile() Profile {
@@ -109,5 +110,26 @@ func TestValidateNeverQuotesSecrets(t *testing.T) {
 	err := p.Validate()
 	if err == nil || strings.Contains(err.Error(), "31337") {
 		t.Fatalf("Validate() = %v: want an error that does not quote the sequence", err)
+	}
+}
+
+func TestRotationDoorSetup(t *testing.T) {
+	seed, err := rotate.ParseSeed("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Rotation{Seed: seed, Params: rotate.DefaultParams()}
+	tests := []struct {
+		once bool
+		head string
+	}{
+		{true, "# The seed of vault, shown only now. On the server, put these lines in the door's section of knockd.conf (sesamed)"},
+		{false, "# The seed of vault. On the server, put these lines"},
+	}
+	for _, tt := range tests {
+		got := r.DoorSetup("vault", tt.once)
+		if !strings.HasPrefix(got, tt.head) || !strings.HasSuffix(got, knockdconf.RotatingLines(seed, r.Params)) {
+			t.Errorf("DoorSetup(once %v):\n%s", tt.once, got)
+		}
 	}
 }

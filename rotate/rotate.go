@@ -98,6 +98,28 @@ func (p Params) Validate() error {
 	return nil
 }
 
+// Describe is the parameters in words, for showing a rotating profile
+// without its seed: "4 knocks (tcp) on ports 10000-60000, a new sequence
+// every 30s".
+func (p Params) Describe() string {
+	return fmt.Sprintf("%d knocks (%s) on ports %d-%d, a new sequence every %s", p.Length, p.Protocols, p.PortMin, p.PortMax, p.Window)
+}
+
+// ParseWindow reads a window length as people give it: seconds ("30", as
+// the door's Rotating_Window) or a duration ("30s", "1m"). Validate checks
+// its range.
+func ParseWindow(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not seconds (30) or a duration (30s)", s)
+	}
+	return d, nil
+}
+
 // ParsePortRange reads "LOW-HIGH".
 func ParsePortRange(s string) (uint16, uint16, error) {
 	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")

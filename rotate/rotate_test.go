@@ -216,3 +216,37 @@ func TestURI(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWindow(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  string
+	}{
+		{"30", 30 * time.Second, ""},
+		{" 60 ", time.Minute, ""},
+		{"1m30s", 90 * time.Second, ""},
+		{"2.5s", 2500 * time.Millisecond, ""}, // read; Validate refuses it
+		{"", 0, `"" is not seconds`},
+		{"soon", 0, `"soon" is not seconds (30) or a duration (30s)`},
+	}
+	for _, tt := range tests {
+		got, err := rotate.ParseWindow(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseWindow(%q) = %v, %v; want an error with %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseWindow(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParamsDescribe(t *testing.T) {
+	p := rotate.Params{Length: 6, PortMin: 2000, PortMax: 2999, Protocols: rotate.Mixed, Window: time.Minute}
+	if got, want := p.Describe(), "6 knocks (mixed) on ports 2000-2999, a new sequence every 1m0s"; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}

@@ -168,3 +168,11 @@ func (p *parser) finishRotating(d *Door) error {
 
 // IsRotating reports whether the door's sequence rotates.
 func (d *Door) IsRotating() bool { return d.Rotating != nil }
+
+// RotatingLines are the keys of a rotating door with seed and p, a
+// tab-indented line each, as Parse reads them: what to paste into the
+// door's section. They hold the seed.
+func RotatingLines(seed rotate.Seed, p rotate.Params) string {
+	return fmt.Sprintf("\tRotating_Seed      = %s\n\tRotating_Length    = %d\n\tRotating_Ports     = %d-%d\n\tRotating_Protocols = %s\n\tRotating_Window    = %d\n",
+		seed, p.Length, p.PortMin, p.PortMax, p.Protocols, int(p.Window/time.Second))
+}

@@ -150,3 +150,27 @@ func TestRotatingVectors(t *testing.T) {
 		}
 	}
 }
+
+// What RotatingLines writes, Parse reads back as the same door.
+func TestRotatingLinesRoundTrip(t *testing.T) {
+	seed, err := rotate.ParseSeed(testSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []rotate.Params{
+		rotate.DefaultParams(),
+		{Length: 6, PortMin: 2000, PortMax: 2999, Protocols: rotate.Mixed, Window: time.Minute},
+		{Length: 1, PortMin: 1, PortMax: 1, Protocols: rotate.UDPOnly, Window: 24 * time.Hour},
+	}
+	for _, p := range tests {
+		conf := "[SSH]\n" + RotatingLines(seed, p) + "\tcommand = /bin/true\n"
+		cfg, err := Parse(strings.NewReader(conf), "r.conf")
+		if err != nil {
+			t.Fatalf("%+v: %v\n%s", p, err, conf)
+		}
+		r := cfg.Doors[0].Rotating
+		if r == nil || r.Seed.String() != testSeed || r.Params != p {
+			t.Errorf("%+v: read back %+v from\n%s", p, r, conf)
+		}
+	}
+}

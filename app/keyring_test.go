@@ -1,0 +1,132 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+
+	"sesame/rotate"
+)
+
+// memFile is a file the export writes to.
+type memFile struct {
+	bytes.Buffer
+	closed chan struct{}
+}
+
+func (m *memFile) Close() error {
+	close(m.closed)
+	return nil
+}
+
+func (m *memFile) URI() fyne.URI { return storage.NewFileURI("/export/sesame-profiles.json") }
+
+// A locked keyring holds its calls while it asks to be unlocked: the
+// actions that read or change secrets must not wait for it on the UI
+// goroutine, or the window freezes. Each action here returns while the
+// keyring holds its call, and finishes once the keyring answers.
+func TestKeyringOffTheUIThread(t *testing.T) {
+	type step struct {
+		before func(h *harness)                           // on the UI goroutine, keyring open
+		act    func(h *harness, file *memFile)            // with the keyring held
+		status string                                     // shown meanwhile
+		done   func(h *harness, file *memFile) bool       // once it answers
+		check  func(t *testing.T, h *harness, f *memFile) // then
+	}
+	tests := []struct {
+		name string
+		step step
+	}{
+		{"edit", step{
+			act:    func(h *harness, _ *memFile) { h.ui.editProfile(h.ui.profileNamed("web")) },
+			status: "web: reading the keyring…",
+			done:   func(h *harness, _ *memFile) bool { return h.ui.form != nil },
+			check: func(t *testing.T, h *harness, _ *memFile) {
+				if got := h.ui.form.entries[fOpen].Text; got != "7000,8000" {
+					t.Errorf("the form's open knocks are %q", got)
+				}
+			},
+		}},
+		{"duplicate", step{
+			act:    func(h *harness, _ *memFile) { h.ui.duplicateProfile(h.ui.profileNamed("web")) },
+			status: "web: reading the keyring…",
+			done:   func(h *harness, _ *memFile) bool { return h.ui.form != nil },
+			check: func(t *testing.T, h *harness, _ *memFile) {
+				if got := h.ui.form.entries[fName].Text; got != "web copy" {
+					t.Errorf("the copy is named %q", got)
+				}
+			},
+		}},
+		{"export with secrets", step{
+			act:    func(h *harness, f *memFile) { h.ui.exportFile(f, true) },
+			status: "Exporting 2 profiles…",
+			done: func(h *harness, f *memFile) bool {
+				return isClosed(f.closed) && strings.HasPrefix(h.ui.status.Text, "Exported 2 profiles")
+			},
+			check: func(t *testing.T, h *harness, f *memFile) {
+				if !strings.Contains(f.String(), "7000,8000") {
+					t.Errorf("the export lacks the secrets:\n%s", f.String())
+				}
+			},
+		}},
+		{"delete", step{
+			before: func(h *harness) {
+				h.ui.deleteProfile(h.ui.profileNamed("web"))
+				h.dialogShows("Delete the profile web")
+			},
+			act:    func(h *harness, _ *memFile) { h.tap("Delete") },
+			status: "web: deleting…",
+			done:   func(h *harness, _ *memFile) bool { return h.ui.profileNamed("web") == nil },
+		}},
+		{"show seed", step{
+			before: func(h *harness) {
+				h.ui.confirmShowSeed(h.ui.profileNamed("vault"))
+				h.dialogShows("Show the seed of vault?")
+			},
+			act:  func(h *harness, _ *memFile) { h.tap("Show") },
+			done: func(h *harness, _ *memFile) bool { return h.ui.seedShown != nil },
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, profile(t, "web", "192.0.2.9", "7000,8000", ""), rotatingProfile(t, "vault", rotate.DefaultParams(), 0))
+			// The detail pane's own read of vault, selected first.
+			h.until("the details read", func() bool { return h.ui.detail.rotBox.Visible() })
+			h.settle()
+			if tt.step.before != nil {
+				tt.step.before(h)
+			}
+			file := &memFile{closed: make(chan struct{})}
+			h.keyring.hold()
+			held := h.keyring.held()
+			// The action runs as the UI goroutine would; this goroutine
+			// waits without touching the UI.
+			returned := make(chan struct{})
+			go func() {
+				defer close(returned)
+				tt.step.act(h, file)
+			}()
+			select {
+			case <-returned:
+			case <-time.After(await):
+				t.Fatalf("%s waited for the keyring on the UI goroutine", tt.name)
+			}
+			h.until("the keyring call to be held", func() bool { return h.keyring.held() > held })
+			if tt.step.status != "" && h.ui.status.Text != tt.step.status {
+				t.Errorf("while the keyring is held, the status says %q, want %q", h.ui.status.Text, tt.step.status)
+			}
+			if tt.step.done(h, file) {
+				t.Fatal("done before the keyring answered")
+			}
+			h.keyring.release()
+			h.until(tt.name+" to finish", func() bool { return tt.step.done(h, file) })
+			if tt.step.check != nil {
+				tt.step.check(t, h, file)
+			}
+		})
+	}
+}
