@@ -73,7 +73,10 @@ type profileForm struct {
 	errs    map[string]error
 	problem *widget.Label // a failure to save
 	save    *widget.Button
+	cancel  *widget.Button
 	dlg     *dialog.CustomDialog
+	// saving is set while the profile is written: Save and Cancel wait.
+	saving bool
 }
 
 // formMode is what the form does with the profile it is given.
@@ -216,7 +219,7 @@ func (f *profileForm) build(mode formMode) {
 		title = "New profile from a copy"
 	}
 	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(grid)), f.u.win)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
+	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
 	f.dlg.SetOnClosed(func() {
 		if f.u.form == f {
 			f.u.form = nil
@@ -224,7 +227,7 @@ func (f *profileForm) build(mode formMode) {
 	})
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
-	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
+	f.dlg.SetButtons([]fyne.CanvasObject{f.cancel, f.save})
 	f.showKind()
 	for key := range f.entries {
 		f.validate(key)
@@ -270,7 +273,7 @@ func (f *profileForm) showHint(key string) {
 
 // update enables Save when every field is right.
 func (f *profileForm) update() {
-	if f.valid() {
+	if f.valid() && !f.saving {
 		f.save.Enable()
 	} else {
 		f.save.Disable()
@@ -445,16 +448,46 @@ func (f *profileForm) profile() (*profiles.Profile, error) {
 }
 
 // submit saves the profile and closes the form, or shows why it cannot.
+// The keyring may first ask to be unlocked, so the profile is written on
+// a goroutine of its own and the window stays alive meanwhile; the form
+// stays open, its buttons disabled, until the save has answered.
 func (f *profileForm) submit() {
-	p, err := f.profile()
-	if err == nil {
-		err = f.store(p)
-	}
-	if err != nil {
-		f.problem.SetText(err.Error())
-		f.problem.Show()
+	if f.saving {
 		return
 	}
+	p, err := f.profile()
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	f.saving = true
+	f.save.Disable()
+	f.cancel.Disable()
+	f.u.setStatus(p.Name + ": saving…")
+	go func() {
+		err := f.store(p)
+		f.u.do(func() {
+			f.saving = false
+			f.cancel.Enable()
+			f.update()
+			if err != nil {
+				f.u.setStatus("")
+				f.fail(err)
+				return
+			}
+			f.saved(p)
+		})
+	}()
+}
+
+// fail shows why the profile could not be saved, at the top of the form.
+func (f *profileForm) fail(err error) {
+	f.problem.SetText(err.Error())
+	f.problem.Show()
+}
+
+// saved closes the form on the profile just saved.
+func (f *profileForm) saved(p *profiles.Profile) {
 	f.dlg.Hide()
 	f.u.reload()
 	f.u.list.selectName(p.Name)
@@ -464,6 +497,8 @@ func (f *profileForm) submit() {
 	}
 }
 
+// store writes p: a new profile, or the edited one, renamed first when
+// its name changed. It runs off the UI goroutine and touches no widget.
 func (f *profileForm) store(p *profiles.Profile) error {
 	st := f.u.deps.Store
 	if f.orig == "" {

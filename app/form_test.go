@@ -73,7 +73,7 @@ func TestFormValidatesAsYouType(t *testing.T) {
 		t.Fatalf("Save disabled with every field right: %v", f.errs)
 	}
 	f.family.SetSelectedIndex(2)
-	test.Tap(f.save)
+	h.submit(f)
 	if h.overlay() != nil {
 		t.Fatalf("the form stayed open: %s", h.texts())
 	}
@@ -125,7 +125,7 @@ func TestFormEditKeepsHiddenSecrets(t *testing.T) {
 	}
 	f.entries[fName].SetText("www")
 	f.entries[fOpen].SetText("1111,2222")
-	test.Tap(f.save)
+	h.submit(f)
 	got, err := h.store.Get("www")
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestDuplicateAndDelete(t *testing.T) {
 	if f.entries[fName].Text != "web copy" || f.entries[fOpen].Text != "7000,8000" {
 		t.Fatalf("duplicate starts as %q with %q", f.entries[fName].Text, f.entries[fOpen].Text)
 	}
-	test.Tap(f.save)
+	h.submit(f)
 	if got := names(h.ui.all); got != "web,web copy" {
 		t.Fatalf("profiles %s after duplicating", got)
 	}
@@ -190,7 +190,7 @@ func TestFormEditRotatingProfile(t *testing.T) {
 		t.Error("the edit form shows the seed")
 	}
 	f.entries[fHost].SetText("rot2.example.com")
-	test.Tap(f.save)
+	h.submit(f)
 	got, err := h.store.Get("rot")
 	if err != nil {
 		t.Fatal(err)

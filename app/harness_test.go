@@ -324,6 +324,22 @@ func (h *harness) tap(text string) {
 	test.Tap(b)
 }
 
+// submit taps the form's Save and waits for the save to answer: it
+// writes the keyring off the UI goroutine.
+func (h *harness) submit(f *profileForm) {
+	h.t.Helper()
+	test.Tap(f.save)
+	h.until("the form's save to answer", func() bool { return !f.saving })
+}
+
+// importTap taps the import dialog's Import and waits for the import to
+// answer: it writes the keyring off the UI goroutine.
+func (h *harness) importTap() {
+	h.t.Helper()
+	h.tap("Import")
+	h.until("the import to answer", func() bool { return !strings.HasPrefix(h.ui.status.Text, "Importing") })
+}
+
 // dialogShows waits for a dialog that shows text.
 func (h *harness) dialogShows(text string) {
 	h.t.Helper()

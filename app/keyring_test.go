@@ -8,7 +8,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
 
+	"sesame/profiles"
 	"sesame/rotate"
 )
 
@@ -70,6 +72,50 @@ func TestKeyringOffTheUIThread(t *testing.T) {
 			check: func(t *testing.T, h *harness, f *memFile) {
 				if !strings.Contains(f.String(), "7000,8000") {
 					t.Errorf("the export lacks the secrets:\n%s", f.String())
+				}
+			},
+		}},
+		{"save", step{
+			before: func(h *harness) {
+				h.ui.editProfile(h.ui.profileNamed("web"))
+				f := h.formOpen()
+				f.entries[fOpen].SetText("7100,8100")
+			},
+			act:    func(h *harness, _ *memFile) { test.Tap(h.ui.form.save) },
+			status: "web: saving…",
+			done:   func(h *harness, _ *memFile) bool { return h.ui.form == nil },
+			check: func(t *testing.T, h *harness, _ *memFile) {
+				if p, err := h.store.Get("web"); err != nil || p.Secrets.Open.String() != "7100,8100" {
+					t.Errorf("after the save: %v, err %v", p, err)
+				}
+				if h.ui.status.Text != "web: saved" {
+					t.Errorf("status %q", h.ui.status.Text)
+				}
+			},
+		}},
+		{"import", step{
+			before: func(h *harness) {
+				var buf bytes.Buffer
+				// The export of a profile db, no longer stored.
+				db := profile(h.t, "db", "db.example.com", "6000,6100", "")
+				if err := h.store.Create(db); err != nil {
+					h.t.Fatal(err)
+				}
+				if err := writeExport(h.store, &buf, []*profiles.Profile{db}, true); err != nil {
+					h.t.Fatal(err)
+				}
+				if err := h.store.Delete("db"); err != nil {
+					h.t.Fatal(err)
+				}
+				h.ui.importData(buf.Bytes(), "db.json")
+				h.dialogShows("Import 1 profiles?")
+			},
+			act:    func(h *harness, _ *memFile) { h.tap("Import") },
+			status: "Importing 1 profiles…",
+			done:   func(h *harness, _ *memFile) bool { return h.ui.profileNamed("db") != nil },
+			check: func(t *testing.T, h *harness, _ *memFile) {
+				if p, err := h.store.Get("db"); err != nil || p.Secrets.Open.String() != "6000,6100" {
+					t.Errorf("after the import: %v, err %v", p, err)
 				}
 			},
 		}},

@@ -80,7 +80,7 @@ func TestFormNewRotatingProfileShowsSeedOnce(t *testing.T) {
 	f.protocols.SetSelected("mixed")
 	f.entries[fWindow].SetText("")
 	test.Type(f.entries[fWindow], "1m")
-	test.Tap(f.save)
+	h.submit(f)
 
 	got, err := h.store.Get("vault")
 	if err != nil {
@@ -161,7 +161,7 @@ func TestFormPasteSeedURI(t *testing.T) {
 	if f.save.Disabled() || !strings.Contains(f.hints[fSeed].Text, "seed URI") {
 		t.Fatalf("save disabled %v, seed hint %q (%v)", f.save.Disabled(), f.hints[fSeed].Text, f.errs)
 	}
-	test.Tap(f.save)
+	h.submit(f)
 	got, err := h.store.Get("phone")
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestFormRotatingFieldErrors(t *testing.T) {
 	if f.problemWith(fPorts) != "" || f.save.Disabled() {
 		t.Fatalf("ports %q, save disabled %v: %v", f.problemWith(fPorts), f.save.Disabled(), f.errs)
 	}
-	test.Tap(f.save)
+	h.submit(f)
 	got, err := h.store.Get("vault")
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestFormEditRotatingSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.entries[fNote].SetText("edited")
-	test.Tap(f.save)
+	h.submit(f)
 	got, _ := h.store.Get("vault")
 	if r := got.Secrets.Rotation; r.Seed.String() != old || r.LastWindow != r.Params.WindowAt(testNow) || got.Note != "edited" {
 		t.Fatalf("after an edit: seed kept %v, last window %d (want %d)", r.Seed.String() == old, r.LastWindow, r.Params.WindowAt(testNow))
@@ -256,7 +256,7 @@ func TestFormEditRotatingSeed(t *testing.T) {
 	h.until("the edit form", func() bool { return h.ui.form != nil && h.ui.form != f })
 	f = h.ui.form
 	h.tap("New seed")
-	test.Tap(f.save)
+	h.submit(f)
 	got, _ = h.store.Get("vault")
 	r := got.Secrets.Rotation
 	if r.Seed.String() == old || r.LastWindow != 0 {
@@ -275,7 +275,7 @@ func TestFormEditRotatingSeed(t *testing.T) {
 		t.Fatalf("a fixed sequence without knocks: save disabled %v, open problem %q", f.save.Disabled(), f.problemWith(fOpen))
 	}
 	f.entries[fOpen].SetText("7000,8000")
-	test.Tap(f.save)
+	h.submit(f)
 	got, _ = h.store.Get("vault")
 	if got.Secrets.Rotation != nil || got.Secrets.Open.String() != "7000,8000" {
 		t.Errorf("after choosing a fixed sequence: rotation %v, open %s", got.Secrets.Rotation != nil, got.Secrets.Open)

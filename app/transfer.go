@@ -142,13 +142,24 @@ func (u *UI) confirmImport(file string, offered []profiles.Imported, skipped []p
 	d.Show()
 }
 
+// saveImported saves the profiles offered, on a goroutine of its own: the
+// keyring may first ask to be unlocked.
 func (u *UI) saveImported(offered []profiles.Imported, replace bool) {
 	ps := make([]*profiles.Profile, len(offered))
 	for i, imp := range offered {
 		ps[i] = imp.Profile
 	}
-	res, err := u.deps.Store.SaveAll(ps, replace)
+	u.setStatus(fmt.Sprintf("Importing %d profiles…", len(ps)))
+	go func() {
+		res, err := u.deps.Store.SaveAll(ps, replace)
+		u.do(func() { u.imported(res, err) })
+	}()
+}
+
+// imported reports what an import saved.
+func (u *UI) imported(res *profiles.SaveResult, err error) {
 	if err != nil {
+		u.setStatus("")
 		u.showError("The import failed; nothing was saved", err, "")
 		return
 	}

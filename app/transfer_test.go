@@ -28,7 +28,7 @@ func TestImportKnockdConf(t *testing.T) {
 	if !strings.Contains(h.texts(), "SSH (from doors openSSH and closeSSH)") {
 		t.Errorf("the import lists:\n%s", h.texts())
 	}
-	h.tap("Import")
+	h.importTap()
 	p, err := h.store.Get("SSH")
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	h.ui.importData(full.Bytes(), "full.json")
 	h.dialogShows("Import 1 profiles?")
-	h.tap("Import")
+	h.importTap()
 	if p, _ := h.store.Get("web"); p.Secrets.Open.String() != "9333" {
 		t.Errorf("an import without Replace changed web: open %s", p.Secrets.Open)
 	}
@@ -87,7 +87,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			c.SetChecked(true)
 		}
 	}
-	h.tap("Import")
+	h.importTap()
 	if p, _ := h.store.Get("web"); p.Secrets.Open.String() != "7111,8222:udp" || p.Secrets.Password != "pw" {
 		t.Errorf("after replacing: open %s, password %q", p.Secrets.Open, p.Secrets.Password)
 	}
