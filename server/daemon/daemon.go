@@ -370,9 +370,15 @@ func (d *daemon) rollLoop(ctx context.Context) {
 	}
 }
 
-// reload re-reads the config (SIGHUP). A config that does not load is
-// logged and the running one stays: a typo never takes the doors down.
+// reload reopens the log file and re-reads the config (SIGHUP). The log
+// comes first: logrotate's HUP must move sesamed to the new file even when
+// the config has a typo, and that typo's error belongs in the new file. A
+// config that does not load is logged and the running one stays: a typo
+// never takes the doors down.
 func (d *daemon) reload(ctx context.Context) {
+	if err := d.log.Reopen(); err != nil {
+		d.log.Error("warning: cannot reopen the log file: %v", err)
+	}
 	d.log.Verbose("re-reading config file: %s", d.opt.ConfigPath)
 	d.log.Log("re-reading config file: %s", d.opt.ConfigPath)
 	cfg, err := d.load()
@@ -398,9 +404,6 @@ func (d *daemon) reload(ctx context.Context) {
 	if err != nil {
 		d.log.Error("error: %v; keeping the configuration already running", err)
 		return
-	}
-	if err := d.log.Reopen(); err != nil {
-		d.log.Error("warning: cannot reopen the log file: %v", err)
 	}
 	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(cfg.Doors))
 }

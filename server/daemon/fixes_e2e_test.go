@@ -3,6 +3,7 @@
 package daemon_test
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -214,6 +215,42 @@ func TestReloadKeepsTheOldConfigOnError(t *testing.T) {
 	s.WaitOutputAfter(t, n, "reloaded")
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "1000", "2000", "3000")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+}
+
+// TestHUPReopensTheLogFile: logrotate moves the log file away and sends
+// SIGHUP; sesamed writes to a new file at the old path from then on, even
+// when the config it re-reads is broken.
+func TestHUPReopensTheLogFile(t *testing.T) {
+	p := guarded(t)
+	logPath := filepath.Join(t.TempDir(), "sesamed.log")
+	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf, "-g", logPath)
+	testnet.WaitFor(t, "the start in the log file", func() bool { return strings.Contains(readFile(t, logPath), "starting up") })
+	for i, tc := range []struct {
+		conf, want string
+	}{
+		{"[openSSH]\n\tsequence = 7000,70000\n", "keeping the configuration already running"},
+		{testnet.GuideConf, "reloaded"},
+	} {
+		rotated := fmt.Sprintf("%s.%d", logPath, i+1)
+		if err := os.Rename(logPath, rotated); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(s.Config, []byte(tc.conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n := s.Len()
+		if err := s.Signal(unix.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		s.WaitOutputAfter(t, n, tc.want)
+		testnet.WaitFor(t, tc.want+" in the new log file", func() bool {
+			_, err := os.Stat(logPath)
+			return err == nil && strings.Contains(readFile(t, logPath), tc.want)
+		})
+		if old := readFile(t, rotated); strings.Contains(old, tc.want) {
+			t.Errorf("after SIGHUP the rotated file %s still got %q:\n%s", rotated, tc.want, old)
+		}
+	}
 }
 
 // TestShutdownRunsPendingStopCommands: SIGTERM while a door is open with a
