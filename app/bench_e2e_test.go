@@ -92,7 +92,7 @@ func BenchmarkColdStart(b *testing.B) {
 	xvfb.Require(b, "Xvfb", "xwd")
 	disp := xvfb.Start(b, 1280, 800)
 	peer := testnet.Binary(b, "sesame/app/internal/fynepeer", "migrated_fynedo")
-	testnet.Binary(b, "sesame", "migrated_fynedo", "sesame_testhook") // built before the clock starts
+	appBinary(b) // built before the clock starts
 	var app, bare startFigures
 	for i := 0; i < b.N; i++ {
 		measureStart(b, disp, func() *exec.Cmd {

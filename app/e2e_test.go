@@ -42,6 +42,14 @@ func newGuardedSSH(t testing.TB) *guardedSSH {
 	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String())}
 }
 
+// appBinary is the app with the test hook. The tests build it before they
+// start Xvfb, sshd and knockd: a cold cgo build takes minutes, and those
+// must not wait that long with their timers running.
+func appBinary(t testing.TB) string {
+	t.Helper()
+	return testnet.Binary(t, "sesame", "migrated_fynedo", "sesame_testhook")
+}
+
 // realApp is the sesame binary (with the test hook) running on a display.
 type realApp struct {
 	cmd   *exec.Cmd
@@ -79,7 +87,7 @@ func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH, extra ...*profile
 			t.Fatal(err)
 		}
 	}
-	bin := testnet.Binary(t, "sesame", "migrated_fynedo", "sesame_testhook")
+	bin := appBinary(t)
 	a := &realApp{state: filepath.Join(t.TempDir(), "state.json"), disp: disp}
 	home := t.TempDir()
 	if g != nil {
@@ -175,6 +183,7 @@ func artifact(name string) string {
 func TestRealWindowConnect(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
 	testnet.RequireTools(t, "vim")
+	appBinary(t)
 	g := newGuardedSSH(t)
 	disp := xvfb.Start(t, 1280, 800)
 	a := startApp(t, disp, g)
@@ -270,6 +279,7 @@ func TestRealWindowConnect(t *testing.T) {
 // that a camera reads as the seed URI.
 func TestRealWindowSeed(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
 	disp := xvfb.Start(t, 1280, 800)
 	vault := rotatingProfile(t, "vault", rotate.DefaultParams(), 0)
 	r := vault.Secrets.Rotation
