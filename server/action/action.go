@@ -37,7 +37,16 @@ type Options struct {
 	// Stdout and Stderr receive the commands' output (default discarded);
 	// knockd's commands share knockd's.
 	Stdout, Stderr io.Writer
+	// CommandTimeout bounds one command's run (default
+	// DefaultCommandTimeout): a hung command is killed, with everything it
+	// started, so that a few of them can never hold every worker and stall
+	// every other address's actions.
+	CommandTimeout time.Duration
 }
+
+// DefaultCommandTimeout is how long a Start_Command or Stop_Command may run
+// before it is killed. The guides' commands take milliseconds.
+const DefaultCommandTimeout = 30 * time.Second
 
 // Runner runs door actions.
 type Runner struct {
@@ -80,6 +89,9 @@ func NewRunner(log Logger, opt Options) *Runner {
 	}
 	if opt.Stderr == nil {
 		opt.Stderr = io.Discard
+	}
+	if opt.CommandTimeout <= 0 {
+		opt.CommandTimeout = DefaultCommandTimeout
 	}
 	return &Runner{log: log, opt: opt, slot: make(chan struct{}, opt.Workers),
 		queues: map[netip.Addr][]job{}, stops: map[*pendingStop]struct{}{}}
@@ -233,20 +245,28 @@ func (r *Runner) RunCommands(c Commands) error {
 	})
 }
 
-// shell runs one knockd command with knockd's log lines.
+// shell runs one knockd command with knockd's log lines. A command that
+// runs past CommandTimeout is killed with its whole process group.
 func (r *Runner) shell(door, cmdline string) {
 	r.log.Event("%s: running command: %s", door, cmdline)
-	cmd := exec.Command(r.opt.Shell, "-c", cmdline)
+	ctx, cancel := context.WithTimeout(context.Background(), r.opt.CommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.opt.Shell, "-c", cmdline)
 	cmd.Stdout, cmd.Stderr = r.opt.Stdout, r.opt.Stderr
 	// Its own session, as knockd's setsid(): a Ctrl-C meant for a
-	// foreground sesamed does not cut a firewall command short.
+	// foreground sesamed does not cut a firewall command short. Being a
+	// group leader also lets the timeout kill what the shell started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	// Guides background part of a command with &; that child may hold the
 	// output open long after the shell is gone.
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		r.log.Error("%s: command still running after %s: killed (it may hang on a lock or the network; the door's other actions go on)",
+			door, r.opt.CommandTimeout)
 	case err == nil:
 	case errors.As(err, &exit) && exit.ExitCode() >= 0:
 		r.log.Error("%s: command returned non-zero status code (%d)", door, exit.ExitCode())

@@ -145,3 +145,36 @@ func TestCloseRunsPendingStopCommands(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// A hung command is killed with what it started, and the worker it held
+// goes back to the other addresses' actions.
+func TestHungCommandIsKilled(t *testing.T) {
+	dir := t.TempDir()
+	pidFile, out := filepath.Join(dir, "child.pid"), filepath.Join(dir, "out")
+	log := &recorder{}
+	r := NewRunner(log, Options{Workers: 1, CommandTimeout: 200 * time.Millisecond})
+	defer r.Close(context.Background())
+	hung := netip.MustParseAddr("192.0.2.2")
+	if err := r.RunCommands(Commands{Door: "SSH", Who: "192.0.2.2", Src: hung,
+		Start: "sleep 600 & echo $! > " + pidFile + "; wait"}); err != nil {
+		t.Fatal(err)
+	}
+	other := netip.MustParseAddr("192.0.2.3")
+	if err := r.RunCommands(Commands{Door: "SSH", Who: "192.0.2.3", Src: other, Start: "echo ran > " + out}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other address's command", func() bool { _, err := os.Stat(out); return err == nil })
+	if !slices.ContainsFunc(log.get(), func(l string) bool { return strings.Contains(l, "SSH: command still running after 200ms: killed") }) {
+		t.Fatalf("no kill logged: %q", log.get())
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := "/proc/" + strings.TrimSpace(string(b))
+	waitFor(t, "the command's background child to be killed", func() bool {
+		stat, err := os.ReadFile(child + "/stat")
+		// Gone, or a zombie waiting for its reaper.
+		return err != nil || strings.Contains(string(stat), ") Z ")
+	})
+}
