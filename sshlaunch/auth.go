@@ -312,7 +312,11 @@ func (a *authenticator) keyboardInteractive(name, instruction string, questions 
 	if len(questions) == 0 {
 		return nil, nil
 	}
-	answers, err := a.cfg.UI.KeyboardInteractive(a.ctx, name, instruction, questions, echos)
+	shown := make([]string, len(questions))
+	for i, q := range questions {
+		shown[i] = printable(q)
+	}
+	answers, err := a.cfg.UI.KeyboardInteractive(a.ctx, printable(name), printable(instruction), shown, echos)
 	if err != nil {
 		a.fail(fmt.Errorf("keyboard-interactive login for %s@%s: %w", a.t.User, a.t.Host, err))
 		return nil, err
