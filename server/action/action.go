@@ -224,12 +224,22 @@ func (r *Runner) RunCommands(c Commands) error {
 	if c.Start == "" {
 		return nil
 	}
+	return r.Do(c.Src, "start command of "+c.Door, r.CommandsJob(c))
+}
+
+// CommandsJob is RunCommands' job, for a caller that runs it inside a job
+// of its own for the same address: it runs the start command and schedules
+// the stop command.
+func (r *Runner) CommandsJob(c Commands) func() {
 	start := Expand(c.Start, c.Src)
 	stop := ""
 	if c.Stop != "" {
 		stop = Expand(c.Stop, c.Src)
 	}
-	return r.Do(c.Src, "start command of "+c.Door, func() {
+	return func() {
+		if start == "" {
+			return
+		}
 		r.shell(c.Door, start)
 		if stop == "" {
 			return
@@ -242,7 +252,7 @@ func (r *Runner) RunCommands(c Commands) error {
 			}
 			r.shell(c.Door, stop)
 		})
-	})
+	}
 }
 
 // shell runs one knockd command with knockd's log lines. A command that

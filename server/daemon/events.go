@@ -29,11 +29,15 @@ func (d *daemon) event(e matcher.Event) {
 	case matcher.Stage:
 		d.log.Event("%s: %s: Stage %d", d.names.who(e.Src, e.Stage == 1), e.Door.Name, e.Stage)
 	case matcher.Open:
-		if act := e.Door.Data.(*doorAction); act.rot != nil && !d.judge(e, act.rot) {
-			return
+		var persist func() error
+		if act := e.Door.Data.(*doorAction); act.rot != nil {
+			var ok bool
+			if persist, ok = d.judge(e, act.rot); !ok {
+				return
+			}
 		}
 		d.log.Event("%s: %s: OPEN SESAME", d.names.who(e.Src, false), e.Door.Name)
-		d.opened(e)
+		d.opened(e, persist)
 	case matcher.Timeout:
 		d.log.Event("%s: %s: sequence timeout (stage %d)", d.names.who(e.Src, false), e.Door.Name, e.Stage)
 	case matcher.Exhausted:
@@ -53,10 +57,10 @@ func (d *daemon) event(e matcher.Event) {
 
 // judge decides whether a rotating door's complete sequence opens it:
 // only the sequence of a live window, and only once. An accepted window is
-// spent at once in memory and written to the state file before the door's
-// action runs (both queued for the address, in that order), so that a
-// restart does not make it good again.
-func (d *daemon) judge(e matcher.Event, rot *rotating.Door) bool {
+// spent at once in memory; persist writes the state file, and the door's
+// action runs only once that has worked, so that neither a restart nor a
+// full disk makes the window good again.
+func (d *daemon) judge(e matcher.Event, rot *rotating.Door) (persist func() error, ok bool) {
 	l := d.ledger.Load()
 	now := time.Now()
 	who := d.names.who(e.Src, false)
@@ -64,54 +68,63 @@ func (d *daemon) judge(e matcher.Event, rot *rotating.Door) bool {
 	switch v {
 	case rotating.Replayed:
 		d.log.Event("%s: %s: REPLAY REFUSED: the sequence of window %d was used already", who, e.Door.Name, w)
-		return false
+		return nil, false
 	case rotating.Expired:
 		d.log.Event("%s: %s: expired sequence refused: its window is no longer accepted (clocks more than a window apart?)", who, e.Door.Name)
-		return false
+		return nil, false
 	}
 	d.log.Event("%s: %s: sequence of the %s window (%d), spent now", who, e.Door.Name, rot.Relative(w, now), w)
-	err := d.runner.Do(e.Src, "record of spent windows", func() {
+	return func() error {
 		if err := l.Save(time.Now()); err != nil {
-			d.log.Error("error: %v (the window stays refused until sesamed restarts)", err)
+			return fmt.Errorf("%w (the window stays refused until sesamed restarts; make the state directory writable by sesamed)", err)
+		}
+		return nil
+	}, true
+}
+
+// opened queues what a door does when it opens for e.Src, as one job for
+// the address: first the record that the sequence is spent (a one-time
+// line marked used, a rotating window saved), then the door's action. A
+// record that cannot be written keeps the door shut: a sequence that could
+// be accepted again after a restart or a SIGHUP must not open anything.
+func (d *daemon) opened(e matcher.Event, persist func() error) {
+	act := e.Door.Data.(*doorAction)
+	c := act.conf
+	who := d.names.who(e.Src, false)
+	if e.Door.OneTimeDoor {
+		d.refilter() // the door listens for its next sequence now
+		used := e.Sequence
+		persist = func() error { return d.markUsed(c, used) }
+	}
+	var steps []func()
+	switch {
+	case act.closes:
+		steps = append(steps, func() { d.nativeClose(c, e.Src, who) })
+	default:
+		ipv6 := e.Src.Is6()
+		if cmd := c.StartCommandFor(ipv6); cmd != "" {
+			steps = append(steps, d.runner.CommandsJob(action.Commands{
+				Door: c.Name, Who: who, Src: e.Src,
+				Start: cmd, Stop: c.StopCommandFor(ipv6), Timeout: c.CmdTimeout,
+			}))
+		}
+		if c.HasNativeOpen() {
+			steps = append(steps, func() { d.nativeOpen(c, e.Src, who) })
+		}
+	}
+	err := d.runner.Do(e.Src, "actions of "+c.Name, func() {
+		if persist != nil {
+			if err := persist(); err != nil {
+				d.log.Error("%s: %s: NOT OPENED: %v", who, c.Name, err)
+				return
+			}
+		}
+		for _, step := range steps {
+			step()
 		}
 	})
 	if err != nil {
 		d.log.Error("error: %v", err)
-	}
-	return true
-}
-
-// opened queues what a door does when it opens for e.Src.
-func (d *daemon) opened(e matcher.Event) {
-	act := e.Door.Data.(*doorAction)
-	c := act.conf
-	who := d.names.who(e.Src, false)
-	queue := func(what string, fn func()) {
-		if err := d.runner.Do(e.Src, what, fn); err != nil {
-			d.log.Error("error: %v", err)
-		}
-	}
-	if e.Door.OneTimeDoor {
-		d.refilter() // the door listens for its next sequence now
-		used := e.Sequence
-		queue("one-time sequence update of "+c.Name, func() { d.markUsed(c, used) })
-	}
-	if act.closes {
-		queue("close of "+c.Name, func() { d.nativeClose(c, e.Src, who) })
-		return
-	}
-	ipv6 := e.Src.Is6()
-	if cmd := c.StartCommandFor(ipv6); cmd != "" {
-		err := d.runner.RunCommands(action.Commands{
-			Door: c.Name, Who: who, Src: e.Src,
-			Start: cmd, Stop: c.StopCommandFor(ipv6), Timeout: c.CmdTimeout,
-		})
-		if err != nil {
-			d.log.Error("error: %v", err)
-		}
-	}
-	if c.HasNativeOpen() {
-		queue("open of "+c.Name, func() { d.nativeOpen(c, e.Src, who) })
 	}
 }
 
@@ -147,13 +160,14 @@ func (d *daemon) nativeClose(c *knockdconf.Door, src netip.Addr, who string) {
 
 // markUsed marks a one-time sequence used in its file. The matcher has
 // already moved on to the next sequence, so a replay fails even before the
-// file is written.
-func (d *daemon) markUsed(c *knockdconf.Door, used knocker.Sequence) {
+// file is written, and, should the write fail, until sesamed restarts.
+func (d *daemon) markUsed(c *knockdconf.Door, used knocker.Sequence) error {
 	d.oneTime.Lock()
 	defer d.oneTime.Unlock()
 	if _, err := knockdconf.MarkOneTimeSequenceUsed(c.OneTimeSequences, used); err != nil {
-		d.log.Error("error while disabling used one time sequence for door %s: %v (the sequence stays refused until sesamed restarts)", c.Name, err)
+		return fmt.Errorf("error while disabling used one time sequence: %w (the sequence stays refused until sesamed restarts; make %s writable by sesamed, e.g. ReadWritePaths= in its unit)", err, c.OneTimeSequences)
 	}
+	return nil
 }
 
 func portList(ps []knockdconf.Port) string {
