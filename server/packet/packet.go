@@ -190,8 +190,11 @@ func decodeIPv6(b []byte) (Packet, error) {
 		return Packet{}, ErrMalformed
 	}
 	var p Packet
-	p.Src = netip.AddrFrom16([16]byte(b[8:24]))
-	p.Dst = netip.AddrFrom16([16]byte(b[24:40]))
+	// An IPv4-mapped source (::ffff:a.b.c.d) is that IPv4 address
+	// everywhere after this: in the attempt table, in %IP%, in the choice
+	// between Start_Command and Start_Command_6, and in the log.
+	p.Src = netip.AddrFrom16([16]byte(b[8:24])).Unmap()
+	p.Dst = netip.AddrFrom16([16]byte(b[24:40])).Unmap()
 	if payload := int(binary.BigEndian.Uint16(b[4:6])); payload != 0 && 40+payload < len(b) {
 		b = b[:40+payload] // drop link padding; 0 is a jumbogram
 	}

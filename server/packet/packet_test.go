@@ -130,6 +130,8 @@ func TestDecode(t *testing.T) {
 		{"linux cooked v2 ipv6", LinkLinuxSLL2, sll2(etherIPv6, ip6udp), udp6, nil},
 		{"raw ipv4", LinkRaw, ip4syn, syn4, nil},
 		{"raw ipv6 (wireguard)", LinkRaw, ip6udp, udp6, nil},
+		{"ipv4-mapped ipv6 source is ipv4", LinkRaw, ipv6(netip.AddrFrom16(src4.As16()), dst6, protoUDP, udpHdr(40001, 8000)),
+			Packet{Src: src4, Dst: dst6, Proto: knocker.UDP, SrcPort: 40001, DstPort: 8000}, nil},
 		{"LINKTYPE_RAW", LinkRawIP, ip4syn, syn4, nil},
 		{"ipv6 hop-by-hop", LinkRaw, ipv6(src6, dst6, protoHopByHop, ext(protoHopByHop, protoUDP, 0, udpHdr(40001, 8000))), udp6, nil},
 		{"ipv6 chain", LinkRaw, ipv6(src6, dst6, protoHopByHop,
