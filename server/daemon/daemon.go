@@ -112,7 +112,7 @@ func Run(ctx context.Context, opt Options) error {
 	d := &daemon{
 		opt:      opt,
 		log:      opt.Log,
-		names:    newNames(opt.Lookup),
+		names:    newNames(opt.Lookup, nil),
 		filterCh: make(chan struct{}, 1),
 		rollCh:   make(chan struct{}, 1),
 		netCh:    make(chan struct{}),

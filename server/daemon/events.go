@@ -27,7 +27,7 @@ const nativeTimeout = 10 * time.Second
 func (d *daemon) event(e matcher.Event) {
 	switch e.Kind {
 	case matcher.Stage:
-		d.log.Event("%s: %s: Stage %d", d.names.who(e.Src, e.Stage == 1), e.Door.Name, e.Stage)
+		d.log.Event("%s: %s: Stage %d", d.names.who(e.Src, false), e.Door.Name, e.Stage)
 	case matcher.Open:
 		var persist func() error
 		if act := e.Door.Data.(*doorAction); act.rot != nil {
@@ -36,7 +36,10 @@ func (d *daemon) event(e matcher.Event) {
 				return
 			}
 		}
-		d.log.Event("%s: %s: OPEN SESAME", d.names.who(e.Src, false), e.Door.Name)
+		// With -l the name is looked up now, once the door opened, and
+		// not on a first knock: a lookup then would tell whoever runs the
+		// reverse zone which ports were knocked.
+		d.log.Event("%s: %s: OPEN SESAME", d.names.who(e.Src, true), e.Door.Name)
 		d.opened(e, persist)
 	case matcher.Timeout:
 		d.log.Event("%s: %s: sequence timeout (stage %d)", d.names.who(e.Src, false), e.Door.Name, e.Stage)
@@ -180,10 +183,11 @@ func portList(ps []knockdconf.Port) string {
 
 // names are the knocking addresses as log lines show them: the address,
 // or with -l "address (host name)", as knockd prints them. Names are looked
-// up in the background when an attempt starts, so a slow resolver never
-// holds the capture up; lines logged before the answer show the address.
+// up in the background when a door opens, so a slow resolver never holds
+// the capture up; lines logged before the answer show the address.
 type names struct {
-	lookup bool
+	lookup     bool
+	lookupAddr func(ctx context.Context, addr string) ([]string, error)
 
 	mu    sync.Mutex
 	cache map[netip.Addr]string
@@ -196,8 +200,12 @@ const (
 	maxLookups = 8
 )
 
-func newNames(lookup bool) *names {
-	return &names{lookup: lookup, cache: map[netip.Addr]string{}}
+// newNames looks names up with resolve (nil: the system's resolver).
+func newNames(lookup bool, resolve func(ctx context.Context, addr string) ([]string, error)) *names {
+	if resolve == nil {
+		resolve = net.DefaultResolver.LookupAddr
+	}
+	return &names{lookup: lookup, lookupAddr: resolve, cache: map[netip.Addr]string{}}
 }
 
 func (n *names) who(a netip.Addr, start bool) string {
@@ -226,7 +234,7 @@ func (n *names) who(a netip.Addr, start bool) string {
 func (n *names) resolve(a netip.Addr) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	hosts, err := net.DefaultResolver.LookupAddr(ctx, a.String())
+	hosts, err := n.lookupAddr(ctx, a.String())
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.busy--
