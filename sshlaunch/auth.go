@@ -50,6 +50,9 @@ type authenticator struct {
 	// err is a failure of ours (a prompt error) that should be reported
 	// instead of the handshake's generic "unable to authenticate".
 	err error
+	// firstContact reports whether this server's key was accepted just
+	// now, not found on record: its stored password is then not sent.
+	firstContact func() bool
 }
 
 func newAuthenticator(ctx context.Context, cfg *Config, t Target) *authenticator {
@@ -285,6 +288,13 @@ func (a *authenticator) password() (string, error) {
 	useStored := stored != "" && !a.storedPasswordUsed
 	a.storedPasswordUsed = true
 	a.mu.Unlock()
+	if useStored && a.firstContact != nil && a.firstContact() {
+		// A key seen for the first time may be an impostor's: the stored
+		// password goes only to a server whose key was on record.
+		a.cfg.Log.Warn("the stored password is not sent to a server whose host key was not known before; type it to go on",
+			"host", a.t.Host)
+		useStored = false
+	}
 	if useStored {
 		return stored, nil
 	}

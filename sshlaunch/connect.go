@@ -82,6 +82,7 @@ func connect(ctx context.Context, cfg *Config, t Target, ap netip.AddrPort) (*Co
 		return nil, err
 	}
 	auth := newAuthenticator(ctx, cfg, t)
+	auth.firstContact = hk.firstContact.Load
 	defer auth.close()
 	clientCfg := &ssh.ClientConfig{
 		User:              t.User,

@@ -179,6 +179,14 @@ type Target struct {
 	User           string
 	IdentityFiles  []string
 	KnownHostsName string
+	// KnownHostsFiles are the user's known-hosts files (a saved key goes
+	// in the first), GlobalKnownHostsFiles the system's, read only.
+	KnownHostsFiles       []string
+	GlobalKnownHostsFiles []string
+	// HashKnownHosts saves hashed names; CheckHostIP also checks the key
+	// recorded for the address dialled, as ssh_config's keys of those names.
+	HashKnownHosts bool
+	CheckHostIP    bool
 }
 
 // Conn is an authenticated SSH connection made by the flow.

@@ -1,6 +1,7 @@
 package sshlaunch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
@@ -48,24 +52,35 @@ type hostKeyChecker struct {
 	cfg  *Config
 	t    Target
 	ap   netip.AddrPort
-	path string
+	path string // where a saved key goes: the first UserKnownHostsFile
 	db   *knownhosts.HostKeyDB
+	// firstContact is set once the user accepts a key not on record: a
+	// stored password is then not sent without asking.
+	firstContact atomic.Bool
 	// err is the refusal the callback made, so the caller can return it
 	// instead of the handshake's generic wrapper.
 	err error
 }
 
 func newHostKeyChecker(ctx context.Context, cfg *Config, t Target, ap netip.AddrPort) (*hostKeyChecker, error) {
-	path := cfg.Env.knownHostsPath()
-	h := &hostKeyChecker{ctx: ctx, cfg: cfg, t: t, ap: ap, path: path}
-	if _, err := os.Stat(path); err == nil {
-		db, err := knownhosts.NewDB(path)
+	h := &hostKeyChecker{ctx: ctx, cfg: cfg, t: t, ap: ap}
+	if len(t.KnownHostsFiles) > 0 {
+		h.path = t.KnownHostsFiles[0]
+	}
+	var files []string
+	for _, f := range append(slices.Clone(t.KnownHostsFiles), t.GlobalKnownHostsFiles...) {
+		if _, err := os.Stat(f); err == nil {
+			files = append(files, f)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+	}
+	if len(files) > 0 {
+		db, err := knownhosts.NewDB(files...)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
+			return nil, fmt.Errorf("read %s: %w", strings.Join(files, ", "), err)
 		}
 		h.db = db
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return h, nil
 }
@@ -90,6 +105,9 @@ func (h *hostKeyChecker) callback(hostname string, remote net.Addr, key ssh.Publ
 	var err error
 	if h.db != nil {
 		err = h.db.HostKeyCallback()(hostname, remote, key)
+		if err == nil && h.t.CheckHostIP {
+			err = h.checkIP(key)
+		}
 		if err == nil {
 			return nil
 		}
@@ -113,9 +131,11 @@ func (h *hostKeyChecker) callback(hostname string, remote net.Addr, key ssh.Publ
 		}
 		switch decision {
 		case AcceptHostKeyOnce:
+			h.firstContact.Store(true)
 			return nil
 		case AcceptAndSaveHostKey:
-			if werr := appendKnownHost(h.path, hostname, remote, key); werr != nil {
+			h.firstContact.Store(true)
+			if werr := h.save(hostname, key); werr != nil {
 				h.err = werr
 				return werr
 			}
@@ -129,9 +149,53 @@ func (h *hostKeyChecker) callback(hostname string, remote net.Addr, key ssh.Publ
 	return h.err
 }
 
-// appendKnownHost adds the key to known_hosts the way ssh does, creating
-// ~/.ssh with ssh's permissions if needed.
-func appendKnownHost(path, hostname string, remote net.Addr, key ssh.PublicKey) error {
+// checkIP checks the key recorded for the address dialled, as ssh's
+// CheckHostIP does: a different key there is a changed key.
+func (h *hostKeyChecker) checkIP(key ssh.PublicKey) error {
+	ipName := net.JoinHostPort(h.ap.Addr().Unmap().String(), strconv.Itoa(int(h.ap.Port())))
+	recorded := h.db.HostKeys(ipName)
+	if len(recorded) == 0 {
+		return nil
+	}
+	want := make([]xknownhosts.KnownKey, 0, len(recorded))
+	for _, k := range recorded {
+		if bytes.Equal(k.Marshal(), key.Marshal()) {
+			return nil
+		}
+		want = append(want, xknownhosts.KnownKey{Key: k, Filename: "(the key recorded for " + knownhosts.Normalize(ipName) + ")"})
+	}
+	return &xknownhosts.KeyError{Want: want}
+}
+
+// save adds the key to the first UserKnownHostsFile the way ssh does:
+// under the name (hashed with HashKnownHosts yes), and under the address
+// too with CheckHostIP yes; ~/.ssh is created with ssh's permissions.
+func (h *hostKeyChecker) save(hostname string, key ssh.PublicKey) error {
+	if h.path == "" {
+		return errors.New("save host key: UserKnownHostsFile is none in ssh_config: nothing to save it to (accept it once, or name a file)")
+	}
+	names := []string{knownhosts.Normalize(hostname)}
+	if h.t.CheckHostIP {
+		ip := knownhosts.Normalize(net.JoinHostPort(h.ap.Addr().Unmap().String(), strconv.Itoa(int(h.ap.Port()))))
+		if ip != names[0] {
+			names = append(names, ip)
+		}
+	}
+	lines := []string{knownhosts.Line(names, key)}
+	if h.t.HashKnownHosts {
+		// One hashed name a line, as ssh writes them.
+		keyText := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
+		lines = lines[:0]
+		for _, n := range names {
+			lines = append(lines, xknownhosts.HashHostname(n)+" "+keyText)
+		}
+	}
+	return appendKnownHost(h.path, lines)
+}
+
+// appendKnownHost appends lines to the file, creating its directory with
+// ssh's permissions if needed.
+func appendKnownHost(path string, lines []string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save host key: %w", err)
 	}
@@ -139,8 +203,7 @@ func appendKnownHost(path, hostname string, remote net.Addr, key ssh.PublicKey) 
 	if err != nil {
 		return fmt.Errorf("save host key: %w", err)
 	}
-	line := knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key)
-	if _, err := f.WriteString(line + "\n"); err != nil {
+	if _, err := f.WriteString(strings.Join(lines, "\n") + "\n"); err != nil {
 		f.Close()
 		return fmt.Errorf("save host key to %s: %w", path, err)
 	}

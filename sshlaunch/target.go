@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -24,10 +25,16 @@ type Env struct {
 	LocalUser string
 	// AgentSocket is SSH_AUTH_SOCK (on Windows, the OpenSSH agent pipe).
 	AgentSocket string
-	// SSHConfig and KnownHosts default to ~/.ssh/config and
-	// ~/.ssh/known_hosts.
+	// SSHConfig defaults to ~/.ssh/config. KnownHosts, when set, replaces
+	// the UserKnownHostsFile list (~/.ssh/known_hosts and
+	// ~/.ssh/known_hosts2 unless ssh_config says otherwise).
 	SSHConfig  string
 	KnownHosts string
+	// SystemSSHConfig and GlobalKnownHosts are the system-wide ssh_config
+	// and the GlobalKnownHostsFile list when ssh_config names none.
+	// DefaultEnv sets OpenSSH's; left empty, none is read.
+	SystemSSHConfig  string
+	GlobalKnownHosts []string
 }
 
 // DefaultEnv reads the environment of this process.
@@ -40,7 +47,13 @@ func DefaultEnv() Env {
 			name = name[i+1:]
 		}
 	}
-	return Env{Home: home, LocalUser: name, AgentSocket: defaultAgentSocket()}
+	sysDir := "/etc/ssh"
+	if runtime.GOOS == "windows" {
+		sysDir = filepath.Join(os.Getenv("PROGRAMDATA"), "ssh")
+	}
+	return Env{Home: home, LocalUser: name, AgentSocket: defaultAgentSocket(),
+		SystemSSHConfig: filepath.Join(sysDir, "ssh_config"),
+		GlobalKnownHosts: []string{filepath.Join(sysDir, "ssh_known_hosts"), filepath.Join(sysDir, "ssh_known_hosts2")}}
 }
 
 func (e Env) sshConfigPath() string {
@@ -48,13 +61,6 @@ func (e Env) sshConfigPath() string {
 		return e.SSHConfig
 	}
 	return filepath.Join(e.Home, ".ssh", "config")
-}
-
-func (e Env) knownHostsPath() string {
-	if e.KnownHosts != "" {
-		return e.KnownHosts
-	}
-	return filepath.Join(e.Home, ".ssh", "known_hosts")
 }
 
 // expandPath expands ~ and the ssh_config tokens Sesame can know.
@@ -69,21 +75,33 @@ func (e Env) expandPath(p string, host string, user string) string {
 	return r.Replace(p)
 }
 
-// resolveTarget combines the profile with ~/.ssh/config: HostName, User,
-// Port and IdentityFile fill in what the profile leaves empty, as ssh would
-// for `ssh <profile host>`.
+// resolveTarget combines the profile with ssh_config (~/.ssh/config, then
+// the system's): HostName, User, Port and IdentityFile fill in what the
+// profile leaves empty, and the host key is looked up where and under the
+// name ssh would look it up for `ssh <profile host>`.
 func resolveTarget(p profiles.Profile, env Env) (Target, error) {
 	t := Target{Host: p.Host, Port: p.Port, User: p.User}
-	cfg, err := readSSHConfig(env.sshConfigPath())
-	if err != nil {
-		return t, err
-	}
-	get := func(key string) string {
-		if cfg == nil {
-			return ""
+	var cfgs []*ssh_config.Config
+	for _, path := range []string{env.sshConfigPath(), env.SystemSSHConfig} {
+		if path == "" {
+			continue
 		}
-		v, _ := cfg.Get(p.Host, key)
-		return v
+		cfg, err := readSSHConfig(path)
+		if err != nil {
+			return t, err
+		}
+		if cfg != nil {
+			cfgs = append(cfgs, cfg)
+		}
+	}
+	// The first value found wins, as in ssh.
+	get := func(key string) string {
+		for _, cfg := range cfgs {
+			if v, _ := cfg.Get(p.Host, key); v != "" {
+				return v
+			}
+		}
+		return ""
 	}
 	if hn := get("HostName"); hn != "" {
 		t.Host = strings.ReplaceAll(hn, "%h", p.Host)
@@ -109,18 +127,38 @@ func resolveTarget(p profiles.Profile, env Env) (Target, error) {
 	if p.IdentityFile != "" {
 		t.IdentityFiles = append(t.IdentityFiles, env.expandPath(p.IdentityFile, t.Host, t.User))
 	}
-	if cfg != nil {
+	for _, cfg := range cfgs {
 		files, _ := cfg.GetAll(p.Host, "IdentityFile")
 		for _, f := range files {
 			t.IdentityFiles = append(t.IdentityFiles, env.expandPath(f, t.Host, t.User))
 		}
 	}
-	// known_hosts knows the server by the name the user typed, as ssh does
-	// (HostKeyAlias aside), and by [name]:port for other ports.
-	t.KnownHostsName = p.Host
-	if hn := get("HostKeyAlias"); hn != "" {
-		t.KnownHostsName = hn
+	// ssh knows the server by its HostName (HostKeyAlias aside), not by
+	// the alias typed, and by [name]:port for other ports.
+	t.KnownHostsName = t.Host
+	if a := get("HostKeyAlias"); a != "" {
+		t.KnownHostsName = a
 	}
+	files := func(v string, def []string) []string {
+		if v == "" {
+			return def
+		}
+		var out []string
+		for _, f := range strings.Fields(v) {
+			if !strings.EqualFold(f, "none") {
+				out = append(out, env.expandPath(f, t.Host, t.User))
+			}
+		}
+		return out
+	}
+	t.KnownHostsFiles = files(get("UserKnownHostsFile"), []string{
+		filepath.Join(env.Home, ".ssh", "known_hosts"), filepath.Join(env.Home, ".ssh", "known_hosts2")})
+	if env.KnownHosts != "" {
+		t.KnownHostsFiles = []string{env.KnownHosts}
+	}
+	t.GlobalKnownHostsFiles = files(get("GlobalKnownHostsFile"), env.GlobalKnownHosts)
+	t.HashKnownHosts = strings.EqualFold(get("HashKnownHosts"), "yes")
+	t.CheckHostIP = strings.EqualFold(get("CheckHostIP"), "yes")
 	return t, nil
 }
 
