@@ -52,7 +52,7 @@ func DefaultEnv() Env {
 		sysDir = filepath.Join(os.Getenv("PROGRAMDATA"), "ssh")
 	}
 	return Env{Home: home, LocalUser: name, AgentSocket: defaultAgentSocket(),
-		SystemSSHConfig: filepath.Join(sysDir, "ssh_config"),
+		SystemSSHConfig:  filepath.Join(sysDir, "ssh_config"),
 		GlobalKnownHosts: []string{filepath.Join(sysDir, "ssh_known_hosts"), filepath.Join(sysDir, "ssh_known_hosts2")}}
 }
 
