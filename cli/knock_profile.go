@@ -68,10 +68,17 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 func warnOneTime(w io.Writer, cmd string, p *profiles.Profile) {
 	switch left := len(p.Secrets.OneTime); {
 	case left == 0:
-		fmt.Fprintf(w, "%s: warning: that was the last one-time sequence of %s: import more with sesame profile import --force\n", cmd, p.Name)
+		fmt.Fprintf(w, "%s: warning: that was the last one-time sequence of %s: %s\n", cmd, p.Name, refillHint(p))
 	case left <= OneTimeLow:
-		fmt.Fprintf(w, "%s: warning: %d one-time sequences left for %s: import more soon with sesame profile import --force\n", cmd, left, p.Name)
+		fmt.Fprintf(w, "%s: warning: %d one-time sequences left for %s: soon %s\n", cmd, left, p.Name, refillHint(p))
 	}
+}
+
+// refillHint says how to refill a one-time profile without losing its
+// other settings.
+func refillHint(p *profiles.Profile) string {
+	return fmt.Sprintf("add lines to the door's One_Time_Sequences file, then import its door again "+
+		"(sesame profile import KNOCKD.CONF --host %s --door %s; the profile's other settings are kept)", p.Host, p.Name)
 }
 
 // verboseCount reports a profile's knocks without their ports, which are

@@ -19,6 +19,7 @@ type profileImportOptions struct {
 	Deps  Deps
 	File  string
 	Host  string
+	Door  string
 	Force bool
 	// ReadOneTime reads a door's One_Time_Sequences file.
 	ReadOneTime profiles.OneTimeReader
@@ -27,7 +28,7 @@ type profileImportOptions struct {
 func newCmdProfileImport(deps Deps) *cobra.Command {
 	opts := &profileImportOptions{IO: deps.IO, Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
 	cmd := &cobra.Command{
-		Use:   "import FILE [--host HOST] [--force]",
+		Use:   "import FILE [--host HOST] [--door NAME] [--force]",
 		Short: "Import profiles from an export or from a knockd.conf",
 		Long: `Import profiles from a JSON file made by sesame profile export, or from a
 knockd.conf (give --host, the server those doors are on):
@@ -40,10 +41,14 @@ knockd.conf (give --host, the server those doors are on):
     (when it can be read here): each sesame knock uses the next one and marks
     it used in the keyring.
 
-An existing profile is never replaced without --force. The import says what
+--door NAME imports only that door (or the profile of that name). Importing
+a one-time door whose profile exists refills it: its one-time sequences
+become the file's unused ones, and every other field (user, key, last use)
+stays. Any other existing profile is never replaced without --force. The import says what
 it created and what it skipped, and why; a file with an error changes
 nothing.`,
 		Example: `  sesame profile import /etc/knockd.conf --host myserver.example.com
+  sesame profile import /etc/knockd.conf --host myserver.example.com --door smtp
   sesame profile import profiles.json --force`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,6 +57,7 @@ nothing.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Host, "host", "", "the host of a knockd.conf's doors")
+	cmd.Flags().StringVar(&opts.Door, "door", "", "import only this door (or profile) of a knockd.conf")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace profiles that exist")
 	return cmd
 }
@@ -66,6 +72,9 @@ func runProfileImport(o *profileImportOptions) error {
 	if profiles.IsExport(data) {
 		if o.Host != "" {
 			return usageErrorf("--host is for knockd.conf files: %s is a Sesame export, whose profiles have their hosts", o.File)
+		}
+		if o.Door != "" {
+			return usageErrorf("--door is for knockd.conf files: %s is a Sesame export", o.File)
 		}
 		if offered, skipped, err = fromExport(data, o.File); err != nil {
 			return &UsageError{Err: err}
@@ -82,10 +91,20 @@ func runProfileImport(o *profileImportOptions) error {
 			return &UsageError{Err: err}
 		}
 		offered, skipped = profiles.FromKnockd(cfg, o.Host, o.ReadOneTime)
+		if o.Door != "" {
+			if offered, skipped, err = oneDoor(cfg, o.Door, offered, skipped); err != nil {
+				return err
+			}
+		}
 	}
 	store, err := o.Deps.store()
 	if err != nil {
 		return err
+	}
+	if !o.Force {
+		if offered, err = refill(o, store, offered); err != nil {
+			return err
+		}
 	}
 	ps := make([]*profiles.Profile, len(offered))
 	from := map[string]string{}
@@ -132,6 +151,57 @@ func runProfileImport(o *profileImportOptions) error {
 		fmt.Fprintf(o.IO.Out, "nothing imported from %s\n", o.File)
 	}
 	return nil
+}
+
+// oneDoor keeps what --door names, or says which doors there are.
+func oneDoor(cfg *knockdconf.Config, door string, offered []profiles.Imported, skipped []profiles.Skipped) ([]profiles.Imported, []profiles.Skipped, error) {
+	var keep []profiles.Imported
+	for _, imp := range offered {
+		if imp.Is(door) {
+			keep = append(keep, imp)
+		}
+	}
+	var keepSkipped []profiles.Skipped
+	for _, s := range skipped {
+		if strings.EqualFold(s.Name, door) {
+			keepSkipped = append(keepSkipped, s)
+		}
+	}
+	if len(keep)+len(keepSkipped) == 0 {
+		names := make([]string, len(cfg.Doors))
+		for i, d := range cfg.Doors {
+			names[i] = d.Name
+		}
+		return nil, nil, usageErrorf("%s has no door %q: its doors are %s", cfg.File, door, strings.Join(names, ", "))
+	}
+	return keep, keepSkipped, nil
+}
+
+// refill gives existing one-time profiles the unused sequences of their
+// door, keeping everything else, and returns what is left to save.
+func refill(o *profileImportOptions, store *profiles.Store, offered []profiles.Imported) ([]profiles.Imported, error) {
+	var rest []profiles.Imported
+	for _, imp := range offered {
+		seqs := imp.Profile.Secrets.OneTime
+		if len(seqs) == 0 {
+			rest = append(rest, imp)
+			continue
+		}
+		p, n, err := store.RefillOneTime(imp.Profile.Name, seqs)
+		switch {
+		case errors.Is(err, profiles.ErrNotFound), errors.Is(err, profiles.ErrNotOneTime):
+			rest = append(rest, imp)
+		case err != nil:
+			return nil, profileError(err)
+		default:
+			fmt.Fprintf(o.IO.Out, "refilled %s: %d one-time sequences (from %s); its other settings are kept\n", p.Name, n, imp.From)
+			if n < len(seqs) {
+				fmt.Fprintf(o.IO.ErrOut, "sesame profile import: warning: %s: only %d of the %d unused one-time sequences fit in a keyring entry\n",
+					p.Name, n, len(seqs))
+			}
+		}
+	}
+	return rest, nil
 }
 
 // maxImportSize bounds an import file: knockd.conf files and exports are

@@ -432,3 +432,45 @@ func TestKnockOneTimeSequences(t *testing.T) {
 		t.Fatalf("%d knocks sent with no sequence left", n)
 	}
 }
+
+// TestImportRefillsOneTimeDoor: importing a one-time door again refills
+// its profile from the file and keeps every other setting, and --door
+// touches no other profile of the same knockd.conf.
+func TestImportRefillsOneTimeDoor(t *testing.T) {
+	e := newProfileEnv(t)
+	dir := t.TempDir()
+	seqFile, conf := filepath.Join(dir, "smtp_sequences"), filepath.Join(dir, "knockd.conf")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(seqFile, []byte("1111,2222\n"), 0o600))
+	must(os.WriteFile(conf, []byte("[smtp]\n  one_time_sequences = "+seqFile+"\n  start_command = true\n"+
+		"[web]\n  sequence = 7000,8000\n  start_command = true\n"), 0o600))
+	e.ok("", "profile", "import", conf, "--host", "192.0.2.1")
+	e.ok("", "profile", "edit", "smtp", "--user", "alice")
+	e.ok("", "profile", "edit", "web", "--user", "bob")
+	if _, _, err := e.store().TakeOpen("smtp"); err != nil {
+		t.Fatal(err)
+	}
+	// The server's admin appends lines; the first is used on the server.
+	must(os.WriteFile(seqFile, []byte("#1111,2222\n3333,4444\n5555,6666\n"), 0o600))
+
+	out := e.ok("", "profile", "import", conf, "--host", "192.0.2.1", "--door", "smtp")
+	if !strings.Contains(out, "refilled smtp: 2 one-time sequences") {
+		t.Fatalf("import said %q", out)
+	}
+	smtp := e.get("smtp")
+	if smtp.User != "alice" || len(smtp.Secrets.OneTime) != 2 || smtp.Secrets.OneTime[0].String() != "3333,4444" || smtp.Secrets.OneTimeUsed != 1 {
+		t.Fatalf("refilled profile: user %q, one-time %v, used %d", smtp.User, smtp.Secrets.OneTime, smtp.Secrets.OneTimeUsed)
+	}
+	if web := e.get("web"); web.User != "bob" {
+		t.Fatalf("--door smtp changed web (user %q)", web.User)
+	}
+	code, _, stderr := e.run("", "profile", "import", conf, "--host", "192.0.2.1", "--door", "nope")
+	if code == 0 || !strings.Contains(stderr, `has no door "nope": its doors are smtp, web`) {
+		t.Fatalf("--door nope: exit %d %q", code, stderr)
+	}
+}

@@ -20,6 +20,22 @@ type Imported struct {
 	// Warnings are things to know: a door the knocks cannot open, one-time
 	// sequences left out.
 	Warnings []string
+	// Doors are the knockd.conf doors it came from (open door first).
+	Doors []string
+}
+
+// Is reports whether name names the imported profile or one of its doors,
+// as --door takes them (case does not matter).
+func (imp Imported) Is(name string) bool {
+	if strings.EqualFold(imp.Profile.Name, name) {
+		return true
+	}
+	for _, d := range imp.Doors {
+		if strings.EqualFold(d, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Skipped is a door or profile an import leaves out, and why.
@@ -67,7 +83,10 @@ func FromKnockd(cfg *knockdconf.Config, host string, readOneTime OneTimeReader) 
 			skipped = append(skipped, Skipped{Name: d.Name, Reason: fmt.Sprintf("%s:%d: the door's name cannot be a profile name: %v", cfg.File, d.Line, err)})
 			continue
 		}
-		imp := Imported{Profile: &Profile{Name: name, Host: host}, From: from}
+		imp := Imported{Profile: &Profile{Name: name, Host: host}, From: from, Doors: []string{d.Name}}
+		if c != nil {
+			imp.Doors = append(imp.Doors, c.Name)
+		}
 		p := imp.Profile
 		reason := ""
 		switch {
@@ -217,8 +236,8 @@ func addOneTime(imp *Imported, d *knockdconf.Door, read OneTimeReader) (reason s
 	imp.Profile.Secrets.OneTime = seqs[:n]
 	if n < len(seqs) {
 		imp.Warnings = append(imp.Warnings, fmt.Sprintf(
-			"only the first %d of the %d unused one-time sequences fit in a keyring entry (%d bytes): import again with --force when they run low",
-			n, len(seqs), MaxSecretBytes))
+			"only the first %d of the %d unused one-time sequences fit in a keyring entry (%d bytes): import the door again when they run low (sesame profile import FILE --host HOST --door %s)",
+			n, len(seqs), MaxSecretBytes, d.Name))
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -351,7 +352,7 @@ func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.
 		return nil, nil, err
 	}
 	if len(seq) == 0 {
-		return nil, nil, fmt.Errorf("profile %q has used up its one-time sequences and has no open sequence: import more with sesame profile import --force", p.Name)
+		return nil, nil, fmt.Errorf("profile %q has used up its one-time sequences and has no open sequence: import its door again with sesame profile import KNOCKD.CONF --host %s --door %s", p.Name, p.Host, p.Name)
 	}
 	p.Secrets.Open, p.Secrets.Rotation = seq, nil
 	return p, seq, nil
@@ -392,6 +393,28 @@ type WindowsSpentError struct {
 func (e *WindowsSpentError) Error() string {
 	return fmt.Sprintf("profile %q knocked with this window's sequence and the next one's already (sesamed takes each once): the next is usable at %s",
 		e.Name, e.Retry.Format(time.TimeOnly))
+}
+
+// ErrNotOneTime refuses to refill a profile that does not knock with
+// one-time sequences.
+var ErrNotOneTime = errors.New("the profile does not knock with one-time sequences")
+
+// RefillOneTime replaces the named profile's unused one-time sequences with
+// seqs, as many as fit in its keyring entry, and keeps every other field
+// (user, key, last use, the count used): what importing its door again
+// does when the server's file has new lines. It returns the profile and
+// how many sequences it now holds.
+func (s *Store) RefillOneTime(name string, seqs []knocker.Sequence) (*Profile, int, error) {
+	n := 0
+	p, err := s.Update(name, func(p *Profile) error {
+		if len(p.Secrets.OneTime) == 0 && p.Secrets.OneTimeUsed == 0 {
+			return fmt.Errorf("profile %q: %w: import with --force to replace it", p.Name, ErrNotOneTime)
+		}
+		n = OneTimeFit(p.Secrets, seqs)
+		p.Secrets.OneTime = slices.Clone(seqs[:n])
+		return nil
+	})
+	return p, n, err
 }
 
 // Rename renames a profile. Only the settings file changes (the keyring
