@@ -46,10 +46,38 @@ type Door struct {
 	// One_Time_Sequences file sets OneTimeDoor.
 	OneTime     []knocker.Sequence
 	OneTimeDoor bool
+	// Group, when set, makes the door one slot of a one-time door that
+	// listens for several of its next sequences (see OneTimeSlots).
+	Group *OneTimeGroup
 	// Data is the caller's, handed back in events.
 	Data any
 
 	disabled bool
+}
+
+// OneTimeGroup is a one-time door's unused sequences, in file order,
+// shared by its slots: slot i listens for Seqs[i]. When a slot opens, its
+// sequence and every one before it are spent, and the slots move on, so a
+// client whose knock was lost (the door never saw it, the client counted
+// it used) is not locked out for good.
+type OneTimeGroup struct {
+	Seqs  []knocker.Sequence
+	Slots []*Door
+}
+
+// OneTimeSlots makes lookahead doors like base (its Sequence and OneTime
+// unused) that listen together for the first lookahead of seqs.
+func OneTimeSlots(base Door, seqs []knocker.Sequence, lookahead int) []*Door {
+	g := &OneTimeGroup{Seqs: slices.Clone(seqs)}
+	for i := range max(lookahead, 1) {
+		d := base
+		d.OneTimeDoor, d.OneTime, d.Group, d.Sequence = true, nil, g, nil
+		if i < len(seqs) {
+			d.Sequence = slices.Clone(seqs[i])
+		}
+		g.Slots = append(g.Slots, &d)
+	}
+	return g.Slots
 }
 
 // EventKind says what happened to an attempt.
@@ -97,6 +125,9 @@ type Event struct {
 	Door     *Door
 	Stage    int
 	Sequence knocker.Sequence
+	// Skipped, on Open of a one-time slot, are the unused sequences before
+	// the one knocked, spent with it.
+	Skipped []knocker.Sequence
 }
 
 // Options tune a Matcher.
@@ -421,7 +452,11 @@ func (m *Matcher) advance(ai int32, p *packet.Packet, now time.Duration) {
 	}
 	m.stats.Opened++
 	used := d.Sequence
-	m.emit(Event{Kind: Open, Src: p.Src, Door: d, Stage: int(a.stage), Sequence: used})
+	var skipped []knocker.Sequence
+	if d.Group != nil {
+		skipped = d.Group.Seqs[:slices.Index(d.Group.Slots, d)]
+	}
+	m.emit(Event{Kind: Open, Src: p.Src, Door: d, Stage: int(a.stage), Sequence: used, Skipped: skipped})
 	// The address has moved on (say, from its open door to its close
 	// door): the other doors' cooldowns, meant for repeats of their own
 	// last knocks, would only get in the way of its next sequence.
@@ -432,7 +467,10 @@ func (m *Matcher) advance(ai int32, p *packet.Packet, now time.Duration) {
 		}
 		oi = next
 	}
-	if d.OneTimeDoor {
+	switch {
+	case d.Group != nil:
+		m.spendGroup(d.Group, d, ai)
+	case d.OneTimeDoor:
 		m.nextOneTime(a.door)
 	}
 	// The attempt becomes the door's cooldown for this source.
@@ -466,6 +504,33 @@ func (m *Matcher) nextOneTime(di int32) {
 		m.emit(Event{Kind: Exhausted, Door: d})
 	} else {
 		d.Sequence, d.OneTime = d.OneTime[0], d.OneTime[1:]
+	}
+	m.reindex()
+}
+
+// spendGroup spends the sequence slot opened with and those before it, and
+// gives every slot its next sequence. Attempts on the slots' old sequences
+// are dropped (but for keep, the attempt that opened, which cools down).
+func (m *Matcher) spendGroup(g *OneTimeGroup, opened *Door, keep int32) {
+	n := slices.Index(g.Slots, opened) + 1
+	g.Seqs = g.Seqs[n:]
+	for i, d := range g.Slots {
+		di := int32(slices.Index(m.doors, d))
+		st := &m.state[di]
+		for ai := st.active.head; ai != none; {
+			next := m.attempts[ai].qnext
+			if ai != keep {
+				m.freeAttempt(ai)
+			}
+			ai = next
+		}
+		d.Sequence, d.disabled = nil, true
+		if i < len(g.Seqs) {
+			d.Sequence, d.disabled = slices.Clone(g.Seqs[i]), false
+		}
+	}
+	if len(g.Seqs) == 0 {
+		m.emit(Event{Kind: Exhausted, Door: g.Slots[0]})
 	}
 	m.reindex()
 }

@@ -304,6 +304,56 @@ func TestOneTimeSequences(t *testing.T) {
 	r.send(udp(3000, 7)).expect()
 }
 
+// TestOneTimeLookahead: a one-time door listens for its next three
+// sequences; the one knocked is spent with those before it, so a lost
+// knock does not wedge the door, and nothing spent opens again.
+func TestOneTimeLookahead(t *testing.T) {
+	seq := func(s string) knocker.Sequence { q, _ := knocker.ParseSequence(s); return q }
+	all := []knocker.Sequence{seq("1000,1001"), seq("2000,2001"), seq("3000,3001"), seq("4000,4001"), seq("5000,5001")}
+	slots := OneTimeSlots(*door("smtp", "1,2", withCooldown(0)), all, 3)
+	var skipped [][]knocker.Sequence
+	r := newRig(t, 0, slots...)
+	sink := r.m.sink
+	r.m.sink = func(e Event) {
+		if e.Kind == Open {
+			skipped = append(skipped, e.Skipped)
+		}
+		sink(e)
+	}
+	current := func() []string {
+		var out []string
+		for _, d := range r.m.Doors() {
+			out = append(out, d.Sequence.String())
+		}
+		return out
+	}
+	if got := current(); !slices.Equal(got, []string{"1000,1001", "2000,2001", "3000,3001"}) {
+		t.Fatalf("slots at start: %q", got)
+	}
+	// The client's 1000,1001 was lost; it knocks the next.
+	r.send(tcp(2000, 1), tcp(2001, 2))
+	r.expect("stage 192.0.2.2 smtp 1", "stage 192.0.2.2 smtp 2", "open 192.0.2.2 smtp 2000,2001")
+	if len(skipped) != 1 || len(skipped[0]) != 1 || skipped[0][0].String() != "1000,1001" {
+		t.Fatalf("skipped %v, want [1000,1001]", skipped)
+	}
+	if got := current(); !slices.Equal(got, []string{"3000,3001", "4000,4001", "5000,5001"}) {
+		t.Fatalf("slots after the second opened: %q", got)
+	}
+	// Spent sequences open nothing, the skipped one included.
+	r.send(tcp(1000, 3), tcp(1001, 4), tcp(2000, 5), tcp(2001, 6))
+	r.expect()
+	// Two lost: the third after them opens, and the door is used up.
+	r.send(tcp(5000, 7), tcp(5001, 8))
+	r.expect("stage 192.0.2.2 smtp 1", "stage 192.0.2.2 smtp 2", "open 192.0.2.2 smtp 5000,5001", "exhausted invalid IP smtp")
+	if len(skipped[1]) != 2 {
+		t.Fatalf("skipped %v, want 3000,3001 and 4000,4001", skipped[1])
+	}
+	if got := r.m.Doors(); len(got) != 0 {
+		t.Fatalf("a used-up one-time door is still on: %+v", got)
+	}
+	r.send(tcp(3000, 9), tcp(3001, 10)).expect()
+}
+
 func TestTableIsBounded(t *testing.T) {
 	r := newRig(t, 8, door("openSSH", "7000,8000,9000"))
 	spoofed := 0
