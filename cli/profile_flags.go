@@ -84,6 +84,12 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 		p.Port = f.Port
 	}
 	if changed("identity") {
+		if f.Identity != "" {
+			home, _ := os.UserHomeDir()
+			if err := profiles.CheckIdentityFile(f.Identity, home); err != nil {
+				return usageErrorf("--identity %s: %v", f.Identity, err)
+			}
+		}
 		p.IdentityFile = f.Identity
 	}
 	if changed("note") {

@@ -3,12 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 
 	"sesame/profiles"
 )
@@ -85,16 +90,17 @@ func (e *profileEnv) get(name string) *profiles.Profile {
 
 func TestProfileAddListShow(t *testing.T) {
 	e := newProfileEnv(t)
+	key := privateKeyFile(t)
 	out := e.ok("", "profile", "add", "web", "--host", "web.example.com", "--open", "17001,17002:udp,17003",
 		"--close", "17003,17002:udp,17001", "--delay", "150", "--wait", "1.5s", "--user", "admin", "--port", "2222",
-		"--identity", "/k/id", "--family", "6", "--note", "rack 4")
+		"--identity", key, "--family", "6", "--note", "rack 4")
 	if out != "added profile web\n" {
 		t.Fatalf("add said %q", out)
 	}
 	e.ok("", "profile", "add", "db", "--host", "192.0.2.7", "--open", "17005")
 
 	p := e.get("web")
-	if p.Host != "web.example.com" || p.Port != 2222 || p.User != "admin" || p.IdentityFile != "/k/id" ||
+	if p.Host != "web.example.com" || p.Port != 2222 || p.User != "admin" || p.IdentityFile != key ||
 		p.Family.String() != "6" || p.Delay.String() != "150ms" || p.Wait.String() != "1.5s" || p.Note != "rack 4" ||
 		p.Secrets.Open.String() != "17001,17002:udp,17003" || p.Secrets.Close.String() != "17003,17002:udp,17001" {
 		t.Fatalf("stored profile %+v", p)
@@ -473,4 +479,48 @@ func TestImportRefillsOneTimeDoor(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, `has no door "nope": its doors are smtp, web`) {
 		t.Fatalf("--door nope: exit %d %q", code, stderr)
 	}
+}
+
+// privateKeyFile writes a new ed25519 private key and returns its path.
+func privateKeyFile(t *testing.T) string {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestProfileIdentityMustBeAPrivateKey: a missing identity file or a
+// public key is refused when the profile is saved, not found out at login.
+func TestProfileIdentityMustBeAPrivateKey(t *testing.T) {
+	e := newProfileEnv(t)
+	e.ok("", "profile", "add", "web", "--host", "192.0.2.1", "--open", "17001")
+	before := e.state()
+	key := privateKeyFile(t)
+	pub := key + ".pub"
+	if err := os.WriteFile(pub, []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAp4Lsr6V1deQbO1/7uezmRpHUVX/mJ+k6T5vH1uGIGH me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{key + ".missing", "no such file"},
+		{pub, "this is a public key"},
+	} {
+		code, _, stderr := e.run("", "profile", "edit", "web", "--identity", tt.file)
+		if code != ExitUsage || !strings.Contains(stderr, "--identity "+tt.file+": ") || !strings.Contains(stderr, tt.want) {
+			t.Errorf("--identity %s: exit %d %q, want %q", tt.file, code, stderr, tt.want)
+		}
+	}
+	if e.state() != before {
+		t.Fatal("a refused --identity changed the profile")
+	}
+	e.ok("", "profile", "edit", "web", "--identity", key)
 }

@@ -197,7 +197,7 @@ func (u *termUI) remember(ctx context.Context, what string) bool {
 
 func (u *termUI) Password(ctx context.Context, user, host string) (sshlaunch.Secret, error) {
 	if !u.interactive() {
-		return sshlaunch.Secret{}, fmt.Errorf("a password is needed and there is no terminal to ask on: %w", sshlaunch.ErrCancelled)
+		return sshlaunch.Secret{}, noTerminal("a password is needed and there is no terminal to ask on (run it in a terminal, or remember the password: sesame profile edit " + u.name + " --password-stdin)")
 	}
 	pw, err := u.readSecret(ctx, fmt.Sprintf("%s@%s's password: ", user, host))
 	if err != nil {
@@ -208,7 +208,7 @@ func (u *termUI) Password(ctx context.Context, user, host string) (sshlaunch.Sec
 
 func (u *termUI) Passphrase(ctx context.Context, keyFile string) (sshlaunch.Secret, error) {
 	if !u.interactive() {
-		return sshlaunch.Secret{}, fmt.Errorf("the passphrase of %s is needed and there is no terminal to ask on: %w", keyFile, sshlaunch.ErrCancelled)
+		return sshlaunch.Secret{}, noTerminal("the key is protected by a passphrase and there is no terminal to ask for it (run it in a terminal, load the key into ssh-agent, or remember the passphrase: sesame profile edit " + u.name + " --passphrase-stdin)")
 	}
 	pp, err := u.readSecret(ctx, fmt.Sprintf("Enter passphrase for key '%s': ", keyFile))
 	if err != nil {
@@ -219,7 +219,7 @@ func (u *termUI) Passphrase(ctx context.Context, keyFile string) (sshlaunch.Secr
 
 func (u *termUI) KeyboardInteractive(ctx context.Context, name, instruction string, questions []string, echo []bool) ([]string, error) {
 	if !u.interactive() {
-		return nil, fmt.Errorf("the server asks questions and there is no terminal to ask on: %w", sshlaunch.ErrCancelled)
+		return nil, noTerminal("the server asks questions and there is no terminal to ask on (run it in a terminal)")
 	}
 	if name != "" {
 		fmt.Fprintln(u.errOut, name)
@@ -253,3 +253,12 @@ func (u *termUI) stdin() io.Reader {
 	}
 	return u.in
 }
+
+// noTerminalError is a prompt that could not be shown: it counts as
+// cancelled (nothing was answered) but says why, not "cancelled by the
+// user", since no user was asked.
+type noTerminalError string
+
+func noTerminal(msg string) error              { return noTerminalError(msg) }
+func (e noTerminalError) Error() string        { return string(e) }
+func (e noTerminalError) Is(target error) bool { return target == sshlaunch.ErrCancelled }

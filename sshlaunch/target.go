@@ -125,7 +125,14 @@ func resolveTarget(p profiles.Profile, env Env) (Target, error) {
 		t.Port = 22
 	}
 	if p.IdentityFile != "" {
-		t.IdentityFiles = append(t.IdentityFiles, env.expandPath(p.IdentityFile, t.Host, t.User))
+		f := env.expandPath(p.IdentityFile, t.Host, t.User)
+		// The profile names this key: without it, the login would quietly
+		// fall back to other keys, or fail after the door was opened.
+		if _, err := os.Stat(f); err != nil {
+			return t, fmt.Errorf("identity file %s not accessible: %w: fix the profile (sesame profile edit %s --identity FILE)",
+				f, errors.Unwrap(err), p.Name)
+		}
+		t.IdentityFiles = append(t.IdentityFiles, f)
 	}
 	for _, cfg := range cfgs {
 		files, _ := cfg.GetAll(p.Host, "IdentityFile")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"sesame/profiles"
@@ -53,5 +54,16 @@ Host aliased
 				got.KnownHostsName, got.KnownHostsFiles, got.GlobalKnownHostsFiles, got.HashKnownHosts, got.CheckHostIP,
 				tt.name, tt.files, tt.global, tt.hash, tt.checkIP)
 		}
+	}
+}
+
+// TestResolveTargetMissingIdentity: the profile's own key missing fails
+// before anything is knocked, as ssh names it, with the fix.
+func TestResolveTargetMissingIdentity(t *testing.T) {
+	home := t.TempDir()
+	_, err := resolveTarget(profiles.Profile{Name: "web", Host: "192.0.2.1", IdentityFile: "~/.ssh/gone"}, Env{Home: home})
+	if err == nil || !strings.Contains(err.Error(), "identity file "+home+"/.ssh/gone not accessible: no such file or directory") ||
+		!strings.Contains(err.Error(), "sesame profile edit web --identity FILE") {
+		t.Fatalf("resolveTarget = %v", err)
 	}
 }
