@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -173,17 +174,34 @@ func Send(ctx context.Context, host string, seq Sequence, opts Options) (netip.A
 	return addr, SendTo(ctx, addr, seq, opts)
 }
 
-// KnockError reports the knock that could not be sent.
+// KnockError reports the knock that could not be sent. Its message names
+// the knock by its number, never by its port: a profile's ports are a
+// secret, and the message goes to terminals, logs and dialogs.
 type KnockError struct {
 	Step  int // 1-based
+	Total int
 	Knock Step
 	Addr  netip.Addr
 	Err   error
 }
 
 func (e *KnockError) Error() string {
-	return fmt.Sprintf("knock %d (%s %s): %v", e.Step, e.Knock.Proto,
-		netip.AddrPortFrom(e.Addr, e.Knock.Port), e.Err)
+	return fmt.Sprintf("knock %d of %d (%s to %s): %v", e.Step, e.Total, e.Knock.Proto, e.Addr, cause(e.Err))
+}
+
+// cause is what went wrong without the socket addresses the net package
+// puts in its errors ("dial tcp 192.0.2.1:7000: connect: ..."), which
+// would print the port.
+func cause(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	var sc *os.SyscallError
+	if errors.As(err, &sc) && sc.Err != nil {
+		return sc.Err
+	}
+	return err
 }
 
 func (e *KnockError) Unwrap() error { return e.Err }
@@ -238,7 +256,7 @@ func SendTo(ctx context.Context, addr netip.Addr, seq Sequence, opts Options) er
 		}
 		now := time.Now()
 		if err := knock(netip.AddrPortFrom(addr, st.Port), st.Proto); err != nil {
-			return &KnockError{Step: n, Knock: st, Addr: addr, Err: err}
+			return &KnockError{Step: n, Total: total, Knock: st, Addr: addr, Err: err}
 		}
 		last = now
 		report(Event{Kind: Sent, Step: n, Total: total, Knock: st, Addr: addr, At: now})

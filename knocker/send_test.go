@@ -5,7 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -120,11 +123,26 @@ func TestSendToReportsFailedKnock(t *testing.T) {
 	if !errors.As(err, &ke) || ke.Step != 2 || ke.Knock.Port != 2 {
 		t.Fatalf("SendTo = %v, want a KnockError for step 2", err)
 	}
-	if want := "knock 2 (tcp [2001:db8::1]:2): network is unreachable"; err.Error() != want {
+	if want := "knock 2 of 3 (tcp to 2001:db8::1): network is unreachable"; err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}
 	if len(r.sent) != 1 {
 		t.Fatalf("%d knocks sent, want 1 (stop at the failure)", len(r.sent))
+	}
+}
+
+// TestKnockErrorHidesThePort: the net package's errors name the socket
+// address, port included; a knock's error names the knock by number only.
+func TestKnockErrorHidesThePort(t *testing.T) {
+	dst := netip.MustParseAddrPort("192.0.2.1:47123")
+	inner := &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(dst),
+		Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}
+	err := &KnockError{Step: 3, Total: 3, Knock: Step{Port: 47123, Proto: TCP}, Addr: dst.Addr(), Err: inner}
+	if got := err.Error(); strings.Contains(got, "47123") || got != "knock 3 of 3 (tcp to 192.0.2.1): network is unreachable" {
+		t.Fatalf("error %q", got)
+	}
+	if !errors.Is(err, syscall.ENETUNREACH) {
+		t.Fatal("the cause is lost")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -149,6 +150,9 @@ type Config struct {
 
 	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
+	// closeBackoff are the waits before the close knock's second and
+	// third tries; tests shorten them.
+	closeBackoff []time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -160,6 +164,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.KeepaliveMax == 0 {
 		c.KeepaliveMax = 3
+	}
+	if c.closeBackoff == nil {
+		c.closeBackoff = []time.Duration{time.Second, 3 * time.Second}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -216,11 +223,20 @@ func (e *DoorError) Unwrap() error { return e.Err }
 
 // CloseError is returned when the session ended well but the close knock
 // could not be sent: the door may still be open.
-type CloseError struct{ Err error }
+type CloseError struct {
+	Err error
+	// Profile names the profile, for the command that knocks again.
+	Profile string
+}
 
 func (e *CloseError) Error() string {
-	return fmt.Sprintf("the close knock failed, the door may still be open: %v", e.Err)
+	return fmt.Sprintf("the close knock failed %d times, the door may still be open: %v; knock it shut with: sesame knock --close %s",
+		closeTries, e.Err, e.Profile)
 }
+
+// closeTries: a close knock that fails to go out (a network down for a
+// moment) is tried again, after Config.closeBackoff, within closeTimeout.
+const closeTries = 3
 
 func (e *CloseError) Unwrap() error { return e.Err }
 
@@ -290,7 +306,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 
 	defer func() {
 		if cerr := sendClose(ctx, cfg, addr, ap); cerr != nil && err == nil {
-			err = &CloseError{Err: cerr}
+			err = &CloseError{Err: cerr, Profile: p.Name}
 		}
 	}()
 	return fn(ctx, ap, target)
@@ -305,7 +321,7 @@ func sendClose(ctx context.Context, cfg *Config, addr netip.Addr, ap netip.AddrP
 		return nil
 	}
 	budget := closeTimeout
-	for _, st := range p.Secrets.Close {
+	for _, st := range slices.Repeat(p.Secrets.Close, closeTries) {
 		if st.GapSet {
 			budget += st.Gap
 		} else {
@@ -322,7 +338,17 @@ func sendClose(ctx context.Context, cfg *Config, addr netip.Addr, ap netip.AddrP
 		}
 	}
 	cfg.UI.Progress(Event{Stage: StageClosing, Addr: ap})
-	err := cfg.knock(cctx, addr, p.Secrets.Close, opts)
+	var err error
+	for try := 1; ; try++ {
+		if err = cfg.knock(cctx, addr, p.Secrets.Close, opts); err == nil || try == closeTries || cctx.Err() != nil {
+			break
+		}
+		cfg.Log.Warn("close knock failed, trying again", "profile", p.Name, "addr", addr, "try", try, "err", err)
+		select {
+		case <-cctx.Done():
+		case <-time.After(cfg.closeBackoff[try-1]):
+		}
+	}
 	if err != nil {
 		cfg.Log.Error("close knock failed", "profile", p.Name, "addr", addr, "err", err)
 	} else {
