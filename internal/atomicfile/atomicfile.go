@@ -11,7 +11,10 @@ import (
 )
 
 // Write replaces the file at path with data, created with mode perm (the
-// mode is set even when the file existed with another).
+// mode is set even when the file existed with another). A file that was
+// there keeps its owner and group, where this process may set them. A
+// symbolic link at path is replaced, never followed: a link planted where
+// a daemon writes cannot redirect the write.
 func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -29,6 +32,9 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 	}()
 	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if old, err := os.Lstat(path); err == nil && old.Mode().IsRegular() {
+		keepOwner(tmp, old)
 	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
