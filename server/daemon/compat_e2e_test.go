@@ -187,8 +187,10 @@ func sesamedInMountNS(t *testing.T, ns *testnet.NS, setup, arg string, args ...s
 }
 
 // TestLookupNames: with -l, log lines carry the knocking host's name, as
-// knockd's do ("192.0.2.2 (client.example): ..."). The name comes from an
-// /etc/hosts of the test's, in sesamed's own mount namespace: no DNS.
+// knockd's do ("192.0.2.2 (client.example): ..."), once a door has opened
+// for it: the name is looked up then, never on a first knock. The name
+// comes from an /etc/hosts of the test's, in sesamed's own mount
+// namespace: no DNS.
 func TestLookupNames(t *testing.T) {
 	testnet.RequireTools(t, "unshare", "mount")
 	c := sesameKnock(t)
@@ -206,6 +208,12 @@ func TestLookupNames(t *testing.T) {
 		"-c", conf, "-i", testnet.ServerIf, "-v", "-l", "-p", filepath.Join(dir, "pid"))
 	s.WaitOutput(t, "listening on "+testnet.ServerIf)
 	c.Knock(t, p.Client, "-d", "200", testnet.ServerAddr4.String(), "7000", "8000", "9000")
-	s.WaitOutput(t, "192.0.2.2 (client.example): openSSH: OPEN SESAME")
+	s.WaitOutput(t, "192.0.2.2: openSSH: OPEN SESAME")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	if strings.Contains(s.Output(), "client.example") {
+		t.Fatalf("the name was looked up before a door opened:\n%s", s.Output())
+	}
+	c.Knock(t, p.Client, "-d", "200", testnet.ServerAddr4.String(), "9000", "8000", "7000")
+	s.WaitOutput(t, "192.0.2.2 (client.example): closeSSH: OPEN SESAME")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 }
