@@ -191,8 +191,9 @@ func Run(ctx context.Context, opt Options) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// Standard output only, as knockd 0.8 writes it: log watchers
+			// see "shutting down" and nothing else at exit.
 			d.log.Verbose("waiting for child processes...")
-			d.log.Log("waiting for child processes...")
 			return nil
 		case <-opt.Reload:
 			d.reload(runCtx)
