@@ -80,6 +80,7 @@ const DefaultInterface = "eth0"
 //
 //   - a log file that cannot be opened (knockd warns and runs; so does
 //     sesamed, logging to standard error and syslog instead);
+//   - UseSyslog on a machine where syslog cannot be reached;
 //   - a one-time door with no unused sequence left: knockd refuses to
 //     start, sesamed runs with that door disabled, so that one spent door
 //     does not shut every other one.
@@ -100,6 +101,14 @@ func Load(o Options) (*Loaded, error) {
 		ld.Doors = append(ld.Doors, d)
 	}
 
+	syslogOK := false
+	if cfg.UseSyslog {
+		if err := sesamedlog.ProbeSyslog(); err != nil {
+			ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot reach syslog (UseSyslog): %v; log lines go to the log file and standard output (-v) only", err))
+		} else {
+			syslogOK = true
+		}
+	}
 	ld.LogFile = cfg.LogFile
 	setting := "LogFile"
 	if o.LogFile != "" {
@@ -108,7 +117,7 @@ func Load(o Options) (*Loaded, error) {
 	if err := sesamedlog.Probe(ld.LogFile); err != nil {
 		ld.LogFileErr = err
 		instead := "standard error"
-		if cfg.UseSyslog {
+		if syslogOK {
 			instead += " and syslog"
 		}
 		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot open the log file %s: %v; sesamed logs to %s instead (create the directory, or fix %s)", ld.LogFile, err, instead, setting))

@@ -63,10 +63,10 @@ type Logger struct {
 
 // New opens the log file (for appending) and syslog. Neither stops
 // sesamed, as neither stops knockd: a log file that cannot be opened
-// leaves the log lines on standard error (FileErr says why; sesamed's
-// config loading warns about it beforehand, in the words `sesamed check`
-// uses), and syslog that cannot be reached is reported, so that a box
-// without a syslog daemon still runs.
+// leaves the log lines on standard error (FileErr says why), and syslog
+// that cannot be reached is skipped, so that a box without a syslog daemon
+// still runs. New says nothing of either: sesamed's config loading warns
+// about both (Probe, ProbeSyslog), in the words `sesamed check` prints.
 func New(opt Options) (*Logger, error) {
 	if opt.Stdout == nil {
 		opt.Stdout = io.Discard
@@ -83,10 +83,7 @@ func New(opt Options) (*Logger, error) {
 	l := &Logger{opt: opt, stdout: bufio.NewWriter(opt.Stdout)}
 	l.fileErr = l.openFile()
 	if opt.Syslog {
-		sys, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, opt.SyslogTag)
-		if err != nil {
-			fmt.Fprintf(opt.Stderr, "warning: cannot reach syslog (UseSyslog): %v\n", err)
-		} else {
+		if sys, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, opt.SyslogTag); err == nil {
 			l.sys = sys
 		}
 	}
@@ -112,6 +109,15 @@ func (l *Logger) FileErr() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.fileErr
+}
+
+// ProbeSyslog says why syslog cannot be reached, as New tries it.
+func ProbeSyslog() error {
+	w, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, "sesamed")
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // Probe says why a log file at path could not be opened for appending,
