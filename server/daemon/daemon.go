@@ -197,10 +197,11 @@ func Run(ctx context.Context, opt Options) error {
 }
 
 // load reads the config as `sesamed check` does (loadconf), and logs its
-// warnings. net is the interfaces there are, at start; nil on a reload.
+// warnings. net is the interfaces there are, at start; nil on a reload
+// (SIGHUP), which keeps the interfaces and the log file.
 func (d *daemon) load(net netwatch.State) (*loadconf.Loaded, error) {
 	ld, err := loadconf.Load(loadconf.Options{
-		Path: d.opt.ConfigPath, LogFile: d.opt.LogFile, Interfaces: d.opt.Interfaces, Net: net,
+		Path: d.opt.ConfigPath, LogFile: d.opt.LogFile, Interfaces: d.opt.Interfaces, Net: net, Reload: net == nil,
 	})
 	if err != nil {
 		return nil, err

@@ -27,9 +27,12 @@ type Options struct {
 	// Interfaces (-i) win over the config's Interface.
 	Interfaces []string
 	// Net is the machine's interfaces, to check that the ones to listen on
-	// exist. nil skips the check: on a reload, sesamed keeps listening
-	// where it did and follows interfaces that come and go.
+	// exist; nil reads them.
 	Net netwatch.State
+	// Reload is a SIGHUP: sesamed keeps the interfaces, log file and
+	// syslog it has (it follows interfaces that come and go, and reopens
+	// the log file itself), so none of them is checked.
+	Reload bool
 	// DefaultRoutes names the interfaces of the default routes (used when
 	// neither -i nor Interface names one); nil is
 	// netwatch.DefaultRouteInterfaces.
@@ -101,6 +104,20 @@ func Load(o Options) (*Loaded, error) {
 		ld.Doors = append(ld.Doors, d)
 	}
 
+	ld.LogFile = cfg.LogFile
+	setting := "LogFile"
+	if o.LogFile != "" {
+		ld.LogFile, setting = o.LogFile, "-g"
+	}
+	routes := o.DefaultRoutes
+	if routes == nil {
+		routes = netwatch.DefaultRouteInterfaces
+	}
+	ld.Interfaces = ChooseInterfaces(o.Interfaces, cfg, routes)
+	if o.Reload {
+		return ld, nil
+	}
+
 	syslogOK := false
 	if cfg.UseSyslog {
 		if err := sesamedlog.ProbeSyslog(); err != nil {
@@ -108,11 +125,6 @@ func Load(o Options) (*Loaded, error) {
 		} else {
 			syslogOK = true
 		}
-	}
-	ld.LogFile = cfg.LogFile
-	setting := "LogFile"
-	if o.LogFile != "" {
-		ld.LogFile, setting = o.LogFile, "-g"
 	}
 	if err := sesamedlog.Probe(ld.LogFile); err != nil {
 		ld.LogFileErr = err
@@ -123,19 +135,18 @@ func Load(o Options) (*Loaded, error) {
 		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot open the log file %s: %v; sesamed logs to %s instead (create the directory, or fix %s)", ld.LogFile, err, instead, setting))
 	}
 
-	routes := o.DefaultRoutes
-	if routes == nil {
-		routes = netwatch.DefaultRouteInterfaces
+	state := o.Net
+	if state == nil {
+		if state, err = netwatch.Read(); err != nil {
+			return nil, err
+		}
 	}
-	ld.Interfaces = ChooseInterfaces(o.Interfaces, cfg, routes)
-	if o.Net != nil {
-		for _, name := range ld.Interfaces {
-			if name == netwatch.Any {
-				continue
-			}
-			if _, ok := o.Net[name]; !ok {
-				return nil, fmt.Errorf("interface %s does not exist (fix -i or Interface; this machine has %s)", name, strings.Join(sortedNames(o.Net), ", "))
-			}
+	for _, name := range ld.Interfaces {
+		if name == netwatch.Any {
+			continue
+		}
+		if _, ok := state[name]; !ok {
+			return nil, fmt.Errorf("interface %s does not exist (fix -i or Interface; this machine has %s)", name, strings.Join(sortedNames(state), ", "))
 		}
 	}
 	return ld, nil

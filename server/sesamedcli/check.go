@@ -11,7 +11,6 @@ import (
 
 	"sesame/knocker"
 	"sesame/server/loadconf"
-	"sesame/server/netwatch"
 	"sesame/server/rotating"
 )
 
@@ -58,15 +57,11 @@ client; anyone who reads them can open the door until they are used).`,
 }
 
 func runCheck(opts *checkOptions) error {
-	state, err := netwatch.Read()
-	if err != nil {
-		return err
-	}
 	var ifaces []string
 	if *opts.Interface != "" {
 		ifaces = loadconf.SplitInterfaces(*opts.Interface)
 	}
-	ld, err := loadconf.Load(loadconf.Options{Path: *opts.Config, LogFile: *opts.LogFile, Interfaces: ifaces, Net: state})
+	ld, err := loadconf.Load(loadconf.Options{Path: *opts.Config, LogFile: *opts.LogFile, Interfaces: ifaces})
 	if err != nil {
 		return err
 	}
