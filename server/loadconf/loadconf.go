@@ -82,7 +82,7 @@ const DefaultInterface = "eth0"
 // what it starts with anyway:
 //
 //   - a log file that cannot be opened (knockd warns and runs; so does
-//     sesamed, logging to standard error and syslog instead);
+//     sesamed, logging to syslog or standard error instead);
 //   - UseSyslog on a machine where syslog cannot be reached;
 //   - a one-time door with no unused sequence left: knockd refuses to
 //     start, sesamed runs with that door disabled, so that one spent door
@@ -118,21 +118,26 @@ func Load(o Options) (*Loaded, error) {
 		return ld, nil
 	}
 
-	syslogOK := false
+	// The log lines go to standard error only when none of the places
+	// asked for can take them (sesamedlog.Logger).
+	var syslogErr error
 	if cfg.UseSyslog {
-		if err := sesamedlog.ProbeSyslog(); err != nil {
-			ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot reach syslog (UseSyslog): %v; log lines go to the log file and standard output (-v) only", err))
-		} else {
-			syslogOK = true
-		}
+		syslogErr = sesamedlog.ProbeSyslog()
 	}
-	if err := sesamedlog.Probe(ld.LogFile); err != nil {
-		ld.LogFileErr = err
+	ld.LogFileErr = sesamedlog.Probe(ld.LogFile)
+	if syslogErr != nil {
 		instead := "standard error"
-		if syslogOK {
-			instead += " and syslog"
+		if ld.LogFile != "" && ld.LogFileErr == nil {
+			instead = "the log file only"
 		}
-		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot open the log file %s: %v; sesamed logs to %s instead (create the directory, or fix %s)", ld.LogFile, err, instead, setting))
+		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot reach syslog (UseSyslog): %v; sesamed logs to %s instead", syslogErr, instead))
+	}
+	if ld.LogFileErr != nil {
+		instead := "standard error"
+		if cfg.UseSyslog && syslogErr == nil {
+			instead = "syslog only"
+		}
+		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot open the log file %s: %v; sesamed logs to %s instead (create the directory, or fix %s)", ld.LogFile, ld.LogFileErr, instead, setting))
 	}
 
 	state := o.Net

@@ -62,10 +62,10 @@ type Logger struct {
 }
 
 // New opens the log file (for appending) and syslog. Neither stops
-// sesamed, as neither stops knockd: a log file that cannot be opened
-// leaves the log lines on standard error (FileErr says why), and syslog
-// that cannot be reached is skipped, so that a box without a syslog daemon
-// still runs. New says nothing of either: sesamed's config loading warns
+// sesamed, as neither stops knockd, so that a box without the log
+// directory or a syslog daemon still runs: when none of the places asked
+// for can be opened, the log lines go to standard error (FileErr says why
+// the file could not). New says nothing of either: sesamed's config loading warns
 // about both (Probe, ProbeSyslog), in the words `sesamed check` prints.
 func New(opt Options) (*Logger, error) {
 	if opt.Stdout == nil {
@@ -239,9 +239,10 @@ func (l *Logger) logLocked(msg string, onStderr bool) {
 	if l.fileBuf != nil {
 		t := l.opt.Now()
 		fmt.Fprintf(l.fileBuf, "[%04d-%02d-%02d %02d:%02d] %s\n", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), msg)
-	} else if l.fileErr != nil && !onStderr {
-		// The log file could not be opened: its lines go where a service
-		// manager keeps them, unless they went there already (Error).
+	} else if l.sys == nil && (l.opt.LogFile != "" || l.opt.Syslog) && !onStderr {
+		// Neither the log file nor syslog asked for could be opened: the
+		// lines go where a service manager keeps them, unless they went
+		// there already (Error).
 		fmt.Fprintln(l.opt.Stderr, msg)
 	}
 	if l.sys != nil {
