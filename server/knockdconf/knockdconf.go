@@ -570,16 +570,14 @@ func parseDoorSequence(value string) (seq knocker.Sequence, ignored []int, err e
 }
 
 // badKnock words a knock that could not be read, naming the token as the
-// client does (bad knock "99999") unless its port is a valid one, which
-// may be part of the secret.
+// client does (bad knock "99999") unless it holds a number that is a valid
+// port, which may be part of the secret.
 func badKnock(err error, tok string, n int) error {
 	var te *knocker.TokenError
 	if !errors.As(err, &te) {
 		return fmt.Errorf("has a bad knock: %v", err)
 	}
-	port, _, _ := strings.Cut(tok, ":")
-	port, _, _ = strings.Cut(port, "@")
-	if p, perr := strconv.ParseUint(strings.TrimSpace(port), 10, 16); tok != "" && (perr != nil || p == 0) {
+	if tok != "" && !holdsPort(tok) {
 		return fmt.Errorf("has a %v", te)
 	}
 	if n > 0 {
@@ -592,6 +590,16 @@ func badKnock(err error, tok string, n int) error {
 		return fmt.Errorf("has a bad knock (knock %d, not shown: its port may be part of the secret): %s", n, reason)
 	}
 	return fmt.Errorf("has a bad knock: %s", te.Reason)
+}
+
+// holdsPort reports whether s has a run of digits that reads as a port.
+func holdsPort(s string) bool {
+	for _, run := range strings.FieldsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		if p, err := strconv.ParseUint(run, 10, 16); err == nil && p > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // leadingDigits splits s after its leading ASCII digits.

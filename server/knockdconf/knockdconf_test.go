@@ -153,6 +153,8 @@ func TestSequenceErrorsNameTheBadKnockNotTheSecret(t *testing.T) {
 		{"31337,4242,0", `Sequence has a bad knock "0"`},
 		{"31337,4242:icmp", "Sequence has a bad knock (knock 2, not shown: its port may be part of the secret): protocol must be tcp or udp"},
 		{"31337,4242:udp # old", "knock 2, not shown"},
+		{"31337,# 4242", "knock 2, not shown"},
+		{"31337,x99999", `bad knock "x99999"`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(strings.NewReader("[d]\nsequence = "+tt.seq+"\n"), "k.conf")
