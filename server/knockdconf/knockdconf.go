@@ -550,7 +550,7 @@ func parseDoorSequence(value string) (seq knocker.Sequence, ignored []int, err e
 			}
 			return nil, nil, fmt.Errorf("has an empty knock %d (two commas in a row, or one at the start): knockd reads it as port 0, a door no client can open; remove the extra comma", n)
 		}
-		if digits, rest := leadingDigits(tok); digits != "" && rest != "" && !strings.ContainsAny(tok, ":@") {
+		if digits, rest := leadingDigits(tok); digits != "" && rest != "" && !strings.HasPrefix(rest, "@") && !strings.Contains(tok, ":") {
 			tok = digits
 			ignored = append(ignored, n)
 		}
