@@ -215,3 +215,33 @@ func TestLookupNames(t *testing.T) {
 	s.WaitOutput(t, "192.0.2.2 (client.example): openSSH: OPEN SESAME")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
 }
+
+// TestLogFileThatCannotBeOpened: a LogFile in a directory that does not
+// exist stops neither knockd nor sesamed. sesamed says so with the warning
+// `sesamed check` prints, opens its doors, and its log lines go to
+// standard error (the journal) instead of being lost.
+func TestLogFileThatCannotBeOpened(t *testing.T) {
+	c := sesameKnock(t)
+	p := guarded(t)
+	missing := filepath.Join(t.TempDir(), "missing")
+	conf := strings.Replace(testnet.GuideConf, "logfile = /dev/null", "logfile = "+missing+"/knockd.log", 1)
+	s := p.Server.Sesamed(t, testnet.ServerIf, conf)
+	out := s.Output()
+	warning := "warning: cannot open the log file " + missing + "/knockd.log: directory " + missing + " does not exist; sesamed logs to standard error instead (create the directory, or fix LogFile)"
+	if !strings.Contains(out, warning) {
+		t.Fatalf("no warning %q:\n%s", warning, out)
+	}
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	check, err := p.Server.Try(bin, "check", "-i", testnet.ServerIf, "-c", s.Config)
+	if err != nil || !strings.Contains(check, warning) {
+		t.Fatalf("check: %v, want exit 0 and %q:\n%s", err, warning, check)
+	}
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	// knockd writes "running command" to its log file only; with no log
+	// file, sesamed writes it to standard error.
+	s.WaitOutput(t, "openSSH: running command: /sbin/iptables -I INPUT -s 192.0.2.2")
+	if n := strings.Count(s.Output(), "192.0.2.2: openSSH: OPEN SESAME"); n != 1 {
+		t.Errorf("OPEN SESAME printed %d times, want once (on standard output, -v):\n%s", n, s.Output())
+	}
+}

@@ -182,7 +182,7 @@ func (l *Logger) Event(format string, args ...any) {
 		l.stdout.WriteString(msg)
 		l.stdout.WriteByte('\n')
 	}
-	l.logLocked(msg, false)
+	l.logLocked(msg, l.opt.Verbose)
 	l.scheduleFlushLocked()
 }
 
@@ -232,17 +232,17 @@ func (l *Logger) Error(format string, args ...any) {
 	l.scheduleFlushLocked()
 }
 
-// logLocked writes msg to the log file and syslog; onStderr says it is on
-// standard error already.
-func (l *Logger) logLocked(msg string, onStderr bool) {
+// logLocked writes msg to the log file and syslog; shown says it is on
+// standard output or standard error already.
+func (l *Logger) logLocked(msg string, shown bool) {
 	msg = strings.TrimRight(msg, "\n")
 	if l.fileBuf != nil {
 		t := l.opt.Now()
 		fmt.Fprintf(l.fileBuf, "[%04d-%02d-%02d %02d:%02d] %s\n", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), msg)
-	} else if l.sys == nil && (l.opt.LogFile != "" || l.opt.Syslog) && !onStderr {
+	} else if l.sys == nil && (l.opt.LogFile != "" || l.opt.Syslog) && !shown {
 		// Neither the log file nor syslog asked for could be opened: the
 		// lines go where a service manager keeps them, unless they went
-		// there already (Error).
+		// to one of its streams already (Error, or Event with -v).
 		fmt.Fprintln(l.opt.Stderr, msg)
 	}
 	if l.sys != nil {

@@ -105,7 +105,8 @@ func TestBadLogFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "missing")
 	path := filepath.Join(dir, "knockd.log")
 	var stderr bytes.Buffer
-	l, err := New(Options{LogFile: path, Stderr: &stderr})
+	var stdout bytes.Buffer
+	l, err := New(Options{LogFile: path, Stdout: &stdout, Stderr: &stderr, Verbose: true})
 	if err != nil {
 		t.Fatalf("New: %v, want a logger that logs to standard error", err)
 	}
@@ -113,11 +114,15 @@ func TestBadLogFile(t *testing.T) {
 	if err := l.FileErr(); err == nil || !strings.Contains(err.Error(), "LogFile or -g") {
 		t.Fatalf("FileErr = %v", err)
 	}
-	l.Log("192.0.2.2: d: OPEN SESAME")
+	l.Event("192.0.2.2: d: OPEN SESAME") // on stdout with -v: not again
+	l.Log("d: running command: x")
 	l.Error("an error")
 	l.Flush()
-	if got, want := stderr.String(), "192.0.2.2: d: OPEN SESAME\nan error\n"; got != want {
+	if got, want := stderr.String(), "d: running command: x\nan error\n"; got != want {
 		t.Fatalf("stderr %q, want %q", got, want)
+	}
+	if got, want := stdout.String(), "192.0.2.2: d: OPEN SESAME\n"; got != want {
+		t.Fatalf("stdout %q, want %q", got, want)
 	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
