@@ -36,8 +36,10 @@ func logLines(t *testing.T, path string) []string {
 }
 
 // TestLogFileMatchesKnockd runs knockd and sesamed on the same config,
-// knocks both open with knock(1), and compares their log files: the lines
-// log watchers look for must be the same, word for word.
+// knocks both open with knock(1), stops them, and compares their log
+// files from start-up to shutdown: the lines log watchers look for must be
+// the same, word for word (knockd 0.8 writes "waiting for child
+// processes..." on standard output only, and so must sesamed).
 func TestLogFileMatchesKnockd(t *testing.T) {
 	testnet.RequireTools(t, "knockd")
 	var knock testnet.KnockClient
@@ -51,18 +53,21 @@ func TestLogFileMatchesKnockd(t *testing.T) {
 		p := guarded(t)
 		path := filepath.Join(t.TempDir(), "knockd.log")
 		conf := strings.Replace(testnet.GuideConf, "logfile = /dev/null", "logfile = "+path, 1)
+		var proc *testnet.Proc
 		if daemon == "knockd" {
-			p.Server.Knockd(t, testnet.ServerIf, conf)
+			proc = p.Server.Knockd(t, testnet.ServerIf, conf)
 		} else {
-			p.Server.Sesamed(t, testnet.ServerIf, conf)
+			proc = p.Server.Sesamed(t, testnet.ServerIf, conf).Proc
 		}
 		knock.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
 		p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
 		testnet.WaitFor(t, daemon+"'s running command line", func() bool {
 			return strings.Contains(readFile(t, path), "running command")
 		})
+		proc.Stop()
 		for _, l := range logLines(t, path) {
-			if strings.Contains(l, "192.0.2.2") || strings.HasPrefix(l, "starting up") {
+			if strings.Contains(l, "192.0.2.2") || strings.HasPrefix(l, "starting up") ||
+				strings.Contains(l, "child processes") || strings.Contains(l, "shutting down") {
 				logs[daemon] = append(logs[daemon], l)
 			}
 		}
@@ -74,6 +79,7 @@ func TestLogFileMatchesKnockd(t *testing.T) {
 		"192.0.2.2: openSSH: Stage 3",
 		"192.0.2.2: openSSH: OPEN SESAME",
 		"openSSH: running command: /sbin/iptables -I INPUT -s 192.0.2.2 -p tcp --dport 22 -j ACCEPT",
+		"shutting down",
 	}
 	for _, daemon := range []string{"knockd", "sesamed"} {
 		if got := strings.Join(logs[daemon], "\n"); got != strings.Join(want, "\n") {
@@ -216,4 +222,34 @@ func TestLookupNames(t *testing.T) {
 	c.Knock(t, p.Client, "-d", "200", testnet.ServerAddr4.String(), "9000", "8000", "7000")
 	s.WaitOutput(t, "192.0.2.2 (client.example): closeSSH: OPEN SESAME")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+}
+
+// TestLogFileThatCannotBeOpened: a LogFile in a directory that does not
+// exist stops neither knockd nor sesamed. sesamed says so with the warning
+// `sesamed check` prints, opens its doors, and its log lines go to
+// standard error (the journal) instead of being lost.
+func TestLogFileThatCannotBeOpened(t *testing.T) {
+	c := sesameKnock(t)
+	p := guarded(t)
+	missing := filepath.Join(t.TempDir(), "missing")
+	conf := strings.Replace(testnet.GuideConf, "logfile = /dev/null", "logfile = "+missing+"/knockd.log", 1)
+	s := p.Server.Sesamed(t, testnet.ServerIf, conf)
+	out := s.Output()
+	warning := "warning: cannot open the log file " + missing + "/knockd.log: directory " + missing + " does not exist; sesamed logs to standard error instead (create the directory, or fix LogFile)"
+	if !strings.Contains(out, warning) {
+		t.Fatalf("no warning %q:\n%s", warning, out)
+	}
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	check, err := p.Server.Try(bin, "check", "-i", testnet.ServerIf, "-c", s.Config)
+	if err != nil || !strings.Contains(check, warning) {
+		t.Fatalf("check: %v, want exit 0 and %q:\n%s", err, warning, check)
+	}
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	// knockd writes "running command" to its log file only; with no log
+	// file, sesamed writes it to standard error.
+	s.WaitOutput(t, "openSSH: running command: /sbin/iptables -I INPUT -s 192.0.2.2")
+	if n := strings.Count(s.Output(), "192.0.2.2: openSSH: OPEN SESAME"); n != 1 {
+		t.Errorf("OPEN SESAME printed %d times, want once (on standard output, -v):\n%s", n, s.Output())
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"sesame/server/action"
 	"sesame/server/capture"
 	"sesame/server/knockdconf"
+	"sesame/server/loadconf"
 	"sesame/server/matcher"
 	"sesame/server/netwatch"
 	"sesame/server/packet"
@@ -45,6 +46,9 @@ type Native interface {
 // Options are sesamed's settings from its command line.
 type Options struct {
 	ConfigPath string
+	// LogFile (-g) wins over the config's LogFile; loading the config
+	// checks it (Log is opened by the caller).
+	LogFile string
 	// Interfaces (-i) win over the config's Interface.
 	Interfaces []string
 	IPv4Only   bool // -4
@@ -65,10 +69,6 @@ type Options struct {
 	// MaxSources bounds the attempt table (0: the matcher's default).
 	MaxSources int
 }
-
-// DefaultInterface is knockd's default when neither -i nor Interface names
-// one and no default route does.
-const DefaultInterface = "eth0"
 
 // shutdownTimeout bounds the clean-up at exit.
 const shutdownTimeout = 30 * time.Second
@@ -118,32 +118,25 @@ func Run(ctx context.Context, opt Options) error {
 		netCh:    make(chan struct{}),
 		handles:  map[string]*capture.Handle{},
 	}
-	cfg, err := d.load()
+	state, err := netwatch.Read()
 	if err != nil {
 		return err
 	}
+	ld, err := d.load(state)
+	if err != nil {
+		return err
+	}
+	cfg := ld.Config
 	d.runner = action.NewRunner(d.log, action.Options{Stdout: opt.Stdout, Stderr: opt.Stderr})
 	defer d.shutdown()
 	if err := d.startNative(ctx, cfg, true); err != nil {
 		return err
 	}
-	if err := d.apply(ctx, cfg, chooseInterfaces(opt.Interfaces, cfg)); err != nil {
-		return err
-	}
-	state, err := netwatch.Read()
-	if err != nil {
+	if err := d.apply(ctx, ld, ld.Interfaces); err != nil {
 		return err
 	}
 	d.setNet(state)
 	ifaces := d.interfaces()
-	for _, name := range ifaces {
-		if name == netwatch.Any {
-			continue
-		}
-		if _, ok := state[name]; !ok {
-			return fmt.Errorf("interface %s does not exist (fix -i or Interface; this machine has %s)", name, strings.Join(slicesSorted(state), ", "))
-		}
-	}
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -191,8 +184,9 @@ func Run(ctx context.Context, opt Options) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// Standard output only, as knockd 0.8 writes it: log watchers
+			// see "shutting down" and nothing else at exit.
 			d.log.Verbose("waiting for child processes...")
-			d.log.Log("waiting for child processes...")
 			return nil
 		case <-opt.Reload:
 			d.reload(runCtx)
@@ -202,25 +196,20 @@ func Run(ctx context.Context, opt Options) error {
 	}
 }
 
-func slicesSorted(s netwatch.State) []string {
-	var out []string
-	for n := range s {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// load reads and checks the config file, and logs its warnings.
-func (d *daemon) load() (*knockdconf.Config, error) {
-	cfg, err := knockdconf.ParseFile(d.opt.ConfigPath)
+// load reads the config as `sesamed check` does (loadconf), and logs its
+// warnings. net is the interfaces there are, at start; nil on a reload
+// (SIGHUP), which keeps the interfaces and the log file.
+func (d *daemon) load(net netwatch.State) (*loadconf.Loaded, error) {
+	ld, err := loadconf.Load(loadconf.Options{
+		Path: d.opt.ConfigPath, LogFile: d.opt.LogFile, Interfaces: d.opt.Interfaces, Net: net, Reload: net == nil,
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range cfg.Warnings {
+	for _, w := range ld.Warnings {
 		d.log.Error("warning: %s", w)
 	}
-	return cfg, nil
+	return ld, nil
 }
 
 // interfaces are the interfaces to listen on: -i, else Interface, else
@@ -229,30 +218,6 @@ func (d *daemon) interfaces() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.ifaces
-}
-
-func chooseInterfaces(flag []string, cfg *knockdconf.Config) []string {
-	if len(flag) > 0 {
-		return flag
-	}
-	if cfg.Interface != "" {
-		return SplitInterfaces(cfg.Interface)
-	}
-	if def := netwatch.DefaultRouteInterfaces(); len(def) > 0 {
-		return def
-	}
-	return []string{DefaultInterface}
-}
-
-// SplitInterfaces reads "eth0,wg0" (-i or Interface).
-func SplitInterfaces(v string) []string {
-	var out []string
-	for _, f := range strings.Split(v, ",") {
-		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // startNative starts the native open action's backend if the config uses
@@ -284,14 +249,9 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // apply puts cfg's doors to work on ifaces: a new matcher (attempts in
 // progress are dropped, as knockd does on reload) and the filter that goes
 // with it.
-func (d *daemon) apply(ctx context.Context, cfg *knockdconf.Config, ifaces []string) error {
-	doors, rots, warnings, err := buildDoors(cfg, time.Now())
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		d.log.Error("%s", w)
-	}
+func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string) error {
+	cfg := ld.Config
+	doors, rots := buildDoors(ld, time.Now())
 	if len(rots) > 0 {
 		d.openLedger(cfg)
 	}
@@ -381,11 +341,12 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	d.log.Verbose("re-reading config file: %s", d.opt.ConfigPath)
 	d.log.Log("re-reading config file: %s", d.opt.ConfigPath)
-	cfg, err := d.load()
+	ld, err := d.load(nil)
 	if err == nil {
-		err = d.startNative(ctx, cfg, false)
+		err = d.startNative(ctx, ld.Config, false)
 	}
 	if err == nil {
+		cfg := ld.Config
 		d.mu.Lock()
 		old, ifaces := d.cfg, d.ifaces
 		d.mu.Unlock()
@@ -395,17 +356,17 @@ func (d *daemon) reload(ctx context.Context) {
 		if cfg.UseSyslog != old.UseSyslog || cfg.LogFile != old.LogFile || cfg.PidFile != old.PidFile {
 			d.log.Error("warning: UseSyslog, LogFile and PidFile changes take effect when sesamed restarts")
 		}
-		if want := chooseInterfaces(d.opt.Interfaces, cfg); !slices.Equal(want, ifaces) {
+		if want := ld.Interfaces; !slices.Equal(want, ifaces) {
 			d.log.Error("warning: Interface changed from %s to %s: restart sesamed to listen there",
 				strings.Join(ifaces, ","), strings.Join(want, ","))
 		}
-		err = d.apply(ctx, cfg, ifaces)
+		err = d.apply(ctx, ld, ifaces)
 	}
 	if err != nil {
 		d.log.Error("error: %v; keeping the configuration already running", err)
 		return
 	}
-	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(cfg.Doors))
+	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(ld.Doors))
 }
 
 // setNet takes a new interface state from netwatch.

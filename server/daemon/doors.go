@@ -1,10 +1,12 @@
+//go:build linux
+
 package daemon
 
 import (
-	"fmt"
 	"time"
 
 	"sesame/server/knockdconf"
+	"sesame/server/loadconf"
 	"sesame/server/matcher"
 	"sesame/server/rotating"
 )
@@ -33,17 +35,16 @@ type rotatingDoor struct {
 // "192.0.2.2: SSH/close: Stage 1".
 const closeSuffix = "/close"
 
-// buildDoors turns a config's doors into the matcher's: one per door, plus
-// one per Close_Sequence. One-time doors get their sequences from the file;
-// a rotating door becomes rotating.Slots doors, with the sequences of the
-// windows live at now. Warnings say what could not be used.
-func buildDoors(cfg *knockdconf.Config, now time.Time) (doors []*matcher.Door, rots []*rotatingDoor, warnings []string, err error) {
-	for _, c := range cfg.Doors {
-		if c.IsRotating() {
-			rd, err := buildRotating(c, now)
-			if err != nil {
-				return nil, nil, nil, err
-			}
+// buildDoors turns a loaded config's doors into the matcher's: one per
+// door, plus one per Close_Sequence. One-time doors get the sequences read
+// from their file (none: the door is disabled, and loadconf warned); a
+// rotating door becomes rotating.Slots doors, with the sequences of the
+// windows live at now.
+func buildDoors(ld *loadconf.Loaded, now time.Time) (doors []*matcher.Door, rots []*rotatingDoor) {
+	for _, ldd := range ld.Doors {
+		c := ldd.Door
+		if ldd.Rotation != nil {
+			rd := buildRotating(c, ldd.Rotation, now)
 			rots = append(rots, rd)
 			doors = append(doors, rd.slots[:]...)
 			doors = append(doors, closeDoor(c)...)
@@ -59,14 +60,8 @@ func buildDoors(cfg *knockdconf.Config, now time.Time) (doors []*matcher.Door, r
 			Data:       &doorAction{conf: c},
 		}
 		if c.OneTimeSequences != "" {
-			seqs, err := knockdconf.ReadOneTimeSequencesFile(c.OneTimeSequences)
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("door [%s]: %w", c.Name, err)
-			}
 			d.OneTimeDoor = true
-			if len(seqs) == 0 {
-				warnings = append(warnings, fmt.Sprintf("no more sequences left in the one time sequences file for door %s --> disabling the door", c.Name))
-			} else {
+			if seqs := ldd.OneTime; len(seqs) > 0 {
 				d.Sequence = seqs[0].Sequence
 				for _, s := range seqs[1:] {
 					d.OneTime = append(d.OneTime, s.Sequence)
@@ -76,7 +71,7 @@ func buildDoors(cfg *knockdconf.Config, now time.Time) (doors []*matcher.Door, r
 		doors = append(doors, d)
 		doors = append(doors, closeDoor(c)...)
 	}
-	return doors, rots, warnings, nil
+	return doors, rots
 }
 
 // closeDoor is the door of c's Close_Sequence, if it has one.
@@ -95,16 +90,8 @@ func closeDoor(c *knockdconf.Door) []*matcher.Door {
 	}}
 }
 
-// buildRotating makes a rotating door's slots, reading its seed file.
-func buildRotating(c *knockdconf.Door, now time.Time) (*rotatingDoor, error) {
-	seed, err := c.Rotating.LoadSeed()
-	if err != nil {
-		return nil, fmt.Errorf("door [%s]: %w", c.Name, err)
-	}
-	rot, err := rotating.NewDoor(seed, c.Rotating.Params)
-	if err != nil {
-		return nil, fmt.Errorf("door [%s]: %w", c.Name, err)
-	}
+// buildRotating makes a rotating door's slots.
+func buildRotating(c *knockdconf.Door, rot *rotating.Door, now time.Time) *rotatingDoor {
 	rd := &rotatingDoor{rot: rot}
 	act := &doorAction{conf: c, rot: rot}
 	seqs := rot.SlotSequences(now)
@@ -119,7 +106,7 @@ func buildRotating(c *knockdconf.Door, now time.Time) (*rotatingDoor, error) {
 			Data:       act,
 		}
 	}
-	return rd, nil
+	return rd
 }
 
 // roll gives the slots the sequences of the windows live at now, and

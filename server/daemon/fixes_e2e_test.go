@@ -189,15 +189,15 @@ func TestReloadKeepsTheOldConfigOnError(t *testing.T) {
 	c := sesameKnock(t)
 	p := guarded(t)
 	s := p.Server.Sesamed(t, testnet.ServerIf, testnet.GuideConf)
-	if err := os.WriteFile(s.Config, []byte("[openSSH]\n\tsequence = 7000,70000\n"), 0o600); err != nil {
+	if err := os.WriteFile(s.Config, []byte("[openSSH]\n\tsequence = 31337,70000\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Signal(unix.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	out := s.WaitOutput(t, "keeping the configuration already running")
-	if !strings.Contains(out, s.Config+":2:") || strings.Contains(out, "70000") {
-		t.Fatalf("the reload error must name file:line and not quote the sequence:\n%s", out)
+	if !strings.Contains(out, s.Config+`:2: Sequence has a bad knock "70000"`) || strings.Contains(out, "31337") {
+		t.Fatalf("the reload error must name file:line and the bad knock, and not quote the sequence:\n%s", out)
 	}
 	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
 	p.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)

@@ -116,10 +116,11 @@ func (p *parser) setExtensionKey(key, raw, value string) error {
 			d.Cooldown = t
 		}
 	case "CLOSE_SEQUENCE":
-		seq, err := parseDoorSequence(value)
+		seq, ignored, err := parseDoorSequence(value)
 		if err != nil {
 			return p.errorf("%s %v", raw, err)
 		}
+		p.warnIgnored(raw, ignored)
 		if len(seq) > MaxSequence {
 			return p.errorf("%s has %d knocks: at most %d, as for Sequence", raw, len(seq), MaxSequence)
 		}
@@ -132,7 +133,7 @@ func (p *parser) setExtensionKey(key, raw, value string) error {
 // once the whole door is read.
 func (p *parser) finishExtensions() error {
 	for _, d := range p.cfg.Doors {
-		keyLine := func(key string) int { return p.seen[d.Name+"\x00"+key] }
+		keyLine := func(key string) int { return p.keyLine(d, key) }
 		if !d.HasNativeOpen() {
 			for _, k := range []string{"ACCESS_TIME", "CLOSE_WHEN_IDLE", "CLOSE_SEQUENCE"} {
 				if line := keyLine(k); line > 0 {

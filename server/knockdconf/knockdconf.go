@@ -5,9 +5,11 @@
 // The syntax, as knockd reads it: blank lines and lines starting with '#'
 // are skipped; "[name]" starts a section, "[options]" holds global options
 // and any other name starts a door; "key = value" sets a key, with the key
-// case-insensitive and the value trimmed; UseSyslog stands alone. Unlike
-// knockd, which takes atoi() of anything, a bad value here is an error that
-// names the file and line, and so is an unknown key.
+// case-insensitive and the value trimmed; UseSyslog stands alone. Numbers
+// are read as knockd's atoi() reads them where configs in the wild rely on
+// it (a port or a timeout followed by an inline comment or a unit: the text
+// is ignored, with a warning); a value knockd would turn into 0 or refuse
+// is an error that names the file and line, and so is an unknown key.
 //
 // sesamed's own keys (Firewall, StateDir; Open_Ports, Access_Time,
 // Close_When_Idle, Close_Sequence, Cooldown; the Rotating_ keys) are
@@ -229,7 +231,7 @@ func ParseFile(path string) (*Config, error) {
 
 // Parse reads a knockd.conf from r; file names it in errors.
 func Parse(r io.Reader, file string) (*Config, error) {
-	p := &parser{cfg: &Config{File: file}, seen: map[string]int{}}
+	p := &parser{cfg: &Config{File: file}, seen: map[string]int{}, doorLines: map[string]int{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -252,10 +254,27 @@ type parser struct {
 	line    int
 	section string // "" before the first section
 	door    *Door
-	// seen maps "section\x00KEY" to the line a key was first set on, to
-	// catch a key given twice in one section.
+	// seen maps "section\x00KEY" to the line a key was last set on, to
+	// catch a key given twice in one section. A door's section is its
+	// header line too (sectionID): a repeated [name] is a second door, as
+	// in knockd, not more of the first.
 	seen map[string]int
+	// doorLines maps a door's name to the line of its first [name].
+	doorLines map[string]int
 }
+
+// sectionID names the current section in seen.
+func (p *parser) sectionID() string {
+	if p.door == nil {
+		return "options"
+	}
+	return doorID(p.door)
+}
+
+func doorID(d *Door) string { return fmt.Sprintf("%s@%d", d.Name, d.Line) }
+
+// keyLine is the line where door d last set key, 0 if it did not.
+func (p *parser) keyLine(d *Door, key string) int { return p.seen[doorID(d)+"\x00"+key] }
 
 func (p *parser) errorf(format string, args ...any) error {
 	return &Error{File: p.cfg.File, Line: p.line, Msg: fmt.Sprintf(format, args...)}
@@ -278,6 +297,14 @@ func (p *parser) parseLine(raw string) error {
 		if strings.EqualFold(name, "options") {
 			p.door = nil
 			return nil
+		}
+		if first, ok := p.doorLines[name]; ok {
+			// knockd runs both sections as two doors of the same name, and
+			// so does sesamed; an admin who meant to add to the first one
+			// gets a door that does not do what it seems to.
+			p.warnf("[%s] is defined twice (first on line %d): these are two separate doors with the same name, each with only its own keys; rename one, or merge them", name, first)
+		} else {
+			p.doorLines[name] = p.line
 		}
 		p.door = &Door{Name: name, Line: p.line, SeqTimeout: DefaultSeqTimeout, CmdTimeout: DefaultCmdTimeout,
 			AccessTime: DefaultAccessTime, Cooldown: DefaultCooldown}
@@ -373,10 +400,11 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 	}
 	switch key {
 	case "SEQUENCE":
-		seq, err := parseDoorSequence(value)
+		seq, ignored, err := parseDoorSequence(value)
 		if err != nil {
 			return p.errorf("Sequence %v", err)
 		}
+		p.warnIgnored(raw, ignored)
 		if len(seq) > MaxSequence {
 			return p.errorf("Sequence has %d knocks: knockd allows at most %d", len(seq), MaxSequence)
 		}
@@ -387,7 +415,7 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 		}
 		d.OneTimeSequences = value
 	case "SEQ_TIMEOUT":
-		t, err := seconds(value)
+		t, err := p.knockdSeconds(raw, value)
 		if err != nil {
 			return p.errorf("%s: %v", raw, err)
 		}
@@ -396,7 +424,7 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 		}
 		d.SeqTimeout = t
 	case "CMD_TIMEOUT":
-		t, err := seconds(value)
+		t, err := p.knockdSeconds(raw, value)
 		if err != nil {
 			return p.errorf("%s: %v", raw, err)
 		}
@@ -439,9 +467,9 @@ func (p *parser) setDoorKey(key, raw, value string) error {
 // value, and so does this parser, so a config that works with knockd works
 // here; but two Sequence lines are usually a mistake, so it is said.
 func (p *parser) once(key, raw string) error {
-	k := p.section + "\x00" + key
-	if first, ok := p.seen[k]; ok {
-		p.warnf("%s is set twice in [%s] (first on line %d); the last value is used", raw, p.section, first)
+	k := p.sectionID() + "\x00" + key
+	if prev, ok := p.seen[k]; ok {
+		p.warnf("%s is set twice in [%s] (before on line %d); the last value is used", raw, p.section, prev)
 	}
 	p.seen[k] = p.line
 	return nil
@@ -464,26 +492,152 @@ func (p *parser) finish() error {
 			d.Sequence = nil
 		}
 	}
-	return p.finishExtensions()
+	if err := p.finishExtensions(); err != nil {
+		return err
+	}
+	p.warnSameSequences()
+	return nil
 }
 
-// parseDoorSequence reads a door's sequence. Its errors never quote the
-// sequence: it is a secret, and the line number says where to look.
-func parseDoorSequence(value string) (knocker.Sequence, error) {
-	seq, err := knocker.ParseSequence(value)
-	if err != nil {
-		var te *knocker.TokenError
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("has a bad knock: %s", te.Reason)
-		}
-		return nil, errors.New("is empty: give ports, e.g. 7000,8000,9000")
+// warnSameSequences warns about two doors (or close sequences) with the
+// same fixed sequence: one knock then opens both, which is rarely meant
+// (a copied section whose sequence was not changed). The sequences are
+// not quoted.
+func (p *parser) warnSameSequences() {
+	type seqAt struct {
+		name string
+		line int
+		seq  knocker.Sequence
 	}
-	for _, st := range seq {
+	var all []seqAt
+	for _, d := range p.cfg.Doors {
+		if len(d.Sequence) > 0 {
+			all = append(all, seqAt{"[" + d.Name + "]", d.Line, d.Sequence})
+		}
+		if len(d.CloseSequence) > 0 {
+			all = append(all, seqAt{"the Close_Sequence of [" + d.Name + "]", p.keyLine(d, "CLOSE_SEQUENCE"), d.CloseSequence})
+		}
+	}
+	for i, a := range all {
+		for _, b := range all[:i] {
+			if a.seq.Equal(b.seq) {
+				p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf("%s:%d: %s has the same sequence as %s (line %d): one knock opens both; give each door its own sequence", p.cfg.File, a.line, a.name, b.name, b.line))
+				break
+			}
+		}
+	}
+}
+
+// parseDoorSequence reads a door's sequence as knockd does: each knock's
+// port is read up to its first non-digit (knockd's atoi), so text after a
+// bare port, such as an inline "# comment", is ignored; ignored lists the
+// knocks (1-based) that had such text, for a warning. Trailing text after a
+// protocol is an error, as in knockd. An empty knock (a trailing or doubled
+// comma) is an error: knockd reads it as port 0, a door no client opens.
+// Errors quote a bad knock only when it cannot hold a port of the secret
+// sequence ("99999", "abc"); otherwise they name its position.
+func parseDoorSequence(value string) (seq knocker.Sequence, ignored []int, err error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil, errors.New("is empty: give ports, e.g. 7000,8000,9000")
+	}
+	tokens := strings.Split(value, ",")
+	for i, raw := range tokens {
+		n := i + 1
+		tok := strings.TrimSpace(raw)
+		if tok == "" {
+			if n == len(tokens) {
+				return nil, nil, errors.New("ends with a comma: knockd reads the empty knock after it as port 0, a door no client can open; remove the trailing comma")
+			}
+			return nil, nil, fmt.Errorf("has an empty knock %d (two commas in a row, or one at the start): knockd reads it as port 0, a door no client can open; remove the extra comma", n)
+		}
+		if digits, rest := leadingDigits(tok); digits != "" && rest != "" && !strings.HasPrefix(rest, "@") && !strings.Contains(tok, ":") {
+			tok = digits
+			ignored = append(ignored, n)
+		}
+		st, err := knocker.ParseStep(tok)
+		if err != nil {
+			return nil, nil, badKnock(err, tok, n)
+		}
 		if st.GapSet {
-			return nil, errors.New("has a gap (@): gaps are a client setting, not part of a door")
+			return nil, nil, errors.New("has a gap (@): gaps are a client setting, not part of a door")
+		}
+		seq = append(seq, st)
+	}
+	if err := seq.Validate(); err != nil {
+		return nil, nil, badKnock(err, "", 0)
+	}
+	return seq, ignored, nil
+}
+
+// badKnock words a knock that could not be read, naming the token as the
+// client does (bad knock "99999") unless it holds a number that is a valid
+// port, which may be part of the secret.
+func badKnock(err error, tok string, n int) error {
+	var te *knocker.TokenError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("has a bad knock: %v", err)
+	}
+	if tok != "" && !holdsPort(tok) {
+		return fmt.Errorf("has a %v", te)
+	}
+	if n > 0 {
+		reason := te.Reason
+		if _, proto, ok := strings.Cut(tok, ":"); ok && !strings.Contains(proto, "@") {
+			// The reason would quote what follows the protocol: a comment
+			// that may hold the sequence.
+			reason = "protocol must be tcp or udp, with nothing after it (knockd refuses it too)"
+		}
+		return fmt.Errorf("has a bad knock (knock %d, not shown: its port may be part of the secret): %s", n, reason)
+	}
+	return fmt.Errorf("has a bad knock: %s", te.Reason)
+}
+
+// holdsPort reports whether s has a run of digits that reads as a port.
+func holdsPort(s string) bool {
+	for _, run := range strings.FieldsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		if p, err := strconv.ParseUint(run, 10, 16); err == nil && p > 0 {
+			return true
 		}
 	}
-	return seq, nil
+	return false
+}
+
+// leadingDigits splits s after its leading ASCII digits.
+func leadingDigits(s string) (digits, rest string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+// warnIgnored warns that text after knocks' ports is ignored, without
+// quoting it: the text sits in a line that holds the secret sequence.
+func (p *parser) warnIgnored(key string, knocks []int) {
+	if len(knocks) == 0 {
+		return
+	}
+	list := make([]string, len(knocks))
+	for i, n := range knocks {
+		list[i] = strconv.Itoa(n)
+	}
+	word := "knock"
+	if len(knocks) > 1 {
+		word = "knocks"
+	}
+	p.warnf("%s: the text after the port of %s %s is ignored (knockd ignores it too); put comments on a line of their own", key, word, strings.Join(list, ", "))
+}
+
+// knockdSeconds reads Seq_Timeout and Cmd_Timeout as knockd does: the
+// digits at the start, with any text after them (an inline "# comment",
+// a unit as in "5s") ignored, and warned about.
+func (p *parser) knockdSeconds(key, value string) (time.Duration, error) {
+	digits, rest := leadingDigits(value)
+	if digits != "" && rest != "" {
+		p.warnf("%s: the text after %s is ignored (knockd reads whole seconds and stops at the first non-digit); write %s = %s", key, digits, key, digits)
+		value = digits
+	}
+	return seconds(value)
 }
 
 // seconds reads knockd's whole-second timeouts.

@@ -110,7 +110,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad protocol", "[d]\nsequence = 7000:icmp\n", 2, "tcp or udp"},
 		{"empty sequence", "[d]\nsequence =\n", 2, "empty"},
 		{"no sequence", "[options]\n\n[lonely]\nseq_timeout = 5\n", 3, "no Sequence"},
-		{"bad timeout", "[d]\nsequence = 1\nseq_timeout = 5s\n", 3, "number of seconds"},
+		{"bad timeout", "[d]\nsequence = 1\nseq_timeout = five\n", 3, "number of seconds"},
+		{"trailing comma", "[d]\nsequence = 7000,8000,\n", 2, "ends with a comma: knockd reads the empty knock after it as port 0"},
+		{"doubled comma", "[d]\nsequence = 7000,,8000\n", 2, "empty knock 2"},
+		{"comment after a protocol", "[d]\nsequence = 7000:udp # door\n", 2, "protocol must be tcp or udp"},
 		{"zero timeout", "[d]\nsequence = 1\nseq_timeout = 0\n", 3, "expire"},
 		{"bad flag", "[d]\nsequence = 1\ntcpflags = syn,foo\n", 3, "unknown TCP flag"},
 		{"bad target", "[d]\nsequence = 1\ntarget = myhost\n", 3, "not an IP address"},
@@ -138,10 +141,128 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestSequenceErrorsDoNotQuoteTheSequence(t *testing.T) {
-	_, err := Parse(strings.NewReader("[d]\nsequence = 31337,4242,70000\n"), "k.conf")
-	if err == nil || strings.Contains(err.Error(), "31337") || strings.Contains(err.Error(), "70000") {
-		t.Fatalf("error %v quotes the secret sequence", err)
+// A bad knock is named as the client names it (bad knock "99999") when it
+// cannot be a port of the secret; a knock with a real port is named by its
+// position only, and the rest of the sequence never appears.
+func TestSequenceErrorsNameTheBadKnockNotTheSecret(t *testing.T) {
+	tests := []struct {
+		seq, want string
+	}{
+		{"31337,4242,99999", `Sequence has a bad knock "99999": port must be`},
+		{"31337,4242,abc", `Sequence has a bad knock "abc": port must be`},
+		{"31337,4242,0", `Sequence has a bad knock "0"`},
+		{"31337,4242:icmp", "Sequence has a bad knock (knock 2, not shown: its port may be part of the secret): protocol must be tcp or udp"},
+		{"31337,4242:udp # old", "knock 2, not shown"},
+		{"31337,# 4242", "knock 2, not shown"},
+		{"31337,x99999", `bad knock "x99999"`},
+	}
+	for _, tt := range tests {
+		_, err := Parse(strings.NewReader("[d]\nsequence = "+tt.seq+"\n"), "k.conf")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("sequence %s: error %v, want %q", tt.seq, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "31337") || strings.Contains(err.Error(), "4242") {
+			t.Errorf("error %v quotes the secret sequence", err)
+		}
+	}
+}
+
+// TestRealWorldShapes holds knockd.conf lines as people write them in
+// guides, templates and Dockerfiles, which knockd 0.8 starts with: sesamed
+// reads them as knockd does, and says in a file:line warning what it
+// ignored, without quoting the sequence.
+func TestRealWorldShapes(t *testing.T) {
+	tests := []struct {
+		name, door string
+		seq        string        // the sequence knockd reads
+		timeout    time.Duration // Seq_Timeout
+		cmdTimeout time.Duration
+		warnings   []string // each a substring of one warning, in order
+	}{
+		{"inline comment after the sequence", "sequence = 7000,8000,9000 # my door\n",
+			"7000,8000,9000", DefaultSeqTimeout, DefaultCmdTimeout,
+			[]string{"k.conf:3: sequence: the text after the port of knock 3 is ignored"}},
+		{"inline comment after seq_timeout", "sequence = 7000\nseq_timeout = 30 # seconds\n",
+			"7000", 30 * time.Second, DefaultCmdTimeout,
+			[]string{"k.conf:4: seq_timeout: the text after 30 is ignored"}},
+		{"a unit after the timeouts", "sequence = 7000\nseq_timeout = 5s\ncmd_timeout = 10 sec\n",
+			"7000", 5 * time.Second, 10 * time.Second,
+			[]string{"k.conf:4: seq_timeout: the text after 5 is ignored", "k.conf:5: cmd_timeout: the text after 10 is ignored"}},
+		{"alias timeout with a comment", "sequence = 7000\ntimeout = 15 # s\n",
+			"7000", 15 * time.Second, DefaultCmdTimeout,
+			[]string{"k.conf:4: timeout: the text after 15 is ignored"}},
+		// knockd splits on commas first, so a comment holding commas adds
+		// knocks: what knockd opens on, sesamed opens on.
+		{"a comment with commas", "sequence = 7000,8000 # was 7001,8001\n",
+			"7000,8000,8001", DefaultSeqTimeout, DefaultCmdTimeout,
+			[]string{"k.conf:3: sequence: the text after the port of knock 2 is ignored"}},
+		{"a comment with an @", "sequence = 7000,8000 # ask me@example.org\n",
+			"7000,8000", DefaultSeqTimeout, DefaultCmdTimeout,
+			[]string{"k.conf:3: sequence: the text after the port of knock 2 is ignored"}},
+		{"spaces instead of commas", "sequence = 7000 8000 9000\n",
+			"7000", DefaultSeqTimeout, DefaultCmdTimeout,
+			[]string{"knock 1 is ignored"}},
+		{"comment after a close sequence", "sequence = 7000,8000\nopen_ports = 22\nclose_sequence = 8000,7000 # close\n",
+			"7000,8000", DefaultSeqTimeout, DefaultCmdTimeout,
+			[]string{"k.conf:5: close_sequence: the text after the port of knock 2 is ignored"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(strings.NewReader("[options]\n[door]\n"+tt.door), "k.conf")
+			if err != nil {
+				t.Fatalf("Parse: %v (knockd 0.8 starts with this)", err)
+			}
+			d := cfg.Doors[0]
+			if d.Sequence.String() != tt.seq || d.SeqTimeout != tt.timeout || d.CmdTimeout != tt.cmdTimeout {
+				t.Errorf("read sequence %s, seq_timeout %v, cmd_timeout %v; want %s, %v, %v", d.Sequence, d.SeqTimeout, d.CmdTimeout, tt.seq, tt.timeout, tt.cmdTimeout)
+			}
+			if len(cfg.Warnings) != len(tt.warnings) {
+				t.Fatalf("warnings %q, want %d", cfg.Warnings, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.Contains(cfg.Warnings[i], w) {
+					t.Errorf("warning %q, want it to say %q", cfg.Warnings[i], w)
+				}
+				if strings.Contains(cfg.Warnings[i], "700") || strings.Contains(cfg.Warnings[i], "800") {
+					t.Errorf("warning %q quotes the sequence", cfg.Warnings[i])
+				}
+			}
+		})
+	}
+}
+
+// TestFindsWhatAnAdminWouldWant: shapes knockd starts with silently but
+// that are almost always mistakes get a warning naming the lines.
+func TestFindsWhatAnAdminWouldWant(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		doors      int
+		warning    string
+	}{
+		{"a repeated section", "[SSH]\nsequence = 7000\ncommand = a\n[web]\nsequence = 8000\n[SSH]\nsequence = 9000\n", 3,
+			"k.conf:6: [SSH] is defined twice (first on line 1): these are two separate doors"},
+		{"two doors with the same sequence", "[a]\nsequence = 7000,8000:udp\n[b]\nsequence = 7000, 8000:UDP\n", 2,
+			"k.conf:3: [b] has the same sequence as [a] (line 1): one knock opens both"},
+		{"a close sequence that is another door's", "[a]\nsequence = 7000,8000\nopen_ports = 22\nclose_sequence = 9000\n[b]\nsequence = 9000\n", 2,
+			"k.conf:5: [b] has the same sequence as the Close_Sequence of [a] (line 4)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(strings.NewReader(tt.conf), "k.conf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Doors) != tt.doors {
+				t.Errorf("%d doors, want %d (as knockd)", len(cfg.Doors), tt.doors)
+			}
+			if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], tt.warning) {
+				t.Fatalf("warnings %q, want one saying %q", cfg.Warnings, tt.warning)
+			}
+			if strings.Contains(cfg.Warnings[0], "is set twice") || strings.Contains(cfg.Warnings[0], "700") {
+				t.Errorf("warning %q", cfg.Warnings[0])
+			}
+		})
 	}
 }
 
@@ -187,7 +308,7 @@ func TestReadOneTimeSequences(t *testing.T) {
 		t.Fatalf("parsed %+v", seqs)
 	}
 	_, err = ReadOneTimeSequences(strings.NewReader("1,2\n 3,99999\n"), "seqs")
-	if err == nil || !strings.HasPrefix(err.Error(), "seqs:2:") || strings.Contains(err.Error(), "99999") {
+	if err == nil || !strings.HasPrefix(err.Error(), "seqs:2:") || strings.Contains(err.Error(), "3,") {
 		t.Fatalf("bad line: %v", err)
 	}
 }

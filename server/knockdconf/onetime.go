@@ -43,7 +43,7 @@ func ReadOneTimeSequences(r io.Reader, file string) ([]OneTimeSequence, error) {
 		offset += int64(len(text))
 		t := strings.TrimSpace(text)
 		if t != "" && t[0] != '#' {
-			seq, perr := parseDoorSequence(t)
+			seq, _, perr := parseDoorSequence(t)
 			if perr != nil {
 				return nil, &Error{File: file, Line: line, Msg: "sequence " + perr.Error()}
 			}
@@ -94,7 +94,7 @@ func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
 		}
 		text := strings.TrimSpace(string(data[start:end]))
 		if text != "" && text[0] != '#' {
-			if s, err := parseDoorSequence(text); err == nil && s.Equal(seq) {
+			if s, _, err := parseDoorSequence(text); err == nil && s.Equal(seq) {
 				var out []byte
 				out = append(out, data[:start]...)
 				if data[start] == ' ' || data[start] == '\t' {

@@ -139,7 +139,7 @@ func (p *parser) finishRotating(d *Door) error {
 	if r == nil {
 		return nil
 	}
-	keyLine := func(key string) int { return p.seen[d.Name+"\x00"+key] }
+	keyLine := func(key string) int { return p.keyLine(d, key) }
 	fail := func(line int, format string, args ...any) error {
 		if line == 0 {
 			line = d.Line

@@ -9,15 +9,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"sesame/internal/cmdexit"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
+	"sesame/server/loadconf"
 	"sesame/server/rotating"
 )
 
 type checkOptions struct {
 	IO     IOStreams
 	Config *string
+	// Interface and LogFile are sesamed's -i and -g, which win over the
+	// config's, so that check judges the command line sesamed runs with.
+	Interface *string
+	LogFile   *string
 	// ShowCurrent prints the rotating doors' sequences of the windows
 	// accepted now (or at At): for testing a client, never by default.
 	ShowCurrent bool
@@ -27,12 +30,14 @@ type checkOptions struct {
 }
 
 func newCmdCheck(deps Deps, run *runOptions) *cobra.Command {
-	opts := &checkOptions{IO: deps.IO, Config: &run.Config, Now: time.Now}
+	opts := &checkOptions{IO: deps.IO, Config: &run.Config, Interface: &run.Interface, LogFile: &run.LogFile, Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "check [-c FILE] [--show-current [--at TIME]]",
+		Use:   "check [-c FILE] [-i IFACE] [-g LOGFILE] [--show-current [--at TIME]]",
 		Short: "Validate a config and list its doors",
-		Long: `Read the config as sesamed would, print its problems and list its doors.
-The exit status is non-zero when sesamed would refuse the config. Knock
+		Long: `Read the config as sesamed starts with it (the same code: the config, the
+one-time sequences files, the rotating seeds, the log file and the
+interfaces), print its warnings and list its doors. The exit status is
+non-zero exactly when sesamed would refuse to start with it. Knock
 sequences are secrets: they are counted, never printed, unless
 --show-current asks for the sequences rotating doors accept now (to test a
 client; anyone who reads them can open the door until they are used).`,
@@ -44,27 +49,31 @@ client; anyone who reads them can open the door until they are used).`,
 			return runCheck(opts)
 		},
 	}
+	cmd.Flags().StringVarP(opts.Interface, "interface", "i", "", "as sesamed -i: the interfaces it will listen on (default: the config's Interface, else the default route's)")
+	cmd.Flags().StringVarP(opts.LogFile, "logfile", "g", "", "as sesamed -g: the log file it will use (default: the config's LogFile)")
 	cmd.Flags().BoolVar(&opts.ShowCurrent, "show-current", false, "print the sequences rotating doors accept now (secret: for testing)")
 	cmd.Flags().StringVar(&opts.At, "at", "", "with --show-current: at this `TIME` (RFC 3339) instead of now")
 	return cmd
 }
 
 func runCheck(opts *checkOptions) error {
-	cfg, err := knockdconf.ParseFile(*opts.Config)
+	var ifaces []string
+	if *opts.Interface != "" {
+		ifaces = loadconf.SplitInterfaces(*opts.Interface)
+	}
+	ld, err := loadconf.Load(loadconf.Options{Path: *opts.Config, LogFile: *opts.LogFile, Interfaces: ifaces})
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
+	cfg := ld.Config
+	for _, w := range ld.Warnings {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
 	}
 	out := opts.IO.Out
 	fmt.Fprintf(out, "%s: OK, %d door%s\n", cfg.File, len(cfg.Doors), plural(len(cfg.Doors)))
-	var opt []string
-	if cfg.Interface != "" {
-		opt = append(opt, "interface "+cfg.Interface)
-	}
-	if cfg.LogFile != "" {
-		opt = append(opt, "log file "+cfg.LogFile)
+	opt := []string{"interface " + strings.Join(ld.Interfaces, ",")}
+	if ld.LogFile != "" && ld.LogFileErr == nil {
+		opt = append(opt, "log file "+ld.LogFile)
 	}
 	if cfg.UseSyslog {
 		opt = append(opt, "syslog")
@@ -90,25 +99,17 @@ func runCheck(opts *checkOptions) error {
 			}
 		}
 	}
-	failed := false
-	for _, d := range cfg.Doors {
-		err := printDoor(out, d)
-		if err == nil && d.IsRotating() {
-			err = printRotating(out, d, ledger, opts.ShowCurrent, now)
+	for _, d := range ld.Doors {
+		printDoor(out, d)
+		if d.Rotation != nil && opts.ShowCurrent {
+			printRotating(out, d.Rotation, ledger, now)
 		}
-		if err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "error: %v\n", err)
-			failed = true
-		}
-	}
-	if failed {
-		return &cmdexit.Status{Code: cmdexit.Error}
 	}
 	return nil
 }
 
 // printDoor describes a door without its sequences.
-func printDoor(w io.Writer, d *knockdconf.Door) error {
+func printDoor(w io.Writer, d loadconf.Door) {
 	var what []string
 	if d.IsRotating() {
 		r := d.Rotating
@@ -119,12 +120,11 @@ func printDoor(w io.Writer, d *knockdconf.Door) error {
 		what = append(what, fmt.Sprintf("rotating, %d knocks (%s) on ports %d-%d, a new sequence every %s, %s",
 			r.Params.Length, r.Params.Protocols, r.Params.PortMin, r.Params.PortMax, r.Params.Window, seed))
 	} else if d.OneTimeSequences != "" {
-		seqs, err := knockdconf.ReadOneTimeSequencesFile(d.OneTimeSequences)
-		if err != nil {
-			fmt.Fprintf(w, "[%s] line %d: one-time sequences from %s\n", d.Name, d.Line, d.OneTimeSequences)
-			return err
+		left := fmt.Sprintf("%d left", len(d.OneTime))
+		if d.Disabled() {
+			left = "none left: DISABLED"
 		}
-		what = append(what, fmt.Sprintf("one-time sequences from %s (%d left)", d.OneTimeSequences, len(seqs)))
+		what = append(what, fmt.Sprintf("one-time sequences from %s (%s)", d.OneTimeSequences, left))
 	} else {
 		what = append(what, knocks(d.Sequence))
 	}
@@ -173,23 +173,11 @@ func printDoor(w io.Writer, d *knockdconf.Door) error {
 	if d.StartCommand == "" && !d.StartCommand6Set && !d.HasNativeOpen() {
 		fmt.Fprintf(w, "    does nothing when it opens (no Start_Command or Open_Ports)\n")
 	}
-	return nil
 }
 
-// printRotating checks a rotating door's seed and, with show, prints the
-// sequences of the windows accepted at now, and which are spent.
-func printRotating(w io.Writer, d *knockdconf.Door, l *rotating.Ledger, show bool, now time.Time) error {
-	seed, err := d.Rotating.LoadSeed()
-	if err != nil {
-		return fmt.Errorf("door [%s]: %w", d.Name, err)
-	}
-	rot, err := rotating.NewDoor(seed, d.Rotating.Params)
-	if err != nil {
-		return fmt.Errorf("door [%s]: %w", d.Name, err)
-	}
-	if !show {
-		return nil
-	}
+// printRotating prints the sequences of the windows a rotating door
+// accepts at now, and which are spent.
+func printRotating(w io.Writer, rot *rotating.Door, l *rotating.Ledger, now time.Time) {
 	left := rot.NextChange(now).Sub(now).Round(time.Second)
 	for _, win := range rot.Live(now) {
 		rel := rot.Relative(win.N, now)
@@ -207,7 +195,6 @@ func printRotating(w io.Writer, d *knockdconf.Door, l *rotating.Ledger, show boo
 		}
 		fmt.Fprintf(w, "    window %d (%s%s): %s\n", win.N, rel, note, win.Sequence)
 	}
-	return nil
 }
 
 // knocks describes a sequence by its length and protocols only.

@@ -44,7 +44,7 @@ func TestCheckRotating(t *testing.T) {
 	// At 2005-03-18T01:58:29Z the vectors give window 18518518 of [SSH]
 	// 2002:udp,2004,2009.
 	const at = "2005-03-18T01:58:29Z"
-	code, out, errOut := run(t, "check", "-c", conf)
+	code, out, errOut := run(t, "check", "-c", conf, "-i", "lo")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 	}
@@ -77,7 +77,7 @@ func TestCheckRotating(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errOut = run(t, "check", "-c", conf, "--show-current", "--at", at)
+	code, out, errOut = run(t, "check", "-c", conf, "-i", "lo", "--show-current", "--at", at)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 	}
@@ -92,7 +92,7 @@ func TestCheckRotating(t *testing.T) {
 	}
 
 	bad := writeConf(t, "[web]\n\tRotating_Seed_File = "+loose+"\n\tcommand = /bin/true\n")
-	code, _, errOut = run(t, "check", "-c", bad)
+	code, _, errOut = run(t, "check", "-c", bad, "-i", "lo")
 	if code != 1 || !strings.Contains(errOut, "has mode 0644, so others may read the seed: chmod 600 "+loose) {
 		t.Fatalf("a seed file others can read: exit %d, stderr:\n%s", code, errOut)
 	}
@@ -109,7 +109,7 @@ func TestCheckShowCurrentVectors(t *testing.T) {
 		conf := writeConf(t, "[options]\n\tStateDir = "+t.TempDir()+"\n[v]\n\tRotating_Seed = "+v.Seed+
 			"\n\tRotating_Length = "+strconv.Itoa(v.Length)+"\n\tRotating_Ports = "+v.Ports+
 			"\n\tRotating_Protocols = "+v.Protocols+"\n\tRotating_Window = "+v.WindowSeconds()+"\n\tcommand = /bin/true\n")
-		code, out, errOut := run(t, "check", "-c", conf, "--show-current", "--at", v.Time)
+		code, out, errOut := run(t, "check", "-c", conf, "-i", "lo", "--show-current", "--at", v.Time)
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 		}

@@ -18,6 +18,7 @@ import (
 	"sesame/internal/cmdexit"
 	"sesame/server/daemon"
 	"sesame/server/knockdconf"
+	"sesame/server/loadconf"
 	"sesame/server/sesamedlog"
 )
 
@@ -136,11 +137,12 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 	}
 	var ifaces []string
 	if opts.Interface != "" {
-		ifaces = daemon.SplitInterfaces(opts.Interface)
+		ifaces = loadconf.SplitInterfaces(opts.Interface)
 	}
 	err = daemon.Run(ctx, daemon.Options{
 		ConfigPath: opts.Config,
 		Interfaces: ifaces,
+		LogFile:    opts.LogFile,
 		IPv4Only:   opts.IPv4Only,
 		Lookup:     opts.Lookup,
 		Log:        log,

@@ -14,13 +14,18 @@ package sesamedlog
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/syslog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Options say where the messages go.
@@ -51,12 +56,17 @@ type Logger struct {
 	sys       *syslog.Writer
 	lastFlush time.Time
 	pending   bool
+	// fileErr is why LogFile could not be opened; the log lines then go
+	// to standard error.
+	fileErr error
 }
 
-// New opens the log file (for appending) and syslog. A log file that
-// cannot be opened is an error; syslog that cannot be reached is only
-// reported, as knockd does, so that a box without a syslog daemon still
-// runs.
+// New opens the log file (for appending) and syslog. Neither stops
+// sesamed, as neither stops knockd, so that a box without the log
+// directory or a syslog daemon still runs: when none of the places asked
+// for can be opened, the log lines go to standard error (FileErr says why
+// the file could not). New says nothing of either: sesamed's config loading warns
+// about both (Probe, ProbeSyslog), in the words `sesamed check` prints.
 func New(opt Options) (*Logger, error) {
 	if opt.Stdout == nil {
 		opt.Stdout = io.Discard
@@ -71,14 +81,9 @@ func New(opt Options) (*Logger, error) {
 		opt.SyslogTag = "sesamed"
 	}
 	l := &Logger{opt: opt, stdout: bufio.NewWriter(opt.Stdout)}
-	if err := l.openFile(); err != nil {
-		return nil, err
-	}
+	l.fileErr = l.openFile()
 	if opt.Syslog {
-		sys, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, opt.SyslogTag)
-		if err != nil {
-			fmt.Fprintf(opt.Stderr, "warning: cannot reach syslog (UseSyslog): %v\n", err)
-		} else {
+		if sys, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, opt.SyslogTag); err == nil {
 			l.sys = sys
 		}
 	}
@@ -98,6 +103,54 @@ func (l *Logger) openFile() error {
 	return nil
 }
 
+// FileErr is why the log file could not be opened, nil when it was (or
+// when there is none).
+func (l *Logger) FileErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fileErr
+}
+
+// ProbeSyslog says why syslog cannot be reached, as New tries it.
+func ProbeSyslog() error {
+	w, err := syslog.New(syslog.LOG_NOTICE|syslog.LOG_USER, "sesamed")
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// Probe says why a log file at path could not be opened for appending,
+// without creating it: the file exists and cannot be written, or it does
+// not and its directory is missing or not writable. It is what New will
+// meet, for `sesamed check` and the start-up warning.
+func Probe(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("cannot create a file in %s: %w", dir, err)
+	}
+	return nil
+}
+
 // Reopen closes and reopens the log file, for log rotation (SIGHUP). On
 // failure the old file stays in use.
 func (l *Logger) Reopen() error {
@@ -111,6 +164,7 @@ func (l *Logger) Reopen() error {
 		l.file, l.fileBuf = old, oldBuf
 		return err
 	}
+	l.fileErr = nil
 	if oldBuf != nil {
 		_ = oldBuf.Flush()
 		old.Close()
@@ -128,7 +182,7 @@ func (l *Logger) Event(format string, args ...any) {
 		l.stdout.WriteString(msg)
 		l.stdout.WriteByte('\n')
 	}
-	l.logLocked(msg)
+	l.logLocked(msg, l.opt.Verbose)
 	l.scheduleFlushLocked()
 }
 
@@ -137,7 +191,7 @@ func (l *Logger) Log(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.logLocked(msg)
+	l.logLocked(msg, false)
 	l.scheduleFlushLocked()
 }
 
@@ -174,15 +228,22 @@ func (l *Logger) Error(format string, args ...any) {
 	defer l.mu.Unlock()
 	l.flushLocked() // keep the order of what was said before
 	fmt.Fprintln(l.opt.Stderr, msg)
-	l.logLocked(msg)
+	l.logLocked(msg, true)
 	l.scheduleFlushLocked()
 }
 
-func (l *Logger) logLocked(msg string) {
+// logLocked writes msg to the log file and syslog; shown says it is on
+// standard output or standard error already.
+func (l *Logger) logLocked(msg string, shown bool) {
 	msg = strings.TrimRight(msg, "\n")
 	if l.fileBuf != nil {
 		t := l.opt.Now()
 		fmt.Fprintf(l.fileBuf, "[%04d-%02d-%02d %02d:%02d] %s\n", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), msg)
+	} else if l.sys == nil && (l.opt.LogFile != "" || l.opt.Syslog) && !shown {
+		// Neither the log file nor syslog asked for could be opened: the
+		// lines go where a service manager keeps them, unless they went
+		// to one of its streams already (Error, or Event with -v).
+		fmt.Fprintln(l.opt.Stderr, msg)
 	}
 	if l.sys != nil {
 		_ = l.sys.Notice(msg)

@@ -1,6 +1,7 @@
 package sesamedlog
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,9 +98,73 @@ func TestReopenFollowsRotation(t *testing.T) {
 	}
 }
 
+// TestBadLogFile: a log file that cannot be opened does not stop sesamed,
+// as it does not stop knockd; the log lines go to standard error instead,
+// once each, and a reopen (SIGHUP) after the directory appears uses it.
 func TestBadLogFile(t *testing.T) {
-	_, err := New(Options{LogFile: filepath.Join(t.TempDir(), "missing", "knockd.log")})
-	if err == nil || !strings.Contains(err.Error(), "LogFile or -g") {
-		t.Fatalf("New = %v, want an error naming the setting to fix", err)
+	dir := filepath.Join(t.TempDir(), "missing")
+	path := filepath.Join(dir, "knockd.log")
+	var stderr bytes.Buffer
+	var stdout bytes.Buffer
+	l, err := New(Options{LogFile: path, Stdout: &stdout, Stderr: &stderr, Verbose: true})
+	if err != nil {
+		t.Fatalf("New: %v, want a logger that logs to standard error", err)
+	}
+	defer l.Close()
+	if err := l.FileErr(); err == nil || !strings.Contains(err.Error(), "LogFile or -g") {
+		t.Fatalf("FileErr = %v", err)
+	}
+	l.Event("192.0.2.2: d: OPEN SESAME") // on stdout with -v: not again
+	l.Log("d: running command: x")
+	l.Error("an error")
+	l.Flush()
+	if got, want := stderr.String(), "d: running command: x\nan error\n"; got != want {
+		t.Fatalf("stderr %q, want %q", got, want)
+	}
+	if got, want := stdout.String(), "192.0.2.2: d: OPEN SESAME\n"; got != want {
+		t.Fatalf("stdout %q, want %q", got, want)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Reopen(); err != nil || l.FileErr() != nil {
+		t.Fatalf("Reopen = %v, FileErr = %v", err, l.FileErr())
+	}
+	l.Log("after")
+	l.Flush()
+	if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), "] after\n") || strings.Contains(stderr.String(), "after") {
+		t.Fatalf("after the reopen: file %q, stderr %q", b, stderr.String())
+	}
+}
+
+// TestProbe predicts what New meets, without creating the file.
+func TestProbe(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "k.log")
+	if err := os.WriteFile(existing, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want string
+	}{
+		{"", ""},
+		{existing, ""},
+		{filepath.Join(dir, "new.log"), ""},
+		{filepath.Join(dir, "missing", "k.log"), "directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{filepath.Join(notDir, "k.log"), "not a directory"},
+		{dir, "is a directory"},
+	}
+	for _, tt := range tests {
+		err := Probe(tt.path)
+		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("Probe(%q) = %v, want %q", tt.path, err, tt.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "new.log")); err == nil {
+			t.Fatalf("Probe created %s", tt.path)
+		}
 	}
 }

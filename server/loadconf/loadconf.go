@@ -1,0 +1,221 @@
+//go:build linux
+
+// Package loadconf loads a config the one way sesamed starts with it: the
+// knockd.conf, each door's one-time sequences and rotating seed, the log
+// file and the interfaces to listen on. The daemon (at start and on
+// SIGHUP) and `sesamed check` both call Load, so that a config check
+// accepts starts, one it refuses does not, and both say the same warnings.
+package loadconf
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"sesame/server/knockdconf"
+	"sesame/server/netwatch"
+	"sesame/server/rotating"
+	"sesame/server/sesamedlog"
+)
+
+// Options are what sesamed's command line adds to the config.
+type Options struct {
+	// Path is the config file (-c).
+	Path string
+	// LogFile (-g) wins over the config's LogFile.
+	LogFile string
+	// Interfaces (-i) win over the config's Interface.
+	Interfaces []string
+	// Net is the machine's interfaces, to check that the ones to listen on
+	// exist; nil reads them.
+	Net netwatch.State
+	// Reload is a SIGHUP: sesamed keeps the interfaces, log file and
+	// syslog it has (it follows interfaces that come and go, and reopens
+	// the log file itself), so none of them is checked.
+	Reload bool
+	// DefaultRoutes names the interfaces of the default routes (used when
+	// neither -i nor Interface names one); nil is
+	// netwatch.DefaultRouteInterfaces.
+	DefaultRoutes func() []string
+}
+
+// Loaded is a config as sesamed runs it.
+type Loaded struct {
+	Config *knockdconf.Config
+	// Doors are Config.Doors, in order, with what their files hold.
+	Doors []Door
+	// LogFile is the log file in effect ("" for none); LogFileErr says why
+	// it cannot be opened, in which case the log lines go to standard
+	// error.
+	LogFile    string
+	LogFileErr error
+	// Interfaces are the interfaces to listen on.
+	Interfaces []string
+	// Warnings are what sesamed logs at start and `check` prints, each as
+	// one line without a "warning: " prefix; the config's own come first.
+	Warnings []string
+}
+
+// Door is a door with what sesamed reads for it besides the config.
+type Door struct {
+	*knockdconf.Door
+	// OneTime are a one-time door's unused sequences, in file order; none
+	// means the door is disabled (see Load).
+	OneTime []knockdconf.OneTimeSequence
+	// Rotation is a rotating door's sequences, from its seed.
+	Rotation *rotating.Door
+}
+
+// Disabled reports whether the door can never open as loaded: a one-time
+// door with no sequence left.
+func (d Door) Disabled() bool {
+	return d.OneTimeSequences != "" && len(d.OneTime) == 0
+}
+
+// DefaultInterface is knockd's default when neither -i nor Interface names
+// one and no default route does.
+const DefaultInterface = "eth0"
+
+// Load reads the config at o.Path and everything it names, as sesamed
+// does when it starts. An error is what makes sesamed refuse to start (it
+// names the file and line, or the door, and what to fix); warnings are
+// what it starts with anyway:
+//
+//   - a log file that cannot be opened (knockd warns and runs; so does
+//     sesamed, logging to syslog or standard error instead);
+//   - UseSyslog on a machine where syslog cannot be reached;
+//   - a one-time door with no unused sequence left: knockd refuses to
+//     start, sesamed runs with that door disabled, so that one spent door
+//     does not shut every other one.
+func Load(o Options) (*Loaded, error) {
+	cfg, err := knockdconf.ParseFile(o.Path)
+	if err != nil {
+		return nil, err
+	}
+	ld := &Loaded{Config: cfg, Warnings: slices.Clone(cfg.Warnings)}
+	for _, c := range cfg.Doors {
+		d, warning, err := loadDoor(cfg.File, c)
+		if err != nil {
+			return nil, err
+		}
+		if warning != "" {
+			ld.Warnings = append(ld.Warnings, warning)
+		}
+		ld.Doors = append(ld.Doors, d)
+	}
+
+	ld.LogFile = cfg.LogFile
+	setting := "LogFile"
+	if o.LogFile != "" {
+		ld.LogFile, setting = o.LogFile, "-g"
+	}
+	routes := o.DefaultRoutes
+	if routes == nil {
+		routes = netwatch.DefaultRouteInterfaces
+	}
+	ld.Interfaces = ChooseInterfaces(o.Interfaces, cfg, routes)
+	if o.Reload {
+		return ld, nil
+	}
+
+	// The log lines go to standard error only when none of the places
+	// asked for can take them (sesamedlog.Logger).
+	var syslogErr error
+	if cfg.UseSyslog {
+		syslogErr = sesamedlog.ProbeSyslog()
+	}
+	ld.LogFileErr = sesamedlog.Probe(ld.LogFile)
+	if syslogErr != nil {
+		instead := "standard error"
+		if ld.LogFile != "" && ld.LogFileErr == nil {
+			instead = "the log file only"
+		}
+		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot reach syslog (UseSyslog): %v; sesamed logs to %s instead", syslogErr, instead))
+	}
+	if ld.LogFileErr != nil {
+		instead := "standard error"
+		if cfg.UseSyslog && syslogErr == nil {
+			instead = "syslog only"
+		}
+		ld.Warnings = append(ld.Warnings, fmt.Sprintf("cannot open the log file %s: %v; sesamed logs to %s instead (create the directory, or fix %s)", ld.LogFile, ld.LogFileErr, instead, setting))
+	}
+
+	state := o.Net
+	if state == nil {
+		if state, err = netwatch.Read(); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range ld.Interfaces {
+		if name == netwatch.Any {
+			continue
+		}
+		if _, ok := state[name]; !ok {
+			return nil, fmt.Errorf("interface %s does not exist (fix -i or Interface; this machine has %s)", name, strings.Join(sortedNames(state), ", "))
+		}
+	}
+	return ld, nil
+}
+
+// loadDoor reads what a door names: its one-time sequences file, or its
+// rotating seed.
+func loadDoor(file string, c *knockdconf.Door) (Door, string, error) {
+	d := Door{Door: c}
+	switch {
+	case c.IsRotating():
+		seed, err := c.Rotating.LoadSeed()
+		if err != nil {
+			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+		}
+		rot, err := rotating.NewDoor(seed, c.Rotating.Params)
+		if err != nil {
+			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+		}
+		d.Rotation = rot
+	case c.OneTimeSequences != "":
+		seqs, err := knockdconf.ReadOneTimeSequencesFile(c.OneTimeSequences)
+		if err != nil {
+			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+		}
+		d.OneTime = seqs
+		if len(seqs) == 0 {
+			return d, fmt.Sprintf("%s:%d: door [%s] is disabled: %s has no unused sequence left (knockd refuses to start with it; sesamed runs the other doors): add sequences and reload (SIGHUP)", file, c.Line, c.Name, c.OneTimeSequences), nil
+		}
+	}
+	return d, "", nil
+}
+
+// ChooseInterfaces picks the interfaces to listen on: -i, else Interface,
+// else the default routes', else eth0.
+func ChooseInterfaces(flag []string, cfg *knockdconf.Config, defaultRoutes func() []string) []string {
+	if len(flag) > 0 {
+		return flag
+	}
+	if cfg.Interface != "" {
+		return SplitInterfaces(cfg.Interface)
+	}
+	if def := defaultRoutes(); len(def) > 0 {
+		return def
+	}
+	return []string{DefaultInterface}
+}
+
+// SplitInterfaces reads "eth0,wg0" (-i or Interface).
+func SplitInterfaces(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func sortedNames(s netwatch.State) []string {
+	out := make([]string, 0, len(s))
+	for n := range s {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
