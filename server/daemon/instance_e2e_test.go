@@ -1,0 +1,56 @@
+//go:build linux
+
+package daemon_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sesame/internal/testnet"
+)
+
+// TestSecondInstanceRefused: a second sesamed on the same config, as an
+// admin starts one to debug beside the service (-D, or -d), refuses with
+// the first one's pid, exits non-zero and touches nothing: the first one's
+// rules and pid file stay, and a knock still opens the door.
+func TestSecondInstanceRefused(t *testing.T) {
+	c := sesameKnock(t)
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	for _, kind := range nativeKinds {
+		t.Run(kind, func(t *testing.T) {
+			p := nativePair(t, kind)
+			s := p.Server.Sesamed(t, testnet.ServerIf, nativeConf(kind, "\taccess_time = 30\n"))
+			pidFile := filepath.Join(s.Dir, "sesamed.pid")
+			pid, err := os.ReadFile(pidFile)
+			if err != nil {
+				t.Fatalf("the first sesamed wrote no pid file: %v", err)
+			}
+			rules := sesamedRules(t, p.Server, kind)
+			if rules == "" {
+				t.Fatal("the first sesamed set up no rules of its own")
+			}
+			want := "sesamed is already running (pid " + strings.TrimSpace(string(pid)) + ")"
+			for _, mode := range [][]string{{"-D"}, {"-d"}, {"-v"}} {
+				args := append([]string{"-i", testnet.ServerIf, "-c", s.Config, "-p", pidFile}, mode...)
+				out, err := p.Server.Try(bin, args...)
+				if err == nil {
+					t.Fatalf("sesamed %s beside a running one exited 0:\n%s", mode, out)
+				}
+				if !strings.Contains(out, want) {
+					t.Errorf("sesamed %s: %q does not say %q", mode, out, want)
+				}
+				if got, err := os.ReadFile(pidFile); err != nil || string(got) != string(pid) {
+					t.Fatalf("sesamed %s changed the first one's pid file: %q, %v", mode, got, err)
+				}
+				if got := sesamedRules(t, p.Server, kind); got != rules {
+					t.Fatalf("sesamed %s changed the first one's rules:\n%s\nto:\n%s", mode, rules, got)
+				}
+			}
+			c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000:udp", "9000")
+			s.WaitOutput(t, "SSH: opening 22/tcp for 192.0.2.2")
+			waitReachable(t, p, testnet.ServerAddr4, true)
+		})
+	}
+}
