@@ -34,6 +34,10 @@ const (
 	DefaultConfigPath = "/etc/knockd.conf"
 	DefaultUnitPath   = "/etc/systemd/system/" + UnitName
 	DefaultStateDir   = "/var/lib/sesamed"
+	// DefaultBinaryPath is where install copies sesamed and what the unit
+	// starts: a checkout under /tmp or /root, where the running program
+	// may live, is hidden from the service by PrivateTmp and ProtectHome.
+	DefaultBinaryPath = "/usr/local/sbin/sesamed"
 )
 
 // stateFile records, in the state directory, what install did, for
@@ -53,9 +57,13 @@ type Options struct {
 	// ConfigPath, UnitPath and StateDir default to DefaultConfigPath,
 	// DefaultUnitPath and DefaultStateDir.
 	ConfigPath, UnitPath, StateDir string
-	// Binary is the sesamed program the unit starts; default the running
-	// executable.
+	// Binary is the sesamed program install copies to BinaryPath; default
+	// the running executable. It is read from the real file system, not
+	// under Root.
 	Binary string
+	// BinaryPath is where the copy goes (under Root) and what the unit
+	// starts; default DefaultBinaryPath.
+	BinaryPath string
 	// Port and Proto are the guarded port; default 22/tcp.
 	Port  uint16
 	Proto knocker.Proto
@@ -107,6 +115,9 @@ type state struct {
 	ConfigCreated bool      `json:"config_created"`
 	ConfigSHA256  string    `json:"config_sha256,omitempty"`
 	UnitPath      string    `json:"unit_path"`
+	BinaryPath    string    `json:"binary_path,omitempty"`
+	BinaryCreated bool      `json:"binary_created,omitempty"`
+	BinarySHA256  string    `json:"binary_sha256,omitempty"`
 	Backups       []string  `json:"backups"`
 }
 
@@ -130,6 +141,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.StateDir == "" {
 		o.StateDir = DefaultStateDir
+	}
+	if o.BinaryPath == "" {
+		o.BinaryPath = DefaultBinaryPath
 	}
 	if o.Port == 0 {
 		o.Port = 22
@@ -254,9 +268,24 @@ func Install(ctx context.Context, opt Options) error {
 		steps = append(steps, fileStep(&opt, opt.ConfigPath, conf, 0o600, redactSequence(conf)))
 	}
 
-	// 3. The unit.
-	unit := []byte(unitFile(opt.Binary, opt.ConfigPath, opt.WritablePaths))
-	steps = append(steps, fileStep(&opt, opt.UnitPath, unit, 0o644, string(unit)))
+	// 3. The program, where the service can run it, and the unit.
+	bin, err := binaryStep(&opt, &st)
+	if err != nil {
+		return err
+	}
+	if bin != nil {
+		steps = append(steps, *bin)
+	}
+	unit := []byte(unitFile(opt.BinaryPath, opt.ConfigPath, statePath, opt.WritablePaths))
+	unitStep := fileStep(&opt, opt.UnitPath, unit, 0o644, string(unit))
+	removeUnit := unitStep.undo
+	unitStep.undo = func(ctx context.Context) error {
+		if err := removeUnit(ctx); err != nil {
+			return err
+		}
+		return opt.Systemctl(ctx, "daemon-reload") // forget the unit that was loaded
+	}
+	steps = append(steps, unitStep)
 
 	// 4. The baseline.
 	rules := fw.baseline(opt.Port, opt.Proto, allow)
@@ -284,9 +313,21 @@ func Install(ctx context.Context, opt Options) error {
 			}
 			return writeFile(opt.path(statePath), append(b, '\n'), 0o600)
 		}})
+	enable := systemctlStep(&opt, "enable", "--now", UnitName)
+	enable.undo = func(ctx context.Context) error { return opt.Systemctl(ctx, "disable", "--now", UnitName) }
 	steps = append(steps,
 		systemctlStep(&opt, "daemon-reload"),
-		systemctlStep(&opt, "enable", "--now", UnitName))
+		enable,
+		// Type=notify makes the start above wait for sesamed's READY=1,
+		// which it sends once it guards the port and listens; a daemon
+		// that died on the way (or is restarting) is not active.
+		step{title: "check that " + UnitName + " is active",
+			do: func(ctx context.Context) error {
+				if err := opt.Systemctl(ctx, "is-active", UnitName); err != nil {
+					return fmt.Errorf("%s did not start: %w (journalctl -u %s says why; fix that and install again)", UnitName, err, UnitName)
+				}
+				return nil
+			}})
 
 	return run(ctx, &opt, "install", steps)
 }

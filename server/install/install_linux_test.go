@@ -42,6 +42,7 @@ type rig struct {
 	p      *testnet.Pair
 	kind   string
 	root   string
+	binary string // the program to install, outside root
 	out    bytes.Buffer
 	mu     sync.Mutex
 	calls  []string // systemctl calls
@@ -56,6 +57,11 @@ func newRig(t *testing.T, kind string) *rig {
 	t.Helper()
 	testnet.RequireTools(t, "iptables", "ip6tables", "iptables-save", "ip6tables-save", "nft")
 	r := &rig{p: testnet.NewPair(t), kind: kind, root: t.TempDir()}
+	// The program install copies: any file will do, outside the root.
+	r.binary = filepath.Join(t.TempDir(), "sesamed")
+	if err := os.WriteFile(r.binary, []byte("#!/bin/sh\necho sesamed\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	srv := r.p.Server
 	switch kind {
 	case "iptables":
@@ -73,7 +79,7 @@ func newRig(t *testing.T, kind string) *rig {
 func (r *rig) options() install.Options {
 	return install.Options{
 		Root:          r.root,
-		Binary:        "/usr/local/sbin/sesamed",
+		Binary:        r.binary,
 		Firewall:      r.kind,
 		SSHConnection: session,
 		Out:           &r.out,
@@ -279,7 +285,7 @@ func TestInstallUninstall(t *testing.T) {
 			if err := r.install(t, r.options()); err != nil {
 				t.Fatalf("%v\n%s", err, r.out.String())
 			}
-			if got, want := r.systemctl(), []string{"daemon-reload", "enable --now sesamed.service"}; !slices.Equal(got, want) {
+			if got, want := r.systemctl(), []string{"daemon-reload", "enable --now sesamed.service", "is-active sesamed.service"}; !slices.Equal(got, want) {
 				t.Fatalf("systemctl calls %q, want %q", got, want)
 			}
 			conf, err := os.Stat(filepath.Join(r.root, "etc/knockd.conf"))
@@ -318,7 +324,7 @@ func TestInstallUninstall(t *testing.T) {
 			if !strings.Contains(r.out.String(), "the ruleset is as it was before install") {
 				t.Fatalf("uninstall did not confirm the ruleset:\n%s", r.out.String())
 			}
-			if got := r.systemctl()[2:]; !slices.Equal(got, []string{"disable --now sesamed.service", "daemon-reload"}) {
+			if got := r.systemctl()[3:]; !slices.Equal(got, []string{"disable --now sesamed.service", "daemon-reload"}) {
 				t.Fatalf("uninstall's systemctl calls: %q", got)
 			}
 		})
@@ -422,4 +428,51 @@ func TestUninstallKeepsChanges(t *testing.T) {
 	if err := r.uninstall(t, r.options()); err == nil || !strings.Contains(err.Error(), "not installed") {
 		t.Fatalf("second uninstall = %v, want not installed", err)
 	}
+}
+
+// TestInstallCopiesBinaryAndWaitsForActive: install copies the program to
+// /usr/local/sbin/sesamed (a checkout under /tmp or /root is hidden from
+// the service), writes a Type=notify unit starting that copy with the
+// guard record, and checks that the service is active; when it is not,
+// everything is rolled back — files, rules, and systemd's view of the
+// unit — and the error says where to look.
+func TestInstallCopiesBinaryAndWaitsForActive(t *testing.T) {
+	// iptables: undoing the nftables baseline leaves sesamed's empty table
+	// behind (the baseline's own undo, issue 13 item 7).
+	r := newRig(t, "iptables")
+	before := r.snapshot(t)
+	r.failOn = "is-active sesamed.service"
+	err := r.install(t, r.options())
+	if err == nil || !strings.Contains(err.Error(), "sesamed.service did not start") || !strings.Contains(err.Error(), "journalctl -u sesamed.service") {
+		t.Fatalf("install with the service not active = %v, want a failure naming journalctl", err)
+	}
+	r.unchanged(t, "an install whose service did not start", before)
+	want := []string{"daemon-reload", "enable --now sesamed.service", "is-active sesamed.service", "disable --now sesamed.service", "daemon-reload"}
+	if got := r.systemctl(); !slices.Equal(got, want) {
+		t.Fatalf("systemctl calls %q, want %q", got, want)
+	}
+
+	r.failOn, r.calls = "", nil
+	if err := r.install(t, r.options()); err != nil {
+		t.Fatalf("%v\n%s", err, r.out.String())
+	}
+	prog := filepath.Join(r.root, "usr/local/sbin/sesamed")
+	got, err := os.ReadFile(prog)
+	want0, _ := os.ReadFile(r.binary)
+	if err != nil || !bytes.Equal(got, want0) {
+		t.Fatalf("the copied program: %v (same content: %v)", err, bytes.Equal(got, want0))
+	}
+	if fi, _ := os.Stat(prog); fi.Mode().Perm() != 0o755 {
+		t.Errorf("program mode %v, want 0755", fi.Mode().Perm())
+	}
+	unit, _ := os.ReadFile(filepath.Join(r.root, "etc/systemd/system/sesamed.service"))
+	for _, w := range []string{"Type=notify\n", "ExecStart=/usr/local/sbin/sesamed -c /etc/knockd.conf --guard /var/lib/sesamed/install.json\n"} {
+		if !strings.Contains(string(unit), w) {
+			t.Errorf("unit lacks %q:\n%s", w, unit)
+		}
+	}
+	if err := r.uninstall(t, r.options()); err != nil {
+		t.Fatalf("%v\n%s", err, r.out.String())
+	}
+	r.unchanged(t, "install then uninstall", before)
 }

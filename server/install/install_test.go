@@ -88,11 +88,15 @@ func TestLineDiff(t *testing.T) {
 }
 
 func TestUnitFile(t *testing.T) {
-	u := unitFile("/opt/my tools/sesamed", "/etc/knockd.conf",
+	u := unitFile("/opt/my tools/sesamed", "/etc/knockd.conf", "/var/lib/sesamed/install.json",
 		[]string{"/var/run/knockd.pid", "/var/log/sesamed/sesamed.log", "/etc/knockd/otp.txt", "/etc/knockd/otp2.txt", ""})
 	for _, want := range []string{
 		"After=network-online.target\nWants=network-online.target\n",
-		`ExecStart="/opt/my tools/sesamed" -c /etc/knockd.conf` + "\n",
+		"Documentation=man:knockd(8)\n",
+		// Ready only once sesamed says so (sd_notify), so that a daemon
+		// that cannot guard the port fails the start.
+		"Type=notify\n",
+		`ExecStart="/opt/my tools/sesamed" -c /etc/knockd.conf --guard /var/lib/sesamed/install.json` + "\n",
 		"Restart=on-failure\n",
 		"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\n",
 		"AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW\n",

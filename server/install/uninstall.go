@@ -114,6 +114,10 @@ func Uninstall(ctx context.Context, opt Options) error {
 		do: func(context.Context) error {
 			return removeConfig(&opt, st)
 		}})
+	if st.BinaryPath != "" {
+		steps = append(steps, step{title: "remove " + st.BinaryPath + " if install copied it there and it is unchanged",
+			do: func(context.Context) error { return removeBinary(&opt, st) }})
+	}
 	steps = append(steps, step{title: "remove the record and backups in " + opt.StateDir,
 		do: func(context.Context) error {
 			if keepBackup {

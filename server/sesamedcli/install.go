@@ -75,7 +75,7 @@ without a session, or with --no-session-allow, install refuses unless
 	f.StringVar(&o.Firewall, "firewall", "auto", "the firewall backend: auto, iptables or nftables")
 	f.StringSliceVar(&o.Allow, "allow", nil, "a source (address or prefix) that keeps reaching the guarded port without knocking; repeat or comma-separate")
 	f.BoolVar(&o.NoSessionKeep, "no-session-allow", false, "do not keep the SSH session's address allowed (needs --force)")
-	f.StringVar(&o.Binary, "binary", "", "the sesamed program the unit starts (default this one)")
+	f.StringVar(&o.Binary, "binary", "", "the sesamed program to copy to "+install.DefaultBinaryPath+", which the unit starts (default this one)")
 	return cmd
 }
 
