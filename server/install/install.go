@@ -79,8 +79,14 @@ type Options struct {
 	// Config is written when there is no config yet; nil writes
 	// DefaultConfig with a random sequence.
 	Config []byte
-	// SSHConnection is $SSH_CONNECTION, "" outside an SSH session.
+	// SSHConnection is $SSH_CONNECTION, "" outside an SSH session or
+	// under sudo, which drops it; then the session is looked for up the
+	// process tree of Pid in ProcRoot.
 	SSHConnection string
+	// ProcRoot is the proc file system ("/proc"), Pid the process whose
+	// session counts (this one); tests point them elsewhere.
+	ProcRoot string
+	Pid      int
 	// NoSessionAllow leaves out the accept that keeps the SSH session's
 	// address allowed; install then refuses without Force, since that
 	// address could not reconnect without knocking.
@@ -141,6 +147,12 @@ func (o *Options) setDefaults() error {
 	}
 	if o.StateDir == "" {
 		o.StateDir = DefaultStateDir
+	}
+	if o.ProcRoot == "" {
+		o.ProcRoot = "/proc"
+	}
+	if o.Pid == 0 {
+		o.Pid = os.Getpid()
 	}
 	if o.BinaryPath == "" {
 		o.BinaryPath = DefaultBinaryPath
@@ -342,17 +354,33 @@ func variantNote(v string) string {
 // sessionAllow decides what keeps the SSH session's address allowed, or
 // refuses: when the session came in on the guarded port, its address is
 // allowed before the drop goes in, unless NoSessionAllow; a session whose
-// address cannot be told is refused. Force overrides both refusals.
+// address cannot be told is refused, and so is no session at all when no
+// --allow source is given either (nothing would keep the admin's way in).
+// Force overrides the refusals.
 func (o *Options) sessionAllow() ([]netip.Prefix, error) {
 	allow := append([]netip.Prefix(nil), o.Allow...)
 	s, ok, err := parseSSHConnection(o.SSHConnection)
+	if err == nil && !ok {
+		// sudo's env_reset drops SSH_CONNECTION: the session is found
+		// up the process tree instead.
+		var how string
+		if s, how, ok, err = findSession(o.ProcRoot, o.Pid); ok {
+			fmt.Fprintf(o.Out, "ssh session: SSH_CONNECTION is not set; found the session from %s\n", how)
+		}
+	}
 	switch {
 	case err != nil && !o.Force:
 		return nil, fmt.Errorf("%w; cannot tell whether this session would be cut off: fix SSH_CONNECTION or pass --force", err)
 	case err != nil:
 		fmt.Fprintf(o.Out, "ssh session: %v; going on (--force)\n", err)
+	case !ok && len(o.Allow) == 0 && !o.Force:
+		return nil, fmt.Errorf("no SSH session found (SSH_CONNECTION is not set and no parent process is an SSH login), and no --allow: "+
+			"nothing would keep your own address able to reach %s/%d without knocking; pass --allow ADDRESS for the address you manage this host from, "+
+			"or --force if you are on the console or can knock", o.Proto, o.Port)
+	case !ok && len(o.Allow) == 0:
+		fmt.Fprintln(o.Out, "ssh session: none found; going on (--force)")
 	case !ok:
-		fmt.Fprintln(o.Out, "ssh session: none (SSH_CONNECTION is not set)")
+		fmt.Fprintln(o.Out, "ssh session: none found; the --allow sources stay allowed")
 	case o.Proto != knocker.TCP || s.ServerPort != o.Port:
 		fmt.Fprintf(o.Out, "ssh session: from %s on port %d, not the guarded %s/%d\n", s.Client, s.ServerPort, o.Proto, o.Port)
 	case o.NoSessionAllow && !o.Force:

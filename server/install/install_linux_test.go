@@ -346,6 +346,9 @@ func TestInstallRefusesToCutOffSession(t *testing.T) {
 			}{
 				{"no session allow", func(o *install.Options) { o.NoSessionAllow = true }, "192.0.2.2 would be cut off from port 22"},
 				{"garbage SSH_CONNECTION", func(o *install.Options) { o.SSHConnection = "192.0.2.2 40022" }, "cannot tell whether this session would be cut off"},
+				// The console, or a session not found: nothing keeps the
+				// admin's way in.
+				{"no session and no --allow", func(o *install.Options) { o.SSHConnection, o.ProcRoot = "", t.TempDir() }, "no SSH session found"},
 			} {
 				opt := r.options()
 				tc.edit(&opt)

@@ -55,10 +55,12 @@ config with a random sequence (or keep the one there), write a hardened
 systemd unit, add the baseline rules (allow established connections, drop
 the guarded port) and start the service.
 
-The address of the SSH session install runs in ($SSH_CONNECTION) stays
-allowed to reach the guarded port, so that the session is not cut off;
-without a session, or with --no-session-allow, install refuses unless
---force. --dry-run prints every change and makes none.`,
+The address of the SSH session install runs in stays allowed to reach the
+guarded port, so that the session is not cut off: from $SSH_CONNECTION, or,
+when sudo dropped it, from a parent process's environment or the sshd
+session's own connection. Without a session (and no --allow), or with
+--no-session-allow, install refuses unless --force. --dry-run prints every
+change and makes none.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := o.options(cmd.Context())
