@@ -91,6 +91,11 @@ type Options struct {
 	// address allowed; install then refuses without Force, since that
 	// address could not reconnect without knocking.
 	NoSessionAllow bool
+	// RewriteConfig lets install turn the doors of a kept config that
+	// could never open the guarded port past the baseline into native
+	// Open_Ports doors, keeping the original beside it; without it,
+	// install refuses such a config.
+	RewriteConfig bool
 	// Force installs even when the session's address would be cut off or
 	// cannot be told, and uninstalls without a record of the install.
 	Force bool
@@ -120,6 +125,7 @@ type state struct {
 	ConfigPath    string    `json:"config_path"`
 	ConfigCreated bool      `json:"config_created"`
 	ConfigSHA256  string    `json:"config_sha256,omitempty"`
+	ConfigBackup  string    `json:"config_backup,omitempty"` // the original of a rewritten config
 	UnitPath      string    `json:"unit_path"`
 	BinaryPath    string    `json:"binary_path,omitempty"`
 	BinaryCreated bool      `json:"binary_created,omitempty"`
@@ -228,6 +234,10 @@ func Install(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if sh := fw.shadowed(ctx, opt.Port, opt.Proto); len(sh) > 0 {
+		fmt.Fprintf(opt.Out, "warning: these rules accept %s/%d, but the baseline's drop will come first, so the sources they let in must knock (or keep them with --allow):\n    %s\n",
+			opt.Proto, opt.Port, strings.Join(sh, "\n    "))
+	}
 
 	st := state{
 		Backend: choice.Name, Variant: choice.Variant, Port: opt.Port, Proto: opt.Proto.String(),
@@ -264,6 +274,13 @@ func Install(ctx context.Context, opt Options) error {
 	// 2. The config: keep one that exists.
 	if _, err := os.Stat(opt.path(opt.ConfigPath)); err == nil {
 		fmt.Fprintf(opt.Out, "config: keeping %s\n", opt.ConfigPath)
+		rw, err := keptConfigStep(&opt, &st, choice.Name)
+		if err != nil {
+			return err
+		}
+		if rw != nil {
+			steps = append(steps, *rw)
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("config %s: %w", opt.ConfigPath, err)
 	} else {

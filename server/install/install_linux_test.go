@@ -21,6 +21,7 @@ import (
 	"sesame/server/firewall"
 	"sesame/server/firewall/firewalltest"
 	"sesame/server/install"
+	"sesame/server/knockdconf"
 )
 
 // The backends install is tested with, as Options.Firewall names them.
@@ -209,7 +210,7 @@ func TestDryRun(t *testing.T) {
 			want := []string{
 				"dry run",
 				"write /etc/knockd.conf (mode 0600)",
-				"sequence        = <secret: see the file>",
+				"sequence    = <secret: see the file>",
 				"write /etc/systemd/system/sesamed.service (mode 0644)",
 				"ExecStart=/usr/local/sbin/sesamed -c /etc/knockd.conf",
 				"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW",
@@ -237,7 +238,7 @@ func TestDryRun(t *testing.T) {
 					t.Fatalf("the dry run does not print %q:\n%s", w, out)
 				}
 			}
-			if strings.Contains(out, "sequence        = ") && !strings.Contains(out, "<secret") {
+			if strings.Contains(out, "sequence    = ") && !strings.Contains(out, "<secret") {
 				t.Fatal("the dry run prints the knock sequence")
 			}
 
@@ -478,4 +479,88 @@ func TestInstallCopiesBinaryAndWaitsForActive(t *testing.T) {
 		t.Fatalf("%v\n%s", err, r.out.String())
 	}
 	r.unchanged(t, "install then uninstall", before)
+}
+
+// debianStock is the knockd.conf Debian's knockd package ships: its
+// accept is appended to INPUT, below the baseline's drop.
+const debianStock = `[options]
+	UseSyslog
+
+[openSSH]
+	sequence    = 7000,8000,9000
+	seq_timeout = 5
+	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+
+[closeSSH]
+	sequence    = 9000,8000,7000
+	seq_timeout = 5
+	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+`
+
+// TestKeptConfigCheckedAndRewritten: a kept config whose door could never
+// open the port past the baseline is refused, naming the door, the reason
+// and the fix, and nothing changes; --rewrite-config makes it a native
+// door, keeping the original, and warns about the admin's accept for the
+// port that the drop will shadow; uninstall puts the original back.
+func TestKeptConfigCheckedAndRewritten(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			r := newRig(t, kind)
+			srv := r.p.Server
+			shadowed := "192.0.2.0/24"
+			if kind == "iptables" {
+				srv.Run(t, "iptables", "-w", "-A", "INPUT", "-s", shadowed, "-p", "tcp", "--dport", "22", "-j", "ACCEPT")
+			} else {
+				srv.Run(t, "nft", "add chain inet other in { type filter hook input priority 0; }; add rule inet other in ip saddr "+shadowed+" tcp dport 22 accept")
+			}
+			conf := filepath.Join(r.root, "etc/knockd.conf")
+			if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(conf, []byte(debianStock), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			before := r.snapshot(t)
+
+			err := r.install(t, r.options())
+			why := map[string]string{"iptables": "appends its accept to the end of the chain", "nftables": "its accept goes into an iptables table"}[kind]
+			for _, want := range []string{"door [openSSH] (line 4)", why, "--rewrite-config", "Open_Ports = 22:tcp"} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("install with Debian's stock config = %v, want a refusal saying %q", err, want)
+				}
+			}
+			r.unchanged(t, "a refused install", before)
+
+			opt := r.options()
+			opt.RewriteConfig = true
+			r.out.Reset()
+			if err := r.install(t, opt); err != nil {
+				t.Fatalf("install --rewrite-config: %v\n%s", err, r.out.String())
+			}
+			out := r.out.String()
+			for _, want := range []string{"warning: these rules accept tcp/22", shadowed, "original is kept as /etc/knockd.conf.sesamed-backup"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("install --rewrite-config does not say %q:\n%s", want, out)
+				}
+			}
+			if b, err := os.ReadFile(conf + ".sesamed-backup"); err != nil || string(b) != debianStock {
+				t.Fatalf("backup: %v\n%s", err, b)
+			}
+			cfg, err := knockdconf.ParseFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Doors) != 1 || len(cfg.Doors[0].OpenPorts) != 1 || cfg.Doors[0].StartCommand != "" || len(cfg.Doors[0].CloseSequence) != 3 {
+				t.Fatalf("rewritten config: %+v", cfg.Doors)
+			}
+
+			r.out.Reset()
+			if err := r.uninstall(t, r.options()); err != nil {
+				t.Fatalf("%v\n%s", err, r.out.String())
+			}
+			r.unchanged(t, "install --rewrite-config then uninstall", before)
+		})
+	}
 }

@@ -135,11 +135,11 @@ func TestDefaultConfigRedacted(t *testing.T) {
 	seq := knocker.Sequence{{Port: 31337, Proto: knocker.TCP}, {Port: 4242, Proto: knocker.UDP}, {Port: 5555, Proto: knocker.TCP}}
 	for _, backend := range []string{"iptables", "nftables"} {
 		conf := DefaultConfig(backend, 22, knocker.TCP, seq)
-		if !strings.Contains(string(conf), "sequence        = 31337,4242:udp,5555\n") {
+		if !strings.Contains(string(conf), "sequence    = 31337,4242:udp,5555\n") {
 			t.Fatalf("%s config lacks the sequence:\n%s", backend, conf)
 		}
 		shown := redactSequence(conf)
-		if strings.Contains(shown, "31337") || strings.Contains(shown, "4242") || !strings.Contains(shown, "sequence        = <secret") {
+		if strings.Contains(shown, "31337") || strings.Contains(shown, "4242") || !strings.Contains(shown, "sequence    = <secret") {
 			t.Fatalf("%s: the redacted config shows the sequence:\n%s", backend, shown)
 		}
 		if strings.Count(shown, "\n") != strings.Count(string(conf), "\n") {

@@ -223,6 +223,9 @@ func restoreBackup(ctx context.Context, o *Options, fw fwTools, backups []string
 // removeConfig removes the config install wrote, unless it was edited
 // since: then it is the admin's, and stays.
 func removeConfig(o *Options, st state) error {
+	if st.ConfigBackup != "" {
+		return restoreConfig(o, st)
+	}
 	if !st.ConfigCreated {
 		fmt.Fprintf(o.Out, "  keeping %s: it was there before install\n", st.ConfigPath)
 		return nil
