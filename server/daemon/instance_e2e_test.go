@@ -3,10 +3,12 @@
 package daemon_test
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sesame/internal/testnet"
 )
@@ -52,5 +54,55 @@ func TestSecondInstanceRefused(t *testing.T) {
 			s.WaitOutput(t, "SSH: opening 22/tcp for 192.0.2.2")
 			waitReachable(t, p, testnet.ServerAddr4, true)
 		})
+	}
+}
+
+// TestReadyOnlyWhenReady: under systemd (Type=notify, which install
+// writes) sesamed says READY=1 only once it listens and its firewall rules
+// are in place, so that a knock sent then opens the door; a second
+// instance, which refuses to start, never says it.
+func TestReadyOnlyWhenReady(t *testing.T) {
+	c := sesameKnock(t)
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	p := nativePair(t, "nftables")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "notify")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conf := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(conf, []byte(nativeConf("nftables", "\taccess_time = 30\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Server.Start(t, "env", "NOTIFY_SOCKET="+sock, bin, "-i", testnet.ServerIf, "-c", conf, "-v")
+	buf := make([]byte, 512)
+	n, err := l.Read(buf) // blocks until sesamed says something
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(buf[:n]), "READY=1") {
+		t.Fatalf("first notification %q, want READY=1", buf[:n])
+	}
+	if !strings.Contains(s.Output(), "listening on "+testnet.ServerIf) {
+		t.Fatalf("READY=1 before sesamed listens:\n%s", s.Output())
+	}
+	if sesamedRules(t, p.Server, "nftables") == "" {
+		t.Fatal("READY=1 before sesamed's firewall rules are in place")
+	}
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000:udp", "9000")
+	waitReachable(t, p, testnet.ServerAddr4, true)
+
+	out, err := p.Server.Try("env", "NOTIFY_SOCKET="+sock, bin, "-i", testnet.ServerIf, "-c", conf)
+	if err == nil || !strings.Contains(out, "sesamed is already running") {
+		t.Fatalf("second instance: %v\n%s", err, out)
+	}
+	// It has exited: anything it said is queued by now.
+	if err := l.SetReadDeadline(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Read(buf); err == nil {
+		t.Fatalf("the refused second instance told systemd %q", buf[:n])
 	}
 }
