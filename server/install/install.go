@@ -83,9 +83,11 @@ type Options struct {
 	// under sudo, which drops it; then the session is looked for up the
 	// process tree of Pid in ProcRoot.
 	SSHConnection string
-	// ProcRoot is the proc file system ("/proc"), Pid the process whose
-	// session counts (this one); tests point them elsewhere.
+	// ProcRoot is the proc file system ("/proc"), UtmpPath the login
+	// records ("/run/utmp"), Pid the process whose session counts (this
+	// one); tests point them elsewhere.
 	ProcRoot string
+	UtmpPath string
 	Pid      int
 	// NoSessionAllow leaves out the accept that keeps the SSH session's
 	// address allowed; install then refuses without Force, since that
@@ -156,6 +158,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.ProcRoot == "" {
 		o.ProcRoot = "/proc"
+	}
+	if o.UtmpPath == "" {
+		o.UtmpPath = "/run/utmp"
 	}
 	if o.Pid == 0 {
 		o.Pid = os.Getpid()
@@ -381,7 +386,7 @@ func (o *Options) sessionAllow() ([]netip.Prefix, error) {
 		// sudo's env_reset drops SSH_CONNECTION: the session is found
 		// up the process tree instead.
 		var how string
-		if s, how, ok, err = findSession(o.ProcRoot, o.Pid); ok {
+		if s, how, ok, err = findSession(o.ProcRoot, o.UtmpPath, o.Pid, o.Port); ok {
 			fmt.Fprintf(o.Out, "ssh session: SSH_CONNECTION is not set; found the session from %s\n", how)
 		}
 	}

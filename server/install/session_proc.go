@@ -24,10 +24,11 @@ const maxAncestors = 64
 // did not reach it (sudo's env_reset drops it): walking up the process
 // tree from pid, the first ancestor whose environment still has
 // SSH_CONNECTION (the login shell sshd started), else the first sshd
-// process holding an established TCP connection, whose peer is the client.
-// how says where the session was found. proc is the proc file system
-// ("/proc").
-func findSession(proc string, pid int) (s session, how string, ok bool, err error) {
+// process holding an established TCP connection, whose peer is the client;
+// else the login record (utmp) of pid's terminal, counted as a session on
+// port. how says where the session was found. proc is the proc file
+// system ("/proc").
+func findSession(proc, utmp string, pid int, port uint16) (s session, how string, ok bool, err error) {
 	chain := ancestors(proc, pid)
 	for _, p := range chain {
 		if v, found := environValue(proc, p, "SSH_CONNECTION"); found {
@@ -45,6 +46,9 @@ func findSession(proc string, pid int) (s session, how string, ok bool, err erro
 		if s, ok := sshdPeer(proc, p); ok {
 			return s, fmt.Sprintf("the connection of sshd process %d", p), true, nil
 		}
+	}
+	if s, how, ok := utmpSession(proc, utmp, pid, port); ok {
+		return s, how, true, nil
 	}
 	return session{}, "", false, nil
 }

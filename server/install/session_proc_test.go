@@ -3,6 +3,8 @@
 package install
 
 import (
+	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -23,6 +25,7 @@ type fakeProcess struct {
 	environ   []string
 	sockets   []string // inodes
 	tcp, tcp6 string   // the process's /proc/PID/net tables, rows only
+	tty       int      // tty_nr
 }
 
 const tcpHeader = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
@@ -40,7 +43,7 @@ func (f fakeProc) add(p fakeProcess) {
 		}
 	}
 	// A command name with a space and a parenthesis, as comm may have.
-	write("stat", strconv.Itoa(p.pid)+" ("+p.comm+" (x)) S "+strconv.Itoa(p.ppid)+" 1 1 0 -1\n")
+	write("stat", strconv.Itoa(p.pid)+" ("+p.comm+" (x)) S "+strconv.Itoa(p.ppid)+" 1 1 "+strconv.Itoa(p.tty)+" -1\n")
 	write("comm", p.comm+"\n")
 	write("environ", strings.Join(p.environ, "\x00")+"\x00")
 	write("net/tcp", tcpHeader+p.tcp)
@@ -106,6 +109,21 @@ func TestFindSession(t *testing.T) {
 				{pid: 100, ppid: 1, comm: "sshd", sockets: []string{"100"}, tcp: listen22 + est4},
 				{pid: 500, ppid: 100, comm: "sesamed"},
 			}},
+		{name: "the login record of the terminal",
+			procs: []fakeProcess{
+				{pid: 300, ppid: 1, comm: "tmux: server"},
+				{pid: 500, ppid: 300, comm: "sesamed", tty: pts3},
+			},
+			want: session{Client: netip.MustParseAddr("192.0.2.7"), ServerPort: 22}, how: "login record of pts/3", ok: true},
+		{name: "the login record of the terminal, IPv6",
+			procs: []fakeProcess{
+				{pid: 500, ppid: 1, comm: "sesamed", tty: pts3 + 1},
+			},
+			want: session{Client: client6, ServerPort: 22}, how: "login record of pts/4", ok: true},
+		{name: "a terminal with no remote address",
+			procs: []fakeProcess{
+				{pid: 500, ppid: 1, comm: "sesamed", tty: pts3 + 2},
+			}},
 		{name: "the console",
 			procs: []fakeProcess{
 				{pid: 300, ppid: 1, comm: "login"},
@@ -117,7 +135,9 @@ func TestFindSession(t *testing.T) {
 			for _, p := range tc.procs {
 				f.add(p)
 			}
-			s, how, ok, err := findSession(f.root, 500)
+			utmp := filepath.Join(f.root, "utmp")
+			writeUtmp(t, utmp)
+			s, how, ok, err := findSession(f.root, utmp, 500, 22)
 			if err != nil || ok != tc.ok || s != tc.want || !strings.Contains(how, tc.how) {
 				t.Fatalf("findSession = %+v, %q, %v, %v; want %+v, %q, %v", s, how, ok, err, tc.want, tc.how, tc.ok)
 			}
@@ -141,5 +161,42 @@ func TestParseProcAddr(t *testing.T) {
 		if _, err := parseProcAddr(bad); err == nil {
 			t.Errorf("parseProcAddr(%q): no error", bad)
 		}
+	}
+}
+
+// pts3 is the tty_nr of /dev/pts/3.
+const pts3 = 136<<8 | 3
+
+// writeUtmp writes login records: pts/3 from 192.0.2.7, pts/4 from
+// 2001:db8::2, pts/5 local, and an old, ended session on pts/3 first.
+func writeUtmp(t *testing.T, path string) {
+	t.Helper()
+	rec := func(typ int16, line string, addr netip.Addr) utmpRecord {
+		r := utmpRecord{Type: typ}
+		copy(r.Line[:], line)
+		if addr.IsValid() {
+			b := addr.AsSlice()
+			for i := 0; i < len(b); i += 4 {
+				r.AddrV6[i/4] = binary.NativeEndian.Uint32(b[i:])
+			}
+		}
+		return r
+	}
+	var buf bytes.Buffer
+	for _, r := range []utmpRecord{
+		rec(8, "pts/3", netip.MustParseAddr("192.0.2.99")), // DEAD_PROCESS
+		rec(utmpUserProcess, "pts/3", netip.MustParseAddr("192.0.2.7")),
+		rec(utmpUserProcess, "pts/4", netip.MustParseAddr("2001:db8::2")),
+		rec(utmpUserProcess, "pts/5", netip.Addr{}),
+	} {
+		if err := binary.Write(&buf, binary.NativeEndian, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if buf.Len() != 4*384 {
+		t.Fatalf("utmp records of %d bytes, want 384", buf.Len()/4)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

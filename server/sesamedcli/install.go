@@ -58,8 +58,8 @@ the guarded port) and start the service.
 
 The address of the SSH session install runs in stays allowed to reach the
 guarded port, so that the session is not cut off: from $SSH_CONNECTION, or,
-when sudo dropped it, from a parent process's environment or the sshd
-session's own connection. Without a session (and no --allow), or with
+when sudo dropped it, from a parent process's environment, the sshd
+session's own connection or the terminal's login record (utmp). Without a session (and no --allow), or with
 --no-session-allow, install refuses unless --force. --dry-run prints every
 change and makes none.
 
