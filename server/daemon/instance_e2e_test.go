@@ -50,6 +50,13 @@ func TestSecondInstanceRefused(t *testing.T) {
 					t.Fatalf("sesamed %s changed the first one's rules:\n%s\nto:\n%s", mode, rules, got)
 				}
 			}
+			// check reads the config and never touches the firewall.
+			if out, err := p.Server.Try(bin, "check", "-c", s.Config); err != nil {
+				t.Fatalf("sesamed check beside a running one: %v\n%s", err, out)
+			}
+			if got := sesamedRules(t, p.Server, kind); got != rules {
+				t.Fatalf("sesamed check changed the first one's rules:\n%s\nto:\n%s", rules, got)
+			}
 			c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000:udp", "9000")
 			s.WaitOutput(t, "SSH: opening 22/tcp for 192.0.2.2")
 			waitReachable(t, p, testnet.ServerAddr4, true)
