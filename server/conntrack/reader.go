@@ -174,6 +174,18 @@ func (c *Conn) dumpPort(ctx context.Context, family, proto uint8, port uint16, f
 	if err := c.c.SetDeadline(deadline); err != nil {
 		return 0, err
 	}
+	raw, err := c.c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, recvBuffer)
+	// The kernel runs one dump per socket and refuses the next (EBUSY)
+	// until the last is read to its end: finish one given up on earlier.
+	if c.pending != 0 {
+		if err := c.receive(ctx, raw, buf, c.pending, func([]byte) {}); err != nil {
+			return 0, err
+		}
+	}
 	ae := netlink.NewAttributeEncoder()
 	ae.ByteOrder = binary.BigEndian
 	ae.Nested(ctaTupleOrig, func(tae *netlink.AttributeEncoder) error {
@@ -203,12 +215,20 @@ func (c *Conn) dumpPort(ctx context.Context, family, proto uint8, port uint16, f
 	if err != nil {
 		return 0, c.ctxErr(ctx, err)
 	}
-	raw, err := c.c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	buf := make([]byte, recvBuffer)
+	c.pending = req.Header.Sequence
 	received := 0
+	err = c.receive(ctx, raw, buf, req.Header.Sequence, func(data []byte) {
+		received++
+		if f, err := parseFlow(data); err == nil {
+			fn(f)
+		}
+	})
+	return received, err
+}
+
+// receive reads the replies to request seq until its end, handing each
+// entry to fn; replies to other requests are dropped.
+func (c *Conn) receive(ctx context.Context, raw syscall.RawConn, buf []byte, seq uint32, fn func([]byte)) error {
 	for {
 		var n int
 		var rerr error
@@ -220,31 +240,30 @@ func (c *Conn) dumpPort(ctx context.Context, family, proto uint8, port uint16, f
 			err = rerr
 		}
 		if err != nil {
-			return received, c.ctxErr(ctx, err)
+			return c.ctxErr(ctx, err)
 		}
 		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
 		if err != nil {
-			return received, fmt.Errorf("dump: %w", err)
+			return fmt.Errorf("dump: %w", err)
 		}
 		for _, m := range msgs {
-			if m.Header.Seq != req.Header.Sequence {
-				continue // left from a dump given up on earlier
+			if m.Header.Seq != seq {
+				continue
 			}
 			switch m.Header.Type {
 			case unix.NLMSG_DONE:
-				return received, nil
+				c.pending = 0
+				return nil
 			case unix.NLMSG_ERROR:
+				c.pending = 0
 				if len(m.Data) >= 4 {
 					if code := int32(binary.NativeEndian.Uint32(m.Data)); code != 0 {
-						return received, fmt.Errorf("dump: %w", syscall.Errno(-code))
+						return fmt.Errorf("dump: %w", syscall.Errno(-code))
 					}
 				}
-				return received, nil
+				return nil
 			}
-			received++
-			if f, err := parseFlow(m.Data); err == nil {
-				fn(f)
-			}
+			fn(m.Data)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/netip"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -61,5 +62,47 @@ func TestReaderKernelFilter(t *testing.T) {
 	flows, err := r.Flows(context.Background())
 	if err != nil || len(flows) != 2 {
 		t.Fatalf("reader: %+v, %v; want the two sources on port 22", flows, err)
+	}
+}
+
+// TestDumpAfterAbandonedDump: a dump given up on half way (a read timed
+// out) does not break the next one: the kernel runs one dump per socket
+// and refuses the next until the old one is read to its end.
+func TestDumpAfterAbandonedDump(t *testing.T) {
+	p := testnet.NewPair(t)
+	firewalltest.Guard(t, p.Server, "nftables", 2222)
+	firewalltest.Listen(t, p.Server, 22)
+	firewalltest.Listen(t, p.Server, 80)
+	var c *Conn
+	if err := p.Server.Do(func() error {
+		var err error
+		c, err = Dial()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Enough entries for several datagrams (each holds at most 32 KiB).
+	const many = 400
+	for range many {
+		defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 80)).Close()
+	}
+	defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 22)).Close()
+
+	seen := 0
+	_, err := c.dumpPort(context.Background(), unix.AF_INET, unix.IPPROTO_TCP, 80, func(Flow) {
+		if seen++; seen == 1 {
+			_ = c.c.SetReadDeadline(time.Now()) // give up after the first datagram
+		}
+	})
+	if err == nil || seen >= many {
+		t.Fatalf("the first dump was not abandoned half way: %d entries, %v", seen, err)
+	}
+	for range 2 {
+		var got []Flow
+		n, err := c.dumpPort(context.Background(), unix.AF_INET, unix.IPPROTO_TCP, 22, func(f Flow) { got = append(got, f) })
+		if err != nil || n != 1 || len(got) != 1 {
+			t.Fatalf("the dump after an abandoned one: %d entries %+v, %v; want the one to port 22", n, got, err)
+		}
 	}
 }
