@@ -80,6 +80,7 @@ type Conn struct {
 	// pending is the request of a filtered dump given up on before its
 	// end; 0 when none.
 	pending uint32
+	buf     []byte // the filtered dumps' receive buffer, reused
 }
 
 // Dial opens the socket. It needs CAP_NET_ADMIN.

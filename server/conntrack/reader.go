@@ -178,7 +178,10 @@ func (c *Conn) dumpPort(ctx context.Context, family, proto uint8, port uint16, f
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, recvBuffer)
+	if c.buf == nil {
+		c.buf = make([]byte, recvBuffer)
+	}
+	buf := c.buf
 	// The kernel runs one dump per socket and refuses the next (EBUSY)
 	// until the last is read to its end: finish one given up on earlier.
 	if c.pending != 0 {
