@@ -31,10 +31,10 @@ const maxAncestors = 64
 func findSession(proc, utmp string, pid int, port uint16) (s session, how string, ok bool, err error) {
 	chain := ancestors(proc, pid)
 	for _, p := range chain {
-		if v, found := environValue(proc, p, "SSH_CONNECTION"); found {
-			s, ok, err := parseSSHConnection(v)
-			if err != nil || !ok {
-				return session{}, "", false, fmt.Errorf("SSH_CONNECTION of parent process %d: %w", p, err)
+		if v, found := environValue(proc, p, "SSH_CONNECTION"); found && strings.TrimSpace(v) != "" {
+			s, _, err := parseSSHConnection(v)
+			if err != nil {
+				return session{}, "", false, fmt.Errorf("parent process %d (%s): %w", p, comm(proc, p), err)
 			}
 			return s, fmt.Sprintf("SSH_CONNECTION of parent process %d (%s)", p, comm(proc, p)), true, nil
 		}

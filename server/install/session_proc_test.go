@@ -86,6 +86,11 @@ func TestFindSession(t *testing.T) {
 				{pid: 500, ppid: 400, comm: "sesamed", environ: []string{"HOME=/root"}},
 			},
 			want: session{Client: netip.MustParseAddr("192.0.2.9"), ServerPort: 2222}, how: "parent process 400 (sudo)", ok: true},
+		{name: "an empty SSH_CONNECTION is no session",
+			procs: []fakeProcess{
+				{pid: 300, ppid: 1, comm: "bash", environ: []string{"SSH_CONNECTION="}},
+				{pid: 500, ppid: 300, comm: "sesamed"},
+			}},
 		{name: "the sshd session's connection, IPv4",
 			procs: []fakeProcess{
 				{pid: 100, ppid: 1, comm: "sshd", sockets: []string{"100"}, tcp: listen22},
