@@ -127,6 +127,9 @@ func cannotBeat(cmd, backend string, port uint16, proto knocker.Proto) string {
 		}
 		return fmt.Sprintf("its accept goes outside sesamed's sets, but on nftables the baseline's drop of %s in inet sesamed input wins over an accept in any other table or chain, so the door would never open", guarded)
 	}
+	if strings.Contains(cmd, firewall.Tag+"_allow") {
+		return "it adds to sesamed's nftables set, but the backend is iptables, so there is no such set and the door would never open"
+	}
 	if !iptables {
 		return fmt.Sprintf("%s adds its accept below the top of INPUT, where the baseline's drop of %s comes first, so the door would never open", prog, guarded)
 	}

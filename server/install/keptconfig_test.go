@@ -78,6 +78,7 @@ func TestCheckDoors(t *testing.T) {
 		{"ufw", door("ufw allow from %IP% to any port 22"), "iptables", []string{"d"}, "ufw adds its accept"},
 		{"nft in another table", door("nft add rule inet filter input ip saddr %IP% tcp dport 22 accept"), "nftables", []string{"d"}, "outside sesamed's sets"},
 		{"a logging door", door("logger knock from %IP%"), "nftables", nil, ""},
+		{"sesamed's set on iptables", door("/usr/sbin/nft add element inet sesamed sesamed_allow4 { %IP% . tcp . 22 }"), "iptables", []string{"d"}, "no such set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := checkDoors(parseConf(t, tc.conf), tc.backend, 22, knocker.TCP)
@@ -143,6 +144,31 @@ func TestDefaultConfigNative(t *testing.T) {
 		d := cfg.Doors[0]
 		if len(d.OpenPorts) != 1 || d.OpenPorts[0].String() != "2222/tcp" || d.AccessTime.String() != "10s" || d.StartCommand != "" || d.Sequence.String() != seq.String() {
 			t.Fatalf("%s: door %+v", backend, d)
+		}
+	}
+}
+
+// TestKeptConfigFirewallMismatch: a kept config pinning another backend
+// than the baseline's is refused, with both fixes; auto and the same
+// backend pass.
+func TestKeptConfigFirewallMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		firewall string
+		refused  bool
+	}{{"iptables", true}, {"nftables", false}, {"auto", false}, {"", false}} {
+		root := t.TempDir()
+		conf := "[options]\n"
+		if tc.firewall != "" {
+			conf += "\tFirewall = " + tc.firewall + "\n"
+		}
+		conf += "[d]\n\tsequence = 7000,8000,9000\n\topen_ports = 22\n"
+		if err := os.WriteFile(filepath.Join(root, "knockd.conf"), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o := &Options{Root: root, ConfigPath: "/knockd.conf", Port: 22, Proto: knocker.TCP}
+		_, err := keptConfigStep(o, &state{}, "nftables")
+		if tc.refused != (err != nil) || tc.refused && !strings.Contains(err.Error(), "pass --firewall iptables, or set Firewall = nftables") {
+			t.Errorf("Firewall = %q with the baseline in nftables: %v", tc.firewall, err)
 		}
 	}
 }

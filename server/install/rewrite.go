@@ -149,6 +149,13 @@ func keptConfigStep(o *Options, st *state, backend string) (*step, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the config install keeps does not load: %w (fix it, or move it away to have install write one)", err)
 	}
+	// Native doors open in the config's backend: it must be the one the
+	// baseline goes into.
+	if cfg.Firewall != "" && cfg.Firewall != knockdconf.FirewallAuto && cfg.Firewall != backend {
+		return nil, fmt.Errorf("the config %s, which install keeps, says Firewall = %s, but the baseline goes into %s: "+
+			"sesamed's accepts would land where they cannot beat its drop; pass --firewall %s, or set Firewall = %s (or auto) in the config",
+			o.ConfigPath, cfg.Firewall, backend, cfg.Firewall, backend)
+	}
 	problems := checkDoors(cfg, backend, o.Port, o.Proto)
 	if len(problems) == 0 {
 		return nil, nil
