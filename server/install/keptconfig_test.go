@@ -172,3 +172,40 @@ func TestKeptConfigFirewallMismatch(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRewriteDoors: whatever config loads, its rewrite loads too and has
+// no door left that cannot open the guarded port.
+func FuzzRewriteDoors(f *testing.F) {
+	f.Add(debianStock)
+	f.Add(guides)
+	f.Add("[d]\n\tsequence = 1,2,3\n\taccess_time = 5\n\tcommand = iptables -A INPUT -j ACCEPT\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		cfg, err := knockdconf.Parse(strings.NewReader(text), "knockd.conf")
+		if err != nil {
+			return
+		}
+		// knockdconf checks the extension keys of doors by name: two
+		// doors of one name confuse it (install refuses to rewrite them).
+		names := map[string]bool{}
+		for _, d := range cfg.Doors {
+			if names[d.Name] {
+				return
+			}
+			names[d.Name] = true
+		}
+		for _, backend := range []string{"iptables", "nftables"} {
+			probs := checkDoors(cfg, backend, 22, knocker.TCP)
+			if len(probs) == 0 {
+				continue
+			}
+			out, _ := rewriteDoors([]byte(text), cfg, probs, 22, knocker.TCP)
+			re, err := knockdconf.Parse(strings.NewReader(string(out)), "knockd.conf")
+			if err != nil {
+				t.Fatalf("%s: the rewrite does not load: %v\n%s", backend, err, out)
+			}
+			if again := checkDoors(re, backend, 22, knocker.TCP); len(again) != 0 {
+				t.Fatalf("%s: the rewrite still has %v\n%s", backend, again, out)
+			}
+		}
+	})
+}

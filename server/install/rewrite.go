@@ -3,6 +3,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,7 +43,7 @@ func rewriteDoors(text []byte, cfg *knockdconf.Config, problems []doorProblem, p
 	if len(problems) == 1 {
 		for _, d := range cfg.Doors {
 			if d != problems[0].door && !d.HasNativeOpen() && len(d.Sequence) > 0 && !d.IsRotating() &&
-				d.OneTimeSequences == "" && closes(d.StartCommand, port) {
+				d.OneTimeSequences == "" && closes(d.StartCommand, port) && !d.Sequence.Equal(problems[0].door.Sequence) {
 				if closer != nil {
 					closer = nil
 					break
@@ -56,7 +57,9 @@ func rewriteDoors(text []byte, cfg *knockdconf.Config, problems []doorProblem, p
 		d := p.door
 		sec := sections[d]
 		for i := sec[0] + 1; i < sec[1]; i++ {
-			if slices.Contains(commandKeys, lineKey(lines[i])) {
+			// The keys written below replace any the door had.
+			k := lineKey(lines[i])
+			if slices.Contains(commandKeys, k) || k == "OPEN_PORTS" || k == "ACCESS_TIME" || k == "CLOSE_SEQUENCE" && closer != nil {
 				lines[i] = rewritePrefix + lines[i]
 			}
 		}
@@ -175,6 +178,17 @@ func keptConfigStep(o *Options, st *state, backend string) (*step, error) {
 	}
 	mode := fi.Mode().Perm()
 	out, notes := rewriteDoors(text, cfg, problems, o.Port, o.Proto)
+	// What is written must load and open; a config too odd for the rewrite
+	// is left to the admin.
+	re, err := knockdconf.Parse(bytes.NewReader(out), o.ConfigPath)
+	if err == nil {
+		if left := checkDoors(re, backend, o.Port, o.Proto); len(left) > 0 {
+			err = fmt.Errorf("%s", left[0])
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w\n--rewrite-config cannot rewrite this config (%v): edit those doors by hand", keptConfigError(o.ConfigPath, problems, o.Port, o.Proto), err)
+	}
 	sum := sha256.Sum256(out)
 	st.ConfigBackup, st.ConfigSHA256 = backup, hex.EncodeToString(sum[:])
 	for _, p := range problems {
