@@ -23,7 +23,7 @@ CROSS    := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 dar
 # Fuzz targets: package and function, run briefly by `make test`.
 FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
         ./server/firewall:FuzzParseIPTablesRule ./server/firewall:FuzzRuleFromKey \
-        ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection \
+        ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection ./server/install:FuzzRewriteDoors \
         ./profiles:FuzzReadExport \
         ./app/terminal/vt:FuzzWrite \
         ./server/packet:FuzzDecode

@@ -74,9 +74,13 @@ func (f Flow) Established() bool {
 }
 
 // Conn is a ctnetlink socket, in the network namespace of the thread that
-// dialled it.
+// dialled it. It is not for concurrent use (Reader serialises its reads).
 type Conn struct {
 	c *netlink.Conn
+	// pending is the request of a filtered dump given up on before its
+	// end; 0 when none.
+	pending uint32
+	buf     []byte // the filtered dumps' receive buffer, reused
 }
 
 // Dial opens the socket. It needs CAP_NET_ADMIN.

@@ -33,41 +33,25 @@ func RandomSequence(guarded uint16) (knocker.Sequence, error) {
 }
 
 // DefaultConfig is the knockd.conf install writes when there is none: one
-// door opening the guarded port for the knocking address for 10 seconds,
-// with knockd's own keys so that knockd reads it too. The commands are the
-// guides' iptables ones for the iptables backend; for nftables they add to
-// and remove from the set sesamed's nftables backend looks up.
+// door whose knock opens the guarded port for the knocking address through
+// sesamed's native action (Open_Ports, no shell, no firewall program run
+// per knock) in the backend install chose, so that the accept always lands
+// where it beats the baseline's drop. The access time is the guides' 10
+// seconds: long enough to connect; the established connection stays.
+// knockd does not read these keys: the file is sesamed's.
 func DefaultConfig(backend string, port uint16, proto knocker.Proto, seq knocker.Sequence) []byte {
-	var open4, close4, open6, close6 string
-	p := proto.String()
-	switch backend {
-	case "nftables":
-		elem := fmt.Sprintf("{ %%IP%% . %s . %d }", p, port)
-		open4 = "/usr/sbin/nft add element inet sesamed sesamed_allow4 " + elem
-		close4 = "/usr/sbin/nft delete element inet sesamed sesamed_allow4 " + elem
-		open6 = "/usr/sbin/nft add element inet sesamed sesamed_allow6 " + elem
-		close6 = "/usr/sbin/nft delete element inet sesamed sesamed_allow6 " + elem
-	default:
-		rule := fmt.Sprintf("INPUT -s %%IP%% -p %s --dport %d -j ACCEPT", p, port)
-		open4, close4 = "/usr/sbin/iptables -I "+rule, "/usr/sbin/iptables -D "+rule
-		open6, close6 = "/usr/sbin/ip6tables -I "+rule, "/usr/sbin/ip6tables -D "+rule
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `# knockd.conf written by sesamed install; sesamed and knockd both read it.
+	return []byte(fmt.Sprintf(`# knockd.conf written by sesamed install.
 [options]
 	UseSyslog
+	Firewall = %[1]s
 
-[open%[1]s]
-	sequence        = %[2]s
-	seq_timeout     = 5
-	tcpflags        = syn
-	start_command   = %[3]s
-	start_command_6 = %[4]s
-	cmd_timeout     = 10
-	stop_command    = %[5]s
-	stop_command_6  = %[6]s
-`, strings.ToUpper(p)+fmt.Sprint(port), seq.String(), open4, open6, close4, close6)
-	return []byte(b.String())
+[open%[2]s%[3]d]
+	sequence    = %[4]s
+	seq_timeout = 5
+	tcpflags    = syn
+	open_ports  = %[3]d:%[5]s
+	access_time = 10
+`, backend, strings.ToUpper(proto.String()), port, seq.String(), proto))
 }
 
 // redactSequence hides the values of the sequence lines of a config for

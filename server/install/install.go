@@ -34,6 +34,10 @@ const (
 	DefaultConfigPath = "/etc/knockd.conf"
 	DefaultUnitPath   = "/etc/systemd/system/" + UnitName
 	DefaultStateDir   = "/var/lib/sesamed"
+	// DefaultBinaryPath is where install copies sesamed and what the unit
+	// starts: a checkout under /tmp or /root, where the running program
+	// may live, is hidden from the service by PrivateTmp and ProtectHome.
+	DefaultBinaryPath = "/usr/local/sbin/sesamed"
 )
 
 // stateFile records, in the state directory, what install did, for
@@ -53,9 +57,13 @@ type Options struct {
 	// ConfigPath, UnitPath and StateDir default to DefaultConfigPath,
 	// DefaultUnitPath and DefaultStateDir.
 	ConfigPath, UnitPath, StateDir string
-	// Binary is the sesamed program the unit starts; default the running
-	// executable.
+	// Binary is the sesamed program install copies to BinaryPath; default
+	// the running executable. It is read from the real file system, not
+	// under Root.
 	Binary string
+	// BinaryPath is where the copy goes (under Root) and what the unit
+	// starts; default DefaultBinaryPath.
+	BinaryPath string
 	// Port and Proto are the guarded port; default 22/tcp.
 	Port  uint16
 	Proto knocker.Proto
@@ -71,12 +79,25 @@ type Options struct {
 	// Config is written when there is no config yet; nil writes
 	// DefaultConfig with a random sequence.
 	Config []byte
-	// SSHConnection is $SSH_CONNECTION, "" outside an SSH session.
+	// SSHConnection is $SSH_CONNECTION, "" outside an SSH session or
+	// under sudo, which drops it; then the session is looked for up the
+	// process tree of Pid in ProcRoot.
 	SSHConnection string
+	// ProcRoot is the proc file system ("/proc"), UtmpPath the login
+	// records ("/run/utmp"), Pid the process whose session counts (this
+	// one); tests point them elsewhere.
+	ProcRoot string
+	UtmpPath string
+	Pid      int
 	// NoSessionAllow leaves out the accept that keeps the SSH session's
 	// address allowed; install then refuses without Force, since that
 	// address could not reconnect without knocking.
 	NoSessionAllow bool
+	// RewriteConfig lets install turn the doors of a kept config that
+	// could never open the guarded port past the baseline into native
+	// Open_Ports doors, keeping the original beside it; without it,
+	// install refuses such a config.
+	RewriteConfig bool
 	// Force installs even when the session's address would be cut off or
 	// cannot be told, and uninstalls without a record of the install.
 	Force bool
@@ -106,7 +127,11 @@ type state struct {
 	ConfigPath    string    `json:"config_path"`
 	ConfigCreated bool      `json:"config_created"`
 	ConfigSHA256  string    `json:"config_sha256,omitempty"`
+	ConfigBackup  string    `json:"config_backup,omitempty"` // the original of a rewritten config
 	UnitPath      string    `json:"unit_path"`
+	BinaryPath    string    `json:"binary_path,omitempty"`
+	BinaryCreated bool      `json:"binary_created,omitempty"`
+	BinarySHA256  string    `json:"binary_sha256,omitempty"`
 	Backups       []string  `json:"backups"`
 }
 
@@ -130,6 +155,18 @@ func (o *Options) setDefaults() error {
 	}
 	if o.StateDir == "" {
 		o.StateDir = DefaultStateDir
+	}
+	if o.ProcRoot == "" {
+		o.ProcRoot = "/proc"
+	}
+	if o.UtmpPath == "" {
+		o.UtmpPath = "/run/utmp"
+	}
+	if o.Pid == 0 {
+		o.Pid = os.Getpid()
+	}
+	if o.BinaryPath == "" {
+		o.BinaryPath = DefaultBinaryPath
 	}
 	if o.Port == 0 {
 		o.Port = 22
@@ -202,6 +239,10 @@ func Install(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if sh := fw.shadowed(ctx, opt.Port, opt.Proto); len(sh) > 0 {
+		fmt.Fprintf(opt.Out, "warning: these rules accept %s/%d, but the baseline's drop will come first, so the sources they let in must knock (or keep them with --allow):\n    %s\n",
+			opt.Proto, opt.Port, strings.Join(sh, "\n    "))
+	}
 
 	st := state{
 		Backend: choice.Name, Variant: choice.Variant, Port: opt.Port, Proto: opt.Proto.String(),
@@ -238,6 +279,13 @@ func Install(ctx context.Context, opt Options) error {
 	// 2. The config: keep one that exists.
 	if _, err := os.Stat(opt.path(opt.ConfigPath)); err == nil {
 		fmt.Fprintf(opt.Out, "config: keeping %s\n", opt.ConfigPath)
+		rw, err := keptConfigStep(&opt, &st, choice.Name)
+		if err != nil {
+			return err
+		}
+		if rw != nil {
+			steps = append(steps, *rw)
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("config %s: %w", opt.ConfigPath, err)
 	} else {
@@ -254,9 +302,24 @@ func Install(ctx context.Context, opt Options) error {
 		steps = append(steps, fileStep(&opt, opt.ConfigPath, conf, 0o600, redactSequence(conf)))
 	}
 
-	// 3. The unit.
-	unit := []byte(unitFile(opt.Binary, opt.ConfigPath, opt.WritablePaths))
-	steps = append(steps, fileStep(&opt, opt.UnitPath, unit, 0o644, string(unit)))
+	// 3. The program, where the service can run it, and the unit.
+	bin, err := binaryStep(&opt, &st)
+	if err != nil {
+		return err
+	}
+	if bin != nil {
+		steps = append(steps, *bin)
+	}
+	unit := []byte(unitFile(opt.BinaryPath, opt.ConfigPath, statePath, opt.WritablePaths))
+	unitStep := fileStep(&opt, opt.UnitPath, unit, 0o644, string(unit))
+	removeUnit := unitStep.undo
+	unitStep.undo = func(ctx context.Context) error {
+		if err := removeUnit(ctx); err != nil {
+			return err
+		}
+		return opt.Systemctl(ctx, "daemon-reload") // forget the unit that was loaded
+	}
+	steps = append(steps, unitStep)
 
 	// 4. The baseline.
 	rules := fw.baseline(opt.Port, opt.Proto, allow)
@@ -284,9 +347,21 @@ func Install(ctx context.Context, opt Options) error {
 			}
 			return writeFile(opt.path(statePath), append(b, '\n'), 0o600)
 		}})
+	enable := systemctlStep(&opt, "enable", "--now", UnitName)
+	enable.undo = func(ctx context.Context) error { return opt.Systemctl(ctx, "disable", "--now", UnitName) }
 	steps = append(steps,
 		systemctlStep(&opt, "daemon-reload"),
-		systemctlStep(&opt, "enable", "--now", UnitName))
+		enable,
+		// Type=notify makes the start above wait for sesamed's READY=1,
+		// which it sends once it guards the port and listens; a daemon
+		// that died on the way (or is restarting) is not active.
+		step{title: "check that " + UnitName + " is active",
+			do: func(ctx context.Context) error {
+				if err := opt.Systemctl(ctx, "is-active", UnitName); err != nil {
+					return fmt.Errorf("%s did not start: %w (journalctl -u %s says why; fix that and install again)", UnitName, err, UnitName)
+				}
+				return nil
+			}})
 
 	return run(ctx, &opt, "install", steps)
 }
@@ -301,17 +376,33 @@ func variantNote(v string) string {
 // sessionAllow decides what keeps the SSH session's address allowed, or
 // refuses: when the session came in on the guarded port, its address is
 // allowed before the drop goes in, unless NoSessionAllow; a session whose
-// address cannot be told is refused. Force overrides both refusals.
+// address cannot be told is refused, and so is no session at all when no
+// --allow source is given either (nothing would keep the admin's way in).
+// Force overrides the refusals.
 func (o *Options) sessionAllow() ([]netip.Prefix, error) {
 	allow := append([]netip.Prefix(nil), o.Allow...)
 	s, ok, err := parseSSHConnection(o.SSHConnection)
+	if err == nil && !ok {
+		// sudo's env_reset drops SSH_CONNECTION: the session is found
+		// up the process tree instead.
+		var how string
+		if s, how, ok, err = findSession(o.ProcRoot, o.UtmpPath, o.Pid, o.Port); ok {
+			fmt.Fprintf(o.Out, "ssh session: SSH_CONNECTION is not set; found the session from %s\n", how)
+		}
+	}
 	switch {
 	case err != nil && !o.Force:
 		return nil, fmt.Errorf("%w; cannot tell whether this session would be cut off: fix SSH_CONNECTION or pass --force", err)
 	case err != nil:
 		fmt.Fprintf(o.Out, "ssh session: %v; going on (--force)\n", err)
+	case !ok && len(o.Allow) == 0 && !o.Force:
+		return nil, fmt.Errorf("no SSH session found (SSH_CONNECTION is not set and no parent process is an SSH login), and no --allow: "+
+			"nothing would keep your own address able to reach %s/%d without knocking; pass --allow ADDRESS for the address you manage this host from, "+
+			"or --force if you are on the console or can knock", o.Proto, o.Port)
+	case !ok && len(o.Allow) == 0:
+		fmt.Fprintln(o.Out, "ssh session: none found; going on (--force)")
 	case !ok:
-		fmt.Fprintln(o.Out, "ssh session: none (SSH_CONNECTION is not set)")
+		fmt.Fprintln(o.Out, "ssh session: none found; the --allow sources stay allowed")
 	case o.Proto != knocker.TCP || s.ServerPort != o.Port:
 		fmt.Fprintf(o.Out, "ssh session: from %s on port %d, not the guarded %s/%d\n", s.Client, s.ServerPort, o.Proto, o.Port)
 	case o.NoSessionAllow && !o.Force:

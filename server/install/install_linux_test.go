@@ -21,6 +21,7 @@ import (
 	"sesame/server/firewall"
 	"sesame/server/firewall/firewalltest"
 	"sesame/server/install"
+	"sesame/server/knockdconf"
 )
 
 // The backends install is tested with, as Options.Firewall names them.
@@ -42,6 +43,7 @@ type rig struct {
 	p      *testnet.Pair
 	kind   string
 	root   string
+	binary string // the program to install, outside root
 	out    bytes.Buffer
 	mu     sync.Mutex
 	calls  []string // systemctl calls
@@ -56,6 +58,11 @@ func newRig(t *testing.T, kind string) *rig {
 	t.Helper()
 	testnet.RequireTools(t, "iptables", "ip6tables", "iptables-save", "ip6tables-save", "nft")
 	r := &rig{p: testnet.NewPair(t), kind: kind, root: t.TempDir()}
+	// The program install copies: any file will do, outside the root.
+	r.binary = filepath.Join(t.TempDir(), "sesamed")
+	if err := os.WriteFile(r.binary, []byte("#!/bin/sh\necho sesamed\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	srv := r.p.Server
 	switch kind {
 	case "iptables":
@@ -73,7 +80,7 @@ func newRig(t *testing.T, kind string) *rig {
 func (r *rig) options() install.Options {
 	return install.Options{
 		Root:          r.root,
-		Binary:        "/usr/local/sbin/sesamed",
+		Binary:        r.binary,
 		Firewall:      r.kind,
 		SSHConnection: session,
 		Out:           &r.out,
@@ -203,7 +210,7 @@ func TestDryRun(t *testing.T) {
 			want := []string{
 				"dry run",
 				"write /etc/knockd.conf (mode 0600)",
-				"sequence        = <secret: see the file>",
+				"sequence    = <secret: see the file>",
 				"write /etc/systemd/system/sesamed.service (mode 0644)",
 				"ExecStart=/usr/local/sbin/sesamed -c /etc/knockd.conf",
 				"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW",
@@ -231,7 +238,7 @@ func TestDryRun(t *testing.T) {
 					t.Fatalf("the dry run does not print %q:\n%s", w, out)
 				}
 			}
-			if strings.Contains(out, "sequence        = ") && !strings.Contains(out, "<secret") {
+			if strings.Contains(out, "sequence    = ") && !strings.Contains(out, "<secret") {
 				t.Fatal("the dry run prints the knock sequence")
 			}
 
@@ -279,7 +286,7 @@ func TestInstallUninstall(t *testing.T) {
 			if err := r.install(t, r.options()); err != nil {
 				t.Fatalf("%v\n%s", err, r.out.String())
 			}
-			if got, want := r.systemctl(), []string{"daemon-reload", "enable --now sesamed.service"}; !slices.Equal(got, want) {
+			if got, want := r.systemctl(), []string{"daemon-reload", "enable --now sesamed.service", "is-active sesamed.service"}; !slices.Equal(got, want) {
 				t.Fatalf("systemctl calls %q, want %q", got, want)
 			}
 			conf, err := os.Stat(filepath.Join(r.root, "etc/knockd.conf"))
@@ -318,7 +325,7 @@ func TestInstallUninstall(t *testing.T) {
 			if !strings.Contains(r.out.String(), "the ruleset is as it was before install") {
 				t.Fatalf("uninstall did not confirm the ruleset:\n%s", r.out.String())
 			}
-			if got := r.systemctl()[2:]; !slices.Equal(got, []string{"disable --now sesamed.service", "daemon-reload"}) {
+			if got := r.systemctl()[3:]; !slices.Equal(got, []string{"disable --now sesamed.service", "daemon-reload"}) {
 				t.Fatalf("uninstall's systemctl calls: %q", got)
 			}
 		})
@@ -340,6 +347,9 @@ func TestInstallRefusesToCutOffSession(t *testing.T) {
 			}{
 				{"no session allow", func(o *install.Options) { o.NoSessionAllow = true }, "192.0.2.2 would be cut off from port 22"},
 				{"garbage SSH_CONNECTION", func(o *install.Options) { o.SSHConnection = "192.0.2.2 40022" }, "cannot tell whether this session would be cut off"},
+				// The console, or a session not found: nothing keeps the
+				// admin's way in.
+				{"no session and no --allow", func(o *install.Options) { o.SSHConnection, o.ProcRoot = "", t.TempDir() }, "no SSH session found"},
 			} {
 				opt := r.options()
 				tc.edit(&opt)
@@ -421,5 +431,136 @@ func TestUninstallKeepsChanges(t *testing.T) {
 	}
 	if err := r.uninstall(t, r.options()); err == nil || !strings.Contains(err.Error(), "not installed") {
 		t.Fatalf("second uninstall = %v, want not installed", err)
+	}
+}
+
+// TestInstallCopiesBinaryAndWaitsForActive: install copies the program to
+// /usr/local/sbin/sesamed (a checkout under /tmp or /root is hidden from
+// the service), writes a Type=notify unit starting that copy with the
+// guard record, and checks that the service is active; when it is not,
+// everything is rolled back — files, rules, and systemd's view of the
+// unit — and the error says where to look.
+func TestInstallCopiesBinaryAndWaitsForActive(t *testing.T) {
+	// iptables: undoing the nftables baseline leaves sesamed's empty table
+	// behind (the baseline's own undo, issue 13 item 7).
+	r := newRig(t, "iptables")
+	before := r.snapshot(t)
+	r.failOn = "is-active sesamed.service"
+	err := r.install(t, r.options())
+	if err == nil || !strings.Contains(err.Error(), "sesamed.service did not start") || !strings.Contains(err.Error(), "journalctl -u sesamed.service") {
+		t.Fatalf("install with the service not active = %v, want a failure naming journalctl", err)
+	}
+	r.unchanged(t, "an install whose service did not start", before)
+	want := []string{"daemon-reload", "enable --now sesamed.service", "is-active sesamed.service", "disable --now sesamed.service", "daemon-reload"}
+	if got := r.systemctl(); !slices.Equal(got, want) {
+		t.Fatalf("systemctl calls %q, want %q", got, want)
+	}
+
+	r.failOn, r.calls = "", nil
+	if err := r.install(t, r.options()); err != nil {
+		t.Fatalf("%v\n%s", err, r.out.String())
+	}
+	prog := filepath.Join(r.root, "usr/local/sbin/sesamed")
+	got, err := os.ReadFile(prog)
+	want0, _ := os.ReadFile(r.binary)
+	if err != nil || !bytes.Equal(got, want0) {
+		t.Fatalf("the copied program: %v (same content: %v)", err, bytes.Equal(got, want0))
+	}
+	if fi, _ := os.Stat(prog); fi.Mode().Perm() != 0o755 {
+		t.Errorf("program mode %v, want 0755", fi.Mode().Perm())
+	}
+	unit, _ := os.ReadFile(filepath.Join(r.root, "etc/systemd/system/sesamed.service"))
+	for _, w := range []string{"Type=notify\n", "ExecStart=/usr/local/sbin/sesamed -c /etc/knockd.conf --guard /var/lib/sesamed/install.json\n"} {
+		if !strings.Contains(string(unit), w) {
+			t.Errorf("unit lacks %q:\n%s", w, unit)
+		}
+	}
+	if err := r.uninstall(t, r.options()); err != nil {
+		t.Fatalf("%v\n%s", err, r.out.String())
+	}
+	r.unchanged(t, "install then uninstall", before)
+}
+
+// debianStock is the knockd.conf Debian's knockd package ships: its
+// accept is appended to INPUT, below the baseline's drop.
+const debianStock = `[options]
+	UseSyslog
+
+[openSSH]
+	sequence    = 7000,8000,9000
+	seq_timeout = 5
+	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+
+[closeSSH]
+	sequence    = 9000,8000,7000
+	seq_timeout = 5
+	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+`
+
+// TestKeptConfigCheckedAndRewritten: a kept config whose door could never
+// open the port past the baseline is refused, naming the door, the reason
+// and the fix, and nothing changes; --rewrite-config makes it a native
+// door, keeping the original, and warns about the admin's accept for the
+// port that the drop will shadow; uninstall puts the original back.
+func TestKeptConfigCheckedAndRewritten(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			r := newRig(t, kind)
+			srv := r.p.Server
+			shadowed := "192.0.2.0/24"
+			if kind == "iptables" {
+				srv.Run(t, "iptables", "-w", "-A", "INPUT", "-s", shadowed, "-p", "tcp", "--dport", "22", "-j", "ACCEPT")
+			} else {
+				srv.Run(t, "nft", "add chain inet other in { type filter hook input priority 0; }; add rule inet other in ip saddr "+shadowed+" tcp dport 22 accept")
+			}
+			conf := filepath.Join(r.root, "etc/knockd.conf")
+			if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(conf, []byte(debianStock), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			before := r.snapshot(t)
+
+			err := r.install(t, r.options())
+			why := map[string]string{"iptables": "appends its accept to the end of the chain", "nftables": "its accept goes into an iptables table"}[kind]
+			for _, want := range []string{"door [openSSH] (line 4)", why, "--rewrite-config", "Open_Ports = 22:tcp"} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("install with Debian's stock config = %v, want a refusal saying %q", err, want)
+				}
+			}
+			r.unchanged(t, "a refused install", before)
+
+			opt := r.options()
+			opt.RewriteConfig = true
+			r.out.Reset()
+			if err := r.install(t, opt); err != nil {
+				t.Fatalf("install --rewrite-config: %v\n%s", err, r.out.String())
+			}
+			out := r.out.String()
+			for _, want := range []string{"warning: these rules accept tcp/22", shadowed, "original is kept as /etc/knockd.conf.sesamed-backup"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("install --rewrite-config does not say %q:\n%s", want, out)
+				}
+			}
+			if b, err := os.ReadFile(conf + ".sesamed-backup"); err != nil || string(b) != debianStock {
+				t.Fatalf("backup: %v\n%s", err, b)
+			}
+			cfg, err := knockdconf.ParseFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Doors) != 1 || len(cfg.Doors[0].OpenPorts) != 1 || cfg.Doors[0].StartCommand != "" || len(cfg.Doors[0].CloseSequence) != 3 {
+				t.Fatalf("rewritten config: %+v", cfg.Doors)
+			}
+
+			r.out.Reset()
+			if err := r.uninstall(t, r.options()); err != nil {
+				t.Fatalf("%v\n%s", err, r.out.String())
+			}
+			r.unchanged(t, "install --rewrite-config then uninstall", before)
+		})
 	}
 }

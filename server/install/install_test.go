@@ -88,11 +88,15 @@ func TestLineDiff(t *testing.T) {
 }
 
 func TestUnitFile(t *testing.T) {
-	u := unitFile("/opt/my tools/sesamed", "/etc/knockd.conf",
+	u := unitFile("/opt/my tools/sesamed", "/etc/knockd.conf", "/var/lib/sesamed/install.json",
 		[]string{"/var/run/knockd.pid", "/var/log/sesamed/sesamed.log", "/etc/knockd/otp.txt", "/etc/knockd/otp2.txt", ""})
 	for _, want := range []string{
 		"After=network-online.target\nWants=network-online.target\n",
-		`ExecStart="/opt/my tools/sesamed" -c /etc/knockd.conf` + "\n",
+		"Documentation=man:knockd(8)\n",
+		// Ready only once sesamed says so (sd_notify), so that a daemon
+		// that cannot guard the port fails the start.
+		"Type=notify\n",
+		`ExecStart="/opt/my tools/sesamed" -c /etc/knockd.conf --guard /var/lib/sesamed/install.json` + "\n",
 		"Restart=on-failure\n",
 		"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\n",
 		"AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW\n",
@@ -131,11 +135,11 @@ func TestDefaultConfigRedacted(t *testing.T) {
 	seq := knocker.Sequence{{Port: 31337, Proto: knocker.TCP}, {Port: 4242, Proto: knocker.UDP}, {Port: 5555, Proto: knocker.TCP}}
 	for _, backend := range []string{"iptables", "nftables"} {
 		conf := DefaultConfig(backend, 22, knocker.TCP, seq)
-		if !strings.Contains(string(conf), "sequence        = 31337,4242:udp,5555\n") {
+		if !strings.Contains(string(conf), "sequence    = 31337,4242:udp,5555\n") {
 			t.Fatalf("%s config lacks the sequence:\n%s", backend, conf)
 		}
 		shown := redactSequence(conf)
-		if strings.Contains(shown, "31337") || strings.Contains(shown, "4242") || !strings.Contains(shown, "sequence        = <secret") {
+		if strings.Contains(shown, "31337") || strings.Contains(shown, "4242") || !strings.Contains(shown, "sequence    = <secret") {
 			t.Fatalf("%s: the redacted config shows the sequence:\n%s", backend, shown)
 		}
 		if strings.Count(shown, "\n") != strings.Count(string(conf), "\n") {

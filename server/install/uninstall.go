@@ -114,6 +114,10 @@ func Uninstall(ctx context.Context, opt Options) error {
 		do: func(context.Context) error {
 			return removeConfig(&opt, st)
 		}})
+	if st.BinaryPath != "" {
+		steps = append(steps, step{title: "remove " + st.BinaryPath + " if install copied it there and it is unchanged",
+			do: func(context.Context) error { return removeBinary(&opt, st) }})
+	}
 	steps = append(steps, step{title: "remove the record and backups in " + opt.StateDir,
 		do: func(context.Context) error {
 			if keepBackup {
@@ -219,6 +223,9 @@ func restoreBackup(ctx context.Context, o *Options, fw fwTools, backups []string
 // removeConfig removes the config install wrote, unless it was edited
 // since: then it is the admin's, and stays.
 func removeConfig(o *Options, st state) error {
+	if st.ConfigBackup != "" {
+		return restoreConfig(o, st)
+	}
 	if !st.ConfigCreated {
 		fmt.Fprintf(o.Out, "  keeping %s: it was there before install\n", st.ConfigPath)
 		return nil

@@ -9,13 +9,15 @@ import (
 // UnitName is the systemd service install sets up.
 const UnitName = "sesamed.service"
 
-// unitFile is the systemd unit: started once the network is up, restarted
-// when it fails, and confined to what a packet-capturing firewall daemon
+// unitFile is the systemd unit: started once the network is up, ready
+// (Type=notify) only once sesamed has set up the guard recorded in
+// guardFile (install's record) and listens, restarted when it fails, and
+// confined to what a packet-capturing firewall daemon
 // needs: the capabilities to capture (CAP_NET_RAW) and to change the
 // firewall (CAP_NET_ADMIN) and nothing else, a read-only system apart from
 // the directories it writes its pid file, log file and one-time sequences
 // to, and no access to home directories.
-func unitFile(binary, config string, writable []string) string {
+func unitFile(binary, config, guardFile string, writable []string) string {
 	dirs := []string{"/run"} // knockd's pid file, /var/run/knockd.pid, lives here
 	for _, p := range writable {
 		if p != "" {
@@ -35,8 +37,8 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-Type=simple
-ExecStart=` + quoteExec(binary) + ` -c ` + quoteExec(config) + `
+Type=notify
+ExecStart=` + quoteExec(binary) + ` -c ` + quoteExec(config) + ` --guard ` + quoteExec(guardFile) + `
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2s

@@ -31,6 +31,7 @@ type installOptions struct {
 	Firewall      string
 	Allow         []string
 	NoSessionKeep bool
+	RewriteConfig bool
 	Root          string
 	Binary        string
 	NoSystemctl   bool
@@ -55,10 +56,18 @@ config with a random sequence (or keep the one there), write a hardened
 systemd unit, add the baseline rules (allow established connections, drop
 the guarded port) and start the service.
 
-The address of the SSH session install runs in ($SSH_CONNECTION) stays
-allowed to reach the guarded port, so that the session is not cut off;
-without a session, or with --no-session-allow, install refuses unless
---force. --dry-run prints every change and makes none.`,
+The address of the SSH session install runs in stays allowed to reach the
+guarded port, so that the session is not cut off: from $SSH_CONNECTION, or,
+when sudo dropped it, from a parent process's environment, the sshd
+session's own connection or the terminal's login record (utmp). Without a session (and no --allow), or with
+--no-session-allow, install refuses unless --force. --dry-run prints every
+change and makes none.
+
+A kept config is checked against the chosen backend: a door whose command
+could never open the guarded port past the baseline (Debian's stock
+"iptables -A INPUT ... -j ACCEPT" lands below the drop) is refused, with the
+reason and the fix; --rewrite-config turns such doors into sesamed's native
+Open_Ports, keeping the original as CONFIG.sesamed-backup.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := o.options(cmd.Context())
@@ -74,8 +83,9 @@ without a session, or with --no-session-allow, install refuses unless
 	f.StringVar(&o.Proto, "proto", "tcp", "the guarded port's protocol: tcp or udp")
 	f.StringVar(&o.Firewall, "firewall", "auto", "the firewall backend: auto, iptables or nftables")
 	f.StringSliceVar(&o.Allow, "allow", nil, "a source (address or prefix) that keeps reaching the guarded port without knocking; repeat or comma-separate")
+	f.BoolVar(&o.RewriteConfig, "rewrite-config", false, "turn the doors of a kept config whose commands could never open the guarded port past the baseline into native Open_Ports doors (the original is kept as CONFIG.sesamed-backup)")
 	f.BoolVar(&o.NoSessionKeep, "no-session-allow", false, "do not keep the SSH session's address allowed (needs --force)")
-	f.StringVar(&o.Binary, "binary", "", "the sesamed program the unit starts (default this one)")
+	f.StringVar(&o.Binary, "binary", "", "the sesamed program to copy to "+install.DefaultBinaryPath+", which the unit starts (default this one)")
 	return cmd
 }
 
@@ -138,6 +148,7 @@ func (o *installOptions) options(ctx context.Context) (install.Options, error) {
 		Allow:          allow,
 		SSHConnection:  o.Getenv("SSH_CONNECTION"),
 		NoSessionAllow: o.NoSessionKeep,
+		RewriteConfig:  o.RewriteConfig,
 		Force:          o.Force,
 		DryRun:         o.DryRun,
 		RestoreBackup:  o.RestoreBackup,

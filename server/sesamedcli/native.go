@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/daemon"
 	"sesame/server/firewall"
@@ -66,7 +70,18 @@ func newNative(log *sesamedlog.Logger) func(ctx context.Context, cfg *knockdconf
 				_ = fw.Flush(ctx)
 				return nil, fmt.Errorf("Close_When_Idle needs the connection tracking table: %w", err)
 			}
-			n.flows, flows = c, c
+			// Only the idle-closing grants' ports are asked about (a
+			// flood on another service costs nothing), and a failed read
+			// keeps the last answer for a few seconds rather than closing
+			// every grant.
+			n.flows, flows = c, conntrack.NewReader(c, conntrack.ReaderOptions{
+				Ports: func() []conntrack.Port { return idlePorts(n.keep) },
+				OnError: func(err error, kept bool) {
+					if kept {
+						log.Error("warning: %v; idle close goes on with the last answer", err)
+					}
+				},
+			})
 		}
 		n.keep, err = grants.New(grants.Config{
 			Firewall: fw,
@@ -168,3 +183,24 @@ func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h *logHandler) WithGroup(string) slog.Handler { return h }
+
+// idlePorts are the destinations of the grants that close when idle.
+func idlePorts(k *grants.Keeper) []conntrack.Port {
+	if k == nil {
+		return nil
+	}
+	var out []conntrack.Port
+	for _, g := range k.Grants() {
+		if g.Idle == 0 {
+			continue
+		}
+		p := conntrack.Port{Proto: unix.IPPROTO_TCP, Port: g.Rule.Port}
+		if g.Rule.Proto == knocker.UDP {
+			p.Proto = unix.IPPROTO_UDP
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -17,6 +17,7 @@ import (
 
 	"sesame/internal/cmdexit"
 	"sesame/server/daemon"
+	"sesame/server/instance"
 	"sesame/server/knockdconf"
 	"sesame/server/loadconf"
 	"sesame/server/sesamedlog"
@@ -67,6 +68,15 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		// The doors' commands need not know.
 		os.Unsetenv(daemonChildEnv)
 	}
+	// One sesamed per network namespace, decided before anything is
+	// touched: a second copy (an admin debugging with -D beside the
+	// service) would clear the first one's firewall rules, and its exit
+	// would remove them and the first one's pid file.
+	lock, err := instance.Acquire(instance.DefaultName)
+	if err != nil {
+		return reportStart(readyPipe, err)
+	}
+	defer lock.Release()
 	logFile := cfg.LogFile
 	if opts.LogFile != "" {
 		logFile = opts.LogFile
