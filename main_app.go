@@ -31,7 +31,7 @@ func runApp(deps cli.Deps) int {
 	log := slog.New(slog.NewTextHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ui := app.New(fyneapp.NewWithID(app.ID), app.Deps{
 		Store:    store,
-		Launcher: app.SSH{Env: sshlaunch.DefaultEnv(), Log: log},
+		Launcher: app.SSH{Env: sshlaunch.DefaultEnv(), Log: log, CloseKeeper: deps.CloseKeeper},
 		Log:      log,
 	})
 	ui.ShowAndRun()

@@ -147,6 +147,7 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		Env:               sshlaunch.DefaultEnv(),
 		Resolver:          o.Resolver,
 		KeepaliveInterval: o.Keepalive,
+		CloseKeeper:       o.CloseKeeper,
 	}
 	command := sshlaunch.JoinCommand(o.Command)
 	wantPTY := !o.NoTTY && (o.ForceTTY || (command == "" && ui.interactive()))

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"sesame/internal/keeper"
 	"sesame/knocker"
 	"sesame/profiles"
 )
@@ -147,6 +148,11 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	KeepaliveMax      int
 
+	// CloseKeeper starts, before the open knock, the process that sends
+	// the close knock if this one dies first (a panic, SIGKILL); nil runs
+	// without one. The CLI and the app run their own binary as keeper.
+	CloseKeeper *keeper.Exec
+
 	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
 }
@@ -265,6 +271,23 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	}
 	ap := netip.AddrPortFrom(addr, uint16(target.Port))
 	cfg.UI.Progress(Event{Stage: StageResolved, Addr: ap})
+
+	// The keeper holds the close knock before the door opens, so no way
+	// this process can end leaves it open.
+	var kp *keeper.Keeper
+	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 {
+		var kerr error
+		kp, kerr = cfg.CloseKeeper.Start(keeper.Job{Addr: addr, Sequence: p.Secrets.Close, Delay: p.Delay})
+		if kerr != nil {
+			return fmt.Errorf("the door was not opened: %w", kerr)
+		}
+		defer func() {
+			// The close knock has gone out (or the door never opened).
+			if rerr := kp.Closed(); rerr != nil {
+				cfg.Log.Warn("close keeper", "err", rerr)
+			}
+		}()
+	}
 
 	openOpts := p.KnockOptions()
 	openOpts.Progress = func(ev knocker.Event) {
