@@ -11,6 +11,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +76,11 @@ type UI struct {
 	// stopped is set when the Fyne loop has ended: later UI work from the
 	// flows still closing their doors is dropped, not queued forever.
 	stopped atomic.Bool
+
+	// flows are the sessions whose flow still runs, kept apart from the
+	// UI-owned sessions so CloseDoors can reach them from any goroutine.
+	flowMu sync.Mutex
+	flows  map[*session]struct{}
 }
 
 // New builds the app's main window on a; Show (or ShowAndRun) shows it.
@@ -111,14 +117,47 @@ func (u *UI) Window() fyne.Window { return u.win }
 func (u *UI) ShowAndRun() {
 	startTestHook(u)
 	u.win.ShowAndRun()
-	u.stopped.Store(true)
 	u.detail.stopCountdown()
-	for _, s := range u.sessions {
+	u.CloseDoors()
+}
+
+// CloseDoors ends every session's flow and returns once each has sent its
+// close knock. It needs nothing from the UI goroutine, so a signal closes
+// the doors even when the window is stuck (a clipboard that never
+// answers); the UI is not updated any more afterwards.
+func (u *UI) CloseDoors() {
+	u.stopped.Store(true)
+	u.flowMu.Lock()
+	flows := make([]*session, 0, len(u.flows))
+	for s := range u.flows {
+		flows = append(flows, s)
+	}
+	u.flowMu.Unlock()
+	for _, s := range flows {
 		s.cancel()
 	}
-	for _, s := range u.sessions {
+	for _, s := range flows {
 		<-s.done
 	}
+}
+
+// startFlow runs s's flow on a goroutine of its own, where CloseDoors can
+// find it until it returns.
+func (u *UI) startFlow(s *session) {
+	u.flowMu.Lock()
+	if u.flows == nil {
+		u.flows = map[*session]struct{}{}
+	}
+	u.flows[s] = struct{}{}
+	u.flowMu.Unlock()
+	go func() {
+		defer func() {
+			u.flowMu.Lock()
+			delete(u.flows, s)
+			u.flowMu.Unlock()
+		}()
+		s.run()
+	}()
 }
 
 // do runs f on the UI goroutine, unless the app has stopped.

@@ -19,6 +19,8 @@ import (
 // end-to-end tests build one): when SESAME_TEST_STATE names a file, the app
 // writes what it shows there as JSON every 50 ms, for a test driving the
 // real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
+// SIGUSR2 blocks the UI goroutine for good, as a clipboard owner that never
+// answers did, once it has written the file SESAME_TEST_STATE.blocked.
 
 func startTestHook(u *UI) {
 	path := os.Getenv("SESAME_TEST_STATE")
@@ -32,6 +34,15 @@ func startTestHook(u *UI) {
 		for range reset {
 			stall.Store(0)
 		}
+	}()
+	block := make(chan os.Signal, 1)
+	signal.Notify(block, syscall.SIGUSR2)
+	go func() {
+		<-block
+		fyne.Do(func() {
+			os.WriteFile(path+".blocked", nil, 0o600)
+			select {}
+		})
 	}()
 	go func() {
 		for !u.stopped.Load() {

@@ -68,7 +68,7 @@ func (u *UI) connect(name string) {
 	u.tabs.Select(s.tab)
 	u.showTabs()
 	u.setStatus(name + ": connecting…")
-	go s.run()
+	u.startFlow(s)
 }
 
 // tabTitle is the profile's name, numbered when it already has a tab.

@@ -1,0 +1,91 @@
+//go:build linux
+
+package app
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sesame/app/internal/xvfb"
+	"sesame/internal/testnet"
+)
+
+// startLabSession starts the real app in the client namespace and opens a
+// session to lab, whose sshd is behind knockd: the door is open when it
+// returns.
+func startLabSession(t *testing.T) (*guardedSSH, *realApp) {
+	t.Helper()
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
+	g := newGuardedSSH(t)
+	disp := xvfb.Start(t, 1280, 800)
+	a := startApp(t, disp, g)
+	a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
+	a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" })
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !g.pair.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
+		t.Fatal("a session runs, but knockd opened no door for the client")
+	}
+	return g, a
+}
+
+// waitExit waits for the app to exit and returns how it did.
+func (a *realApp) waitExit(t *testing.T, after string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- a.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(testnet.Await):
+		t.Fatalf("the app did not exit after %s", after)
+		return nil
+	}
+}
+
+// SIGKILL of the app with a session open: none of its code runs, and its
+// close keeper knocks the door shut.
+func TestRealWindowKilledClosesDoor(t *testing.T) {
+	g, a := startLabSession(t)
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	a.waitExit(t, "SIGKILL")
+	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+}
+
+// With the UI goroutine stuck for good (the test hook blocks it, as a
+// clipboard owner that never answers did), SIGTERM still closes the door
+// and ends the app: the signal path needs no UI goroutine.
+func TestRealWindowSignalWithUIStuck(t *testing.T) {
+	g, a := startLabSession(t)
+	if err := a.cmd.Process.Signal(unix.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	testnet.WaitFor(t, "the UI goroutine to block", func() bool {
+		_, err := os.Stat(a.state + ".blocked")
+		return err == nil
+	})
+	if err := a.cmd.Process.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Status 0 is the app's own exit after the close knock, not a death
+	// its keeper covered.
+	err := a.waitExit(t, "SIGTERM with the UI goroutine stuck")
+	var ee *exec.ExitError
+	if errors.As(err, &ee) || err != nil {
+		t.Fatalf("the app exited with %v, want status 0", err)
+	}
+	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+}
