@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 	"golang.org/x/sys/unix"
 
 	"sesame/app/internal/xvfb"
@@ -88,4 +90,44 @@ func TestRealWindowSignalWithUIStuck(t *testing.T) {
 		t.Fatalf("the app exited with %v, want status 0", err)
 	}
 	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+}
+
+// ownClipboardSilently makes a client of the display own the CLIPBOARD
+// selection and never answer a request for it, as a stuck program does.
+func ownClipboardSilently(t *testing.T, display string) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	screen := xproto.Setup(conn).DefaultScreen(conn)
+	atom, err := xproto.InternAtom(conn, false, uint16(len("CLIPBOARD")), "CLIPBOARD").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	win, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, 0, win, screen.Root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, 0, 0, nil).Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.SetSelectionOwnerChecked(conn, win, atom.Atom, xproto.TimeCurrentTime).Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Ctrl+Shift+V while the clipboard's owner never answers: the window goes
+// on working (GLFW's own read waited for good on the UI thread), the
+// status line says nothing was pasted, and typing still reaches the shell.
+func TestRealWindowPasteFromSilentOwner(t *testing.T) {
+	_, a := startLabSession(t)
+	ownClipboardSilently(t, a.disp.Name)
+	a.disp.Xdotool(t, "key", "ctrl+shift+v")
+	a.disp.Xdotool(t, "type", "--delay", "30", "echo alive $((6*7))")
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "the shell's answer after the paste", func(st hookState) bool {
+		return strings.Contains(tabScreen(st, 0), "\nalive 42")
+	})
+	a.waitState(t, "the failed paste in the status line", func(st hookState) bool {
+		return strings.Contains(st.Status, "nothing pasted")
+	})
 }

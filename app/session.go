@@ -162,6 +162,7 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	s.where.SetText(s.progress.sub.Text)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
+	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
 	s.body.Refresh()
 	s.tab.Icon = theme.ComputerIcon()
