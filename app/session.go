@@ -35,7 +35,8 @@ type session struct {
 	userClosed bool // Disconnect, a closed tab or quitting asked to end it
 	ended      bool // the flow has returned
 	closeErr   error
-	changedKey bool // the changed-host-key dialog was shown
+	changedKey bool   // the changed-host-key dialog was shown
+	notice     string // what the flow noticed (the door was already open)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -239,7 +240,7 @@ func (s *session) finish(err error) {
 	case errors.As(err, &unknown), errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
 		// The user said no; the tab says what happened.
 	case !u.quitting:
-		u.showExplained(ex)
+		u.showExplainedFor(ex, s.name)
 	}
 	u.sessionGone()
 }
@@ -261,10 +262,15 @@ func (s *session) showFailure(ex explanation) {
 	})
 	retry.Importance = widget.HighImportance
 	closeBtn := widget.NewButtonWithIcon("Close tab", theme.CancelIcon(), func() { s.u.removeSession(s) })
+	buttons := container.NewHBox(retry)
+	if ex.EditProfile {
+		buttons.Add(widget.NewButtonWithIcon("Edit profile", theme.DocumentCreateIcon(), func() { s.u.editByName(s.name) }))
+	}
+	buttons.Add(closeBtn)
 	card := container.NewVBox(
 		container.NewHBox(widget.NewIcon(theme.ErrorIcon()), title),
 		detail, hint,
-		container.NewHBox(retry, closeBtn),
+		buttons,
 	)
 	s.failure = card
 	s.body.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewPadded(container.NewVBox(s.progress.object(), widget.NewSeparator(), card)))}

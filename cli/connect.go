@@ -201,5 +201,14 @@ func connectResult(err error) error {
 	if errors.Is(err, context.Canceled) {
 		err = errors.New("interrupted; the door was closed")
 	}
-	return &cmdexit.Coded{Code: ExitSSH, Err: err}
+	return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
+}
+
+// withAdvice adds the flow's one piece of advice for err, if it has one,
+// to the line that is printed.
+func withAdvice(err error) error {
+	if a := sshlaunch.Advice(err); a != "" {
+		return fmt.Errorf("%w. %s", err, a)
+	}
+	return err
 }

@@ -109,3 +109,18 @@ func TestConnectClosesDoorOnce(t *testing.T) {
 		t.Fatalf("%d SYNs to port 7000, want 2 (the open and one close knock):\n%v", n, pkts)
 	}
 }
+
+// TestConnectSaysHostUnreachable: with no route to the host, connect says
+// so (not that the door did not open), with its advice once.
+func TestConnectSaysHostUnreachable(t *testing.T) {
+	d := newSSHDoor(t, guardKnockd)
+	d.trust(t)
+	d.pair.Client.Run(t, "ip", "route", "add", "unreachable", testnet.ServerAddr4.String()+"/32")
+	_, errOut, code := d.try(t, "connect", "web", "--", "true")
+	if code != 255 || !strings.Contains(errOut, "host unreachable") {
+		t.Fatalf("exit %d, stderr %q; want 255 and host unreachable", code, errOut)
+	}
+	if n := strings.Count(errOut, "network reaches it"); n != 1 {
+		t.Fatalf("the advice is given %d times, want once:\n%s", n, errOut)
+	}
+}

@@ -86,7 +86,7 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver, CloseKeeper: o.CloseKeeper}
 	err = sshlaunch.Proxy(ctx, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
 	if err != nil {
-		return &cmdexit.Coded{Code: ExitSSH, Err: err}
+		return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
 	}
 	return nil
 }

@@ -37,6 +37,9 @@ const (
 	StageSession               // the session runs
 	StageClosing               // sending the close sequence; Knock is set per knock
 	StageClosed                // the close sequence went out (or there is none)
+	// StageNotice tells of something the user should know that does not
+	// stop the flow; Err says what (an *AlreadyOpenError).
+	StageNotice
 )
 
 func (s Stage) String() string {
@@ -57,6 +60,8 @@ func (s Stage) String() string {
 		return "closing the door"
 	case StageClosed:
 		return "door closed"
+	case StageNotice:
+		return "notice"
 	}
 	return fmt.Sprintf("stage(%d)", int(s))
 }
@@ -68,7 +73,7 @@ type Event struct {
 	Knock   *knocker.Event // StageKnock and StageClosing
 	Attempt int            // StageDial
 	Until   time.Time      // StageWait: when dialing starts
-	Err     error          // StageClosed: the close knock's error, if any
+	Err     error          // StageClosed: the close knock's error, if any; StageNotice: the notice
 }
 
 // HostKeyDecision is the user's answer about an unknown host key.
@@ -153,6 +158,10 @@ type Config struct {
 	// without one. The CLI and the app run their own binary as keeper.
 	CloseKeeper *keeper.Exec
 
+	// probe says whether the SSH port answered before the knock
+	// (startProbe); nil when there was no probe.
+	probe <-chan bool
+
 	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
 }
@@ -195,22 +204,6 @@ type Conn struct {
 
 	cfg *Config
 }
-
-// DoorError says the door did not open: the SSH port never answered after
-// the knock.
-type DoorError struct {
-	Addr    netip.AddrPort
-	Elapsed time.Duration
-	Err     error
-}
-
-func (e *DoorError) Error() string {
-	return fmt.Sprintf("the door did not open: no SSH answer from %s within %s after the knock (%v); "+
-		"check the knock sequence and protocol, that the knock server listens on the interface that address reaches, "+
-		"and the profile's wait if the server opens slowly", e.Addr, e.Elapsed.Round(time.Millisecond), e.Err)
-}
-
-func (e *DoorError) Unwrap() error { return e.Err }
 
 // CloseError is returned when the session ended well but the close knock
 // could not be sent: the door may still be open.
@@ -296,9 +289,15 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 			cfg.UI.Progress(Event{Stage: StageKnock, Addr: ap, Knock: &ev})
 		}
 	}
+	// One SYN to the SSH port just before the knock: an answer to it means
+	// the door was open already, and the knock proves nothing.
+	cfg.probe = startProbe(ap)
 	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
+		if unreachable(kerr) {
+			return &UnreachableError{Addr: ap, Knock: true, Err: kerr}
+		}
 		return fmt.Errorf("open knock: %w", kerr)
 	}
 	cfg.Log.Info("open knock sent", "profile", p.Name, "addr", addr)
