@@ -147,9 +147,10 @@ type Config struct {
 	// DialWindow bounds the retries of the TCP dial after the knock
 	// (default 15 s).
 	DialWindow time.Duration
-	// KeepaliveInterval is how often keepalive@openssh.com is sent
-	// (default 30 s); KeepaliveMax unanswered ones end the session
-	// (default 3), as ssh's ServerAliveInterval and ServerAliveCountMax.
+	// KeepaliveInterval is how often keepalive@openssh.com is sent;
+	// KeepaliveMax unanswered ones end the session, as ssh's
+	// ServerAliveInterval and ServerAliveCountMax. Zero takes the
+	// profile's (by default 15 s and 3).
 	KeepaliveInterval time.Duration
 	KeepaliveMax      int
 
@@ -170,11 +171,12 @@ func (c *Config) setDefaults() {
 	if c.DialWindow == 0 {
 		c.DialWindow = 15 * time.Second
 	}
+	interval, max := c.Profile.KeepaliveSettings()
 	if c.KeepaliveInterval == 0 {
-		c.KeepaliveInterval = 30 * time.Second
+		c.KeepaliveInterval = interval
 	}
 	if c.KeepaliveMax == 0 {
-		c.KeepaliveMax = 3
+		c.KeepaliveMax = max
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
