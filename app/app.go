@@ -80,7 +80,13 @@ type UI struct {
 	// flows are the sessions whose flow still runs, kept apart from the
 	// UI-owned sessions so CloseDoors can reach them from any goroutine.
 	flowMu sync.Mutex
-	flows  map[*session]struct{}
+	flows  map[*flowRun]struct{}
+}
+
+// flowRun is one run of a session's flow: a reconnect starts another.
+type flowRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // New builds the app's main window on a; Show (or ShowAndRun) shows it.
@@ -128,35 +134,38 @@ func (u *UI) ShowAndRun() {
 func (u *UI) CloseDoors() {
 	u.stopped.Store(true)
 	u.flowMu.Lock()
-	flows := make([]*session, 0, len(u.flows))
-	for s := range u.flows {
-		flows = append(flows, s)
+	flows := make([]*flowRun, 0, len(u.flows))
+	for r := range u.flows {
+		flows = append(flows, r)
 	}
 	u.flowMu.Unlock()
-	for _, s := range flows {
-		s.cancel()
+	for _, r := range flows {
+		r.cancel()
 	}
-	for _, s := range flows {
-		<-s.done
+	for _, r := range flows {
+		<-r.done
 	}
 }
 
 // startFlow runs s's flow on a goroutine of its own, where CloseDoors can
 // find it until it returns.
+// It takes the session's current context and done channel (UI goroutine).
 func (u *UI) startFlow(s *session) {
+	r := &flowRun{cancel: s.cancel, done: s.done}
+	ctx := s.ctx
 	u.flowMu.Lock()
 	if u.flows == nil {
-		u.flows = map[*session]struct{}{}
+		u.flows = map[*flowRun]struct{}{}
 	}
-	u.flows[s] = struct{}{}
+	u.flows[r] = struct{}{}
 	u.flowMu.Unlock()
 	go func() {
 		defer func() {
 			u.flowMu.Lock()
-			delete(u.flows, s)
+			delete(u.flows, r)
 			u.flowMu.Unlock()
 		}()
-		s.run()
+		s.run(ctx, r.done)
 	}()
 }
 

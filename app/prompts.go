@@ -55,6 +55,11 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 		}
 	case sshlaunch.StageSession:
 		s.progress.event(ev)
+		if s.reconnecting {
+			s.reconnecting = false
+			s.autoTries = 0
+			s.banner.Hide()
+		}
 		if s.notice != "" {
 			s.u.setStatus(fmt.Sprintf("%s: connected, but %s", s.name, s.notice))
 			break
