@@ -99,6 +99,12 @@ func (u *UI) testState() hookState {
 		if s.failure != nil {
 			ts.Failure = labelsIn(s.failure)
 		}
+		if s.lost != nil {
+			ts.Lost = labelsIn(s.lost)
+			if b := buttonIn(s.lost, "Reconnect"); b != nil {
+				ts.Reconnect = st.rect(b)
+			}
+		}
 		st.Tabs = append(st.Tabs, ts)
 	}
 	return st
@@ -111,6 +117,23 @@ func (st *hookState) rect(b *widget.Button) [4]float32 {
 	}
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 	return [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
+}
+
+// buttonIn finds the button labelled text in containers under o.
+func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
+	switch w := o.(type) {
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			if b := buttonIn(c, text); b != nil {
+				return b
+			}
+		}
+	case *widget.Button:
+		if w.Text == text {
+			return w
+		}
+	}
+	return nil
 }
 
 // labelsIn is the text of the labels in containers under o.

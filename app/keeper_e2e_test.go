@@ -16,6 +16,8 @@ import (
 
 	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/knocker"
+	"sesame/profiles"
 )
 
 // startLabSession starts the real app in the client namespace and opens a
@@ -130,4 +132,55 @@ func TestRealWindowPasteFromSilentOwner(t *testing.T) {
 	a.waitState(t, "the failed paste in the status line", func(st hookState) bool {
 		return strings.Contains(st.Status, "nothing pasted")
 	})
+}
+
+// A dead link in the real window: with keepalives every second, dropping
+// the SSH traffic is noticed in seconds; the tab keeps its terminal and
+// scrollback with Reconnect, the door is knocked shut, and Reconnect
+// knocks and logs in again in the same terminal once the link is back.
+func TestRealWindowLostLinkReconnects(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
+	g := newGuardedSSH(t)
+	disp := xvfb.Start(t, 1280, 800)
+	open, _ := knocker.ParseSequence("7000,8000,9000")
+	cls, _ := knocker.ParseSequence("9000,8000,7000")
+	ka := &profiles.Profile{Name: "quick", Host: testnet.ServerAddr4.String(), User: "root",
+		Keepalive: time.Second, KeepaliveMax: 2, Secrets: profiles.Secrets{Open: open, Close: cls}}
+	a := startApp(t, disp, g, ka)
+	a.waitState(t, "the window", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+	a.disp.Xdotool(t, "type", "--delay", "30", "quick")
+	a.waitState(t, "quick selected", func(st hookState) bool { return st.Selected == "quick" })
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "a shell prompt", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	a.disp.Xdotool(t, "type", "--delay", "20", "echo before the $((6*7))")
+	a.disp.Xdotool(t, "key", "Return")
+	a.waitState(t, "the answer", func(st hookState) bool { return strings.Contains(tabScreen(st, 0), "\nbefore the 42") })
+
+	client := testnet.ClientAddr4.String()
+	g.pair.Server.Run(t, "iptables", "-w", "-I", "INPUT", "1", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	st := a.waitState(t, "the lost bar", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.Contains(st.Tabs[0].Lost, "Connection lost") && st.Tabs[0].Reconnect[2] > 0
+	})
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("lost.png"))
+	if !strings.Contains(tabScreen(st, 0), "before the 42") {
+		t.Errorf("the scrollback is gone:\n%s", tabScreen(st, 0))
+	}
+	g.pair.Server.WaitAccept(t, client, false)
+
+	g.pair.Server.Run(t, "iptables", "-w", "-D", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	a.click(t, st.Tabs[0].Reconnect)
+	st = a.waitState(t, "the new session in the same terminal", func(st hookState) bool {
+		return len(st.Tabs) == 1 && st.Tabs[0].Lost == "" && strings.Contains(tabScreen(st, 0), "reconnecting") &&
+			strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !strings.Contains(tabScreen(st, 0), "before the 42") {
+		t.Errorf("the reconnect lost the scrollback:\n%s", tabScreen(st, 0))
+	}
+	if !g.pair.Server.HasAcceptFrom(t, client) {
+		t.Error("reconnected without an open door")
+	}
 }
