@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -112,5 +113,30 @@ func TestLostSessionAutoReconnects(t *testing.T) {
 	})
 	if runs, _ := script.counts(); runs != 2 {
 		t.Errorf("%d flows, want 2", runs)
+	}
+}
+
+// The form edits the profile's keepalive and auto-reconnect, checking the
+// keepalive as it is typed.
+func TestFormKeepalive(t *testing.T) {
+	p := profile(t, "web", "web.example.com", "7000", "7001")
+	h := newHarness(t, p)
+	h.ui.editProfile(h.ui.profileNamed("web"))
+	h.until("the form", func() bool { return h.ui.form != nil })
+	f := h.ui.form
+	e := f.entries[fKeepalive]
+	test.Type(e, "500ms")
+	if f.valid() {
+		t.Fatal("a keepalive under 1s passes")
+	}
+	e.SetText("5s")
+	f.autoReconnect.SetChecked(true)
+	h.submit(f)
+	got, err := h.store.Get("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Keepalive != 5*time.Second || !got.AutoReconnect {
+		t.Fatalf("saved keepalive %s, auto-reconnect %v; want 5s and true", got.Keepalive, got.AutoReconnect)
 	}
 }
