@@ -3,10 +3,13 @@
 package keeper
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -89,4 +92,38 @@ func TestKeeperClosedSendsNothing(t *testing.T) {
 	if pending(t, c) {
 		t.Fatal("the keeper knocked after being told the door was closed")
 	}
+}
+
+// BenchmarkStart times what a door's opening pays for its keeper: start
+// it and hand it the job (the knock goes out after this), and, beside it,
+// the whole life of one told "closed". The peer is starting and reaping
+// /bin/true, the cheapest process start there is.
+func BenchmarkStart(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	job := Job{Addr: netip.MustParseAddr("127.0.0.1"), Sequence: knocker.Sequence{{Port: 9, Proto: knocker.UDP}}}
+	var start, life, peer time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		k, err := (&Exec{Path: exe}).Start(job)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := k.Closed(); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			b.Fatal(err)
+		}
+		start, life, peer = start+t1.Sub(t0), life+t2.Sub(t0), peer+time.Since(t2)
+	}
+	n := time.Duration(b.N)
+	fmt.Printf("\nkeeper start (before the open knock) %s, start to exit %s; /bin/true start to exit %s; ratio start//bin/true %.2f\n",
+		(start / n).Round(time.Microsecond), (life / n).Round(time.Microsecond), (peer / n).Round(time.Microsecond), float64(start)/float64(peer))
+	b.ReportMetric(float64(start/n)/float64(time.Millisecond), "start-ms")
+	b.ReportMetric(float64(peer/n)/float64(time.Millisecond), "true-ms")
 }
