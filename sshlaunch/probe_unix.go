@@ -5,6 +5,7 @@ package sshlaunch
 import (
 	"errors"
 	"net/netip"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,8 +28,20 @@ func startProbe(ap netip.AddrPort) <-chan bool {
 		domain = unix.AF_INET6
 		sa = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
 	}
-	fd, err := unix.Socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	// Under ForkLock, as the net package does, so no process started
+	// meanwhile (a keeper) inherits the socket.
+	syscall.ForkLock.RLock()
+	fd, err := unix.Socket(domain, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
+		res <- false
+		return res
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
 		res <- false
 		return res
 	}
