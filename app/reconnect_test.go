@@ -69,7 +69,8 @@ func TestLostSessionReconnectsInSameTab(t *testing.T) {
 	if !strings.Contains(term.Model().ScreenText(), "remember this line") {
 		t.Fatalf("the scrollback is gone:\n%s", term.Model().ScreenText())
 	}
-	if got := textsIn(s.lost); !strings.Contains(got, "Connection lost") || !strings.Contains(got, "may not have reached") {
+	if got := textsIn(s.lost); !strings.Contains(got, "Connection lost") || !strings.Contains(got, "may not have reached") ||
+		!strings.Contains(got, "connect again") {
 		t.Errorf("the bar says:\n%s", got)
 	}
 	if h.tab("web") == nil {

@@ -342,6 +342,12 @@ func (s *session) showLost(err error) {
 	}
 	detail := widget.NewLabel(msg)
 	detail.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabel(ex.Hint)
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Importance = widget.LowImportance
+	if ex.Hint == "" {
+		hint.Hide()
+	}
 	reconnect := widget.NewButtonWithIcon("Reconnect", theme.ViewRefreshIcon(), s.reconnect)
 	reconnect.Importance = widget.HighImportance
 	buttons := container.NewHBox(reconnect)
@@ -350,7 +356,7 @@ func (s *session) showLost(err error) {
 	}
 	buttons.Add(widget.NewButtonWithIcon("Close tab", theme.CancelIcon(), func() { u.removeSession(s) }))
 	s.lost = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil,
-		container.NewVBox(title, detail, buttons))
+		container.NewVBox(title, detail, hint, buttons))
 	s.body.Objects = []fyne.CanvasObject{container.NewBorder(s.lost, nil, nil, nil, s.term)}
 	s.body.Refresh()
 	s.tab.Icon = theme.WarningIcon()
