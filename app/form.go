@@ -41,6 +41,9 @@ const (
 	fWindow = "window"
 )
 
+// fKeepalive is the field of the profile's keepalive interval.
+const fKeepalive = "keepalive"
+
 // familyChoices are the address families, in knocker.Family's order.
 func familyChoices() []string { return []string{"Automatic", "IPv4 only", "IPv6 only"} }
 
@@ -57,6 +60,8 @@ type profileForm struct {
 
 	entries map[string]*widget.Entry
 	family  *widget.Select
+
+	autoReconnect *widget.Check
 	// kind chooses a fixed open sequence or a rotating one; protocols is
 	// the rotating sequence's.
 	kind      *widget.RadioGroup
@@ -144,6 +149,7 @@ func (f *profileForm) build(mode formMode) {
 		fWait:     "After the last knock, before connecting, e.g. 1s; empty for none.",
 		fNote:     "",
 	}
+	f.hintFor[fKeepalive] = "How often to ask the server whether it is still there, e.g. 15s; 3 unanswered end the session. Empty for 15s."
 	values := map[string]string{
 		fName: b.Name, fHost: b.Host, fUser: b.User, fIdentity: b.IdentityFile, fNote: b.Note,
 		fOpen: b.Secrets.Open.String(), fClose: b.Secrets.Close.String(),
@@ -159,6 +165,9 @@ func (f *profileForm) build(mode formMode) {
 	}
 	if b.Wait != 0 {
 		values[fWait] = b.Wait.String()
+	}
+	if b.Keepalive != 0 {
+		values[fKeepalive] = b.Keepalive.String()
 	}
 	grid := container.New(layout.NewFormLayout())
 	f.grid = grid
@@ -207,6 +216,10 @@ func (f *profileForm) build(mode formMode) {
 	f.family.SetSelectedIndex(int(b.Family))
 	add("Address family", "family", f.family)
 	add("Wait", fWait, entry(fWait, "e.g. 1s"))
+	add("Keepalive", fKeepalive, entry(fKeepalive, "15s"))
+	f.autoReconnect = widget.NewCheck("Reconnect by itself when the connection is lost", nil)
+	f.autoReconnect.SetChecked(b.AutoReconnect)
+	add("", "auto-reconnect", f.autoReconnect)
 	add("Note", fNote, entry(fNote, ""))
 
 	f.problem = widget.NewLabel("")
@@ -332,6 +345,12 @@ func (f *profileForm) validate(key string) {
 		_, err = parseDuration(text, profiles.MaxDelay)
 	case fWait:
 		_, err = parseDuration(text, profiles.MaxWait)
+	case fKeepalive:
+		if d, perr := parseDuration(text, profiles.MaxKeepalive); perr != nil {
+			err = perr
+		} else if d != 0 && d < profiles.MinKeepalive {
+			err = fmt.Errorf("at least %s", profiles.MinKeepalive)
+		}
 	case fIdentity:
 		err = checkIdentity(text)
 	case fSeed, fLength, fPorts, fWindow:
@@ -428,6 +447,8 @@ func (f *profileForm) profile() (*profiles.Profile, error) {
 	p.Port, _ = parsePort(v(fPort))
 	p.Delay, _ = parseDuration(v(fDelay), profiles.MaxDelay)
 	p.Wait, _ = parseDuration(v(fWait), profiles.MaxWait)
+	p.Keepalive, _ = parseDuration(v(fKeepalive), profiles.MaxKeepalive)
+	p.AutoReconnect = f.autoReconnect.Checked
 	p.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
 	p.Secrets.Open, p.Secrets.Close = nil, nil
 	if f.rotating() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -20,6 +21,9 @@ import (
 // Only flags given on the command line change a profile.
 type profileFlags struct {
 	Host, Open, Close, Delay, Wait string
+	Keepalive                      string
+	KeepaliveMax                   int
+	AutoReconnect                  bool
 	User, Identity, Family, Note   string
 	Port                           int
 	PasswordStdin, PassphraseStdin bool
@@ -54,6 +58,9 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.RotatingWindow, "rotating-window", "30", "how long each rotating sequence lasts: seconds or a duration (the door's Rotating_Window)")
 	fs.StringVar(&f.Delay, "delay", "", "wait between knocks: milliseconds (100) or a duration (100ms, 1.5s)")
 	fs.StringVar(&f.Wait, "wait", "", "wait after the last knock before connecting: milliseconds or a duration")
+	fs.StringVar(&f.Keepalive, "keepalive", "", "ask the server whether it is there this often (default 15s; a duration)")
+	fs.IntVar(&f.KeepaliveMax, "keepalive-max", 0, "end the session after this many unanswered keepalives (default 3)")
+	fs.BoolVar(&f.AutoReconnect, "auto-reconnect", false, "in the app, knock and connect again in the same tab when the connection is lost")
 	fs.StringVar(&f.User, "user", "", "SSH user")
 	fs.IntVar(&f.Port, "port", 0, "SSH port (default 22)")
 	fs.StringVar(&f.Identity, "identity", "", "SSH private key `FILE` to try first")
@@ -109,6 +116,20 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 		if p.Wait, err = knocker.ParseDelay(f.Wait); err != nil {
 			return usageErrorf("--wait: %v", err)
 		}
+	}
+	if changed("keepalive") {
+		p.Keepalive = 0
+		if f.Keepalive != "" {
+			if p.Keepalive, err = time.ParseDuration(f.Keepalive); err != nil {
+				return usageErrorf("--keepalive: bad duration %q: use e.g. 15s", f.Keepalive)
+			}
+		}
+	}
+	if changed("keepalive-max") {
+		p.KeepaliveMax = f.KeepaliveMax
+	}
+	if changed("auto-reconnect") {
+		p.AutoReconnect = f.AutoReconnect
 	}
 	if changed("open") {
 		if p.Secrets.Open, err = in.sequence("open", f.Open); err != nil {
