@@ -3,6 +3,8 @@ package knockdconf
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,5 +404,47 @@ func TestMarkOneTimeSequenceUsed(t *testing.T) {
 	s, _ := knocker.ParseSequence("4000:udp,5000")
 	if _, err := MarkOneTimeSequenceUsed(path, s); err == nil || !strings.Contains(err.Error(), "no longer in the file") {
 		t.Fatalf("marking a used sequence again: %v", err)
+	}
+}
+
+// TestMarkOneTimeSequencesUsed: a knocked sequence and the ones the
+// look-ahead skipped are marked in one write, or none is.
+func TestMarkOneTimeSequencesUsed(t *testing.T) {
+	seq := func(s string) knocker.Sequence {
+		q, err := knocker.ParseSequence(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	in := " 1111,2222\n3333:udp,4444\n 5555,6666"
+	for _, tc := range []struct {
+		name      string
+		seqs      []knocker.Sequence
+		want      string
+		wantLines []int
+		wantErr   string
+	}{
+		{"two", []knocker.Sequence{seq("3333:udp,4444"), seq("1111,2222")}, "#1111,2222\n#3333:udp,4444\n 5555,6666", []int{2, 1}, ""},
+		{"last line without a newline", []knocker.Sequence{seq("5555,6666")}, " 1111,2222\n3333:udp,4444\n#5555,6666", []int{3}, ""},
+		{"one missing: none marked", []knocker.Sequence{seq("1111,2222"), seq("7777,8888")}, in, nil, "no longer in the file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seqs")
+			if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			lines, err := MarkOneTimeSequencesUsed(path, tc.seqs)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+			} else if err != nil || !slices.Equal(lines, tc.wantLines) {
+				t.Fatalf("lines %v, %v; want %v", lines, err, tc.wantLines)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tc.want {
+				t.Fatalf("file is\n%q\nwant\n%q", got, tc.want)
+			}
+		})
 	}
 }
