@@ -179,7 +179,7 @@ func loadDoor(file string, c *knockdconf.Door) (Door, string, error) {
 		}
 		d.OneTime = seqs
 		if len(seqs) == 0 {
-			return d, fmt.Sprintf("%s:%d: door [%s] is disabled: %s has no unused sequence left (knockd refuses to start with it; sesamed runs the other doors): add sequences and reload (SIGHUP)", file, c.Line, c.Name, c.OneTimeSequences), nil
+			return d, fmt.Sprintf("%s:%d: door [%s] is disabled: %s has no unused sequence left (knockd refuses to start with it; sesamed runs the other doors): append sequences to the file (sesamed picks them up)", file, c.Line, c.Name, c.OneTimeSequences), nil
 		}
 	}
 	return d, "", nil
