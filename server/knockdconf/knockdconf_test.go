@@ -448,3 +448,74 @@ func TestMarkOneTimeSequencesUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsNeverQuoteSecrets: a broken line that holds a sequence or a
+// seed (a syntax error, a key line before any section, a bad value) is
+// named by file, line and key; no error or warning quotes the value.
+func TestErrorsNeverQuoteSecrets(t *testing.T) {
+	const seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	secrets := []string{"31337", "4242", "JBSWY3DP", "jbswy3dp", "EHPK3PXP"}
+	tests := []struct {
+		name, conf string
+		line       int
+		want       string
+	}{
+		{"sequence before any section", "Sequence = 31337,4242\n", 1, "Sequence comes before any section"},
+		{"seed before any section", "Rotating_Seed = " + seed + "\n", 1, "Rotating_Seed comes before any section"},
+		{"bare sequence before any section", "31337,4242\n", 1, "a line comes before any section"},
+		{"sequence without =", "[d]\nSequence 31337,4242\n", 2, "Sequence has no value"},
+		{"sequence with a colon", "[d]\nSequence: 31337,4242\n", 2, "Sequence has no value"},
+		{"seed without =", "[d]\nRotating_Seed " + seed + "\n", 2, "Rotating_Seed has no value"},
+		{"one-time file without =", "[d]\nOne_Time_Sequences /etc/31337\n", 2, "One_Time_Sequences has no value"},
+		{"close sequence without =", "[d]\nsequence = 1,2\nopen_ports = 22\nClose_Sequence 31337,4242\n", 4, "Close_Sequence has no value"},
+		{"value before =", "[d]\nSequence 31337 = 4242\n", 2, "not KEY = VALUE"},
+		{"ports as a key", "[d]\n31337,4242 = x\n", 2, "not KEY = VALUE"},
+		{"port run in a key", "[d]\nSequence31337 = 4242\n", 2, "not KEY = VALUE"},
+		{"bare sequence in a door", "[d]\n31337,4242\n", 2, "not KEY = VALUE"},
+		{"unclosed section with a sequence", "[d 31337,4242\n", 1, "no closing ]"},
+		{"bad knock", "[d]\nSequence = 31337,4242:icmp\n", 2, "knock 2, not shown"},
+		{"bad close knock", "[d]\nsequence = 1,2\nopen_ports = 22\nClose_Sequence = 31337,4242:x\n", 4, "knock 2, not shown"},
+		{"short seed", "[d]\nRotating_Seed = JBSWY3DPEHPK3PXP\n", 2, "Rotating_Seed: the seed has 80 bits"},
+		{"bad seed", "[d]\nRotating_Seed = " + seed + "!\n", 2, "Rotating_Seed: the seed is not valid base32"},
+		{"door key in options", "[options]\nSequence = 31337,4242\n", 2, "Sequence\" belongs in a door"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(strings.NewReader(tt.conf), "knockd.conf")
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse = %v, %v; want a *Error", cfg, err)
+			}
+			if ce.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse = %q, want line %d saying %q", err, tt.line, tt.want)
+			}
+			for _, s := range secrets {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error %q quotes the secret %q", err, s)
+				}
+			}
+		})
+	}
+	// A one-time sequences file: its lines are all secret.
+	_, err := ReadOneTimeSequences(strings.NewReader("31337,4242\n4242:icmp,31337\n"), "seqs")
+	if err == nil || !strings.Contains(err.Error(), "seqs:2: sequence has a bad knock (knock 1, not shown") {
+		t.Fatalf("bad one-time line: %v", err)
+	}
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Fatalf("error %q quotes the secret %q", err, s)
+		}
+	}
+	// Warnings about lines that hold a sequence do not quote it either.
+	cfg, err := Parse(strings.NewReader("[d]\nSequence = 31337,4242 # old\nSequence = 31337,4242\n[e]\nsequence = 31337,4242\n"), "knockd.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range cfg.Warnings {
+		for _, s := range secrets {
+			if strings.Contains(w, s) {
+				t.Fatalf("warning %q quotes the secret %q", w, s)
+			}
+		}
+	}
+}
