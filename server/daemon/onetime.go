@@ -11,6 +11,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/server/knockdconf"
+	"sesame/server/matcher"
 )
 
 // oneTimePoll is how often the file of a one-time door running low is
@@ -32,9 +33,9 @@ func (d *daemon) oneTimeLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		d.mu.Lock()
-		ones := d.ones
+		m, ones := d.m.Load(), d.ones // the same config's
 		d.mu.Unlock()
-		d.pickUp(ones, seen)
+		d.pickUp(m, ones, seen)
 		// Doors of a config replaced by a reload are forgotten.
 		for od := range seen {
 			if !slices.Contains(ones, od) {
@@ -46,8 +47,7 @@ func (d *daemon) oneTimeLoop(ctx context.Context) {
 
 // pickUp reads the files of ones that run low and changed since seen, and
 // gives their doors the lines appended after the last one they hold.
-func (d *daemon) pickUp(ones []*oneTimeDoor, seen map[*oneTimeDoor]fileStamp) {
-	m := d.m.Load()
+func (d *daemon) pickUp(m *matcher.Matcher, ones []*oneTimeDoor, seen map[*oneTimeDoor]fileStamp) {
 	for _, od := range ones {
 		if m.OneTimeLeft(od.group) >= oneTimeLookahead {
 			continue
