@@ -181,6 +181,11 @@ func loadDoor(file string, c *knockdconf.Door) (Door, []string, error) {
 			return d, nil, fmt.Errorf("door [%s]: %w", c.Name, err)
 		}
 		d.OneTime = seqs
+		if fi, err := os.Lstat(c.OneTimeSequences); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			// Marking a line used replaces the file (atomicfile), which
+			// never writes through a link: the link would become a file.
+			warnings = append(warnings, fmt.Sprintf("%s:%d: door [%s]: %s is a symbolic link: marking a sequence used replaces the link with a file in its directory, and the file it points to keeps its lines; point One_Time_Sequences at the file itself", file, c.Line, c.Name, c.OneTimeSequences))
+		}
 		if perm, ok := readableByOthers(c.OneTimeSequences); ok {
 			warnings = append(warnings, fmt.Sprintf("%s:%d: door [%s]: %s has mode %04o, so others than its owner can read its sequences and knock: chmod 600 %s", file, c.Line, c.Name, c.OneTimeSequences, perm, c.OneTimeSequences))
 		}

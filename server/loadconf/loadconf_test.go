@@ -178,3 +178,28 @@ func TestReadableSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestOneTimeFileLink: a one-time sequences file named through a symbolic
+// link is warned about: marking a line used replaces the link.
+func TestOneTimeFileLink(t *testing.T) {
+	dir := t.TempDir()
+	target := write(t, dir, "real", "1111,2222\n")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		warn bool
+	}{{target, false}, {link, true}} {
+		conf := write(t, t.TempDir(), "k.conf", "[o]\none_time_sequences = "+tc.path+"\n")
+		ld, err := Load(Options{Path: conf, Net: netwatch.State{"eth0": {Name: "eth0"}}, DefaultRoutes: func() []string { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.path + " is a symbolic link: marking a sequence used replaces the link"
+		if got := slices.ContainsFunc(ld.Warnings, func(w string) bool { return strings.Contains(w, want) }); got != tc.warn {
+			t.Fatalf("%s: warnings %q, want a link warning: %v", tc.path, ld.Warnings, tc.warn)
+		}
+	}
+}
