@@ -203,10 +203,12 @@ func loadDoor(file string, c *knockdconf.Door) (Door, []string, error) {
 // outright (knockdconf.ReadSeedFile), as ssh refuses a readable key.
 func readableConfig(cfg *knockdconf.Config) string {
 	var held []string
+	hint := ""
 	for _, d := range cfg.Doors {
 		switch {
 		case d.Rotating != nil && d.Rotating.Seed != nil:
 			held = append(held, "the Rotating_Seed of ["+d.Name+"]")
+			hint = " (or move the seed to a Rotating_Seed_File, which must be 0600)"
 		case len(d.Sequence) > 0:
 			held = append(held, "the Sequence of ["+d.Name+"]")
 		}
@@ -221,7 +223,7 @@ func readableConfig(cfg *knockdconf.Config) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%s has mode %04o, so others than its owner can read %s and knock: chmod 600 %s (a rotating seed can also live in a Rotating_Seed_File)", cfg.File, perm, strings.Join(held, ", "), cfg.File)
+	return fmt.Sprintf("%s has mode %04o, so others than its owner can read %s and knock: chmod 600 %s%s", cfg.File, perm, strings.Join(held, ", "), cfg.File, hint)
 }
 
 // readableByOthers reports the mode of the file at path when its group or
