@@ -139,3 +139,16 @@ func (e *OpenKnockError) Unwrap() error { return e.Err }
 func (e *OpenKnockError) Advice() string {
 	return "Check that this computer's network reaches the host."
 }
+
+// NotOpened reports whether err says the door did not open with the knock
+// just made: the knock did not all go out, or the guarded port stayed
+// silent after it. A one-time sequence used for that knock was not spent
+// on the server, and can be put back.
+func NotOpened(err error) bool {
+	var (
+		door    *DoorError
+		knock   *OpenKnockError
+		unreach *UnreachableError
+	)
+	return errors.As(err, &door) || errors.As(err, &knock) || (errors.As(err, &unreach) && unreach.Knock)
+}
