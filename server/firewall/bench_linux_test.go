@@ -71,7 +71,7 @@ func BenchmarkOpenTakesEffect(b *testing.B) {
 				var opened time.Duration
 				if err := x.srv.Do(func() error {
 					t0 := time.Now()
-					err := x.fw.Open(ctx, r)
+					err := x.fw.Open(ctx, r, 0)
 					opened = time.Since(t0)
 					return err
 				}); err != nil {

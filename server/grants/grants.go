@@ -198,13 +198,14 @@ func (k *Keeper) Grant(ctx context.Context, key Key, t Terms) (refreshed bool, e
 	if k.down {
 		return false, ErrShutdown
 	}
-	// Open even on a refresh: it adds nothing when the rule is there, and
-	// puts it back when someone reloaded the firewall under us.
-	if err := k.cfg.Firewall.Open(ctx, key.Rule); err != nil {
+	now := k.clk.Now()
+	// Open even on a refresh: it adds nothing when the rule is there,
+	// re-arms the kernel's timeout, and puts the rule back when someone
+	// reloaded the firewall under us.
+	if err := k.cfg.Firewall.Open(ctx, key.Rule, k.ttl(key, t, now)); err != nil {
 		return false, err
 	}
 	delete(k.stuck, key.Rule) // wanted open again: stop retrying its removal
-	now := k.clk.Now()
 	g, refreshed := k.grants[key]
 	if refreshed {
 		g.gen++
@@ -232,6 +233,58 @@ func (k *Keeper) Grant(ctx context.Context, key Key, t Terms) (refreshed bool, e
 		k.log.Info("grant opened", append(attrs(key), "access", t.Access, "idle", t.Idle)...)
 	}
 	return refreshed, nil
+}
+
+// ttl is how long the kernel keeps key's rule open once key has terms t
+// from now: as long as the longest access time among the grants holding
+// the rule, and no limit when one of them has none (it ends on its close
+// sequence, idle or shutdown). The kernel then ends the rule on time even
+// when sesamed is killed. Call with k.mu held.
+func (k *Keeper) ttl(key Key, t Terms, now time.Time) time.Duration {
+	if t.Access == 0 {
+		return 0
+	}
+	ttl := t.Access
+	for other, g := range k.grants {
+		if other == key || other.Rule != key.Rule {
+			continue
+		}
+		if g.Expires.IsZero() {
+			return 0
+		}
+		ttl = max(ttl, g.Expires.Sub(now))
+	}
+	return ttl
+}
+
+// Reapply opens every granted rule again, for the rest of its time: after
+// somebody flushed the firewall under sesamed, the grants that were live
+// are live again. It returns how many rules it opened.
+func (k *Keeper) Reapply(ctx context.Context) (int, error) {
+	k.mu.Lock()
+	defer k.unlock()
+	if k.down {
+		return 0, ErrShutdown
+	}
+	now := k.clk.Now()
+	ttls := map[firewall.Rule]time.Duration{}
+	for key, g := range k.grants {
+		left, ok := ttls[key.Rule]
+		switch {
+		case g.Expires.IsZero():
+			left = 0
+		case !ok || left > 0:
+			left = max(left, g.Expires.Sub(now), time.Millisecond)
+		}
+		ttls[key.Rule] = left
+	}
+	var errs []error
+	for r, ttl := range ttls {
+		if err := k.cfg.Firewall.Open(ctx, r, ttl); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(ttls), errors.Join(errs...)
 }
 
 // Revoke ends key's grant, as its door's close sequence does. A key with no

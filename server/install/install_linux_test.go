@@ -305,7 +305,7 @@ func TestInstallUninstall(t *testing.T) {
 			if err := fw.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if err := fw.Open(context.Background(), firewall.Rule{Src: other, Proto: knocker.TCP, Port: 22}); err != nil {
+			if err := fw.Open(context.Background(), firewall.Rule{Src: other, Proto: knocker.TCP, Port: 22}, 0); err != nil {
 				t.Fatal(err)
 			}
 			firewalltest.ConnectFrom(t, cli, other, to4).Close()
