@@ -113,7 +113,7 @@ func TestGuard(t *testing.T) {
 				t.Fatalf("after Flush (sesamed stopped) the port is open:\n%s", ruleset(t, srv, kind))
 			}
 			firewalltest.Connect(t, cli, to4).Close()
-			must(t, b.Unguard(ctx))
+			must(t, b.Unguard(ctx)) // after Flush: all goes
 			if after := ruleset(t, srv, kind); after != before {
 				t.Fatalf("Unguard did not restore the ruleset.\nbefore:\n%s\nafter:\n%s", before, after)
 			}
@@ -156,8 +156,15 @@ func TestGuardBesideRunning(t *testing.T) {
 			must(t, install.Check(ctx))
 			must(t, again.Open(ctx, r6, 0))
 			firewalltest.Connect(t, cli, to6).Close()
-			must(t, again.Flush(ctx))
+			// An install undone (Unguard) leaves the running sesamed be.
 			must(t, install.Unguard(ctx))
+			must(t, again.Check(ctx))
+			wantRules(t, again, r6)
+			firewalltest.Connect(t, cli, to6).Close()
+			must(t, again.Flush(ctx))
+			if rs := ruleset(t, srv, kind); strings.Contains(rs, "sesamed") {
+				t.Fatalf("sesamed's rules are left:\n%s", rs)
+			}
 		})
 	}
 }

@@ -523,12 +523,13 @@ func ruleFromEntry(e netlink.IPSetEntry) (Rule, bool) {
 // Flush takes sesamed's accepts out: with a guard in SESAMED, the chain
 // keeps only the guard (the port stays shut); without one, the jump and
 // the chain go. Then the ipsets go.
-func (b *IPTables) Flush(ctx context.Context) error { return b.remove(ctx, false) }
+func (b *IPTables) Flush(ctx context.Context) error { return b.remove(ctx, true) }
 
-// Unguard removes the jump, SESAMED with the guard in it, and the ipsets.
-func (b *IPTables) Unguard(ctx context.Context) error { return b.remove(ctx, true) }
+// Unguard takes the guard out of SESAMED; when nothing is left there, the
+// jump and the chain go too: after Flush, what `sesamed uninstall` does.
+func (b *IPTables) Unguard(ctx context.Context) error { return b.remove(ctx, false) }
 
-func (b *IPTables) remove(ctx context.Context, unguard bool) error {
+func (b *IPTables) remove(ctx context.Context, daemon bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var errs []error
@@ -548,14 +549,20 @@ func (b *IPTables) remove(ctx context.Context, unguard bool) error {
 		if !ok {
 			continue
 		}
-		var guard []string
+		// Keep the other half: the guard when sesamed stops, sesamed's
+		// lookup when the guard goes.
+		drop := Tag
+		if !daemon {
+			drop = GuardTag
+		}
+		var keep []string
 		for _, l := range lines {
-			if hasComment(strings.Fields(l), GuardTag) {
-				guard = append(guard, l)
+			if !hasComment(strings.Fields(l), drop) {
+				keep = append(keep, l)
 			}
 		}
-		if len(guard) > 0 && !unguard {
-			if err := b.restoreChain(ctx, f, guard); err != nil {
+		if len(keep) > 0 {
+			if err := b.restoreChain(ctx, f, keep); err != nil {
 				errs = append(errs, err)
 			}
 			continue
@@ -570,13 +577,15 @@ func (b *IPTables) remove(ctx context.Context, unguard bool) error {
 		}
 	}
 	for _, set := range []string{ipset4, ipset6} {
-		if _, err := netlink.IpsetList(set); err != nil {
-			continue
+		if res, err := netlink.IpsetList(set); err != nil || (!daemon && res.References > 0) {
+			continue // no set, or sesamed's lookup still uses it
 		}
 		if err := netlink.IpsetDestroy(set); err != nil {
 			errs = append(errs, fmt.Errorf("ipset: destroy %s: %w", set, err))
 		}
 	}
-	b.inited = false
+	if daemon {
+		b.inited = false
+	}
 	return errors.Join(errs...)
 }

@@ -189,16 +189,20 @@ func ourSets(c *nftables.Conn, table *nftables.Table) ([2]*nftables.Set, error) 
 	return sets, nil
 }
 
-// queueRemoval queues the deletion of our lookups and sets in the chain,
-// and of the guard's rules too when guard. It reports whether anything
+// queueRemoval queues the deletion of our lookups and sets in the chain
+// (daemon), or of the guard's rules (!daemon). It reports whether anything
 // else is left in the chain or table.
-func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *nftables.Chain, guard bool) (others bool, err error) {
+func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *nftables.Chain, daemon bool) (others bool, err error) {
 	rules, err := c.GetRules(table, chain)
 	if err != nil {
 		return false, fmt.Errorf("nftables: list rules of %s: %w", b.where(), err)
 	}
+	mine := Tag
+	if !daemon {
+		mine = GuardTag
+	}
 	for _, r := range rules {
-		if !tagged(r) && !(guard && comment(r) == GuardTag) {
+		if comment(r) != mine {
 			others = true
 			continue
 		}
@@ -211,7 +215,7 @@ func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *
 		return false, fmt.Errorf("nftables: list sets of table inet %s: %w", table.Name, err)
 	}
 	for _, s := range sets {
-		if s.Name == nftSet4 || s.Name == nftSet6 {
+		if daemon && (s.Name == nftSet4 || s.Name == nftSet6) {
 			c.DelSet(s)
 		} else {
 			others = true
@@ -623,25 +627,27 @@ func listElements(ctx context.Context, c *nftables.Conn, sets [2]*nftables.Set) 
 // Flush removes sesamed's lookups and sets from the chain, and sesamed's
 // own table when nothing else is left in it, in one transaction. A guard
 // stays: the port stays shut while sesamed is not running.
-func (b *NFTables) Flush(ctx context.Context) error { return b.remove(ctx, false) }
+func (b *NFTables) Flush(ctx context.Context) error { return b.remove(ctx, true) }
 
-// Unguard removes the guard's rules as well as what Flush removes: what
-// `sesamed uninstall` does.
-func (b *NFTables) Unguard(ctx context.Context) error { return b.remove(ctx, true) }
+// Unguard removes the guard's rules, and sesamed's own table when nothing
+// else is left in it: after Flush, what `sesamed uninstall` does.
+func (b *NFTables) Unguard(ctx context.Context) error { return b.remove(ctx, false) }
 
-func (b *NFTables) remove(ctx context.Context, guard bool) error {
+func (b *NFTables) remove(ctx context.Context, daemon bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, table, chain, err := b.begin(ctx)
 	if err != nil {
 		return err
 	}
-	b.chain = nil
-	clear(b.timed)
+	if daemon {
+		b.chain = nil
+		clear(b.timed)
+	}
 	if table == nil || chain == nil {
 		return nil
 	}
-	others, err := b.queueRemoval(c, table, chain, guard)
+	others, err := b.queueRemoval(c, table, chain, daemon)
 	if err != nil {
 		return err
 	}

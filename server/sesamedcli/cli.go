@@ -89,6 +89,7 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 	f.StringVarP(&opts.LogFile, "logfile", "g", "", "use an alternate logfile (default: the config's LogFile)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "be verbose")
 	f.BoolVarP(&opts.Version, "version", "V", false, "display version")
+	f.StringVar(&opts.Guard, "guard", "", "keep the baseline sesamed install recorded in `FILE` (its install.json) in place: built before sesamed reports ready (no start without it), restored when the ruleset is flushed")
 	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts))
 	return root
 }

@@ -37,6 +37,8 @@ type runOptions struct {
 	LogFile    string
 	Verbose    bool
 	Version    bool
+	// Guard is the install record whose baseline sesamed keeps in place.
+	Guard string
 }
 
 // memoryLimit is sesamed's soft heap limit (GOMEMLIMIT overrides it).
@@ -146,7 +148,7 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		Log:        log,
 		Stdout:     opts.IO.Out,
 		Stderr:     opts.IO.ErrOut,
-		NewNative:  newNative(log),
+		NewNative:  newNative(log, guardFile(opts.Guard)),
 		Reload:     reload,
 		Ready:      ready,
 	})
