@@ -199,7 +199,7 @@ func (b *IPTables) setup(ctx context.Context, empty bool) error {
 			// when it was), then the chain iptables-restore created.
 			return f.ipt.ClearAndDeleteChain(filterTable, IPTablesChain)
 		})
-		added, err := jumpFirst(f)
+		added, err := jumpFirst(f, empty)
 		if err != nil {
 			return fail(err)
 		}
@@ -305,10 +305,12 @@ func (b *IPTables) restoreChain(ctx context.Context, f family, lines []string) e
 	return nil
 }
 
-// jumpFirst makes the jump to SESAMED the first rule of INPUT, and the
-// only jump there: a new one goes in first, then any other goes, so the
-// chain is never out of the path. It reports whether it inserted one.
-func jumpFirst(f family) (bool, error) {
+// jumpFirst puts the jump to SESAMED first in INPUT, and makes it the only
+// one there: a new one goes in first, then any other goes, so the chain is
+// never out of the path. With !top a jump already in INPUT stays where it
+// is: a rule inserted above it since (a knockd-style command's accept) is
+// the admin's. It reports whether it inserted one.
+func jumpFirst(f family, top bool) (bool, error) {
 	lines, err := f.ipt.List(filterTable, "INPUT")
 	if err != nil {
 		return false, fmt.Errorf("%s: list INPUT: %w", f.name(), err)
@@ -320,14 +322,15 @@ func jumpFirst(f family) (bool, error) {
 		}
 	}
 	inserted := false
-	if len(rules) == 0 || rules[0] != jumpLine {
+	if (top && (len(rules) == 0 || rules[0] != jumpLine)) || !slices.Contains(rules, jumpLine) {
 		if err := f.ipt.Insert(filterTable, "INPUT", 1, jumpSpec...); err != nil {
 			return false, fmt.Errorf("%s: jump from INPUT to %s: %w", f.name(), IPTablesChain, err)
 		}
 		rules = append([]string{jumpLine}, rules...)
 		inserted = true
 	}
-	for i := len(rules) - 1; i > 0; i-- {
+	first := slices.Index(rules, jumpLine)
+	for i := len(rules) - 1; i > first; i-- {
 		if rules[i] == jumpLine {
 			if err := f.ipt.Delete(filterTable, "INPUT", strconv.Itoa(i+1)); err != nil {
 				return inserted, fmt.Errorf("%s: delete a second jump to %s: %w", f.name(), IPTablesChain, err)
@@ -337,9 +340,8 @@ func jumpFirst(f family) (bool, error) {
 	return inserted, nil
 }
 
-// Check reports what of SESAMED, its place at the top of INPUT, the
-// ipsets and the guard is missing or out of order; nil when all is in
-// place.
+// Check reports what of SESAMED, the jump to it, the ipsets and the guard
+// is missing or out of order; nil when all is in place.
 func (b *IPTables) Check(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -364,8 +366,8 @@ func (b *IPTables) Check(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: list INPUT: %w", f.name(), err)
 		}
-		if i := slices.IndexFunc(input, func(l string) bool { return strings.HasPrefix(l, "-A ") }); i < 0 || input[i] != jumpLine {
-			return fmt.Errorf("%s: the jump to %s is not the first rule of INPUT", f.name(), IPTablesChain)
+		if !slices.Contains(input, jumpLine) {
+			return fmt.Errorf("%s: the jump from INPUT to %s is gone", f.name(), IPTablesChain)
 		}
 	}
 	return nil
