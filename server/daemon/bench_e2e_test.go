@@ -325,7 +325,7 @@ func BenchmarkFlood(b *testing.B) {
 	}
 	if len(res) == 2 && res[1].cpu > 0 {
 		ratio := res[0].cpu.Seconds() / res[1].cpu.Seconds()
-		fmt.Printf("cpu ratio sesamed/knockd: %.2f (target: every knock opens, < 1.0, sesamed peak RSS < 64 MB)\n", ratio)
+		fmt.Printf("cpu ratio sesamed/knockd: %.2f (target: every knock opens, < 1.0, sesamed peak RSS <= 20 MB)\n", ratio)
 		b.ReportMetric(ratio, "cpu-ratio")
 	}
 }
