@@ -47,13 +47,20 @@ func install(t testing.TB, kind string, running func(*installed)) *installed {
 	if err := os.MkdirAll(filepath.Dir(in.conf), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(in.conf, []byte(nativeConf(kind, "\taccess_time = 3600\n")), 0o600); err != nil {
+	backend := kind
+	if kind == "iptables-legacy" {
+		// A host whose input legacy iptables filters: install picks it.
+		testnet.RequireTools(t, "iptables-legacy", "ip6tables-legacy")
+		backend = "iptables"
+		in.p.Server.Run(t, "iptables-legacy", "-w", "-A", "INPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT")
+	}
+	if err := os.WriteFile(in.conf, []byte(nativeConf(backend, "\taccess_time = 3600\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if running != nil {
 		running(in)
 	}
-	out, err := in.p.Server.Try("env", in.sessionEnv, in.bin, "install", "--firewall", kind,
+	out, err := in.p.Server.Try("env", in.sessionEnv, in.bin, "install", "--firewall", backend,
 		"--root", in.root, "--no-systemctl", "--binary", in.bin)
 	if err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
@@ -95,8 +102,9 @@ func (in *installed) flush(t testing.TB) {
 	}
 	// As `ufw reload` or a restore of saved rules does: each family's
 	// filter table replaced in one transaction.
+	suffix := strings.TrimPrefix(in.kind, "iptables")
 	for _, ipt := range []string{"iptables", "ip6tables"} {
-		in.flushFamily(t, ipt)
+		in.flushFamily(t, ipt+suffix)
 	}
 }
 
@@ -155,10 +163,11 @@ func TestGuardAfterReboot(t *testing.T) {
 }
 
 // TestGuardRestoredAfterFlush (issue 13, case 2): the ruleset flushed
-// while sesamed runs; sesamed sees it (nftables events) and puts its chain,
-// the guard and the live grants back, and says so.
+// while sesamed runs; sesamed sees it (nftables events; legacy iptables,
+// which sends none, it looks at every 2 s) and puts its chain, the guard
+// and the live grants back, and says so.
 func TestGuardRestoredAfterFlush(t *testing.T) {
-	for _, kind := range nativeKinds {
+	for _, kind := range append(nativeKinds, "iptables-legacy") {
 		t.Run(kind, func(t *testing.T) {
 			in := install(t, kind, nil)
 			s := in.start(t)
