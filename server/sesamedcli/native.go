@@ -151,6 +151,9 @@ func ruleList(rules []firewall.Rule) string {
 	return strings.Join(s, ", ")
 }
 
+// repairGap is the least time between two looks at the ruleset.
+const repairGap = 100 * time.Millisecond
+
 // repair puts sesamed's chain, its accepts, the guard and the live grants
 // back when somebody changed the ruleset under it (a reboot's restore, `nft
 // flush ruleset`, a reload of nftables or ufw), as the kernel reports such
@@ -184,12 +187,22 @@ func (n *native) repair(ctx context.Context, log *sesamedlog.Logger) {
 			}
 		}()
 	}
+	pause := time.NewTimer(0)
+	defer pause.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-changed:
 		}
+		// A host that changes its ruleset all the time (container
+		// runtimes do) gets one look per repairGap, not one per change.
+		select {
+		case <-ctx.Done():
+			return
+		case <-pause.C:
+		}
+		pause.Reset(repairGap)
 		err := n.fw.Check(ctx)
 		if err == nil || ctx.Err() != nil {
 			continue
