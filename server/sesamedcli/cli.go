@@ -51,7 +51,7 @@ const (
 func NewRootCmd(deps Deps) *cobra.Command {
 	opts := &runOptions{IO: deps.IO, Getenv: deps.Getenv}
 	root := &cobra.Command{
-		Use:   "sesamed [-c FILE] [-i IFACE] [-d] [-D] [-v] [-l] [-4] [-p PIDFILE] [-g LOGFILE] [-V] [-h]",
+		Use:   "sesamed [-c FILE] [-i IFACE] [-d] [-D] [-v] [-l] [-4] [-p PIDFILE] [-g LOGFILE] [--guard FILE] [-V] [-h]",
 		Short: "A port-knock daemon that reads knockd.conf",
 		Long: `sesamed watches the network for port-knock sequences and runs the door's
 commands, or opens the firewall itself, for the address that knocked. It
