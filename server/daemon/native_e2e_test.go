@@ -190,27 +190,37 @@ func TestNativeRulesAfterKill9(t *testing.T) {
 }
 
 // TestGrantEndsWithoutDaemon (issue 13, case 4): a sesamed killed with
-// SIGKILL while a grant is open cannot end it; the kernel does, when its
-// access time runs out, as the grant is a set element with a timeout.
+// SIGKILL while a grant is open cannot end it; the kernel does, as the
+// grant is a set element with a timeout: its access time, or, closing when
+// idle, twice the idle time after it was last used.
 func TestGrantEndsWithoutDaemon(t *testing.T) {
 	c := sesameKnock(t)
-	for _, kind := range nativeKinds {
-		t.Run(kind, func(t *testing.T) {
-			p := nativePair(t, kind)
-			s := p.Server.Sesamed(t, testnet.ServerIf, nativeConf(kind, "\taccess_time = 2\n"))
-			c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000:udp", "9000")
-			waitReachable(t, p, testnet.ServerAddr4, true)
-			if err := s.Signal(unix.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			<-s.Done()
-			testnet.WaitFor(t, "the kernel to end the grant of the killed sesamed", func() bool {
-				return !strings.Contains(grantSet(t, p.Server, kind), "192.0.2.2")
+	for _, tc := range []struct{ name, terms string }{
+		{"access time", "\taccess_time = 2\n"},
+		{"close when idle", "\taccess_time = 0\n\tclose_when_idle = 1\n"},
+	} {
+		for _, kind := range nativeKinds {
+			t.Run(tc.name+"/"+kind, func(t *testing.T) {
+				grantEndsWithoutDaemon(t, c, kind, tc.terms)
 			})
-			if reachable(t, p, testnet.ServerAddr4) {
-				t.Fatalf("the grant ended, and port 22 is still open:\n%s", sesamedRules(t, p.Server, kind))
-			}
-		})
+		}
+	}
+}
+
+func grantEndsWithoutDaemon(t *testing.T, c testnet.KnockClient, kind, terms string) {
+	p := nativePair(t, kind)
+	s := p.Server.Sesamed(t, testnet.ServerIf, nativeConf(kind, terms))
+	c.Knock(t, p.Client, testnet.ServerAddr4.String(), "7000", "8000:udp", "9000")
+	waitReachable(t, p, testnet.ServerAddr4, true)
+	if err := s.Signal(unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-s.Done()
+	testnet.WaitFor(t, "the kernel to end the grant of the killed sesamed", func() bool {
+		return !strings.Contains(grantSet(t, p.Server, kind), "192.0.2.2")
+	})
+	if reachable(t, p, testnet.ServerAddr4) {
+		t.Fatalf("the grant ended, and port 22 is still open:\n%s", sesamedRules(t, p.Server, kind))
 	}
 }
 

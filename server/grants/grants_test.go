@@ -418,6 +418,9 @@ func TestKernelTimeout(t *testing.T) {
 			r.grant(t, door, Terms{})
 			r.grant(t, other, Terms{Access: 10 * time.Second})
 		}, 0},
+		{"close when idle only: twice the idle time and two checks", func(r *rig) {
+			r.grant(t, door, Terms{Idle: 5 * time.Second})
+		}, 12 * time.Second},
 		{"refresh re-arms", func(r *rig) {
 			r.grant(t, door, Terms{Access: 10 * time.Second})
 			r.clk.Advance(4 * time.Second)
@@ -433,7 +436,26 @@ func TestKernelTimeout(t *testing.T) {
 		})
 	}
 
+	// A rule in use by an idle-closing grant has its kernel deadline
+	// pushed on, about once per idle time; unused, it is left to run out.
 	r := newRig(t)
+	r.grant(t, door, Terms{Idle: 5 * time.Second})
+	r.flows.set([]conntrack.Flow{established(rule.Src, unix.IPPROTO_TCP, 22)}, nil)
+	opens := r.fw.opens
+	r.clk.Advance(5 * time.Second) // 7 s of the 12 s left: not yet
+	if r.fw.opens != opens {
+		t.Fatalf("re-armed with 7 s of 12 s left (%d opens)", r.fw.opens-opens)
+	}
+	r.clk.Advance(time.Second) // 6 s left, less than idle + two checks
+	if r.fw.opens != opens+1 || r.fw.ttl(rule) != 12*time.Second {
+		t.Fatalf("a rule in use was not re-armed: %d opens, ttl %s", r.fw.opens-opens, r.fw.ttl(rule))
+	}
+	r.clk.Advance(time.Second)
+	if r.fw.opens != opens+1 {
+		t.Fatal("re-armed again at once")
+	}
+
+	r = newRig(t)
 	r.grant(t, door, Terms{Access: 10 * time.Second})
 	r.grant(t, Key{Door: "openSSH", Rule: rule6}, Terms{})
 	r.clk.Advance(3 * time.Second)
