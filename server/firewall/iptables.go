@@ -397,6 +397,10 @@ func isNotExist(err error) bool {
 	return errors.As(err, &e) && e.IsNotExist()
 }
 
+// ipsetMaxTimeout is the longest timeout, in seconds, the kernel's ipsets
+// take.
+const ipsetMaxTimeout = 2147483
+
 // entry is r as an ipset member, held for ttl (0: no timeout).
 func entry(r Rule, ttl time.Duration) *netlink.IPSetEntry {
 	proto := uint8(unix.IPPROTO_TCP)
@@ -404,7 +408,12 @@ func entry(r Rule, ttl time.Duration) *netlink.IPSetEntry {
 		proto = unix.IPPROTO_UDP
 	}
 	port := r.Port
-	secs := uint32((ttl + time.Second - 1) / time.Second) // ipset counts whole seconds
+	// ipset counts whole seconds, up to ipsetMaxTimeout; a longer access
+	// time gets none (sesamed's own timer still ends it).
+	secs := uint32(0)
+	if s := (ttl + time.Second - 1) / time.Second; s <= ipsetMaxTimeout {
+		secs = uint32(s)
+	}
 	return &netlink.IPSetEntry{IP: r.Src.AsSlice(), Protocol: &proto, Port: &port, Timeout: &secs, Replace: true}
 }
 
