@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "make demo needs root (network namespaces and iptables): run sudo make demo" >&2
 	exit 1
 fi
-for tool in ip iptables sshd dbus-daemon gnome-keyring-daemon unshare ssh-keygen; do
+for tool in ip iptables ipset sshd dbus-daemon gnome-keyring-daemon unshare ssh-keygen; do
 	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
 		echo "make demo needs $tool: run make deps-test (Debian/Ubuntu) first" >&2
 		exit 1
@@ -107,17 +107,20 @@ C "$sesame" profile add demo --host 192.0.2.1 --user root --open 7000,8000,9000 
 C "$sesame" profile show demo
 echo "settings file:"; sed 's/^/  /' "$SESAME_CONFIG_DIR/sesame.yaml"
 
+# sesamed's open rules live in an ipset, matched from its chain SESAMED.
+rules='iptables -S; echo "ipset sesamed_allow4:"; ipset list sesamed_allow4 | sed -n "/^Members:/,\$p" | tail -n +2'
+
 say "The server's firewall before: no rule for 192.0.2.2"
-S iptables -S
+S sh -c "$rules"
 
 say "sesame connect demo -- uname -a  (knock, SSH on the same address, close knock)"
 C "$sesame" connect --accept-new -v demo -- \
-	'uname -a; echo "-- the server firewall during the session:"; iptables -S | grep 192.0.2.2'
+	'uname -a; echo "-- the server firewall during the session:"; ipset list sesamed_allow4 | grep 192.0.2.2'
 
 say "The server's firewall after: the close knock removed the rule"
-for _ in $(seq 50); do S iptables -S | grep -q 192.0.2.2 || break; sleep 0.1; done
-S iptables -S
-if S iptables -S | grep -q 192.0.2.2; then
+for _ in $(seq 50); do S sh -c "$rules" | grep -q 192.0.2.2 || break; sleep 0.1; done
+S sh -c "$rules"
+if S sh -c "$rules" | grep -q 192.0.2.2; then
 	echo "the rule for 192.0.2.2 is still there" >&2
 	exit 1
 fi

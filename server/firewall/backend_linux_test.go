@@ -24,7 +24,8 @@ func ruleset(t *testing.T, ns *testnet.NS, kind string) string {
 	switch kind {
 	case "iptables", "iptables-legacy":
 		suffix := strings.TrimPrefix(kind, "iptables")
-		out = ns.Run(t, "iptables"+suffix+"-save") + ns.Run(t, "ip6tables"+suffix+"-save")
+		// The open rules live in ipsets, beside the chains.
+		out = ns.Run(t, "iptables"+suffix+"-save") + ns.Run(t, "ip6tables"+suffix+"-save") + ns.Run(t, "ipset", "save")
 	default:
 		out = ns.Run(t, "nft", "list", "ruleset")
 	}
@@ -132,8 +133,8 @@ func TestBackend(t *testing.T) {
 			stale6 := firewall.Rule{Src: netip.MustParseAddr("2001:db8::99"), Proto: knocker.UDP, Port: 60000}
 			crashed := firewalltest.New(t, srv, kind)
 			must(t, crashed.Init(ctx))
-			must(t, crashed.Open(ctx, stale4))
-			must(t, crashed.Open(ctx, stale6))
+			must(t, crashed.Open(ctx, stale4, 0))
+			must(t, crashed.Open(ctx, stale6, 0))
 			wantRules(t, crashed, stale4, stale6)
 
 			b := firewalltest.New(t, srv, kind)
@@ -148,8 +149,8 @@ func TestBackend(t *testing.T) {
 
 			r4 := firewall.Rule{Src: testnet.ClientAddr4, Proto: knocker.TCP, Port: 22}
 			r6 := firewall.Rule{Src: testnet.ClientAddr6, Proto: knocker.TCP, Port: 22}
-			must(t, b.Open(ctx, r4))
-			must(t, b.Open(ctx, r4))
+			must(t, b.Open(ctx, r4, 0))
+			must(t, b.Open(ctx, r4, 0))
 			wantRules(t, b, r4)
 			if n := strings.Count(ruleset(t, srv, kind), testnet.ClientAddr4.String()); n != 1 {
 				t.Fatalf("two Opens of %s left %d mentions of the address in the ruleset, want 1", r4, n)
@@ -159,7 +160,7 @@ func TestBackend(t *testing.T) {
 				t.Fatal("opening for the IPv4 address let IPv6 through")
 			}
 
-			must(t, b.Open(ctx, r6))
+			must(t, b.Open(ctx, r6, 0))
 			wantRules(t, b, r4, r6)
 			firewalltest.Connect(t, cli, to6).Close()
 
@@ -183,7 +184,7 @@ func TestBackend(t *testing.T) {
 			if !firewalltest.Dropped(t, cli, to6) {
 				t.Fatal("after Flush, IPv6 connections still get through")
 			}
-			if err := b.Open(ctx, r4); err == nil {
+			if err := b.Open(ctx, r4, 0); err == nil {
 				t.Fatal("Open after Flush (without Init): no error")
 			}
 		})
@@ -209,7 +210,7 @@ func TestNFTablesOwnTable(t *testing.T) {
 			t.Fatalf("ruleset after Init lacks %q:\n%s", want, rs)
 		}
 	}
-	must(t, b.Open(ctx, firewall.Rule{Src: testnet.ClientAddr4, Proto: knocker.UDP, Port: 51820}))
+	must(t, b.Open(ctx, firewall.Rule{Src: testnet.ClientAddr4, Proto: knocker.UDP, Port: 51820}, 0))
 	if rs := p.Server.Ruleset(t); !strings.Contains(rs, "elements = { 192.0.2.2 . udp . 51820 }") {
 		t.Fatalf("the open rule is not in the set:\n%s", rs)
 	}
@@ -251,7 +252,7 @@ func TestNFTablesUserChain(t *testing.T) {
 	}
 	b := firewalltest.InNS(srv, firewall.NewNFTables(opt))
 	must(t, b.Init(ctx))
-	must(t, b.Open(ctx, firewall.Rule{Src: testnet.ClientAddr6, Proto: knocker.TCP, Port: 22}))
+	must(t, b.Open(ctx, firewall.Rule{Src: testnet.ClientAddr6, Proto: knocker.TCP, Port: 22}, 0))
 	firewalltest.Connect(t, cli, to).Close()
 	must(t, b.Flush(ctx))
 	if after := stripCounters(srv.Ruleset(t)); after != before {

@@ -23,8 +23,10 @@ import (
 // client namespace is accepted (Open plus the first SYN's round trip; a
 // SYN that arrived before the rule would cost a one-second retransmit).
 // Close is timed too. The backends take turns in every iteration.
-// Target (issue 5): the native nftables action ≤ 5 ms from the last knock
-// to the port accepting, so Open itself must be far below that.
+// Open is timed as a grant with an access time makes it (a 10 s kernel
+// timeout). Targets: issue 5, the native nftables action ≤ 5 ms from the
+// last knock to the port accepting; issue 13, ≤ 1 ms through a kernel set
+// on nftables and on iptables (an ipset over netlink, no program run).
 func BenchmarkOpenTakesEffect(b *testing.B) {
 	const opensPerIter = 20
 	ctx := context.Background()
@@ -71,7 +73,7 @@ func BenchmarkOpenTakesEffect(b *testing.B) {
 				var opened time.Duration
 				if err := x.srv.Do(func() error {
 					t0 := time.Now()
-					err := x.fw.Open(ctx, r)
+					err := x.fw.Open(ctx, r, 10*time.Second)
 					opened = time.Since(t0)
 					return err
 				}); err != nil {
@@ -127,7 +129,7 @@ func BenchmarkOpenTakesEffect(b *testing.B) {
 		b.ReportMetric(row[3], x.kind+"-accepted-p95-ms")
 	}
 	if n := p50["nftables"]; n > 0 {
-		fmt.Printf("accepted p50 ratio iptables/nftables: %.1f (target: nftables ≤ 5 ms)\n", p50["iptables"]/n)
+		fmt.Printf("accepted p50 ratio iptables/nftables: %.1f (target: both ≤ 1 ms)\n", p50["iptables"]/n)
 		b.ReportMetric(p50["iptables"]/n, "iptables/nftables")
 	}
 }

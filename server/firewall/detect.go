@@ -20,6 +20,9 @@ type Options struct {
 	Prefer string
 	// NFT names the chain the nftables backend uses; see NFTablesOptions.
 	NFT NFTablesOptions
+	// Guard, when set, is the baseline the backend keeps below its
+	// accepts (sesamed --guard).
+	Guard *Guard
 }
 
 // Choice is the backend Detect picked, and why, in words for the log.
@@ -39,11 +42,22 @@ func Detect(ctx context.Context, opt Options) (Backend, Choice, error) {
 	if err != nil {
 		return nil, c, err
 	}
+	return New(c, opt)
+}
+
+// New returns the backend c names, not yet initialised: the one Choose
+// picked, or the one an install recorded.
+func New(c Choice, opt Options) (Backend, Choice, error) {
 	if c.Name == nameNFTables {
-		return NewNFTables(opt.NFT), c, nil
+		nft := opt.NFT
+		nft.Guard = opt.Guard
+		return NewNFTables(nft), c, nil
 	}
-	b, err := NewIPTables(IPTablesOptions{Variant: c.Variant})
-	return b, c, err
+	b, err := NewIPTables(IPTablesOptions{Variant: c.Variant, Guard: opt.Guard})
+	if err != nil {
+		return nil, c, err
+	}
+	return b, c, nil
 }
 
 // Choose decides which backend sesamed's accepts must go through. An

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"sesame/knocker"
 )
@@ -57,19 +58,33 @@ func (r Rule) normalize() Rule {
 type Backend interface {
 	// Name is "iptables" or "nftables".
 	Name() string
-	// Init creates sesamed's chain or table and its hook, and removes
-	// whatever a previous instance left there (after a crash). Call it
-	// before Open, and again after Flush.
+	// Init creates sesamed's chain, its sets and their lookup, and the
+	// guard when the backend has one, in that order, and empties the sets
+	// of what a previous instance left (after a crash). Call it before
+	// Open.
 	Init(ctx context.Context) error
-	// Open accepts r. It is idempotent: opening an open rule adds nothing.
-	Open(ctx context.Context, r Rule) error
+	// Establish is Init keeping the rules open now: it puts back whatever
+	// is missing of the chain, sets, lookups and guard, and their order.
+	// It repairs the firewall after somebody reloaded it.
+	Establish(ctx context.Context) error
+	// Check reports what of Establish's work is missing or out of order;
+	// nil when all is in place.
+	Check(ctx context.Context) error
+	// Open accepts r for ttl (0: until Close); the kernel ends it when
+	// ttl runs out, whether or not sesamed still runs. It is idempotent:
+	// opening an open rule adds nothing, and re-arms its ttl.
+	Open(ctx context.Context, r Rule, ttl time.Duration) error
 	// Close removes r. Closing a rule that is not open is not an error.
 	Close(ctx context.Context, r Rule) error
 	// Rules lists the open rules: sesamed's, never anybody else's.
 	Rules(ctx context.Context) ([]Rule, error)
-	// Flush removes everything Init and Open added, leaving the firewall
-	// as Init found it. Used at shutdown.
+	// Stale lists, before Init, the rules a previous instance left open.
+	Stale(ctx context.Context) ([]Rule, error)
+	// Flush removes everything Init and Open added but the guard, which
+	// stays so that the port stays shut. Used at shutdown.
 	Flush(ctx context.Context) error
+	// Unguard removes the guard too: all of sesamed's rules go.
+	Unguard(ctx context.Context) error
 }
 
 // The backend names, as Options.Prefer and Choice.Name spell them.

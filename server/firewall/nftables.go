@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
@@ -40,28 +43,36 @@ var (
 
 // NFTables is the nftables backend. It talks netlink to the kernel
 // directly (no nft program) and keeps the open rules as elements of two
-// sets, looked up by two rules at the top of one inet chain:
+// sets (with per-element timeouts, so that a grant ends on time even when
+// sesamed does not), looked up by two rules at the top of one inet chain:
 //
 //	ip saddr . meta l4proto . th dport @sesamed_allow4 accept comment "sesamed"
 //	ip6 saddr . meta l4proto . th dport @sesamed_allow6 accept comment "sesamed"
 //
 // so Open and Close are one netlink transaction each (add or delete one
 // element), a second Open of the same rule adds nothing, and the lookup
-// costs the same however many addresses are open.
+// costs the same however many addresses are open. With a Guard, the guard's
+// rules follow the lookups in the same chain, built in the same
+// transaction.
 //
 // nftables runs every base chain hooked at input, and a packet must get
 // through all of them: an accept only ends its own chain. So the chain
 // sesamed's rules go in must be the chain that drops the guarded port —
-// the one `sesamed install` creates (inet sesamed input), or an existing
-// chain of yours named by NFTablesOptions.
+// sesamed's own (inet sesamed input), or an existing chain of yours named
+// by NFTablesOptions.
 type NFTables struct {
 	table     *nftables.Table
 	chainName string
-	own       bool // the table is sesamed's own
+	own       bool   // the table is sesamed's own
+	guard     *Guard // nil: leave any guard there is as it is
 
 	mu    sync.Mutex
 	chain *nftables.Chain // nil until Init
 	sets  [2]*nftables.Set
+	// timed holds the open rules added with a timeout, so that opening
+	// one again re-arms its timeout (the kernel keeps the old one on a
+	// plain add).
+	timed map[Rule]struct{}
 }
 
 // NFTablesOptions configure NewNFTables.
@@ -71,6 +82,8 @@ type NFTablesOptions struct {
 	// created (as a filter chain at the input hook, priority filter, policy
 	// accept) when missing. A table and chain of yours must exist.
 	Table, Chain string
+	// Guard, when set, is kept in the chain below sesamed's accepts.
+	Guard *Guard
 }
 
 // NewNFTables returns the nftables backend. It touches nothing until Init.
@@ -78,6 +91,8 @@ func NewNFTables(opt NFTablesOptions) *NFTables {
 	b := &NFTables{
 		table:     &nftables.Table{Family: nftables.TableFamilyINet, Name: opt.Table},
 		chainName: opt.Chain,
+		guard:     opt.Guard,
+		timed:     map[Rule]struct{}{},
 	}
 	if b.table.Name == "" {
 		b.table.Name = NFTDefaultTable
@@ -147,21 +162,47 @@ func (b *NFTables) find(c *nftables.Conn) (*nftables.Table, *nftables.Chain, err
 	return table, nil, nil
 }
 
-// tagged reports whether a rule is one of ours.
-func tagged(r *nftables.Rule) bool {
-	c, ok := userdata.GetString(r.UserData, userdata.TypeComment)
-	return ok && c == Tag
+// comment is a rule's comment, "" without one.
+func comment(r *nftables.Rule) string {
+	c, _ := userdata.GetString(r.UserData, userdata.TypeComment)
+	return c
 }
 
-// queueRemoval queues the deletion of our rules and sets in the chain.
-// It reports whether anything other than ours is in the chain or table.
-func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *nftables.Chain) (others bool, err error) {
+// tagged reports whether a rule is one of the daemon's lookups.
+func tagged(r *nftables.Rule) bool { return comment(r) == Tag }
+
+// ourSets finds sesamed's two sets in table; either may be nil.
+func ourSets(c *nftables.Conn, table *nftables.Table) ([2]*nftables.Set, error) {
+	var sets [2]*nftables.Set
+	all, err := c.GetSets(table)
+	if err != nil {
+		return sets, fmt.Errorf("nftables: list sets of table inet %s: %w", table.Name, err)
+	}
+	for _, s := range all {
+		switch s.Name {
+		case nftSet4:
+			sets[0] = s
+		case nftSet6:
+			sets[1] = s
+		}
+	}
+	return sets, nil
+}
+
+// queueRemoval queues the deletion of our lookups and sets in the chain
+// (daemon), or of the guard's rules (!daemon). It reports whether anything
+// else is left in the chain or table.
+func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *nftables.Chain, daemon bool) (others bool, err error) {
 	rules, err := c.GetRules(table, chain)
 	if err != nil {
 		return false, fmt.Errorf("nftables: list rules of %s: %w", b.where(), err)
 	}
+	mine := Tag
+	if !daemon {
+		mine = GuardTag
+	}
 	for _, r := range rules {
-		if !tagged(r) {
+		if comment(r) != mine {
 			others = true
 			continue
 		}
@@ -174,7 +215,7 @@ func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *
 		return false, fmt.Errorf("nftables: list sets of table inet %s: %w", table.Name, err)
 	}
 	for _, s := range sets {
-		if s.Name == nftSet4 || s.Name == nftSet6 {
+		if daemon && (s.Name == nftSet4 || s.Name == nftSet6) {
 			c.DelSet(s)
 		} else {
 			others = true
@@ -183,10 +224,26 @@ func (b *NFTables) queueRemoval(c *nftables.Conn, table *nftables.Table, chain *
 	return others, nil
 }
 
-// Init creates sesamed's table and chain when they are its own and
-// missing, removes whatever a previous instance left in the chain, and puts
-// the two set lookups at the top of the chain, all in one transaction.
-func (b *NFTables) Init(ctx context.Context) error {
+// Init sets up sesamed's table and chain (created when they are its own
+// and missing), its sets, their lookups at the top of the chain and, with
+// a Guard, the guard below them, all in one transaction, and empties the
+// sets of what a previous instance left (after a crash; Stale lists it
+// first).
+func (b *NFTables) Init(ctx context.Context) error { return b.setup(ctx, true) }
+
+// Establish is Init without emptying the sets: the rules open now stay
+// open. It puts back whatever of sesamed's chain, sets, lookups and guard
+// is missing, and puts them in order, in one transaction; `sesamed install`
+// uses it to add the guard beside a running sesamed, and sesamed to repair
+// its chain after a reload of the firewall.
+func (b *NFTables) Establish(ctx context.Context) error { return b.setup(ctx, false) }
+
+func (b *NFTables) setup(ctx context.Context, empty bool) error {
+	if b.guard != nil {
+		if err := b.guard.Validate(); err != nil {
+			return err
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, table, chain, err := b.begin(ctx)
@@ -199,6 +256,7 @@ func (b *NFTables) Init(ctx context.Context) error {
 	if table == nil {
 		table = c.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: b.table.Name})
 	}
+	var sets [2]*nftables.Set
 	if chain == nil {
 		policy := nftables.ChainPolicyAccept
 		chain = c.AddChain(&nftables.Chain{
@@ -209,33 +267,157 @@ func (b *NFTables) Init(ctx context.Context) error {
 			Priority: nftables.ChainPriorityFilter,
 			Policy:   &policy,
 		})
-	} else if _, err := b.queueRemoval(c, table, chain); err != nil {
-		return err
+	} else {
+		rules, err := c.GetRules(table, chain)
+		if err != nil {
+			return fmt.Errorf("nftables: list rules of %s: %w", b.where(), err)
+		}
+		for _, r := range rules {
+			if tagged(r) || (b.guard != nil && comment(r) == GuardTag) {
+				if err := c.DelRule(r); err != nil {
+					return fmt.Errorf("nftables: delete rule: %w", err)
+				}
+			}
+		}
+		if sets, err = ourSets(c, table); err != nil {
+			return err
+		}
 	}
-	var sets [2]*nftables.Set
 	for i, fam := range []struct {
 		name    string
 		keyType nftables.SetDatatype
 	}{{nftSet4, setType4}, {nftSet6, setType6}} {
+		if s := sets[i]; s != nil && !s.HasTimeout {
+			// An older sesamed's set, without timeouts: replace it (its
+			// lookup went above).
+			c.DelSet(s)
+			sets[i] = nil
+		}
+		if sets[i] != nil {
+			if empty {
+				c.FlushSet(sets[i])
+			}
+			continue
+		}
 		s := &nftables.Set{
 			Table:         table,
 			Name:          fam.name,
 			KeyType:       fam.keyType,
 			Concatenation: true,
+			HasTimeout:    true,
 		}
 		if err := c.AddSet(s, nil); err != nil {
 			return fmt.Errorf("nftables: add set %s: %w", fam.name, err)
 		}
 		sets[i] = s
 	}
-	// InsertRule puts a rule first, so insert IPv6 then IPv4.
+	// InsertRule puts a rule first, so insert from the last rule up: the
+	// guard's drop, its accepts, then the IPv6 and IPv4 lookups.
+	if b.guard != nil {
+		guard := guardRules(table, chain, *b.guard)
+		for i := len(guard) - 1; i >= 0; i-- {
+			c.InsertRule(guard[i])
+		}
+	}
 	c.InsertRule(lookupRule(table, chain, sets[1], true))
 	c.InsertRule(lookupRule(table, chain, sets[0], false))
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("nftables: set up %s: %w", b.where(), err)
 	}
+	if empty {
+		clear(b.timed)
+	}
 	b.chain, b.sets = chain, sets
 	return nil
+}
+
+// Check reports what of sesamed's chain, sets, lookups and guard is
+// missing or out of order, nil when all is in place.
+func (b *NFTables) Check(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, table, chain, err := b.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if table == nil || chain == nil {
+		return fmt.Errorf("chain %s is gone", b.where())
+	}
+	sets, err := ourSets(c, table)
+	if err != nil {
+		return err
+	}
+	if sets[0] == nil || sets[1] == nil {
+		return fmt.Errorf("set %s or %s is gone", nftSet4, nftSet6)
+	}
+	rules, err := c.GetRules(table, chain)
+	if err != nil {
+		return fmt.Errorf("nftables: list rules of %s: %w", b.where(), err)
+	}
+	if len(rules) < 2 || !tagged(rules[0]) || !tagged(rules[1]) {
+		return fmt.Errorf("sesamed's accepts are not at the top of %s", b.where())
+	}
+	if b.guard == nil {
+		return nil
+	}
+	want := len(guardRules(table, chain, *b.guard))
+	n := 0
+	for _, r := range rules[2:] {
+		if comment(r) != GuardTag {
+			break
+		}
+		n++
+	}
+	if n != want {
+		return fmt.Errorf("the guard of %s/%d is not right below sesamed's accepts in %s", b.guard.Proto, b.guard.Port, b.where())
+	}
+	return nil
+}
+
+// guardRules are the guard's rules in order: established and related
+// traffic accepted, the allowed sources accepted, the port dropped.
+func guardRules(t *nftables.Table, ch *nftables.Chain, g Guard) []*nftables.Rule {
+	tag := userdata.AppendString(nil, userdata.TypeComment, GuardTag)
+	rule := func(exprs ...expr.Any) *nftables.Rule {
+		return &nftables.Rule{Table: t, Chain: ch, Exprs: exprs, UserData: tag}
+	}
+	proto := byte(unix.IPPROTO_TCP)
+	if g.Proto == knocker.UDP {
+		proto = unix.IPPROTO_UDP
+	}
+	port := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(g.Port >> 8), byte(g.Port)}},
+	}
+	state := binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED)
+	rules := []*nftables.Rule{rule(
+		&expr.Ct{Key: expr.CtKeySTATE, Register: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: state, Xor: make([]byte, 4)},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
+		&expr.Verdict{Kind: expr.VerdictAccept},
+	)}
+	for _, v6 := range []bool{false, true} {
+		nfproto, off, n := byte(unix.NFPROTO_IPV4), uint32(12), uint32(4)
+		if v6 {
+			nfproto, off, n = unix.NFPROTO_IPV6, 8, 16
+		}
+		for _, a := range g.allowed(v6) {
+			mask := net.CIDRMask(a.Bits(), a.Addr().BitLen())
+			exprs := []expr.Any{
+				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto}},
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: n},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: n, Mask: mask, Xor: make([]byte, n)},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: a.Addr().AsSlice()},
+			}
+			exprs = append(append(exprs, port...), &expr.Verdict{Kind: expr.VerdictAccept})
+			rules = append(rules, rule(exprs...))
+		}
+	}
+	drop := append(append([]expr.Any{}, port...), &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictDrop})
+	return append(rules, rule(drop...))
 }
 
 // lookupRule is `ip[6] saddr . meta l4proto . th dport @set counter accept`
@@ -304,25 +486,65 @@ func (b *NFTables) setFor(r Rule) (*nftables.Set, error) {
 	return b.sets[1], nil
 }
 
-// Open adds r to its set: one netlink transaction. Adding an element that
-// is already there leaves the set as it was.
-func (b *NFTables) Open(ctx context.Context, r Rule) error {
-	return b.change(ctx, r, "open", (*nftables.Conn).SetAddElements)
-}
-
-// Close deletes r from its set; an element that is not there is fine.
-// Close is slower than Open (about 10 ms more, measured on Linux 6.18): a
-// transaction that removes anything waits for an RCU grace period in the
-// kernel, and holds the nftables commit lock meanwhile.
-func (b *NFTables) Close(ctx context.Context, r Rule) error {
-	err := b.change(ctx, r, "close", (*nftables.Conn).SetDeleteElements)
-	if errors.Is(err, unix.ENOENT) {
-		return nil
+// Open adds r to its set for ttl (0: until Close): one netlink
+// transaction. Opening a rule that is open adds nothing, but re-arms its
+// timeout: the kernel keeps an element's old timeout on a plain add, so
+// the element is added, deleted and added again in one transaction.
+func (b *NFTables) Open(ctx context.Context, r Rule, ttl time.Duration) error {
+	if err := r.Validate(); err != nil {
+		return err
 	}
-	return err
+	if ttl < 0 {
+		return fmt.Errorf("nftables: open %s: negative timeout %s", r, ttl)
+	}
+	r = r.normalize()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.setFor(r)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := b.conn()
+	if err != nil {
+		return err
+	}
+	// The kernel counts in milliseconds; less than one would mean "none".
+	if ttl > 0 && ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	elem := []nftables.SetElement{{Key: elementKey(r), Timeout: ttl}}
+	_, armed := b.timed[r]
+	if err := c.SetAddElements(s, elem); err != nil {
+		return fmt.Errorf("nftables: open %s: %w", r, err)
+	}
+	if armed {
+		if err := c.SetDeleteElements(s, elem); err != nil {
+			return fmt.Errorf("nftables: open %s: %w", r, err)
+		}
+		if err := c.SetAddElements(s, elem); err != nil {
+			return fmt.Errorf("nftables: open %s: %w", r, err)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: open %s in %s: %w", r, b.where(), err)
+	}
+	if ttl > 0 {
+		b.timed[r] = struct{}{}
+	} else {
+		delete(b.timed, r)
+	}
+	return nil
 }
 
-func (b *NFTables) change(ctx context.Context, r Rule, what string, op func(*nftables.Conn, *nftables.Set, []nftables.SetElement) error) error {
+// Close deletes r from its set; an element that is not there (its timeout
+// ran out, say) is fine. Close is slower than Open (about 10 ms more,
+// measured on Linux 6.18): a transaction that removes anything waits for
+// an RCU grace period in the kernel, and holds the nftables commit lock
+// meanwhile.
+func (b *NFTables) Close(ctx context.Context, r Rule) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -340,11 +562,12 @@ func (b *NFTables) change(ctx context.Context, r Rule, what string, op func(*nft
 	if err != nil {
 		return err
 	}
-	if err := op(c, s, []nftables.SetElement{{Key: elementKey(r)}}); err != nil {
-		return fmt.Errorf("nftables: %s %s: %w", what, r, err)
+	delete(b.timed, r)
+	if err := c.SetDeleteElements(s, []nftables.SetElement{{Key: elementKey(r)}}); err != nil {
+		return fmt.Errorf("nftables: close %s: %w", r, err)
 	}
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: %s %s in %s: %w", what, r, b.where(), err)
+	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("nftables: close %s in %s: %w", r, b.where(), err)
 	}
 	return nil
 }
@@ -360,8 +583,31 @@ func (b *NFTables) Rules(ctx context.Context) ([]Rule, error) {
 	if err != nil {
 		return nil, err
 	}
+	return listElements(ctx, c, b.sets)
+}
+
+// Stale lists the rules open in sesamed's sets before Init: what a
+// previous instance left there.
+func (b *NFTables) Stale(ctx context.Context) ([]Rule, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, table, _, err := b.begin(ctx)
+	if err != nil || table == nil {
+		return nil, err
+	}
+	sets, err := ourSets(c, table)
+	if err != nil {
+		return nil, err
+	}
+	return listElements(ctx, c, sets)
+}
+
+func listElements(ctx context.Context, c *nftables.Conn, sets [2]*nftables.Set) ([]Rule, error) {
 	var rules []Rule
-	for _, s := range b.sets {
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -378,21 +624,30 @@ func (b *NFTables) Rules(ctx context.Context) ([]Rule, error) {
 	return rules, nil
 }
 
-// Flush removes sesamed's rules and sets from the chain, and sesamed's own
-// table when nothing else is left in it (a baseline `sesamed install` put
-// there stays), in one transaction.
-func (b *NFTables) Flush(ctx context.Context) error {
+// Flush removes sesamed's lookups and sets from the chain, and sesamed's
+// own table when nothing else is left in it, in one transaction. A guard
+// stays: the port stays shut while sesamed is not running.
+func (b *NFTables) Flush(ctx context.Context) error { return b.remove(ctx, true) }
+
+// Unguard removes the guard's rules, and sesamed's own table when nothing
+// else is left in it: after Flush, what `sesamed uninstall` does.
+func (b *NFTables) Unguard(ctx context.Context) error { return b.remove(ctx, false) }
+
+func (b *NFTables) remove(ctx context.Context, daemon bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, table, chain, err := b.begin(ctx)
 	if err != nil {
 		return err
 	}
-	b.chain = nil
+	if daemon {
+		b.chain = nil
+		clear(b.timed)
+	}
 	if table == nil || chain == nil {
 		return nil
 	}
-	others, err := b.queueRemoval(c, table, chain)
+	others, err := b.queueRemoval(c, table, chain, daemon)
 	if err != nil {
 		return err
 	}

@@ -109,11 +109,12 @@ type Keeper struct {
 
 	mu      sync.Mutex
 	grants  map[Key]*grant
-	holders map[firewall.Rule]int      // grants holding each open rule
-	stuck   map[firewall.Rule]struct{} // rules whose removal failed, retried
-	poll    clock.Timer                // the idle check, while one is due
-	retry   clock.Timer                // the retry of stuck rules, while one is due
-	ended   []ending                   // for OnEnd, once the lock is released
+	holders map[firewall.Rule]int       // grants holding each open rule
+	armed   map[firewall.Rule]time.Time // until when the kernel holds each (zero: no limit)
+	stuck   map[firewall.Rule]struct{}  // rules whose removal failed, retried
+	poll    clock.Timer                 // the idle check, while one is due
+	retry   clock.Timer                 // the retry of stuck rules, while one is due
+	ended   []ending                    // for OnEnd, once the lock is released
 	down    bool
 }
 
@@ -158,6 +159,7 @@ func New(cfg Config) (*Keeper, error) {
 		clk:     cfg.Clock,
 		grants:  map[Key]*grant{},
 		holders: map[firewall.Rule]int{},
+		armed:   map[firewall.Rule]time.Time{},
 		stuck:   map[firewall.Rule]struct{}{},
 	}, nil
 }
@@ -198,28 +200,38 @@ func (k *Keeper) Grant(ctx context.Context, key Key, t Terms) (refreshed bool, e
 	if k.down {
 		return false, ErrShutdown
 	}
-	// Open even on a refresh: it adds nothing when the rule is there, and
-	// puts it back when someone reloaded the firewall under us.
-	if err := k.cfg.Firewall.Open(ctx, key.Rule); err != nil {
+	now := k.clk.Now()
+	old, refreshed := k.grants[key]
+	g := &grant{Grant: Grant{Key: key, Opened: now}}
+	if refreshed {
+		g.Opened, g.gen = old.Opened, old.gen+1
+	}
+	g.Terms, g.Knocked, g.Active = t, now, now
+	if t.Access > 0 {
+		g.Expires = now.Add(t.Access)
+	}
+	// Open even on a refresh: it adds nothing when the rule is there,
+	// re-arms the kernel's timeout, and puts the rule back when someone
+	// reloaded the firewall under us. The grant counts (for the rule's
+	// timeout) only once the rule is open.
+	k.grants[key] = g
+	if err := k.arm(ctx, key.Rule, now); err != nil {
+		if refreshed {
+			k.grants[key] = old
+		} else {
+			delete(k.grants, key)
+		}
 		return false, err
 	}
 	delete(k.stuck, key.Rule) // wanted open again: stop retrying its removal
-	now := k.clk.Now()
-	g, refreshed := k.grants[key]
 	if refreshed {
-		g.gen++
-		if g.expiry != nil {
-			g.expiry.Stop()
-			g.expiry = nil
+		if old.expiry != nil {
+			old.expiry.Stop()
 		}
 	} else {
-		g = &grant{Grant: Grant{Key: key, Opened: now}}
-		k.grants[key] = g
 		k.holders[key.Rule]++
 	}
-	g.Terms, g.Knocked, g.Active, g.Expires = t, now, now, time.Time{}
 	if t.Access > 0 {
-		g.Expires = now.Add(t.Access)
 		gen := g.gen
 		g.expiry = k.clk.AfterFunc(t.Access, func() { k.expire(key, gen) })
 	}
@@ -232,6 +244,79 @@ func (k *Keeper) Grant(ctx context.Context, key Key, t Terms) (refreshed bool, e
 		k.log.Info("grant opened", append(attrs(key), "access", t.Access, "idle", t.Idle)...)
 	}
 	return refreshed, nil
+}
+
+// kernelDeadline is until when the kernel is to hold a grant's rule if
+// sesamed is not there to end it: its expiry with an access time; with
+// close-when-idle only, twice the idle time (and two checks) after it was
+// last seen active, re-armed while it is used (see checkIdle); zero
+// (no limit) with neither, as it ends only on its close sequence.
+func (k *Keeper) kernelDeadline(g *grant) time.Time {
+	switch {
+	case g.Access > 0:
+		return g.Expires
+	case g.Idle > 0:
+		return g.Active.Add(2*g.Idle + 2*k.cfg.IdleCheck)
+	}
+	return time.Time{}
+}
+
+// ttl is how long from now the kernel keeps r open: until the latest
+// kernel deadline of the grants holding it, with no limit when one of
+// them has none. The kernel then ends the rule on time even when sesamed
+// is killed. Call with k.mu held.
+func (k *Keeper) ttl(r firewall.Rule, now time.Time) time.Duration {
+	var last time.Time
+	for key, g := range k.grants {
+		if key.Rule != r {
+			continue
+		}
+		d := k.kernelDeadline(g)
+		if d.IsZero() {
+			return 0
+		}
+		if d.After(last) {
+			last = d
+		}
+	}
+	if last.IsZero() {
+		return 0
+	}
+	return max(last.Sub(now), time.Millisecond)
+}
+
+// arm opens r in the firewall for ttl(r), and notes until when the kernel
+// holds it. Call with k.mu held.
+func (k *Keeper) arm(ctx context.Context, r firewall.Rule, now time.Time) error {
+	ttl := k.ttl(r, now)
+	if err := k.cfg.Firewall.Open(ctx, r, ttl); err != nil {
+		return err
+	}
+	if ttl == 0 {
+		k.armed[r] = time.Time{}
+	} else {
+		k.armed[r] = now.Add(ttl)
+	}
+	return nil
+}
+
+// Reapply opens every granted rule again, for the rest of its time: after
+// somebody flushed the firewall under sesamed, the grants that were live
+// are live again. It returns how many rules it opened.
+func (k *Keeper) Reapply(ctx context.Context) (int, error) {
+	k.mu.Lock()
+	defer k.unlock()
+	if k.down {
+		return 0, ErrShutdown
+	}
+	now := k.clk.Now()
+	var errs []error
+	for r := range k.holders {
+		if err := k.arm(ctx, r, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(k.holders), errors.Join(errs...)
 }
 
 // Revoke ends key's grant, as its door's close sequence does. A key with no
@@ -321,6 +406,7 @@ func (k *Keeper) end(ctx context.Context, key Key, why Reason) error {
 		return nil
 	}
 	delete(k.holders, key.Rule)
+	delete(k.armed, key.Rule)
 	if err := k.cfg.Firewall.Close(ctx, key.Rule); err != nil {
 		k.log.Error("cannot close the firewall rule; retrying", append(attrs(key), "err", err)...)
 		k.stuck[key.Rule] = struct{}{}
@@ -403,17 +489,31 @@ func (k *Keeper) checkIdle() {
 	}
 	now := k.clk.Now()
 	waiting := false
+	rearm := map[firewall.Rule]bool{}
 	for key, g := range k.grants {
 		if g.Idle == 0 {
 			continue
 		}
 		if active[key.Rule] {
 			g.Active = now
+			// Used: push the kernel's deadline on before it comes
+			// near, about once per idle time.
+			if d := k.armed[key.Rule]; !d.IsZero() && d.Sub(now) < g.Idle+2*k.cfg.IdleCheck {
+				rearm[key.Rule] = true
+			}
 		} else if now.Sub(g.Active) >= g.Idle {
 			_ = k.end(ctx, key, Idle) // logged, and retried
 			continue
 		}
 		waiting = true
+	}
+	for r := range rearm {
+		if _, held := k.holders[r]; !held {
+			continue
+		}
+		if err := k.arm(ctx, r, now); err != nil {
+			k.log.Error("cannot re-arm the kernel's timeout of a rule in use", "rule", r.String(), "err", err)
+		}
 	}
 	if waiting {
 		k.poll = k.clk.AfterFunc(k.cfg.IdleCheck, k.checkIdle)

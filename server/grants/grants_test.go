@@ -24,13 +24,18 @@ import (
 type fakeFirewall struct {
 	mu        sync.Mutex
 	rules     map[firewall.Rule]bool
+	ttls      map[firewall.Rule]time.Duration // the last ttl each rule was opened for
 	opens     int
 	failClose int // the next failClose Closes fail
 }
 
-func (f *fakeFirewall) Name() string                { return "fake" }
-func (f *fakeFirewall) Init(context.Context) error  { return nil }
-func (f *fakeFirewall) Flush(context.Context) error { return nil }
+func (f *fakeFirewall) Name() string                                   { return "fake" }
+func (f *fakeFirewall) Init(context.Context) error                     { return nil }
+func (f *fakeFirewall) Establish(context.Context) error                { return nil }
+func (f *fakeFirewall) Check(context.Context) error                    { return nil }
+func (f *fakeFirewall) Flush(context.Context) error                    { return nil }
+func (f *fakeFirewall) Unguard(context.Context) error                  { return nil }
+func (f *fakeFirewall) Stale(context.Context) ([]firewall.Rule, error) { return nil, nil }
 func (f *fakeFirewall) Rules(context.Context) ([]firewall.Rule, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -41,12 +46,22 @@ func (f *fakeFirewall) Rules(context.Context) ([]firewall.Rule, error) {
 	return rs, nil
 }
 
-func (f *fakeFirewall) Open(_ context.Context, r firewall.Rule) error {
+func (f *fakeFirewall) Open(_ context.Context, r firewall.Rule, ttl time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.opens++
 	f.rules[r] = true
+	if f.ttls == nil {
+		f.ttls = map[firewall.Rule]time.Duration{}
+	}
+	f.ttls[r] = ttl
 	return nil
+}
+
+func (f *fakeFirewall) ttl(r firewall.Rule) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ttls[r]
 }
 
 func (f *fakeFirewall) Close(_ context.Context, r firewall.Rule) error {
@@ -64,6 +79,15 @@ func (f *fakeFirewall) has(r firewall.Rule) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.rules[r]
+}
+
+func (f *fakeFirewall) set(rules map[firewall.Rule]bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = map[firewall.Rule]bool{}
+	for r := range rules {
+		f.rules[r] = true
+	}
 }
 
 func (f *fakeFirewall) count() int {
@@ -366,5 +390,87 @@ func TestGrantRejects(t *testing.T) {
 	}
 	if _, err := New(Config{}); err == nil {
 		t.Fatal("New without a firewall: no error")
+	}
+}
+
+// TestKernelTimeout: the rule is opened for as long as the longest access
+// time of the grants that hold it, so that the kernel ends it on time even
+// when sesamed is killed; a grant without an access time holds it open
+// without a limit, and Reapply opens each rule for the rest of its time.
+func TestKernelTimeout(t *testing.T) {
+	other := Key{Door: "openWeb", Rule: rule}
+	for _, tc := range []struct {
+		name  string
+		steps func(r *rig)
+		want  time.Duration
+	}{
+		{"one grant", func(r *rig) { r.grant(t, door, Terms{Access: 10 * time.Second}) }, 10 * time.Second},
+		{"a longer grant of another door", func(r *rig) {
+			r.grant(t, door, Terms{Access: 10 * time.Second})
+			r.grant(t, other, Terms{Access: 30 * time.Second})
+		}, 30 * time.Second},
+		{"a shorter grant keeps the longer one", func(r *rig) {
+			r.grant(t, door, Terms{Access: 30 * time.Second})
+			r.clk.Advance(5 * time.Second)
+			r.grant(t, other, Terms{Access: 10 * time.Second})
+		}, 25 * time.Second},
+		{"a grant without access time", func(r *rig) {
+			r.grant(t, door, Terms{})
+			r.grant(t, other, Terms{Access: 10 * time.Second})
+		}, 0},
+		{"close when idle only: twice the idle time and two checks", func(r *rig) {
+			r.grant(t, door, Terms{Idle: 5 * time.Second})
+		}, 12 * time.Second},
+		{"refresh re-arms", func(r *rig) {
+			r.grant(t, door, Terms{Access: 10 * time.Second})
+			r.clk.Advance(4 * time.Second)
+			r.grant(t, door, Terms{Access: 10 * time.Second})
+		}, 10 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			tc.steps(r)
+			if got := r.fw.ttl(rule); got != tc.want {
+				t.Fatalf("rule opened for %s, want %s", got, tc.want)
+			}
+		})
+	}
+
+	// A rule in use by an idle-closing grant has its kernel deadline
+	// pushed on, about once per idle time; unused, it is left to run out.
+	r := newRig(t)
+	r.grant(t, door, Terms{Idle: 5 * time.Second})
+	r.flows.set([]conntrack.Flow{established(rule.Src, unix.IPPROTO_TCP, 22)}, nil)
+	opens := r.fw.opens
+	r.clk.Advance(5 * time.Second) // 7 s of the 12 s left: not yet
+	if r.fw.opens != opens {
+		t.Fatalf("re-armed with 7 s of 12 s left (%d opens)", r.fw.opens-opens)
+	}
+	r.clk.Advance(time.Second) // 6 s left, less than idle + two checks
+	if r.fw.opens != opens+1 || r.fw.ttl(rule) != 12*time.Second {
+		t.Fatalf("a rule in use was not re-armed: %d opens, ttl %s", r.fw.opens-opens, r.fw.ttl(rule))
+	}
+	r.clk.Advance(time.Second)
+	if r.fw.opens != opens+1 {
+		t.Fatal("re-armed again at once")
+	}
+
+	r = newRig(t)
+	r.grant(t, door, Terms{Access: 10 * time.Second})
+	r.grant(t, Key{Door: "openSSH", Rule: rule6}, Terms{})
+	r.clk.Advance(3 * time.Second)
+	r.fw.set(nil) // somebody flushed the firewall
+	n, err := r.k.Reapply(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Reapply = %d, %v; want 2 rules", n, err)
+	}
+	if !r.fw.has(rule) || !r.fw.has(rule6) {
+		t.Fatal("Reapply did not open the live grants' rules again")
+	}
+	if got := r.fw.ttl(rule); got != 7*time.Second {
+		t.Fatalf("Reapply opened %s for %s, want the 7s left", rule, got)
+	}
+	if got := r.fw.ttl(rule6); got != 0 {
+		t.Fatalf("Reapply opened %s for %s, want no limit", rule6, got)
 	}
 }

@@ -5,14 +5,12 @@ package install
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"sesame/knocker"
 	"sesame/server/firewall"
 )
 
@@ -107,62 +105,49 @@ func (f fwTools) apply(ctx context.Context, cmds []command) error {
 	return nil
 }
 
-// baseline is the guides' baseline, guarding port: established and related
-// traffic allowed, then an accept for each allowed source, then a drop of
-// the port. For iptables the rules go at the top of INPUT, in that order,
-// so that an earlier accept of the port cannot undo the guard; for
-// nftables they go into sesamed's own chain, where the daemon's accepts
-// will go too (an accept in another chain could not beat this drop).
-func (f fwTools) baseline(port uint16, proto knocker.Proto, allow []netip.Prefix) []command {
-	p, dport := proto.String(), strconv.Itoa(int(port))
-	if f.nft() {
-		var b strings.Builder
-		fmt.Fprintf(&b, "add table inet %s\n", firewall.NFTDefaultTable)
-		fmt.Fprintf(&b, "add chain inet %s %s { type filter hook input priority filter; policy accept; }\n", firewall.NFTDefaultTable, firewall.NFTDefaultChain)
-		rule := func(s string) {
-			fmt.Fprintf(&b, "add rule inet %s %s %s comment %q\n", firewall.NFTDefaultTable, firewall.NFTDefaultChain, s, BaselineTag)
-		}
-		rule("ct state established,related accept")
-		for _, a := range allow {
-			fam := "ip"
-			if a.Addr().Is6() {
-				fam = "ip6"
-			}
-			rule(fmt.Sprintf("%s saddr %s %s dport %s accept", fam, prefixString(a), p, dport))
-		}
-		rule(fmt.Sprintf("%s dport %s drop", p, dport))
-		return []command{{name: "nft", args: []string{"-f", "-"}, stdin: b.String()}}
-	}
-	tag := []string{"-m", "comment", "--comment", BaselineTag}
-	var cmds []command
-	for _, v6 := range []bool{false, true} {
-		ipt := f.iptables(v6)
-		specs := [][]string{{"-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED"}}
-		for _, a := range allow {
-			if a.Addr().Is6() == v6 {
-				specs = append(specs, []string{"-s", prefixString(a), "-p", p, "-m", p, "--dport", dport})
-			}
-		}
-		specs = append(specs, []string{"-p", p, "-m", p, "--dport", dport})
-		for i, spec := range specs {
-			target := "ACCEPT"
-			if i == len(specs)-1 {
-				target = "DROP"
-			}
-			args := append([]string{"-w", "-I", "INPUT", strconv.Itoa(i + 1)}, spec...)
-			args = append(append(args, tag...), "-j", target)
-			cmds = append(cmds, command{name: ipt, args: args})
-		}
-	}
-	return cmds
+// backend is the daemon's firewall backend install chose, with guard.
+func (f fwTools) backend(guard *firewall.Guard) (firewall.Backend, error) {
+	b, _, err := firewall.New(f.choice, firewall.Options{Guard: guard})
+	return b, err
 }
 
-// prefixString prints a single address without its /32 or /128.
-func prefixString(p netip.Prefix) string {
-	if p.IsSingleIP() {
-		return p.Addr().String()
+// guard puts the baseline in place, through the same code sesamed --guard
+// runs: in sesamed's chain, below sesamed's accepts, beside a sesamed that
+// may run already (its open rules stay). If a step fails, the steps made
+// are undone. It returns what undoes it all (leaving a running sesamed's
+// accepts be), and a note for the admin, "" when there is none.
+func (f fwTools) guard(ctx context.Context, g firewall.Guard) (undo func(context.Context) error, note string, err error) {
+	bare, err := f.backend(nil)
+	if err != nil {
+		return nil, "", err
 	}
-	return p.String()
+	running := bare.Check(ctx) == nil // a sesamed has its chain in place
+	b, err := f.backend(&g)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := b.Establish(ctx); err != nil {
+		return nil, "", err
+	}
+	undo = func(ctx context.Context) error {
+		if running {
+			return b.Unguard(ctx)
+		}
+		return errors.Join(b.Flush(ctx), b.Unguard(ctx))
+	}
+	if ipt, ok := b.(*firewall.IPTables); ok && ipt.IPv6Skipped() != "" {
+		note = "IPv6 left out of the baseline: " + ipt.IPv6Skipped()
+	}
+	return undo, note, nil
+}
+
+// unguard takes the baseline out, leaving a running sesamed's accepts be.
+func (f fwTools) unguard(ctx context.Context) error {
+	b, err := f.backend(nil)
+	if err != nil {
+		return err
+	}
+	return b.Unguard(ctx)
 }
 
 // nftHandle matches the handle nft -a prints after a rule.
@@ -220,19 +205,13 @@ func hasComment(fields []string, comment string) bool {
 }
 
 // flushDaemon removes what the daemon's backend adds (after a crash, it
-// may still be there), through the firewall package.
+// may still be there), then the guard, through the firewall package.
 func (f fwTools) flushDaemon(ctx context.Context) error {
-	var b firewall.Backend
-	if f.nft() {
-		b = firewall.NewNFTables(firewall.NFTablesOptions{})
-	} else {
-		ipt, err := firewall.NewIPTables(firewall.IPTablesOptions{Variant: f.choice.Variant})
-		if err != nil {
-			return err
-		}
-		b = ipt
+	b, err := f.backend(nil)
+	if err != nil {
+		return err
 	}
-	return b.Flush(ctx)
+	return errors.Join(b.Flush(ctx), b.Unguard(ctx))
 }
 
 var (

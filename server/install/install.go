@@ -327,20 +327,23 @@ func Install(ctx context.Context, opt Options) error {
 	}
 	steps = append(steps, unitStep)
 
-	// 4. The baseline.
-	rules := fw.baseline(opt.Port, opt.Proto, allow)
+	// 4. The baseline, through the daemon's own backend: in sesamed's
+	// chain, below sesamed's accepts (also when sesamed runs already), so
+	// that the port is guarded before the service starts; the service
+	// keeps it in place (sesamed --guard).
+	guard := firewall.Guard{Port: opt.Port, Proto: opt.Proto, Allow: allow}
+	var unguard func(context.Context) error
 	base := step{title: fmt.Sprintf("add the baseline firewall rules (allow established, guard %s/%d)", opt.Proto, opt.Port),
-		do: func(ctx context.Context) error { return fw.apply(ctx, rules) },
-		undo: func(ctx context.Context) error {
-			cmds, err := fw.removal(ctx)
-			if err != nil {
-				return err
+		lines: guard.Describe(choice.Name),
+		do: func(ctx context.Context) error {
+			undo, note, err := fw.guard(ctx, guard)
+			if note != "" {
+				fmt.Fprintf(opt.Out, "  note: %s\n", note)
 			}
-			return fw.apply(ctx, cmds)
-		}}
-	for _, c := range rules {
-		base.lines = append(base.lines, c.String())
-	}
+			unguard = undo
+			return err
+		},
+		undo: func(ctx context.Context) error { return unguard(ctx) }}
 	steps = append(steps, base)
 
 	// 5. The record, then systemd.

@@ -223,15 +223,19 @@ func TestDryRun(t *testing.T) {
 				want = append(want,
 					"iptables-save > /var/lib/sesamed/iptables.rules",
 					"ip6tables-save > /var/lib/sesamed/ip6tables.rules",
-					"iptables -w -I INPUT 1 -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment sesamed-install -j ACCEPT",
-					"iptables -w -I INPUT 2 -s 192.0.2.2 -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j ACCEPT",
-					"iptables -w -I INPUT 3 -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j DROP",
-					"ip6tables -w -I INPUT 2 -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j DROP")
+					"iptables: INPUT 1: -j SESAMED",
+					"iptables: -A SESAMED -m set --match-set sesamed_allow4 src,dst -m comment --comment sesamed -j ACCEPT",
+					"iptables: -A SESAMED -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment sesamed-install -j ACCEPT",
+					"iptables: -A SESAMED -s 192.0.2.2/32 -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j ACCEPT",
+					"iptables: -A SESAMED -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j DROP",
+					"ip6tables: -A SESAMED -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j DROP")
 			} else {
 				want = append(want,
 					"nft list ruleset > /var/lib/sesamed/nftables.rules",
-					`add rule inet sesamed input ip saddr 192.0.2.2 tcp dport 22 accept comment "sesamed-install"`,
-					`add rule inet sesamed input tcp dport 22 drop comment "sesamed-install"`)
+					"inet sesamed input: ip saddr . meta l4proto . th dport @sesamed_allow4 accept",
+					"inet sesamed input: ct state established,related accept",
+					"inet sesamed input: ip saddr 192.0.2.2 tcp dport 22 accept",
+					"inet sesamed input: tcp dport 22 drop")
 			}
 			for _, w := range want {
 				if !strings.Contains(out, w) {
@@ -268,9 +272,9 @@ func TestDryRun(t *testing.T) {
 // BaselineLine is a removal command uninstall prints for each kind.
 func BaselineLine(kind string) string {
 	if kind == "iptables" {
-		return "iptables -w -D INPUT -p tcp -m tcp --dport 22 -m comment --comment sesamed-install -j DROP"
+		return "the rules commented sesamed-install in chain SESAMED of iptables and ip6tables"
 	}
-	return "delete rule inet sesamed input handle"
+	return "the rules commented sesamed-install in inet sesamed input"
 }
 
 // TestInstallUninstall: install guards the port for real — the SSH
@@ -312,7 +316,7 @@ func TestInstallUninstall(t *testing.T) {
 			if err := fw.Init(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if err := fw.Open(context.Background(), firewall.Rule{Src: other, Proto: knocker.TCP, Port: 22}); err != nil {
+			if err := fw.Open(context.Background(), firewall.Rule{Src: other, Proto: knocker.TCP, Port: 22}, 0); err != nil {
 				t.Fatal(err)
 			}
 			firewalltest.ConnectFrom(t, cli, other, to4).Close()

@@ -74,12 +74,18 @@ func Uninstall(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	rm := step{title: "remove the baseline firewall rules", do: func(ctx context.Context) error { return fw.apply(ctx, removal) }}
+	// The guard lives in sesamed's chain; an older install put its rules
+	// in INPUT, found by their comment.
+	rm := step{title: "remove the baseline firewall rules",
+		lines: []string{fmt.Sprintf("the rules commented %s in %s", firewall.GuardTag, guardWhere(st.Backend))},
+		do: func(ctx context.Context) error {
+			if err := fw.apply(ctx, removal); err != nil {
+				return err
+			}
+			return fw.unguard(ctx)
+		}}
 	for _, c := range removal {
 		rm.lines = append(rm.lines, c.String())
-	}
-	if len(removal) == 0 {
-		rm.lines = []string{"(none found)"}
 	}
 	steps = append(steps, rm)
 	steps = append(steps, step{title: "remove the daemon's own rules, if a crash left any (" + daemonWhere(st.Backend) + ")",
@@ -127,6 +133,13 @@ func Uninstall(ctx context.Context, opt Options) error {
 			return removeState(&opt, st.Backups)
 		}})
 	return run(ctx, &opt, "uninstall", steps)
+}
+
+func guardWhere(backend string) string {
+	if backend == "nftables" {
+		return "inet " + firewall.NFTDefaultTable + " " + firewall.NFTDefaultChain
+	}
+	return "chain " + firewall.IPTablesChain + " of iptables and ip6tables"
 }
 
 func daemonWhere(backend string) string {

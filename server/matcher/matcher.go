@@ -138,8 +138,10 @@ type Options struct {
 	Now func() time.Time
 }
 
-// DefaultMaxSources keeps the table near 10 MB however many sources knock.
-const DefaultMaxSources = 65536
+// DefaultMaxSources keeps the table near 2.5 MB however many sources knock:
+// under a flood of random sources, a source past its first knock is kept
+// in the protected list, so real knockers are not the ones evicted.
+const DefaultMaxSources = 16384
 
 // Stats are counters since the Matcher started.
 type Stats struct {

@@ -51,7 +51,7 @@ const (
 func NewRootCmd(deps Deps) *cobra.Command {
 	opts := &runOptions{IO: deps.IO, Getenv: deps.Getenv}
 	root := &cobra.Command{
-		Use:   "sesamed [-c FILE] [-i IFACE] [-d] [-D] [-v] [-l] [-4] [-p PIDFILE] [-g LOGFILE] [-V] [-h]",
+		Use:   "sesamed [-c FILE] [-i IFACE] [-d] [-D] [-v] [-l] [-4] [-p PIDFILE] [-g LOGFILE] [--guard FILE] [-V] [-h]",
 		Short: "A port-knock daemon that reads knockd.conf",
 		Long: `sesamed watches the network for port-knock sequences and runs the door's
 commands, or opens the firewall itself, for the address that knocked. It
@@ -89,6 +89,7 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 	f.StringVarP(&opts.LogFile, "logfile", "g", "", "use an alternate logfile (default: the config's LogFile)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "be verbose")
 	f.BoolVarP(&opts.Version, "version", "V", false, "display version")
+	f.StringVar(&opts.Guard, "guard", "", "keep the baseline sesamed install recorded in `FILE` (its install.json) in place: built before sesamed reports ready (no start without it), restored when the ruleset is flushed")
 	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts))
 	return root
 }

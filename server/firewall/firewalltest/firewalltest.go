@@ -35,8 +35,16 @@ func (n *nsBackend) Init(ctx context.Context) error {
 	return n.ns.Do(func() error { return n.b.Init(ctx) })
 }
 
-func (n *nsBackend) Open(ctx context.Context, r firewall.Rule) error {
-	return n.ns.Do(func() error { return n.b.Open(ctx, r) })
+func (n *nsBackend) Establish(ctx context.Context) error {
+	return n.ns.Do(func() error { return n.b.Establish(ctx) })
+}
+
+func (n *nsBackend) Check(ctx context.Context) error {
+	return n.ns.Do(func() error { return n.b.Check(ctx) })
+}
+
+func (n *nsBackend) Open(ctx context.Context, r firewall.Rule, ttl time.Duration) error {
+	return n.ns.Do(func() error { return n.b.Open(ctx, r, ttl) })
 }
 
 func (n *nsBackend) Close(ctx context.Context, r firewall.Rule) error {
@@ -53,8 +61,22 @@ func (n *nsBackend) Rules(ctx context.Context) ([]firewall.Rule, error) {
 	return rules, err
 }
 
+func (n *nsBackend) Stale(ctx context.Context) ([]firewall.Rule, error) {
+	var rules []firewall.Rule
+	err := n.ns.Do(func() error {
+		var err error
+		rules, err = n.b.Stale(ctx)
+		return err
+	})
+	return rules, err
+}
+
 func (n *nsBackend) Flush(ctx context.Context) error {
 	return n.ns.Do(func() error { return n.b.Flush(ctx) })
+}
+
+func (n *nsBackend) Unguard(ctx context.Context) error {
+	return n.ns.Do(func() error { return n.b.Unguard(ctx) })
 }
 
 // Kinds are the backends every test runs against, by name: iptables
