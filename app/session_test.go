@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -234,7 +233,7 @@ func TestConnectFailures(t *testing.T) {
 	}{
 		{"door", &sshlaunch.DoorError{Addr: fakeAddr, Elapsed: 15 * time.Second, Err: errors.New("i/o timeout")},
 			"The door did not open", "knock sequence and protocols"},
-		{"auth", fmt.Errorf("root@web.example.com: authentication failed (tried password): %w", errors.New("ssh: unable to authenticate")),
+		{"auth", &sshlaunch.AuthError{User: "root", Host: "web.example.com", Tried: "password", Err: errors.New("ssh: unable to authenticate")},
 			"Login failed", "user name"},
 		{"lost", &sshlaunch.ConnectionLostError{Reason: "no answer to 3 keepalives"}, "Connection lost", "connect again"},
 	}

@@ -66,17 +66,12 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 }
 
 // noticeAlreadyOpen tells the UI when the probe before the knock got an
-// answer. An open door answers it within a round trip, long before the
-// door is dialled after the knock; a probe still waiting has heard
-// nothing.
+// answer: an open door answers it within a round trip, long before the
+// door is dialled after the knock.
 func noticeAlreadyOpen(cfg *Config, ap netip.AddrPort) {
-	select {
-	case open := <-cfg.probe:
-		if open {
-			cfg.Log.Warn("the door was already open before the knock", "addr", ap)
-			cfg.UI.Progress(Event{Stage: StageNotice, Addr: ap, Err: &AlreadyOpenError{Addr: ap}})
-		}
-	default:
+	if cfg.probe.wasOpen() {
+		cfg.Log.Warn("the door was already open before the knock", "addr", ap)
+		cfg.UI.Progress(Event{Stage: StageNotice, Addr: ap, Err: &AlreadyOpenError{Addr: ap}})
 	}
 }
 

@@ -162,7 +162,7 @@ type Config struct {
 
 	// probe says whether the SSH port answered before the knock
 	// (startProbe); nil when there was no probe.
-	probe <-chan bool
+	probe *probe
 
 	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
@@ -318,6 +318,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	// One SYN to the SSH port just before the knock: an answer to it means
 	// the door was open already, and the knock proves nothing.
 	cfg.probe = startProbe(ap)
+	defer cfg.probe.stop()
 	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
