@@ -540,8 +540,7 @@ func (f *profileForm) chooseIdentity() {
 			d.SetLocation(l)
 		}
 	}
-	d.Resize(fyne.NewSize(700, 500))
-	d.Show()
+	showFileDialog(d)
 }
 
 // newProfile, editProfile, duplicateProfile and deleteProfile are the

@@ -42,8 +42,7 @@ func (u *UI) importProfiles() {
 		u.importData(data, rc.URI().Path())
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
-	d.Resize(fyne.NewSize(700, 500))
-	d.Show()
+	showFileDialog(d)
 }
 
 // importData imports a file's content: a Sesame export, or a knockd.conf
@@ -197,8 +196,7 @@ func (u *UI) exportProfiles() {
 			u.exportFile(wc, secrets.Checked)
 		}, u.win)
 		save.SetFileName("sesame-profiles.json")
-		save.Resize(fyne.NewSize(700, 500))
-		save.Show()
+		showFileDialog(save)
 	}, u.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
