@@ -61,7 +61,9 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
-	form     *profileForm    // the profile form, while it is open
+	// newBtn and menuBtn are the + and ⋮ buttons above the list.
+	newBtn, menuBtn *widget.Button
+	form            *profileForm // the profile form, while it is open
 	// seedShown is the seed dialog, while it is open; seedConfirm the
 	// Show button of the question before it.
 	seedShown   *seedDialog

@@ -44,11 +44,14 @@ func startTestHook(u *UI) {
 		}
 	}()
 	go func() {
+		var seq int64
 		for !u.stopped.Load() {
 			time.Sleep(50 * time.Millisecond)
 			var st hookState
 			fyne.DoAndWait(func() { st = u.testState() })
 			st.StallMS = float64(stall.Load()) / float64(time.Millisecond)
+			seq++
+			st.Seq = seq
 			data, err := json.Marshal(st)
 			if err != nil {
 				continue
@@ -74,6 +77,8 @@ func (u *UI) testState() hookState {
 	}
 	st.SeedShown = u.seedShown != nil
 	st.Dialog = u.lastDialog
+	st.Texts = shownTexts(c)
+	st.NewButton, st.MenuButton = st.rect(u.newBtn), st.rect(u.menuBtn)
 	if p := u.list.selected(); p != nil {
 		st.Selected = p.Name
 	}
