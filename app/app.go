@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/clock"
@@ -93,6 +94,7 @@ func New(a fyne.App, deps Deps) *UI {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
+	a.Settings().SetTheme(quietTheme{theme.DefaultTheme()})
 	u := &UI{deps: deps, app: a}
 	u.win = a.NewWindow("Sesame")
 	u.build()

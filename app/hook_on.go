@@ -4,6 +4,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +22,7 @@ import (
 // real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
 
 func startTestHook(u *UI) {
+	showForTest(u, os.Getenv("SESAME_TEST_SHOW"))
 	path := os.Getenv("SESAME_TEST_STATE")
 	if path == "" {
 		return
@@ -61,6 +63,30 @@ func startTestHook(u *UI) {
 				os.Rename(tmp, path)
 			}
 		}
+	}()
+}
+
+// showForTest opens what SESAME_TEST_SHOW asks for once the window is up,
+// for the idle CPU benchmark, which runs the app without the state
+// writer (its work would be measured too): "error" an error dialog that
+// stays, "error-closed" one closed again a second later, as a person
+// closes it.
+func showForTest(u *UI, what string) {
+	if what == "" {
+		return
+	}
+	go func() {
+		time.Sleep(time.Second) // the window is shown
+		fyne.Do(func() { u.showError("A test error", errors.New("shown by SESAME_TEST_SHOW"), "Close it.") })
+		if what != "error-closed" {
+			return
+		}
+		time.Sleep(time.Second)
+		fyne.Do(func() {
+			if top := u.win.Canvas().Overlays().Top(); top != nil {
+				top.Hide()
+			}
+		})
 	}()
 }
 
