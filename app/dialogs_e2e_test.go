@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -361,4 +362,96 @@ func (a *realApp) home(t testing.TB) string {
 		t.Fatal("the app has no HOME")
 	}
 	return home
+}
+
+// The connect flow's dialogs in the real app on Xvfb, against the real
+// sshd behind knockd, each seen on the screen: a host key seen for the
+// first time (accepted once, then saved), the key's passphrase, a
+// password refused three times and the login-failed error dialog, and a
+// host key that changed. Every door is shut again at the end.
+func TestRealWindowConnectDialogs(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "knockd", "iptables", "ssh-keygen")
+	pair := testnet.NewPair(t)
+	pair.Server.GuardSSH(t)
+	// Passwords are offered, so that a user with no key is asked for one.
+	sshd := pair.Server.SSHD(t, "PasswordAuthentication yes")
+	pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+	// No known_hosts: the host key is new. The key sshd accepts is
+	// protected by a passphrase.
+	g := &guardedSSH{pair: pair, home: sshd.ClientHome(t, "")}
+	key := filepath.Join(g.home, ".ssh", "id_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-p", "-P", "", "-N", "open sesame", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -p: %v: %s", err, out)
+	}
+	ghost := &profiles.Profile{Name: "ghost", Host: testnet.ServerAddr4.String(), User: "ghost", IdentityFile: key}
+	ghost.Secrets.Open, ghost.Secrets.Close = mustSeq(t, "7000,8000,9000"), mustSeq(t, "9000,8000,7000")
+	disp := xvfb.Start(t, 1280, 800)
+	a := startApp(t, disp, g, ghost)
+	client := testnet.ClientAddr4.String()
+	a.waitState(t, "the window", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+
+	// lab: the new host key, accepted once; the passphrase; a shell.
+	a.clickText(t, "lab")
+	a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" })
+	a.clickText(t, "Connect")
+	a.dialogShown(t, "dialog-hostkey-unknown", "Unknown host key", "Accept once", "Accept and save")
+	a.clickText(t, "Accept once")
+	a.dialogShown(t, "dialog-passphrase", "Key passphrase", "Log in", "Remember in the keyring")
+	a.disp.Xdotool(t, "type", "--delay", "20", "open sesame")
+	a.clickText(t, "Log in")
+	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !pair.Server.HasAcceptFrom(t, client) {
+		t.Error("a session runs, but knockd opened no door")
+	}
+	a.disp.Xdotool(t, "key", "ctrl+shift+w")
+	a.waitState(t, "the tab to go", func(st hookState) bool { return len(st.Tabs) == 0 })
+	pair.Server.WaitAccept(t, client, false)
+
+	// ghost: no such user on the server, so its key is refused (before
+	// the passphrase is needed) and a password asked for, three times;
+	// then the login fails.
+	a.clickText(t, "ghost")
+	a.waitState(t, "ghost selected", func(st hookState) bool { return st.Selected == "ghost" })
+	a.clickText(t, "Connect")
+	a.dialogShown(t, "dialog-hostkey-unknown-again", "Unknown host key", "Accept and save")
+	a.clickText(t, "Accept and save")
+	for i := range 3 {
+		a.dialogShown(t, fmt.Sprintf("dialog-password-%d", i+1), "Password", "Log in", "Password for ghost@"+testnet.ServerAddr4.String()+":")
+		a.disp.Xdotool(t, "type", "--delay", "20", "wrong")
+		a.clickText(t, "Log in")
+		// The next question is a new dialog with the same words: wait for
+		// states written after this one went.
+		a.alive(t, "a password sent")
+	}
+	a.dialogShown(t, "dialog-login-failed", "Login failed", "Close")
+	a.clickText(t, "Close")
+	a.closed(t, "the login-failed dialog", "Login failed")
+	pair.Server.WaitAccept(t, client, false)
+
+	// The saved host key replaced by another: connecting is refused.
+	other := writeKeys(t).public
+	data, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kh := filepath.Join(g.home, ".ssh", "known_hosts")
+	saved, err := os.ReadFile(kh)
+	if err != nil || !strings.Contains(string(saved), testnet.ServerAddr4.String()) {
+		t.Fatalf("Accept and save did not save the host key: %v %q", err, saved)
+	}
+	if err := os.WriteFile(kh, []byte(testnet.ServerAddr4.String()+" "+string(data)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a.clickText(t, "Try again")
+	a.dialogShown(t, "dialog-hostkey-changed", "Host key changed: connection refused", "REMOTE HOST IDENTIFICATION HAS CHANGED")
+	a.clickText(t, "Close")
+	a.closed(t, "the host key dialog", "Host key changed: connection refused")
+	pair.Server.WaitAccept(t, client, false)
+	a.alive(t, "every connect dialog")
 }
