@@ -101,8 +101,6 @@ func New(a fyne.App, deps Deps) *UI {
 	u.win.SetCloseIntercept(u.Quit)
 	u.win.SetOnClosed(u.detail.stopCountdown)
 	u.reload()
-	// The tray talks to the desktop over D-Bus: not before the first frame.
-	a.Lifecycle().SetOnStarted(u.setupTray)
 	return u
 }
 
@@ -114,6 +112,10 @@ func (u *UI) Window() fyne.Window { return u.win }
 // close knocks sent, before it returns.
 func (u *UI) ShowAndRun() {
 	startTestHook(u)
+	// Before the loop runs: Fyne (2.8.1) starts the tray only when the
+	// loop starts, and a tray set up later, once the window is shown,
+	// never appeared.
+	u.setupTray()
 	u.win.ShowAndRun()
 	u.stopped.Store(true)
 	u.detail.stopCountdown()

@@ -332,6 +332,16 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.dialogShown(t, "dialog-form-duplicate", "New profile from a copy", "quiet copy", "Save")
 	a.clickText(t, "Cancel")
 	a.closed(t, "the form", "New profile from a copy")
+	// The tray menu, clicked over D-Bus as the desktop's tray does (the
+	// items that knock or connect are in TestRealWindowConnectDialogs,
+	// inside the test namespaces).
+	a.trayClick(t, "quiet", "Knock close")
+	a.dialogShown(t, "dialog-tray-error", "The close knock for quiet failed", "Close")
+	a.clickText(t, "Close")
+	a.closed(t, "the error dialog", "The close knock for quiet failed")
+	a.trayClick(t, "Show window")
+	a.alive(t, "the tray's Show window")
+
 	a.clickText(t, "Delete")
 	a.dialogShown(t, "dialog-delete", "Delete quiet?", "Delete")
 	a.clickText(t, "Delete")
@@ -453,5 +463,40 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 	a.clickText(t, "Close")
 	a.closed(t, "the host key dialog", "Host key changed: connection refused")
 	pair.Server.WaitAccept(t, client, false)
+	a.clickText(t, "Close tab")
+	a.waitState(t, "the failed tab to go", func(st hookState) bool { return len(st.Tabs) == 0 })
+	if err := os.WriteFile(kh, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// The tray menu, clicked over D-Bus as the desktop's tray does: lab's
+	// Knock open and Knock close, its Connect, then Quit, which closes the
+	// door before the app ends.
+	a.trayClick(t, "lab", "Knock open")
+	pair.Server.WaitAccept(t, client, true)
+	a.trayClick(t, "lab", "Knock close")
+	pair.Server.WaitAccept(t, client, false)
+	a.trayClick(t, "lab", "Connect")
+	a.dialogShown(t, "dialog-passphrase-tray", "Key passphrase", "Log in")
+	a.disp.Xdotool(t, "type", "--delay", "20", "open sesame")
+	a.clickText(t, "Log in")
+	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !pair.Server.HasAcceptFrom(t, client) {
+		t.Error("the tray's Connect runs a session, but knockd opened no door")
+	}
 	a.alive(t, "every connect dialog")
+	a.trayClick(t, "Quit")
+	done := make(chan error, 1)
+	go func() { done <- a.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the app exited with %v", err)
+		}
+	case <-time.After(testnet.Await):
+		t.Fatal("the app did not quit from the tray")
+	}
+	pair.Server.WaitAccept(t, client, false)
 }
