@@ -86,7 +86,15 @@ func (a *realApp) awaitTexts(t testing.TB, what string, texts ...string) hookSta
 // label, a file in a file dialog.
 func (a *realApp) clickText(t testing.TB, text string) {
 	t.Helper()
-	a.click(t, a.steady(t, text).Rect)
+	a.clickAt(t, a.steady(t, text).Rect)
+}
+
+// clickAt clicks the middle of r, keeping the screen before the click
+// for dialogShown.
+func (a *realApp) clickAt(t testing.TB, r [4]float32) {
+	t.Helper()
+	a.before = a.disp.Screenshot(t)
+	a.click(t, r)
 }
 
 // steady waits for text on the top layer to stay in one place in two
@@ -172,18 +180,24 @@ func (a *realApp) origin(t testing.TB) image.Point {
 	return p
 }
 
-// drawn reports whether the screen shows something drawn in r (window
-// pixels): more than one colour, as text on a background is, where a
-// missing dialog would leave the blank background or nothing.
-func drawn(img image.Image, at image.Point, r [4]float32) bool {
+// drawn reports whether the screen shows something newly drawn in r
+// (window pixels): more than one colour, as text on a background is, and
+// not what the screen showed there before (when before is not nil), so
+// that a dialog not yet drawn over the window does not pass for one.
+func drawn(img, before image.Image, at image.Point, r [4]float32) bool {
 	colours := map[[3]uint32]int{}
+	changed := before == nil
 	for y := int(r[1]); y < int(r[1]+r[3]); y++ {
 		for x := int(r[0]); x < int(r[0]+r[2]); x++ {
 			cr, cg, cb, _ := img.At(at.X+x, at.Y+y).RGBA()
 			colours[[3]uint32{cr, cg, cb}]++
+			if !changed {
+				br, bg, bb, _ := before.At(at.X+x, at.Y+y).RGBA()
+				changed = br != cr || bg != cg || bb != cb
+			}
 		}
 	}
-	return len(colours) > 1
+	return len(colours) > 1 && changed
 }
 
 // dialogShown waits until a dialog (or menu) whose top layer shows every
@@ -200,7 +214,7 @@ func (a *realApp) dialogShown(t testing.TB, name string, texts ...string) hookSt
 	var shot image.Image
 	testnet.WaitFor(t, name+" drawn on the screen", func() bool {
 		shot = a.disp.Screenshot(t)
-		return drawn(shot, at, tx.Rect)
+		return drawn(shot, a.before, at, tx.Rect)
 	})
 	xvfb.SavePNG(t, shot, artifact(name+".png"))
 	a.alive(t, name)
@@ -271,7 +285,7 @@ func TestRealWindowDialogs(t *testing.T) {
 	menu := func(item string) {
 		t.Helper()
 		st := a.waitState(t, "the ⋮ button", func(st hookState) bool { return st.MenuButton[2] > 0 && st.top() == 0 })
-		a.click(t, st.MenuButton)
+		a.clickAt(t, st.MenuButton)
 		a.dialogShown(t, "menu-"+strings.TrimSuffix(strings.ToLower(strings.Fields(item)[0]), "…"), "New profile…", "Import profiles…", "Export profiles…")
 		a.clickText(t, item)
 	}
@@ -311,10 +325,38 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.clickText(t, "Cancel")
 	a.closed(t, "the form", "New profile")
 	st = a.waitState(t, "the + button", func(st hookState) bool { return st.NewButton[2] > 0 && st.top() == 0 })
-	a.click(t, st.NewButton)
+	a.clickAt(t, st.NewButton)
 	a.dialogShown(t, "dialog-form-plus", "New profile", "Save")
 	a.clickText(t, "Cancel")
 	a.closed(t, "the form", "New profile")
+
+	// A rotating profile: on saving, its new seed is shown once; Show
+	// seed… shows it again, after asking.
+	menu("New profile…")
+	a.dialogShown(t, "dialog-form-rotating", "New profile", "Rotating sequence (seed)")
+	a.clickText(t, "web") // the Name field's placeholder
+	a.disp.Xdotool(t, "type", "--delay", "20", "vault2")
+	a.clickText(t, "e.g. server.example.com")
+	a.disp.Xdotool(t, "type", "--delay", "20", "192.0.2.77")
+	a.clickText(t, "Rotating sequence (seed)")
+	a.clickText(t, "Save")
+	st = a.dialogShown(t, "dialog-seed-new", "New seed for vault2", "Done")
+	vault2, err := profiles.NewStore(a.env(t, "SESAME_CONFIG_DIR"), profiles.SystemKeyring()).Get("vault2")
+	if err != nil || vault2.Secrets.Rotation == nil {
+		t.Fatalf("vault2 saved as %+v, err %v", vault2, err)
+	}
+	if seed := vault2.Secrets.Rotation.Seed.String(); strings.Contains(fmt.Sprint(st.Texts), seed) {
+		t.Error("the test hook's state file holds the seed shown")
+	}
+	a.clickText(t, "Done")
+	a.closed(t, "the seed dialog", "New seed for vault2")
+	st = a.waitState(t, "vault2's Show seed…", func(st hookState) bool { return st.Selected == "vault2" && st.ShowSeed[2] > 0 })
+	a.clickAt(t, st.ShowSeed)
+	a.dialogShown(t, "dialog-seed-ask", "Show")
+	a.clickText(t, "Show")
+	a.dialogShown(t, "dialog-seed", "Seed of vault2", "Done")
+	a.clickText(t, "Done")
+	a.closed(t, "the seed dialog", "Seed of vault2")
 
 	// The detail pane's buttons on quiet, which has no close sequence: its
 	// Knock close fails before any packet, in an error dialog.
@@ -362,16 +404,22 @@ func mustSeq(t testing.TB, s string) knocker.Sequence {
 // home is the app's home folder.
 func (a *realApp) home(t testing.TB) string {
 	t.Helper()
-	home := ""
+	return a.env(t, "HOME")
+}
+
+// env is the value of the app's environment variable name.
+func (a *realApp) env(t testing.TB, name string) string {
+	t.Helper()
+	v := ""
 	for _, kv := range a.cmd.Env {
-		if h, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = h
+		if val, ok := strings.CutPrefix(kv, name+"="); ok {
+			v = val
 		}
 	}
-	if home == "" {
-		t.Fatal("the app has no HOME")
+	if v == "" {
+		t.Fatalf("the app has no %s", name)
 	}
-	return home
+	return v
 }
 
 // The connect flow's dialogs in the real app on Xvfb, against the real
@@ -435,9 +483,11 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 		a.dialogShown(t, fmt.Sprintf("dialog-password-%d", i+1), "Password", "Log in", "Password for ghost@"+testnet.ServerAddr4.String()+":")
 		a.disp.Xdotool(t, "type", "--delay", "20", "wrong")
 		a.clickText(t, "Log in")
-		// The next question is a new dialog with the same words: wait for
-		// states written after this one went.
+		// The next question is a new dialog with the same words, drawn
+		// in the same place: wait for states written after this one went,
+		// and take no screen before to compare with.
 		a.alive(t, "a password sent")
+		a.before = nil
 	}
 	a.dialogShown(t, "dialog-login-failed", "Login failed", "Close")
 	a.clickText(t, "Close")

@@ -103,7 +103,15 @@ func (u *UI) testState() hookState {
 	}
 	st.SeedShown = u.seedShown != nil
 	st.Dialog = u.lastDialog
-	st.Texts = shownTexts(c)
+	// The seed is shown on the screen, but kept out of the state file.
+	var secrets []string
+	if u.seedShown != nil {
+		secrets = append(secrets, u.seedShown.seed.Text)
+	}
+	if u.form != nil && u.form.entries[fSeed] != nil {
+		secrets = append(secrets, u.form.entries[fSeed].Text)
+	}
+	st.Texts = redact(shownTexts(c), secrets)
 	st.NewButton, st.MenuButton = st.rect(u.newBtn), st.rect(u.menuBtn)
 	if p := u.list.selected(); p != nil {
 		st.Selected = p.Name

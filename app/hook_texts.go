@@ -3,6 +3,8 @@
 package app
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -29,6 +31,18 @@ func shownTexts(c fyne.Canvas) []hookText {
 		})
 	}
 	return out
+}
+
+// redact replaces the texts that hold one of secrets by "[secret]".
+func redact(texts []hookText, secrets []string) []hookText {
+	for i, tx := range texts {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(tx.Text, s) {
+				texts[i].Text = "[secret]"
+			}
+		}
+	}
+	return texts
 }
 
 // clip is the part of the window a scroll container lets show.

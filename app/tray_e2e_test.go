@@ -110,6 +110,7 @@ func (a *realApp) trayClick(t testing.TB, path ...string) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	a.before = a.disp.Screenshot(t)
 	if err := obj.Call("com.canonical.dbusmenu.Event", 0, item.id, "clicked", dbus.MakeVariant(int32(0)), uint32(time.Now().Unix())).Err; err != nil {
 		t.Fatalf("click the tray's %q: %v", strings.Join(path, " → "), err)
 	}
