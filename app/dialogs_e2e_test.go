@@ -89,6 +89,13 @@ func (a *realApp) clickText(t testing.TB, text string) {
 	a.clickAt(t, a.steady(t, text).Rect)
 }
 
+// tick clicks the box of the check labelled text.
+func (a *realApp) tick(t testing.TB, text string) {
+	t.Helper()
+	r := a.steady(t, text).Rect
+	a.clickAt(t, [4]float32{r[0] - 24, r[1], 16, r[3]})
+}
+
 // clickAt clicks the middle of r, keeping the screen before the click
 // for dialogShown.
 func (a *realApp) clickAt(t testing.TB, r [4]float32) {
@@ -296,7 +303,7 @@ func TestRealWindowDialogs(t *testing.T) {
 
 	menu("Export profiles…")
 	a.dialogShown(t, "dialog-export", "Choose file…", "Include knock sequences and saved passwords")
-	a.clickText(t, "Include knock sequences and saved passwords")
+	a.tick(t, "Include knock sequences and saved passwords")
 	a.clickText(t, "Choose file…")
 	a.dialogShown(t, "dialog-export-file", "Save", "Cancel")
 	a.clickText(t, "Save")
@@ -307,6 +314,21 @@ func TestRealWindowDialogs(t *testing.T) {
 	} else if fi.Mode().Perm() != 0o600 {
 		t.Errorf("the export with secrets is mode %v, want 0600", fi.Mode().Perm())
 	}
+	if data, err := os.ReadFile(exported); err != nil {
+		t.Error(err)
+	} else if ps, err := profiles.ReadExport(data, exported); err != nil || len(ps) == 0 || ps[0].Secrets.IsZero() {
+		t.Errorf("the export, asked with its secrets, has none (%v)", err)
+	}
+	// The export imports back, replacing the profiles of the same name.
+	menu("Import profiles…")
+	// The file's name is wrapped in two lines under its icon.
+	a.dialogShown(t, "dialog-import-export-file", "Open", "sesame-p")
+	a.clickText(t, "sesame-p")
+	a.clickText(t, "Open")
+	a.dialogShown(t, "dialog-import-export", "Import", "Replace profiles of the same name")
+	a.tick(t, "Replace profiles of the same name")
+	a.clickText(t, "Import")
+	a.waitState(t, "the export imported", func(st hookState) bool { return strings.HasPrefix(st.Status, "Imported 6 profiles") })
 
 	// The form, from the menu and from +: its identity picker refuses a
 	// public key.
