@@ -558,6 +558,29 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 	if !pair.Server.HasAcceptFrom(t, client) {
 		t.Error("the tray's Connect runs a session, but knockd opened no door")
 	}
+
+	// The network gone when the tab is closed: the close knock cannot go
+	// out, and a dialog says the door may still be open, with a button
+	// that knocks close again once the network is back.
+	pair.Client.Run(t, "ip", "link", "set", testnet.ClientIf, "down")
+	a.disp.Xdotool(t, "key", "ctrl+shift+w")
+	a.dialogShown(t, "dialog-door-may-be-open", "The close knock failed: the door may still be open", "Knock close again")
+	if !pair.Server.HasAcceptFrom(t, client) {
+		t.Fatal("the close knock failed, yet the door is shut: the test proves nothing")
+	}
+	pair.Client.Run(t, "ip", "link", "set", testnet.ClientIf, "up")
+	a.clickText(t, "Knock close again")
+	pair.Server.WaitAccept(t, client, false)
+
+	// Quit from the tray with a session open closes its door first.
+	a.trayClick(t, "lab", "Connect")
+	a.dialogShown(t, "dialog-passphrase-tray-again", "Key passphrase", "Log in")
+	a.disp.Xdotool(t, "type", "--delay", "20", "open sesame")
+	a.clickText(t, "Log in")
+	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	pair.Server.WaitAccept(t, client, true)
 	a.alive(t, "every connect dialog")
 	a.trayClick(t, "Quit")
 	done := make(chan error, 1)
