@@ -17,6 +17,7 @@ import (
 
 	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/profiles"
 )
 
 // clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ),
@@ -131,4 +132,50 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// BenchmarkIdleCPUAfterFailure measures the CPU the idle window uses after
+// a connect that failed — the real app on Xvfb against the real sshd
+// behind knockd, a login refused —, with the failed tab open and its
+// error dialog closed, and the same window before the connect, in % of
+// one core. Target ≤ 1 %. The test hook drives the connect, then is
+// stopped (SIGUSR2) before the measures, 8 s after the dialog closed.
+func BenchmarkIdleCPUAfterFailure(b *testing.B) {
+	xvfb.Require(b, "Xvfb", "xdotool", "xwd")
+	appBinary(b)
+	g := newGuardedSSH(b)
+	// No such user on the server: the login fails.
+	ghost := profiles.Profile{Name: "ghost", Host: testnet.ServerAddr4.String(), User: "ghost"}
+	ghost.Secrets.Open, ghost.Secrets.Close = mustSeq(b, "7000,8000,9000"), mustSeq(b, "9000,8000,7000")
+	disp := xvfb.Start(b, 1280, 800)
+	a := startApp(b, disp, g, &ghost)
+	a.waitState(b, "the window", func(st hookState) bool { return st.Connect[2] > 0 })
+	disp.Xdotool(b, "windowfocus", "--sync", a.window(b))
+	settle := filterRestAfter + 3*time.Second
+	pid := a.cmd.Process.Pid
+	measure := func() []float64 {
+		var out []float64
+		for range b.N {
+			c0, w0 := cpuTime(b, pid), time.Now()
+			time.Sleep(time.Second)
+			c1, w1 := cpuTime(b, pid), time.Now()
+			out = append(out, 100*float64(c1-c0)/float64(w1.Sub(w0)))
+		}
+		return out
+	}
+	disp.Xdotool(b, "type", "--delay", "30", "ghost")
+	a.waitState(b, "ghost selected", func(st hookState) bool { return st.Selected == "ghost" })
+	disp.Xdotool(b, "key", "Return")
+	a.dialogShown(b, "bench-login-failed", "Login failed", "Close")
+	a.clickText(b, "Close")
+	a.closed(b, "the login-failed dialog", "Login failed")
+	g.pair.Server.WaitAccept(b, testnet.ClientAddr4.String(), false)
+	a.cmd.Process.Signal(unix.SIGUSR2)
+	b.ResetTimer()
+	time.Sleep(settle)
+	failed := measure()
+	b.StopTimer()
+	b.ReportMetric(mean(failed), "failed-tab-cpu-%")
+	b.Logf("idle CPU, %% of one core (target ≤ 1), with a failed connect's tab open, its error dialog closed: %.1f; %d one-second windows",
+		mean(failed), b.N)
 }

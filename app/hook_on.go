@@ -19,7 +19,8 @@ import (
 // The test hook, only in binaries built with the sesame_testhook tag (the
 // end-to-end tests build one): when SESAME_TEST_STATE names a file, the app
 // writes what it shows there as JSON every 50 ms, for a test driving the
-// real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
+// real window under Xvfb to read. SIGUSR1 resets the UI latency figure;
+// SIGUSR2 stops the hook.
 
 func startTestHook(u *UI) {
 	showForTest(u, os.Getenv("SESAME_TEST_SHOW"))
@@ -35,8 +36,17 @@ func startTestHook(u *UI) {
 			stall.Store(0)
 		}
 	}()
+	// SIGUSR2 stops the hook, for a benchmark to measure the app alone.
+	var quiet atomic.Bool
+	hush := make(chan os.Signal, 1)
+	signal.Notify(hush, syscall.SIGUSR2)
 	go func() {
-		for !u.stopped.Load() {
+		<-hush
+		quiet.Store(true)
+	}()
+	running := func() bool { return !u.stopped.Load() && !quiet.Load() }
+	go func() {
+		for running() {
 			start := time.Now()
 			fyne.DoAndWait(func() {})
 			if d := int64(time.Since(start)); d > stall.Load() {
@@ -47,7 +57,7 @@ func startTestHook(u *UI) {
 	}()
 	go func() {
 		var seq int64
-		for !u.stopped.Load() {
+		for running() {
 			time.Sleep(50 * time.Millisecond)
 			var st hookState
 			fyne.DoAndWait(func() { st = u.testState() })
