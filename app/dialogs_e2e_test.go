@@ -544,10 +544,14 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 	// The tray menu, clicked over D-Bus as the desktop's tray does: lab's
 	// Knock open and Knock close, its Connect, then Quit, which closes the
 	// door before the app ends.
+	// After each knock the app rebuilds the tray's menu (the profile was
+	// used), with new item ids: the next click waits for that.
 	a.trayClick(t, "lab", "Knock open")
 	pair.Server.WaitAccept(t, client, true)
+	a.waitState(t, "the open knock done", func(st hookState) bool { return st.Status == "lab: open knock sent" })
 	a.trayClick(t, "lab", "Knock close")
 	pair.Server.WaitAccept(t, client, false)
+	a.waitState(t, "the close knock done", func(st hookState) bool { return st.Status == "lab: close knock sent" })
 	a.trayClick(t, "lab", "Connect")
 	a.dialogShown(t, "dialog-passphrase-tray", "Key passphrase", "Log in")
 	a.disp.Xdotool(t, "type", "--delay", "20", "open sesame")
@@ -571,6 +575,7 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 	pair.Client.Run(t, "ip", "link", "set", testnet.ClientIf, "up")
 	a.clickText(t, "Knock close again")
 	pair.Server.WaitAccept(t, client, false)
+	a.waitState(t, "the close knock done", func(st hookState) bool { return st.Status == "lab: close knock sent" })
 
 	// Quit from the tray with a session open closes its door first.
 	a.trayClick(t, "lab", "Connect")

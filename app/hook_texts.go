@@ -82,7 +82,10 @@ func walkShown(o fyne.CanvasObject, offset fyne.Position, cl clip, found func(*c
 		if _, ok := w.(*container.Scroll); ok {
 			cl = cl.within(pos, w.Size())
 		}
-		// The renderer the driver already made and laid out.
+		// The renderer the driver already made and laid out: Fyne's test
+		// package is the one public way to it (its init makes a test app,
+		// which the real one replaces when main makes it; only binaries
+		// built with the hook's tag link it).
 		children = test.WidgetRenderer(w).Objects()
 	}
 	for _, c := range children {
