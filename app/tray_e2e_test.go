@@ -107,7 +107,11 @@ func (a *realApp) trayClick(t testing.TB, path ...string) {
 			}
 		}
 		if !ok {
-			time.Sleep(50 * time.Millisecond)
+			// fyne.io/systray answers the first GetLayout one level deep
+			// and refreshes the menu 150 ms later, racing with a
+			// GetLayout then (the race detector stops a -race app): ask
+			// again only after that.
+			time.Sleep(300 * time.Millisecond)
 		}
 	}
 	a.before = a.disp.Screenshot(t)
