@@ -17,6 +17,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/clock"
@@ -62,7 +63,9 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
-	form     *profileForm    // the profile form, while it is open
+	// newBtn and menuBtn are the + and ⋮ buttons above the list.
+	newBtn, menuBtn *widget.Button
+	form            *profileForm // the profile form, while it is open
 	// seedShown is the seed dialog, while it is open; seedConfirm the
 	// Show button of the question before it.
 	seedShown   *seedDialog
@@ -103,14 +106,13 @@ func New(a fyne.App, deps Deps) *UI {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
+	a.Settings().SetTheme(quietTheme{theme.DefaultTheme()})
 	u := &UI{deps: deps, app: a}
 	u.win = a.NewWindow("Sesame")
 	u.build()
 	u.win.SetCloseIntercept(u.Quit)
 	u.win.SetOnClosed(u.detail.stopCountdown)
 	u.reload()
-	// The tray talks to the desktop over D-Bus: not before the first frame.
-	a.Lifecycle().SetOnStarted(u.setupTray)
 	return u
 }
 
@@ -122,6 +124,10 @@ func (u *UI) Window() fyne.Window { return u.win }
 // close knocks sent, before it returns.
 func (u *UI) ShowAndRun() {
 	startTestHook(u)
+	// Before the loop runs: Fyne (2.8.1) starts the tray only when the
+	// loop starts, and a tray set up later, once the window is shown,
+	// never appeared.
+	u.setupTray()
 	u.win.ShowAndRun()
 	u.detail.stopCountdown()
 	u.CloseDoors()

@@ -57,6 +57,9 @@ type realApp struct {
 	disp  *xvfb.Display
 	win   string
 	start time.Time
+	// before is the screen before the last click by clickText, for
+	// dialogShown to see a dialog appear.
+	before image.Image
 }
 
 // startApp starts the app with one profile, "lab", in the real keyring,

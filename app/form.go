@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"golang.org/x/crypto/ssh"
 
 	"sesame/knocker"
 	"sesame/profiles"
@@ -407,7 +408,16 @@ func parseDuration(s string, most time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-// checkIdentity checks that an identity file, when given, is a file.
+// maxKeySize bounds what checkIdentity reads: private keys are a few
+// kilobytes, and a wrong pick (a disk image, a device) must not hang the
+// form.
+const maxKeySize = 1 << 20
+
+// checkIdentity checks that an identity file, when given, is a private key
+// SSH can use: a public key (the .pub beside it, picked by mistake) or any
+// other file is refused. A key protected by a passphrase is a private key;
+// the passphrase is asked for when connecting. The file's content never
+// goes into the message.
 func checkIdentity(path string) error {
 	if strings.TrimSpace(path) == "" {
 		return nil
@@ -428,8 +438,28 @@ func checkIdentity(path string) error {
 		return fmt.Errorf("cannot read it: %v", errors.Unwrap(err))
 	case fi.IsDir():
 		return errors.New("is a folder: choose the private key file in it")
+	case !fi.Mode().IsRegular() || fi.Size() > maxKeySize:
+		return errors.New("not a private key: choose a key file such as ~/.ssh/id_ed25519")
 	}
-	return nil
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("cannot read it: %v", errors.Unwrap(err))
+	}
+	return privateKeyProblem(data)
+}
+
+// privateKeyProblem says why data is not a private key, or nil when it is
+// one (passphrase-protected or not).
+func privateKeyProblem(data []byte) error {
+	_, err := ssh.ParseRawPrivateKey(data)
+	var protected *ssh.PassphraseMissingError
+	if err == nil || errors.As(err, &protected) {
+		return nil
+	}
+	if _, _, _, _, perr := ssh.ParseAuthorizedKey(data); perr == nil {
+		return errors.New("not a private key: this is a public key; choose the file without .pub")
+	}
+	return errors.New("not a private key: choose a key file such as ~/.ssh/id_ed25519")
 }
 
 // profile is the profile the form describes.
@@ -554,15 +584,20 @@ func (f *profileForm) chooseIdentity() {
 			return
 		}
 		rc.Close()
-		f.entries[fIdentity].SetText(rc.URI().Path())
+		f.identityPicked(rc.URI().Path())
 	}, f.u.win)
 	if home, err := os.UserHomeDir(); err == nil {
 		if l, err := storage.ListerForURI(storage.NewFileURI(filepath.Join(home, ".ssh"))); err == nil {
 			d.SetLocation(l)
 		}
 	}
-	d.Resize(fyne.NewSize(700, 500))
-	d.Show()
+	showFileDialog(d)
+}
+
+// identityPicked puts the file picked in the identity field, where it is
+// checked as if typed: a public key is refused there.
+func (f *profileForm) identityPicked(path string) {
+	f.entries[fIdentity].SetText(path)
 }
 
 // newProfile, editProfile, duplicateProfile and deleteProfile are the

@@ -2,6 +2,9 @@ package app
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"golang.org/x/crypto/ssh"
 
 	"sesame/knocker"
 	"sesame/profiles"
@@ -19,10 +23,7 @@ import (
 // Each field is checked as it is typed: its hint turns into the problem,
 // and Save is disabled until every field is right.
 func TestFormValidatesAsYouType(t *testing.T) {
-	key := filepath.Join(t.TempDir(), "id_test")
-	if err := os.WriteFile(key, []byte("key"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeKeys(t).private
 	h := newHarness(t, profile(t, "web", "web.example.com", "7000", ""))
 	tests := []struct {
 		field, text, problem string
@@ -88,6 +89,75 @@ func TestFormValidatesAsYouType(t *testing.T) {
 	}
 	if h.ui.list.selected().Name != "db" {
 		t.Errorf("after saving, %s is selected, want the new profile", h.ui.list.selected().Name)
+	}
+}
+
+// testKeys are key files of one ed25519 key: the private key, the same
+// protected by a passphrase, and the public key.
+type testKeys struct{ private, protected, public string }
+
+func writeKeys(t *testing.T) testKeys {
+	t.Helper()
+	dir := t.TempDir()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ssh.MarshalPrivateKey(priv, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, err := ssh.MarshalPrivateKeyWithPassphrase(priv, "test", []byte("a passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := testKeys{filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "id_locked"), filepath.Join(dir, "id_ed25519.pub")}
+	for path, data := range map[string][]byte{
+		k.private:   pem.EncodeToMemory(plain),
+		k.protected: pem.EncodeToMemory(locked),
+		k.public:    ssh.MarshalAuthorizedKey(sshPub),
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
+}
+
+// A file picked as the identity that is not a private key — the .pub
+// beside it, or anything else — is refused in the form; a key protected
+// by a passphrase is a private key.
+func TestFormIdentityMustBePrivateKey(t *testing.T) {
+	keys := writeKeys(t)
+	other := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(other, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, problem string
+	}{
+		{"private key", keys.private, ""},
+		{"protected key", keys.protected, ""},
+		{"public key", keys.public, "not a private key: this is a public key"},
+		{"other file", other, "not a private key"},
+	}
+	h := newHarness(t)
+	f := h.ui.openForm(nil, formNew)
+	f.entries[fName].SetText("web")
+	f.entries[fHost].SetText("web.example.com")
+	f.entries[fOpen].SetText("7000")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.identityPicked(tt.path)
+			checkProblem(t, f, fIdentity, tt.path, tt.problem)
+			if tt.problem == "" && f.save.Disabled() {
+				t.Errorf("Save disabled with %s: %v", tt.name, f.errs)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,11 +19,13 @@ import (
 // The test hook, only in binaries built with the sesame_testhook tag (the
 // end-to-end tests build one): when SESAME_TEST_STATE names a file, the app
 // writes what it shows there as JSON every 50 ms, for a test driving the
-// real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
-// SIGUSR2 blocks the UI goroutine for good, as a clipboard owner that never
-// answers did, once it has written the file SESAME_TEST_STATE.blocked.
+// real window under Xvfb to read. SIGUSR1 resets the UI latency figure;
+// SIGUSR2 stops the hook. SIGTTIN blocks the UI goroutine for good, as a
+// clipboard owner that never answers did, once it has written the file
+// SESAME_TEST_STATE.blocked.
 
 func startTestHook(u *UI) {
+	showForTest(u, os.Getenv("SESAME_TEST_SHOW"))
 	path := os.Getenv("SESAME_TEST_STATE")
 	if path == "" {
 		return
@@ -36,7 +39,7 @@ func startTestHook(u *UI) {
 		}
 	}()
 	block := make(chan os.Signal, 1)
-	signal.Notify(block, syscall.SIGUSR2)
+	signal.Notify(block, syscall.SIGTTIN)
 	go func() {
 		<-block
 		fyne.Do(func() {
@@ -44,8 +47,17 @@ func startTestHook(u *UI) {
 			select {}
 		})
 	}()
+	// SIGUSR2 stops the hook, for a benchmark to measure the app alone.
+	var quiet atomic.Bool
+	hush := make(chan os.Signal, 1)
+	signal.Notify(hush, syscall.SIGUSR2)
 	go func() {
-		for !u.stopped.Load() {
+		<-hush
+		quiet.Store(true)
+	}()
+	running := func() bool { return !u.stopped.Load() && !quiet.Load() }
+	go func() {
+		for running() {
 			start := time.Now()
 			fyne.DoAndWait(func() {})
 			if d := int64(time.Since(start)); d > stall.Load() {
@@ -55,11 +67,14 @@ func startTestHook(u *UI) {
 		}
 	}()
 	go func() {
-		for !u.stopped.Load() {
+		var seq int64
+		for running() {
 			time.Sleep(50 * time.Millisecond)
 			var st hookState
 			fyne.DoAndWait(func() { st = u.testState() })
 			st.StallMS = float64(stall.Load()) / float64(time.Millisecond)
+			seq++
+			st.Seq = seq
 			data, err := json.Marshal(st)
 			if err != nil {
 				continue
@@ -69,6 +84,30 @@ func startTestHook(u *UI) {
 				os.Rename(tmp, path)
 			}
 		}
+	}()
+}
+
+// showForTest opens what SESAME_TEST_SHOW asks for once the window is up,
+// for the idle CPU benchmark, which runs the app without the state
+// writer (its work would be measured too): "error" an error dialog that
+// stays, "error-closed" one closed again a second later, as a person
+// closes it.
+func showForTest(u *UI, what string) {
+	if what == "" {
+		return
+	}
+	go func() {
+		time.Sleep(time.Second) // the window is shown
+		fyne.Do(func() { u.showError("A test error", errors.New("shown by SESAME_TEST_SHOW"), "Close it.") })
+		if what != "error-closed" {
+			return
+		}
+		time.Sleep(time.Second)
+		fyne.Do(func() {
+			if top := u.win.Canvas().Overlays().Top(); top != nil {
+				top.Hide()
+			}
+		})
 	}()
 }
 
@@ -85,6 +124,16 @@ func (u *UI) testState() hookState {
 	}
 	st.SeedShown = u.seedShown != nil
 	st.Dialog = u.lastDialog
+	// The seed is shown on the screen, but kept out of the state file.
+	var secrets []string
+	if u.seedShown != nil {
+		secrets = append(secrets, u.seedShown.seed.Text)
+	}
+	if u.form != nil && u.form.entries[fSeed] != nil {
+		secrets = append(secrets, u.form.entries[fSeed].Text)
+	}
+	st.Texts = redact(shownTexts(c), secrets)
+	st.NewButton, st.MenuButton = st.rect(u.newBtn), st.rect(u.menuBtn)
 	if p := u.list.selected(); p != nil {
 		st.Selected = p.Name
 	}

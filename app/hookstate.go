@@ -26,6 +26,24 @@ type hookState struct {
 	// StallMS is the longest the UI goroutine took to run a no-op since
 	// start or the last SIGUSR1: how long the window was unresponsive.
 	StallMS float64
+	// NewButton and MenuButton are the + and ⋮ buttons above the list
+	// (x, y, width, height): icons, with no text to find them by.
+	NewButton, MenuButton [4]float32
+	// Seq counts the states written: a live app keeps raising it.
+	Seq int64
+	// Texts is every text drawn in the window, on the content and the
+	// overlays above it (dialogs, menus), with its place.
+	Texts []hookText
+}
+
+// hookText is a text drawn in the window.
+type hookText struct {
+	// Layer is 0 for the window's content, n for the n-th overlay above
+	// it (a dialog, a menu).
+	Layer int
+	Text  string
+	// Rect is x, y, width, height in window pixels.
+	Rect [4]float32
 }
 
 // hookTab is one session tab.

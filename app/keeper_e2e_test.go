@@ -74,7 +74,7 @@ func TestRealWindowKilledClosesDoor(t *testing.T) {
 // and ends the app: the signal path needs no UI goroutine.
 func TestRealWindowSignalWithUIStuck(t *testing.T) {
 	g, a := startLabSession(t)
-	if err := a.cmd.Process.Signal(unix.SIGUSR2); err != nil {
+	if err := a.cmd.Process.Signal(unix.SIGTTIN); err != nil {
 		t.Fatal(err)
 	}
 	testnet.WaitFor(t, "the UI goroutine to block", func() bool {

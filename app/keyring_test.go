@@ -2,6 +2,8 @@ package app
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +16,11 @@ import (
 	"sesame/rotate"
 )
 
-// memFile is a file the export writes to.
+// memFile is the save dialog's writer for the file at path, which the
+// export replaces.
 type memFile struct {
 	bytes.Buffer
+	path   string
 	closed chan struct{}
 }
 
@@ -25,7 +29,7 @@ func (m *memFile) Close() error {
 	return nil
 }
 
-func (m *memFile) URI() fyne.URI { return storage.NewFileURI("/export/sesame-profiles.json") }
+func (m *memFile) URI() fyne.URI { return storage.NewFileURI(m.path) }
 
 // A locked keyring holds its calls while it asks to be unlocked: the
 // actions that read or change secrets must not wait for it on the UI
@@ -70,8 +74,9 @@ func TestKeyringOffTheUIThread(t *testing.T) {
 				return isClosed(f.closed) && strings.HasPrefix(h.ui.status.Text, "Exported 2 profiles")
 			},
 			check: func(t *testing.T, h *harness, f *memFile) {
-				if !strings.Contains(f.String(), "7000,8000") {
-					t.Errorf("the export lacks the secrets:\n%s", f.String())
+				data, err := os.ReadFile(f.path)
+				if err != nil || !strings.Contains(string(data), "7000,8000") {
+					t.Errorf("the export lacks the secrets (%v):\n%s", err, data)
 				}
 			},
 		}},
@@ -146,7 +151,7 @@ func TestKeyringOffTheUIThread(t *testing.T) {
 			if tt.step.before != nil {
 				tt.step.before(h)
 			}
-			file := &memFile{closed: make(chan struct{})}
+			file := &memFile{path: filepath.Join(t.TempDir(), "sesame-profiles.json"), closed: make(chan struct{})}
 			h.keyring.hold()
 			held := h.keyring.held()
 			// The action runs as the UI goroutine would; this goroutine

@@ -211,22 +211,92 @@ func (l *profileList) move(delta int) {
 	l.list.ScrollTo(i)
 }
 
+// filterRestAfter is how long the filter box's cursor blinks after the last key
+// (GTK stops its cursor after 10 s the same way).
+const filterRestAfter = 5 * time.Second
+
 // filterEntry is the filter box: arrows move the list's selection, Enter
 // connects, and the app's shortcuts work while typing.
+//
+// It keeps the focus the whole time the window is idle, so that typing
+// filters at once; but Fyne's blinking cursor redraws the window on every
+// frame of its fade, which cost an idle window (and the dialogs over it)
+// a good part of a core under software rendering. So filterRestAfter the last
+// key the box rests: it keeps the window's focus, and so gets the next
+// key, but tells the Entry it lost it, which stops the cursor; that key
+// wakes it first.
 type filterEntry struct {
 	widget.Entry
 	u      *UI
 	onMove func(int)
+	// restAfter is filterRestAfter, shorter in tests.
+	restAfter time.Duration
+	// resting says the Entry was told it lost the focus it still has;
+	// timer rests it, and wakes counts the wakes so that a timer a later
+	// key replaced does nothing.
+	resting bool
+	timer   *time.Timer
+	wakes   int
 }
 
 func newFilterEntry(u *UI) *filterEntry {
-	e := &filterEntry{u: u}
+	e := &filterEntry{u: u, restAfter: filterRestAfter}
 	e.ExtendBaseWidget(e)
 	return e
 }
 
+// FocusGained is part of fyne.Focusable.
+func (e *filterEntry) FocusGained() {
+	e.resting = false
+	e.Entry.FocusGained()
+	e.restLater()
+}
+
+// FocusLost is part of fyne.Focusable.
+func (e *filterEntry) FocusLost() {
+	e.wakes++
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.resting = false
+	e.Entry.FocusLost()
+}
+
+// restLater rests the box e.restAfter from now, unless a key comes first.
+func (e *filterEntry) restLater() {
+	e.wakes++
+	n := e.wakes
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.timer = time.AfterFunc(e.restAfter, func() {
+		e.u.do(func() {
+			if n == e.wakes && !e.resting {
+				e.resting = true
+				e.Entry.FocusLost()
+			}
+		})
+	})
+}
+
+// wake shows the cursor again before a key is handled.
+func (e *filterEntry) wake() {
+	if e.resting {
+		e.resting = false
+		e.Entry.FocusGained()
+	}
+	e.restLater()
+}
+
+// TypedRune is part of fyne.Focusable.
+func (e *filterEntry) TypedRune(r rune) {
+	e.wake()
+	e.Entry.TypedRune(r)
+}
+
 // TypedKey is part of fyne.Focusable.
 func (e *filterEntry) TypedKey(ev *fyne.KeyEvent) {
+	e.wake()
 	switch ev.Name {
 	case fyne.KeyDown:
 		e.onMove(1)
@@ -243,6 +313,7 @@ func (e *filterEntry) TypedKey(ev *fyne.KeyEvent) {
 
 // TypedShortcut is part of fyne.Shortcutable.
 func (e *filterEntry) TypedShortcut(s fyne.Shortcut) {
+	e.wake()
 	if !e.u.shortcut(s, false) {
 		e.Entry.TypedShortcut(s)
 	}

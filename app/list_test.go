@@ -140,3 +140,30 @@ func TestDescribeKeepsSecretsOut(t *testing.T) {
 		}
 	}
 }
+
+// The filter box rests its blinking cursor (which redraws the window on
+// every frame of its fade) when no key came for a while, yet keeps the
+// window's focus: the next key still filters, and wakes it.
+func TestFilterRestsAndWakes(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000", ""), profile(t, "db", "db.example.com", "7000", ""))
+	c := h.ui.win.Canvas()
+	f := h.ui.list.filter
+	f.restAfter = 10 * time.Millisecond
+	c.Unfocus()
+	c.Focus(f)
+	h.until("the filter box to rest", func() bool { return f.resting })
+	if c.Focused() != f {
+		t.Fatalf("the resting filter box lost the window's focus to %T", c.Focused())
+	}
+	f.restAfter = time.Hour // no rest while the test looks
+	// As the driver delivers keys: to the object with the window's focus.
+	for _, r := range "db" {
+		c.Focused().TypedRune(r)
+	}
+	if f.resting {
+		t.Error("a key did not wake the filter box")
+	}
+	if got := names(h.ui.list.shown); got != "db" {
+		t.Errorf("typed db into the resting filter box: the list shows %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/internal/atomicfile"
 	"sesame/profiles"
 	"sesame/server/knockdconf"
 )
@@ -42,8 +44,7 @@ func (u *UI) importProfiles() {
 		u.importData(data, rc.URI().Path())
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
-	d.Resize(fyne.NewSize(700, 500))
-	d.Show()
+	showFileDialog(d)
 }
 
 // importData imports a file's content: a Sesame export, or a knockd.conf
@@ -197,33 +198,61 @@ func (u *UI) exportProfiles() {
 			u.exportFile(wc, secrets.Checked)
 		}, u.win)
 		save.SetFileName("sesame-profiles.json")
-		save.Resize(fyne.NewSize(700, 500))
-		save.Show()
+		showFileDialog(save)
 	}, u.win)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
 }
 
-// exportFile writes the export to wc and closes it. The secrets are read
-// from the keyring, and the file written, off the UI goroutine: the
-// keyring may ask to be unlocked.
+// exportFile writes the export to the file the save dialog picked. The
+// dialog's writer creates the file 0644; the export, which may hold the
+// secrets, is written instead as the CLI writes it: to a temporary file
+// made 0600 and renamed over it, so no other user can read it, and a
+// failure leaves no half-written export. The secrets are read from the
+// keyring, and the file written, off the UI goroutine: the keyring may ask
+// to be unlocked.
 func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
+	uri := wc.URI()
+	// Closed before anything is written: the file stays empty until the
+	// export replaces it.
+	if err := wc.Close(); err != nil {
+		u.showError("Cannot write "+uri.Path(), err, "")
+		return
+	}
+	if uri.Scheme() != "file" {
+		u.showError("Cannot write "+uri.String(), fmt.Errorf("%s is not a local file", uri), "Choose a file on this computer.")
+		return
+	}
+	path := uri.Path()
 	ps := append([]*profiles.Profile(nil), u.all...)
 	u.setStatus(fmt.Sprintf("Exporting %d profiles…", len(ps)))
 	go func() {
-		err := writeExport(u.deps.Store, wc, ps, withSecrets)
-		if cerr := wc.Close(); err == nil {
-			err = cerr
-		}
+		err := exportTo(u.deps.Store, path, ps, withSecrets)
 		u.do(func() {
 			if err != nil {
 				u.setStatus("The export failed")
 				u.showError("The export failed", err, "")
 				return
 			}
-			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(ps), wc.URI().Path()))
+			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(ps), path))
 		})
 	}()
+}
+
+// exportTo writes the export of ps to path, 0600, atomically. When it
+// fails, the empty file the save dialog created is removed.
+func exportTo(store *profiles.Store, path string, ps []*profiles.Profile, withSecrets bool) error {
+	var buf bytes.Buffer
+	err := writeExport(store, &buf, ps, withSecrets)
+	if err == nil {
+		err = atomicfile.Write(path, buf.Bytes(), 0o600)
+	}
+	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			os.Remove(path)
+		}
+	}
+	return err
 }
 
 // writeExport writes the export of ps; their secrets are read from the

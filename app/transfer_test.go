@@ -2,9 +2,12 @@ package app
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"sesame/internal/testnet"
@@ -137,4 +140,51 @@ func TestTrayMenu(t *testing.T) {
 	h.tap("Close")
 	web.Items[0].Action()
 	h.until("a session", func() bool { return h.session("web") != nil })
+}
+
+// An export through the save dialog's writer is written 0600, whether
+// the file is new or was there (0644) before, and holds the secrets asked
+// for: anyone else on the machine could otherwise read the sequences.
+func TestExportFileIsPrivate(t *testing.T) {
+	tests := []struct {
+		name   string
+		before string // the file's content before, "" for none
+	}{
+		{"new file", ""},
+		{"replaces a readable file", "old content"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, profile(t, "web", "web.example.com", "7000,8000", "9000"))
+			path := filepath.Join(t.TempDir(), "sesame-profiles.json")
+			if tt.before != "" {
+				if err := os.WriteFile(path, []byte(tt.before), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The writer the save dialog hands over: it creates the file
+			// with the default mode.
+			wc, err := storage.Writer(storage.NewFileURI(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.ui.exportFile(wc, true)
+			h.until("the export to end", func() bool { return strings.HasPrefix(h.ui.status.Text, "Exported") })
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := fi.Mode().Perm(); m != 0o600 {
+				t.Errorf("the export is mode %v, want 0600", m)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps, err := profiles.ReadExport(data, path)
+			if err != nil || len(ps) != 1 || ps[0].Secrets.Open.String() != "7000,8000" {
+				t.Errorf("the export does not read back with its secrets (%v):\n%s", err, data)
+			}
+		})
+	}
 }

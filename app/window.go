@@ -40,6 +40,7 @@ func (u *UI) build() {
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(more)
 		widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, more.Size().Height)))
 	})
+	u.newBtn, u.menuBtn = newBtn, more
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(newBtn, more), u.list.filter)
 	side := container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.detail.object()), nil, nil, u.list.list)
 
