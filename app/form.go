@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"golang.org/x/crypto/ssh"
 
 	"sesame/knocker"
 	"sesame/profiles"
@@ -408,58 +407,14 @@ func parseDuration(s string, most time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-// maxKeySize bounds what checkIdentity reads: private keys are a few
-// kilobytes, and a wrong pick (a disk image, a device) must not hang the
-// form.
-const maxKeySize = 1 << 20
-
 // checkIdentity checks that an identity file, when given, is a private key
-// SSH can use: a public key (the .pub beside it, picked by mistake) or any
-// other file is refused. A key protected by a passphrase is a private key;
-// the passphrase is asked for when connecting. The file's content never
-// goes into the message.
+// SSH can use (profiles.CheckIdentityFile, as the CLI checks it).
 func checkIdentity(path string) error {
 	if strings.TrimSpace(path) == "" {
 		return nil
 	}
-	p := path
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return nil // let SSH expand it
-		}
-		p = filepath.Join(home, rest)
-	}
-	fi, err := os.Stat(p)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return errors.New("no such file")
-	case err != nil:
-		return fmt.Errorf("cannot read it: %v", errors.Unwrap(err))
-	case fi.IsDir():
-		return errors.New("is a folder: choose the private key file in it")
-	case !fi.Mode().IsRegular() || fi.Size() > maxKeySize:
-		return errors.New("not a private key: choose a key file such as ~/.ssh/id_ed25519")
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return fmt.Errorf("cannot read it: %v", errors.Unwrap(err))
-	}
-	return privateKeyProblem(data)
-}
-
-// privateKeyProblem says why data is not a private key, or nil when it is
-// one (passphrase-protected or not).
-func privateKeyProblem(data []byte) error {
-	_, err := ssh.ParseRawPrivateKey(data)
-	var protected *ssh.PassphraseMissingError
-	if err == nil || errors.As(err, &protected) {
-		return nil
-	}
-	if _, _, _, _, perr := ssh.ParseAuthorizedKey(data); perr == nil {
-		return errors.New("not a private key: this is a public key; choose the file without .pub")
-	}
-	return errors.New("not a private key: choose a key file such as ~/.ssh/id_ed25519")
+	home, _ := os.UserHomeDir()
+	return profiles.CheckIdentityFile(path, home)
 }
 
 // profile is the profile the form describes.
