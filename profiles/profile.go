@@ -6,6 +6,7 @@ package profiles
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -182,7 +183,7 @@ func (p *Profile) Validate() error {
 		add("host", "must be a host name or address, without spaces, user@ or a path")
 	}
 	if p.Port < 0 || p.Port > 65535 {
-		add("port", fmt.Sprintf("%d is not a port: use 1-65535 (or leave empty for 22)", p.Port))
+		add("port", portReason(strconv.Itoa(p.Port)))
 	}
 	if strings.ContainsAny(p.User, " \t\n@:") {
 		add("user", "must not contain spaces, @ or :")
@@ -191,10 +192,10 @@ func (p *Profile) Validate() error {
 		add("family", "must be auto, 4 or 6")
 	}
 	if p.Delay < 0 || p.Delay > MaxDelay {
-		add("delay", "must be between 0 and 1h")
+		add("delay", rangeReason(MaxDelay))
 	}
 	if p.Wait < 0 || p.Wait > MaxWait {
-		add("wait", "must be between 0 and 5m")
+		add("wait", rangeReason(MaxWait))
 	}
 	rot := p.Secrets.Rotation
 	switch {
