@@ -88,7 +88,8 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 	return nil
 }
 
-// edit reads the flags that were given into an edit of p.
+// edit reads the flags that were given into an edit of p: the settings
+// here, the secrets in editSecrets.
 func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *secretInput) (*profiles.Edit, error) {
 	e := &profiles.Edit{}
 	given := func(name string, v *string) *string {
@@ -129,19 +130,29 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 			return nil, usageErrorf("--wait: %v", err)
 		}
 	}
+	if err := f.editSecrets(e, p, changed, in); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// editSecrets reads the secrets' flags that were given, in the order of
+// standard input's lines.
+func (f *profileFlags) editSecrets(e *profiles.Edit, p *profiles.Profile, changed func(string) bool, in *secretInput) error {
+	var err error
 	if changed("open") {
 		if e.Open, err = in.sequence("open", f.Open); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := f.editRotation(e, p, changed, in); err != nil {
-		return nil, err
+		return err
 	}
 	if changed("close") {
 		e.Close = &knocker.Sequence{}
 		if f.Close != "" {
 			if *e.Close, err = in.sequence("close", f.Close); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -155,16 +166,16 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 	if f.PasswordStdin {
 		e.Password = new(string)
 		if *e.Password, err = in.line("SSH password for "+p.Name, true); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if f.PassphraseStdin {
 		e.Passphrase = new(string)
 		if *e.Passphrase, err = in.line("key passphrase for "+p.Name, true); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return e, nil
+	return nil
 }
 
 // editRotation reads the seed and the rotating settings that were given:
