@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"sesame/cli"
+	"sesame/internal/keeper"
 	"sesame/profiles"
 )
 
@@ -18,8 +19,12 @@ func main() {
 }
 
 func run(args []string) int {
+	// This binary, started by itself to knock the door shut should it die.
+	if len(args) > 0 && args[0] == keeper.Arg {
+		return keeper.Main()
+	}
 	// The profile store is opened only by commands that use profiles.
-	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault}
+	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}}
 	if len(args) == 0 {
 		return runApp(deps)
 	}

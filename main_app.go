@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -31,9 +33,18 @@ func runApp(deps cli.Deps) int {
 	log := slog.New(slog.NewTextHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ui := app.New(fyneapp.NewWithID(app.ID), app.Deps{
 		Store:    store,
-		Launcher: app.SSH{Env: sshlaunch.DefaultEnv(), Log: log},
+		Launcher: app.SSH{Env: sshlaunch.DefaultEnv(), Log: log, CloseKeeper: deps.CloseKeeper},
 		Log:      log,
 	})
+	// A signal closes the doors without the UI goroutine, which may be
+	// stuck; Fyne's own handler only asks that goroutine to quit.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-sigs
+		ui.CloseDoors()
+		os.Exit(0)
+	}()
 	ui.ShowAndRun()
 	return 0
 }

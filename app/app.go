@@ -11,6 +11,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +76,17 @@ type UI struct {
 	// stopped is set when the Fyne loop has ended: later UI work from the
 	// flows still closing their doors is dropped, not queued forever.
 	stopped atomic.Bool
+
+	// flows are the sessions whose flow still runs, kept apart from the
+	// UI-owned sessions so CloseDoors can reach them from any goroutine.
+	flowMu sync.Mutex
+	flows  map[*flowRun]struct{}
+}
+
+// flowRun is one run of a session's flow: a reconnect starts another.
+type flowRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // New builds the app's main window on a; Show (or ShowAndRun) shows it.
@@ -111,14 +123,50 @@ func (u *UI) Window() fyne.Window { return u.win }
 func (u *UI) ShowAndRun() {
 	startTestHook(u)
 	u.win.ShowAndRun()
-	u.stopped.Store(true)
 	u.detail.stopCountdown()
-	for _, s := range u.sessions {
-		s.cancel()
+	u.CloseDoors()
+}
+
+// CloseDoors ends every session's flow and returns once each has sent its
+// close knock. It needs nothing from the UI goroutine, so a signal closes
+// the doors even when the window is stuck (a clipboard that never
+// answers); the UI is not updated any more afterwards.
+func (u *UI) CloseDoors() {
+	u.stopped.Store(true)
+	u.flowMu.Lock()
+	flows := make([]*flowRun, 0, len(u.flows))
+	for r := range u.flows {
+		flows = append(flows, r)
 	}
-	for _, s := range u.sessions {
-		<-s.done
+	u.flowMu.Unlock()
+	for _, r := range flows {
+		r.cancel()
 	}
+	for _, r := range flows {
+		<-r.done
+	}
+}
+
+// startFlow runs s's flow on a goroutine of its own, where CloseDoors can
+// find it until it returns.
+// It takes the session's current context and done channel (UI goroutine).
+func (u *UI) startFlow(s *session) {
+	r := &flowRun{cancel: s.cancel, done: s.done}
+	ctx := s.ctx
+	u.flowMu.Lock()
+	if u.flows == nil {
+		u.flows = map[*flowRun]struct{}{}
+	}
+	u.flows[r] = struct{}{}
+	u.flowMu.Unlock()
+	go func() {
+		defer func() {
+			u.flowMu.Lock()
+			delete(u.flows, r)
+			u.flowMu.Unlock()
+		}()
+		s.run(ctx, r.done)
+	}()
 }
 
 // do runs f on the UI goroutine, unless the app has stopped.

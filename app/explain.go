@@ -20,13 +20,18 @@ import (
 // what to try.
 type explanation struct {
 	Title, Detail, Hint string
+	// EditProfile offers the profile's form: the fix is likely there.
+	EditProfile bool
 }
 
 // explain turns the flow's error into an explanation. The errors never
 // quote a secret, so Detail can be the error itself.
 func explain(err error) explanation {
-	ex := explanation{Title: "The connection failed", Detail: err.Error()}
+	// The flow's own errors carry their one piece of advice.
+	ex := explanation{Title: "The connection failed", Detail: err.Error(), Hint: sshlaunch.Advice(err)}
 	var (
+		unreach *sshlaunch.UnreachableError
+		auth    *sshlaunch.AuthError
 		door    *sshlaunch.DoorError
 		changed *sshlaunch.HostKeyChangedError
 		unknown *sshlaunch.HostKeyUnknownError
@@ -40,10 +45,15 @@ func explain(err error) explanation {
 		ex.Title = "The close knock failed: the door may still be open"
 		ex.Hint = "Knock close again (the profile's Knock close button or the tray menu) once the network is back. " +
 			"Until then the server may accept connections from this address."
+	case errors.As(err, &unreach):
+		ex.Title = "Host unreachable"
+		ex.EditProfile = true
 	case errors.As(err, &door):
 		ex.Title = "The door did not open"
-		ex.Hint = "Check the profile's knock sequence and protocols, that the knock server listens on the interface " +
-			"this address reaches, and raise the profile's wait if the server opens the door slowly."
+		ex.EditProfile = true
+	case errors.As(err, &auth):
+		ex.Title = "Login failed"
+		ex.EditProfile = true
 	case errors.As(err, &changed):
 		ex.Title = "Host key changed: connection refused"
 		ex.Hint = "Ask the server's administrator whether the key was replaced; only then remove the old key with ssh-keygen -R and connect again."
@@ -56,6 +66,7 @@ func explain(err error) explanation {
 	case errors.As(err, &resolve):
 		ex.Title = "Cannot find the host"
 		ex.Hint = "Check the host name in the profile, and the address family (IPv4 or IPv6 only) if one is set."
+		ex.EditProfile = true
 	case errors.As(err, &spent):
 		ex.Title = "No rotating sequence to knock with yet"
 		ex.Hint = fmt.Sprintf("sesamed takes each window's sequence once, and this device used the current and the next one. Connect again after %s.",
@@ -73,6 +84,7 @@ func explain(err error) explanation {
 		ex.Title = "Login failed"
 		ex.Hint = "Check the user name and the identity file in the profile, or the password. " +
 			"The server's log (journalctl -u ssh) says which methods it accepts. The door was knocked shut again."
+		ex.EditProfile = true
 	case strings.HasPrefix(err.Error(), "open knock:"):
 		ex.Title = "The knock could not be sent"
 		ex.Hint = "Check that this computer's network reaches the host."
@@ -99,6 +111,40 @@ func (u *UI) showExplained(ex explanation) {
 	d := dialog.NewCustom(ex.Title, "Close", content, u.win)
 	d.Resize(fyne.NewSize(560, 0))
 	d.Show()
+}
+
+// showExplainedFor shows a failure of the named profile's flow in a
+// dialog, with an Edit profile button when the fix is likely in the
+// profile.
+func (u *UI) showExplainedFor(ex explanation, name string) {
+	if !ex.EditProfile {
+		u.showExplained(ex)
+		return
+	}
+	u.lastDialog = ex.Title
+	detail := widget.NewLabel(ex.Detail)
+	detail.Wrapping = fyne.TextWrapWord
+	detail.Selectable = true
+	hint := widget.NewLabel(ex.Hint)
+	hint.Wrapping = fyne.TextWrapWord
+	hint.TextStyle.Bold = true
+	d := dialog.NewCustomConfirm(ex.Title, "Edit profile", "Close", container.NewVBox(detail, hint), func(edit bool) {
+		if edit {
+			u.editByName(name)
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
+}
+
+// editByName opens the form of the named profile, if it still exists.
+func (u *UI) editByName(name string) {
+	for _, p := range u.all {
+		if p.Name == name {
+			u.editProfile(p)
+			return
+		}
+	}
 }
 
 // showError shows err with a title and a hint.

@@ -41,6 +41,9 @@ const (
 	fWindow = "window"
 )
 
+// fKeepalive is the field of the profile's keepalive interval.
+const fKeepalive = "keepalive"
+
 // familyChoices are the address families, in knocker.Family's order.
 func familyChoices() []string { return []string{"Automatic", "IPv4 only", "IPv6 only"} }
 
@@ -57,6 +60,8 @@ type profileForm struct {
 
 	entries map[string]*widget.Entry
 	family  *widget.Select
+
+	autoReconnect *widget.Check
 	// kind chooses a fixed open sequence or a rotating one; protocols is
 	// the rotating sequence's.
 	kind      *widget.RadioGroup
@@ -144,6 +149,7 @@ func (f *profileForm) build(mode formMode) {
 		fWait:     "After the last knock, before connecting, e.g. 1s; empty for none.",
 		fNote:     "",
 	}
+	f.hintFor[fKeepalive] = "How often to ask the server whether it is still there, e.g. 15s; 3 unanswered end the session. Empty for 15s."
 	values := map[string]string{
 		fName: b.Name, fHost: b.Host, fUser: b.User, fIdentity: b.IdentityFile, fNote: b.Note,
 		fOpen: b.Secrets.Open.String(), fClose: b.Secrets.Close.String(),
@@ -159,6 +165,9 @@ func (f *profileForm) build(mode formMode) {
 	}
 	if b.Wait != 0 {
 		values[fWait] = b.Wait.String()
+	}
+	if b.Keepalive != 0 {
+		values[fKeepalive] = b.Keepalive.String()
 	}
 	grid := container.New(layout.NewFormLayout())
 	f.grid = grid
@@ -207,6 +216,10 @@ func (f *profileForm) build(mode formMode) {
 	f.family.SetSelectedIndex(int(b.Family))
 	add("Address family", "family", f.family)
 	add("Wait", fWait, entry(fWait, "e.g. 1s"))
+	add("Keepalive", fKeepalive, entry(fKeepalive, "15s"))
+	f.autoReconnect = widget.NewCheck("Reconnect by itself when the connection is lost", nil)
+	f.autoReconnect.SetChecked(b.AutoReconnect)
+	add("", "auto-reconnect", f.autoReconnect)
 	add("Note", fNote, entry(fNote, ""))
 
 	f.problem = widget.NewLabel("")
@@ -332,6 +345,8 @@ func (f *profileForm) validate(key string) {
 		_, err = profiles.ParseDelay(text)
 	case fWait:
 		_, err = profiles.ParseWait(text)
+	case fKeepalive:
+		_, err = profiles.ParseKeepalive(text)
 	case fIdentity:
 		err = checkIdentity(text)
 	case fSeed, fLength, fPorts, fWindow:
@@ -413,10 +428,12 @@ func (f *profileForm) edit() *profiles.Edit {
 	v := func(k string) string { return f.entries[k].Text }
 	host, user, identity, note := v(fHost), strings.TrimSpace(v(fUser)), strings.TrimSpace(v(fIdentity)), v(fNote)
 	e := &profiles.Edit{Host: &host, User: &user, IdentityFile: &identity, Note: &note,
-		Port: new(int), Family: new(knocker.Family), Delay: new(time.Duration), Wait: new(time.Duration), Close: &knocker.Sequence{}}
+		Port: new(int), Family: new(knocker.Family), Delay: new(time.Duration), Wait: new(time.Duration),
+		Keepalive: new(time.Duration), AutoReconnect: &f.autoReconnect.Checked, Close: &knocker.Sequence{}}
 	*e.Port, _ = profiles.ParsePort(v(fPort))
 	*e.Delay, _ = profiles.ParseDelay(v(fDelay))
 	*e.Wait, _ = profiles.ParseWait(v(fWait))
+	*e.Keepalive, _ = profiles.ParseKeepalive(v(fKeepalive))
 	*e.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
 	if s := strings.TrimSpace(v(fClose)); s != "" {
 		*e.Close, _ = knocker.ParseSequence(s)

@@ -19,6 +19,8 @@ import (
 // end-to-end tests build one): when SESAME_TEST_STATE names a file, the app
 // writes what it shows there as JSON every 50 ms, for a test driving the
 // real window under Xvfb to read. SIGUSR1 resets the UI latency figure.
+// SIGUSR2 blocks the UI goroutine for good, as a clipboard owner that never
+// answers did, once it has written the file SESAME_TEST_STATE.blocked.
 
 func startTestHook(u *UI) {
 	path := os.Getenv("SESAME_TEST_STATE")
@@ -32,6 +34,15 @@ func startTestHook(u *UI) {
 		for range reset {
 			stall.Store(0)
 		}
+	}()
+	block := make(chan os.Signal, 1)
+	signal.Notify(block, syscall.SIGUSR2)
+	go func() {
+		<-block
+		fyne.Do(func() {
+			os.WriteFile(path+".blocked", nil, 0o600)
+			select {}
+		})
 	}()
 	go func() {
 		for !u.stopped.Load() {
@@ -88,6 +99,12 @@ func (u *UI) testState() hookState {
 		if s.failure != nil {
 			ts.Failure = labelsIn(s.failure)
 		}
+		if s.lost != nil {
+			ts.Lost = labelsIn(s.lost)
+			if b := buttonIn(s.lost, "Reconnect"); b != nil {
+				ts.Reconnect = st.rect(b)
+			}
+		}
 		st.Tabs = append(st.Tabs, ts)
 	}
 	return st
@@ -100,6 +117,23 @@ func (st *hookState) rect(b *widget.Button) [4]float32 {
 	}
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 	return [4]float32{pos.X * st.Scale, pos.Y * st.Scale, b.Size().Width * st.Scale, b.Size().Height * st.Scale}
+}
+
+// buttonIn finds the button labelled text in containers under o.
+func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
+	switch w := o.(type) {
+	case *fyne.Container:
+		for _, c := range w.Objects {
+			if b := buttonIn(c, text); b != nil {
+				return b
+			}
+		}
+	case *widget.Button:
+		if w.Text == text {
+			return w
+		}
+	}
+	return nil
 }
 
 // labelsIn is the text of the labels in containers under o.

@@ -36,4 +36,8 @@ type hookTab struct {
 	Screen   string
 	Banner   string
 	Failure  string
+	// Lost is the bar over a lost session's terminal, and Reconnect its
+	// button (x, y, width, height).
+	Lost      string
+	Reconnect [4]float32
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 
+	"sesame/internal/keeper"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -38,17 +39,21 @@ type SSH struct {
 	Env      sshlaunch.Env
 	Log      *slog.Logger
 	Resolver *net.Resolver
+	// CloseKeeper knocks a session's door shut if the app dies with it
+	// open (package keeper); nil runs without one.
+	CloseKeeper *keeper.Exec
 }
 
 // Connect implements Launcher.
 func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context.Context, Shell) error) error {
 	cfg := sshlaunch.Config{
-		Profile:  req.Profile,
-		UI:       req.UI,
-		Keeper:   req.Keeper,
-		Env:      l.Env,
-		Log:      l.Log,
-		Resolver: l.Resolver,
+		Profile:     req.Profile,
+		UI:          req.UI,
+		Keeper:      req.Keeper,
+		Env:         l.Env,
+		Log:         l.Log,
+		Resolver:    l.Resolver,
+		CloseKeeper: l.CloseKeeper,
 	}
 	return sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		return shell(ctx, loginShell{c})

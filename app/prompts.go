@@ -49,8 +49,21 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 		} else if s.banner.Visible() {
 			s.showClosing("Door closed.")
 		}
+	case sshlaunch.StageNotice:
+		if ev.Err != nil {
+			s.notice = ev.Err.Error()
+		}
 	case sshlaunch.StageSession:
 		s.progress.event(ev)
+		if s.reconnecting {
+			s.reconnecting = false
+			s.autoTries = 0
+			s.banner.Hide()
+		}
+		if s.notice != "" {
+			s.u.setStatus(fmt.Sprintf("%s: connected, but %s", s.name, s.notice))
+			break
+		}
 		s.u.setStatus(fmt.Sprintf("%s: connected to %s; closing the tab closes the door", s.name, ev.Addr))
 	default:
 		s.progress.event(ev)

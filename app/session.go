@@ -35,7 +35,17 @@ type session struct {
 	userClosed bool // Disconnect, a closed tab or quitting asked to end it
 	ended      bool // the flow has returned
 	closeErr   error
-	changedKey bool // the changed-host-key dialog was shown
+	changedKey bool   // the changed-host-key dialog was shown
+	notice     string // what the flow noticed (the door was already open)
+	// lost is the bar over a terminal whose connection was lost, with
+	// Reconnect; reuse is that terminal, for the next run of the flow
+	// (set before it starts). autoReconnect is the profile's setting and
+	// autoTries the reconnects made since the last session came up.
+	lost          *fyne.Container
+	reuse         *terminal.Terminal
+	autoReconnect bool
+	autoTries     int
+	reconnecting  bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -68,7 +78,7 @@ func (u *UI) connect(name string) {
 	u.tabs.Select(s.tab)
 	u.showTabs()
 	u.setStatus(name + ": connecting…")
-	go s.run()
+	u.startFlow(s)
 }
 
 // tabTitle is the profile's name, numbered when it already has a tab.
@@ -88,22 +98,26 @@ func (u *UI) tabTitle(name string) string {
 // live reports whether the flow is still running.
 func (s *session) live() bool { return !s.ended }
 
-// run is the flow's goroutine.
-func (s *session) run() {
-	defer close(s.done)
+// run is the flow's goroutine; a reconnect runs it again with a new ctx
+// and done.
+func (s *session) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
 	u := s.u
 	// The profile as this knock opens it: the next one-time sequence, or
 	// this window's rotating one, in Secrets.Open.
 	p, _, err := u.deps.Store.TakeOpen(s.name)
 	if err == nil {
 		prof := *p
-		u.do(func() { s.progress.start(&prof) })
+		u.do(func() {
+			s.progress.start(&prof)
+			s.autoReconnect = prof.AutoReconnect
+		})
 		if terr := u.deps.Store.Touch(p.Name, u.deps.Clock.Now()); terr != nil {
 			u.deps.Log.Warn("could not save the profile's last use", "profile", p.Name, "err", terr)
 		}
 		u.do(u.reload)
 		req := ConnectRequest{Profile: prof, UI: &flowUI{s: s}, Keeper: u.deps.Store}
-		err = u.deps.Launcher.Connect(s.ctx, req, s.shell)
+		err = u.deps.Launcher.Connect(ctx, req, s.shell)
 	}
 	u.do(func() { s.finish(err) })
 }
@@ -113,7 +127,12 @@ func (s *session) shell(ctx context.Context, sh Shell) error {
 	outR, outW := io.Pipe()
 	inR, inW := io.Pipe()
 	resize := make(chan sshlaunch.WindowSize, 1)
-	term := terminal.New(terminal.WithDo(s.u.do))
+	// A reconnect goes on in the terminal of the lost session, scrollback
+	// and all.
+	term := s.reuse
+	if term == nil {
+		term = terminal.New(terminal.WithDo(s.u.do))
+	}
 	shown := make(chan struct{})
 	s.u.do(func() {
 		s.showTerminal(term)
@@ -162,6 +181,7 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	s.where.SetText(s.progress.sub.Text)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
+	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
 	s.body.Refresh()
 	s.tab.Icon = theme.ComputerIcon()
@@ -203,6 +223,13 @@ func (s *session) finish(err error) {
 	if errors.As(err, &closeErr) {
 		s.closeErr = closeErr.Err
 	}
+	if s.term != nil && !s.userClosed && !u.quitting && !errors.As(err, &exit) && err != nil && s.closeErr == nil {
+		// The tab had a session: keep its terminal and scrollback, and
+		// offer to connect again in it.
+		s.showLost(err)
+		u.sessionGone()
+		return
+	}
 	clean := err == nil || errors.As(err, &exit) ||
 		(s.userClosed && (errors.Is(err, context.Canceled) || errors.Is(err, sshlaunch.ErrCancelled)))
 	if s.closeErr != nil {
@@ -238,7 +265,7 @@ func (s *session) finish(err error) {
 	case errors.As(err, &unknown), errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
 		// The user said no; the tab says what happened.
 	case !u.quitting:
-		u.showExplained(ex)
+		u.showExplainedFor(ex, s.name)
 	}
 	u.sessionGone()
 }
@@ -260,10 +287,15 @@ func (s *session) showFailure(ex explanation) {
 	})
 	retry.Importance = widget.HighImportance
 	closeBtn := widget.NewButtonWithIcon("Close tab", theme.CancelIcon(), func() { s.u.removeSession(s) })
+	buttons := container.NewHBox(retry)
+	if ex.EditProfile {
+		buttons.Add(widget.NewButtonWithIcon("Edit profile", theme.DocumentCreateIcon(), func() { s.u.editByName(s.name) }))
+	}
+	buttons.Add(closeBtn)
 	card := container.NewVBox(
 		container.NewHBox(widget.NewIcon(theme.ErrorIcon()), title),
 		detail, hint,
-		container.NewHBox(retry, closeBtn),
+		buttons,
 	)
 	s.failure = card
 	s.body.Objects = []fyne.CanvasObject{container.NewVScroll(container.NewPadded(container.NewVBox(s.progress.object(), widget.NewSeparator(), card)))}
@@ -282,4 +314,81 @@ func (u *UI) removeSession(s *session) {
 	}
 	u.tabs.Remove(s.tab)
 	u.showTabs()
+}
+
+// autoReconnectMax is how many reconnects in a row auto-reconnect makes
+// before it leaves the choice to the user.
+const autoReconnectMax = 3
+
+// showLost keeps the terminal of a session that ended with err (the
+// connection was lost, or a reconnect failed), says what happened over
+// it, and offers Reconnect (UI goroutine).
+func (s *session) showLost(err error) {
+	u := s.u
+	ex := explain(err)
+	var lost *sshlaunch.ConnectionLostError
+	isLost := errors.As(err, &lost)
+	s.banner.Hide()
+	s.disconnBtn.Disable()
+	// Typing now reaches no one: say so rather than drop it unseen.
+	s.term.OnInput = func([]byte) {
+		u.setStatus(fmt.Sprintf("%s: not connected, what you type is not sent: press Reconnect", s.name))
+	}
+	title := widget.NewLabel(ex.Title)
+	title.TextStyle.Bold = true
+	msg := ex.Detail
+	if isLost {
+		msg += ". What you typed since the server last answered may not have reached it."
+	}
+	detail := widget.NewLabel(msg)
+	detail.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabel(ex.Hint)
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Importance = widget.LowImportance
+	if ex.Hint == "" {
+		hint.Hide()
+	}
+	reconnect := widget.NewButtonWithIcon("Reconnect", theme.ViewRefreshIcon(), s.reconnect)
+	reconnect.Importance = widget.HighImportance
+	buttons := container.NewHBox(reconnect)
+	if ex.EditProfile {
+		buttons.Add(widget.NewButtonWithIcon("Edit profile", theme.DocumentCreateIcon(), func() { u.editByName(s.name) }))
+	}
+	buttons.Add(widget.NewButtonWithIcon("Close tab", theme.CancelIcon(), func() { u.removeSession(s) }))
+	s.lost = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil,
+		container.NewVBox(title, detail, hint, buttons))
+	s.body.Objects = []fyne.CanvasObject{container.NewBorder(s.lost, nil, nil, nil, s.term)}
+	s.body.Refresh()
+	s.tab.Icon = theme.WarningIcon()
+	u.tabs.Refresh()
+	u.setStatus(fmt.Sprintf("%s: %s", s.name, ex.Title))
+	if isLost && s.autoReconnect && s.autoTries < autoReconnectMax {
+		s.autoTries++
+		s.reconnect()
+	}
+}
+
+// reconnect knocks and connects again, in the same tab and terminal (UI
+// goroutine).
+func (s *session) reconnect() {
+	if !s.ended || s.term == nil || s.u.quitting {
+		return
+	}
+	s.reuse = s.term
+	s.term.OnInput = nil
+	s.ended, s.userClosed, s.closeErr, s.notice = false, false, nil, ""
+	s.done = make(chan struct{})
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.body.Objects = []fyne.CanvasObject{s.term}
+	s.body.Refresh()
+	s.lost = nil
+	s.reconnecting = true
+	s.bannerText.SetText("Reconnecting: knocking and logging in again…")
+	s.banner.Show()
+	s.disconnBtn.Enable()
+	s.tab.Icon = theme.LoginIcon()
+	s.u.tabs.Refresh()
+	s.term.Write([]byte("\r\n\x1b[2m[sesame: reconnecting]\x1b[0m\r\n"))
+	s.u.setStatus(s.name + ": reconnecting…")
+	s.u.startFlow(s)
 }

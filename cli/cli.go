@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sesame/internal/cmdexit"
+	"sesame/internal/keeper"
 
 	"sesame/profiles"
 )
@@ -51,6 +52,9 @@ type Deps struct {
 	// Clock is the time rotating sequences are derived for, and waits for
 	// the next window; nil means the system's.
 	Clock Clock
+	// CloseKeeper starts the process that knocks a door shut if this one
+	// dies with the door open (package keeper); nil runs without one.
+	CloseKeeper *keeper.Exec
 }
 
 // store opens the profile store.

@@ -80,7 +80,7 @@ profile leaves empty.`,
 	f.BoolVarP(&opts.NoTTY, "no-tty", "T", false, "never ask for a terminal")
 	f.BoolVar(&opts.AcceptNew, "accept-new", false, "save an unknown host key without asking (a changed key is still refused)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr (knocks are counted, not shown)")
-	f.DurationVar(&opts.Keepalive, "keepalive", 30*time.Second, "send a keepalive this often; 3 unanswered end the session")
+	f.DurationVar(&opts.Keepalive, "keepalive", 0, "send a keepalive this often, in place of the profile's (default 15s); its keepalive-max unanswered (default 3) end the session")
 	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&opts.Family6, "ipv6", "6", false, "use IPv6 only")
 	return cmd
@@ -132,8 +132,8 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.ForceTTY && o.NoTTY {
 		return usageErrorf("-t and -T cannot be used together")
 	}
-	if o.Keepalive <= 0 {
-		return usageErrorf("--keepalive must be positive, e.g. 30s")
+	if o.Keepalive < 0 || (o.Keepalive > 0 && o.Keepalive < profiles.MinKeepalive) {
+		return usageErrorf("--keepalive must be at least 1s, e.g. 15s")
 	}
 	store, p, err := loadForConnect(ctx, o.Deps, "sesame connect", o.Profile, o.Family4, o.Family6)
 	if err != nil {
@@ -147,6 +147,7 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		Env:               sshlaunch.DefaultEnv(),
 		Resolver:          o.Resolver,
 		KeepaliveInterval: o.Keepalive,
+		CloseKeeper:       o.CloseKeeper,
 	}
 	command := sshlaunch.JoinCommand(o.Command)
 	wantPTY := !o.NoTTY && (o.ForceTTY || (command == "" && ui.interactive()))
@@ -200,5 +201,14 @@ func connectResult(err error) error {
 	if errors.Is(err, context.Canceled) {
 		err = errors.New("interrupted; the door was closed")
 	}
-	return &cmdexit.Coded{Code: ExitSSH, Err: err}
+	return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
+}
+
+// withAdvice adds the flow's one piece of advice for err, if it has one,
+// to the line that is printed.
+func withAdvice(err error) error {
+	if a := sshlaunch.Advice(err); a != "" {
+		return fmt.Errorf("%w. %s", err, a)
+	}
+	return err
 }

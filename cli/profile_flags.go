@@ -21,6 +21,9 @@ import (
 // Only flags given on the command line change a profile.
 type profileFlags struct {
 	Host, Open, Close, Delay, Wait string
+	Keepalive                      string
+	KeepaliveMax                   int
+	AutoReconnect                  bool
 	User, Identity, Family, Note   string
 	Port                           int
 	PasswordStdin, PassphraseStdin bool
@@ -55,6 +58,9 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.RotatingWindow, "rotating-window", "30", "how long each rotating sequence lasts: seconds or a duration (the door's Rotating_Window)")
 	fs.StringVar(&f.Delay, "delay", "", "wait between knocks: milliseconds (100) or a duration (100ms, 1.5s)")
 	fs.StringVar(&f.Wait, "wait", "", "wait after the last knock before connecting: milliseconds or a duration")
+	fs.StringVar(&f.Keepalive, "keepalive", "", "ask the server whether it is there this often (default 15s; a duration)")
+	fs.IntVar(&f.KeepaliveMax, "keepalive-max", 0, "end the session after this many unanswered keepalives (default 3)")
+	fs.BoolVar(&f.AutoReconnect, "auto-reconnect", false, "in the app, knock and connect again in the same tab when the connection is lost")
 	fs.StringVar(&f.User, "user", "", "SSH user")
 	fs.IntVar(&f.Port, "port", 0, "SSH port (default 22)")
 	fs.StringVar(&f.Identity, "identity", "", "SSH private key `FILE` to try first")
@@ -129,6 +135,18 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 		if *e.Wait, err = profiles.ParseWait(f.Wait); err != nil {
 			return nil, usageErrorf("--wait: %v", err)
 		}
+	}
+	if changed("keepalive") {
+		e.Keepalive = new(time.Duration)
+		if *e.Keepalive, err = profiles.ParseKeepalive(f.Keepalive); err != nil {
+			return nil, usageErrorf("--keepalive: %v", err)
+		}
+	}
+	if changed("keepalive-max") {
+		e.KeepaliveMax = &f.KeepaliveMax
+	}
+	if changed("auto-reconnect") {
+		e.AutoReconnect = &f.AutoReconnect
 	}
 	if err := f.editSecrets(e, p, changed, in); err != nil {
 		return nil, err

@@ -76,6 +76,11 @@ func runProfileShow(o *profileShowOptions) error {
 	row("family", p.Family.String())
 	row("delay", p.Delay.String())
 	row("wait", p.Wait.String())
+	ka, kmax := p.KeepaliveSettings()
+	row("keepalive", fmt.Sprintf("every %s, %d unanswered end the session", ka, kmax))
+	if p.AutoReconnect {
+		row("auto-reconnect", "yes (in the app)")
+	}
 	row("note", p.Note)
 	row("last used", when(p.LastUsed))
 	if missing {

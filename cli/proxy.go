@@ -83,10 +83,10 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 		return err
 	}
 	ui := newTermUI(IOStreams{ErrOut: o.IO.ErrOut}, p.Name, o.Verbose, false, false)
-	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver}
+	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver, CloseKeeper: o.CloseKeeper}
 	err = sshlaunch.Proxy(ctx, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
 	if err != nil {
-		return &cmdexit.Coded{Code: ExitSSH, Err: err}
+		return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
 	}
 	return nil
 }

@@ -46,6 +46,12 @@ func newTermUI(streams IOStreams, name string, verbose, acceptNew, canRemember b
 func (u *termUI) interactive() bool { return u.inFd >= 0 }
 
 func (u *termUI) Progress(e sshlaunch.Event) {
+	if e.Stage == sshlaunch.StageNotice && e.Err != nil {
+		// Said whether or not -v: the user must know the knock proved
+		// nothing.
+		fmt.Fprintf(u.errOut, "sesame: warning: %v. %s\n", e.Err, sshlaunch.Advice(e.Err))
+		return
+	}
 	if !u.verbose {
 		if e.Stage == sshlaunch.StageClosed && e.Err != nil {
 			fmt.Fprintf(u.errOut, "sesame: the close knock failed: %v\n", e.Err)

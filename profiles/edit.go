@@ -21,6 +21,9 @@ type Edit struct {
 	Port                           *int
 	Family                         *knocker.Family
 	Delay, Wait                    *time.Duration
+	Keepalive                      *time.Duration
+	KeepaliveMax                   *int
+	AutoReconnect                  *bool
 
 	// Open, when not empty, is a fixed open sequence. It replaces a seed
 	// and one-time sequences: a profile knocks one way.
@@ -70,6 +73,9 @@ func (e *Edit) Apply(p *Profile) error {
 	set(&p.Family, e.Family)
 	set(&p.Delay, e.Delay)
 	set(&p.Wait, e.Wait)
+	set(&p.Keepalive, e.Keepalive)
+	set(&p.KeepaliveMax, e.KeepaliveMax)
+	set(&p.AutoReconnect, e.AutoReconnect)
 	return nil
 }
 
@@ -164,6 +170,27 @@ func parseDuration(text string, most time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// ParseKeepalive reads how often a session asks the server whether it is
+// there, as a person types it: a duration, empty for the default.
+func ParseKeepalive(text string) (time.Duration, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: use e.g. 15s", text)
+	}
+	if d < MinKeepalive || d > MaxKeepalive {
+		return 0, errors.New(keepaliveReason)
+	}
+	return d, nil
+}
+
+// keepaliveReason says that a keepalive interval is out of its range.
+var keepaliveReason = fmt.Sprintf("must be between %s and %s (or empty for %s)",
+	shortDuration(MinKeepalive), shortDuration(MaxKeepalive), shortDuration(DefaultKeepalive))
 
 // rangeReason says that a wait is out of its range.
 func rangeReason(most time.Duration) string {

@@ -35,16 +35,20 @@ type exportFile struct {
 }
 
 type exportProfile struct {
-	Name     string      `json:"name"`
-	Host     string      `json:"host"`
-	Port     int         `json:"port,omitempty"`
-	User     string      `json:"user,omitempty"`
-	Identity string      `json:"identity,omitempty"`
-	Family   string      `json:"family,omitempty"`
-	Delay    string      `json:"delay,omitempty"`
-	Wait     string      `json:"wait,omitempty"`
-	Note     string      `json:"note,omitempty"`
-	Secrets  *secretsDoc `json:"secrets,omitempty"`
+	Name     string `json:"name"`
+	Host     string `json:"host"`
+	Port     int    `json:"port,omitempty"`
+	User     string `json:"user,omitempty"`
+	Identity string `json:"identity,omitempty"`
+	Family   string `json:"family,omitempty"`
+	Delay    string `json:"delay,omitempty"`
+	Wait     string `json:"wait,omitempty"`
+	// Keepalive, KeepaliveMax and AutoReconnect: see Profile.
+	Keepalive     string      `json:"keepalive,omitempty"`
+	KeepaliveMax  int         `json:"keepalive_max,omitempty"`
+	AutoReconnect bool        `json:"auto_reconnect,omitempty"`
+	Note          string      `json:"note,omitempty"`
+	Secrets       *secretsDoc `json:"secrets,omitempty"`
 }
 
 // Export writes profiles as JSON. Secrets are written only when
@@ -53,7 +57,8 @@ func Export(w io.Writer, ps []*Profile, withSecrets bool) error {
 	f := exportFile{Format: exportFormat, Version: exportVersion, WithSecrets: withSecrets, Profiles: []exportProfile{}}
 	for _, p := range ps {
 		ep := exportProfile{Name: p.Name, Host: p.Host, Port: p.Port, User: p.User, Identity: p.IdentityFile,
-			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note}
+			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note,
+			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect}
 		if p.Family != knocker.FamilyAuto {
 			ep.Family = p.Family.String()
 		}
@@ -97,7 +102,8 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 	var out []*Profile
 	for i, ep := range f.Profiles {
 		where := fmt.Sprintf("%s: profile %d (%q)", file, i+1, ep.Name)
-		p := &Profile{Name: ep.Name, Host: ep.Host, Port: ep.Port, User: ep.User, IdentityFile: ep.Identity, Note: ep.Note}
+		p := &Profile{Name: ep.Name, Host: ep.Host, Port: ep.Port, User: ep.User, IdentityFile: ep.Identity, Note: ep.Note,
+			KeepaliveMax: ep.KeepaliveMax, AutoReconnect: ep.AutoReconnect}
 		var err error
 		if p.Family, err = knocker.ParseFamily(ep.Family); err != nil {
 			return nil, fmt.Errorf("%s: family: %v", where, err)
@@ -107,6 +113,9 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 		}
 		if p.Wait, err = parseSettingDuration(ep.Wait); err != nil {
 			return nil, fmt.Errorf("%s: wait: %v", where, err)
+		}
+		if p.Keepalive, err = parseSettingDuration(ep.Keepalive); err != nil {
+			return nil, fmt.Errorf("%s: keepalive: %v", where, err)
 		}
 		if ep.Secrets != nil {
 			if p.Secrets, err = ep.Secrets.secrets("its secrets"); err != nil {

@@ -21,6 +21,13 @@ const (
 	MaxNameLen = 64
 	MaxDelay   = knocker.MaxGap
 	MaxWait    = 5 * time.Minute
+	// Keepalives: how often (0 means DefaultKeepalive) and how many
+	// unanswered end the session (0 means DefaultKeepaliveMax).
+	MinKeepalive        = time.Second
+	MaxKeepalive        = 10 * time.Minute
+	DefaultKeepalive    = 15 * time.Second
+	DefaultKeepaliveMax = 3
+	MaxKeepaliveMax     = 100
 )
 
 // Secrets are the parts of a profile that open the door or log in. They live
@@ -121,6 +128,15 @@ type Profile struct {
 	// Wait is how long to wait after the last knock before dialling SSH,
 	// for servers that run a slow command to open the door.
 	Wait time.Duration
+	// Keepalive is how often the session asks the server whether it is
+	// still there, and KeepaliveMax how many unanswered questions end it
+	// (as ssh's ServerAliveInterval and ServerAliveCountMax); 0 means the
+	// defaults, 15 s and 3: a dead link is noticed within a minute.
+	Keepalive    time.Duration
+	KeepaliveMax int
+	// AutoReconnect makes the app knock and connect again, in the same
+	// tab, when a session's connection is lost.
+	AutoReconnect bool
 	// Note is free text for the user.
 	Note string
 	// LastUsed is when the profile was last knocked or connected with; the
@@ -197,6 +213,12 @@ func (p *Profile) Validate() error {
 	if p.Wait < 0 || p.Wait > MaxWait {
 		add("wait", rangeReason(MaxWait))
 	}
+	if p.Keepalive != 0 && (p.Keepalive < MinKeepalive || p.Keepalive > MaxKeepalive) {
+		add("keepalive", keepaliveReason)
+	}
+	if p.KeepaliveMax < 0 || p.KeepaliveMax > MaxKeepaliveMax {
+		add("keepalive-max", "must be between 1 and 100 (or empty for 3)")
+	}
 	rot := p.Secrets.Rotation
 	switch {
 	case rot != nil && len(p.Secrets.Open) > 0:
@@ -252,6 +274,19 @@ func (p *Profile) SSHPort() int {
 		return 22
 	}
 	return p.Port
+}
+
+// KeepaliveSettings are the profile's keepalive interval and count, the
+// defaults filled in.
+func (p *Profile) KeepaliveSettings() (time.Duration, int) {
+	d, n := p.Keepalive, p.KeepaliveMax
+	if d == 0 {
+		d = DefaultKeepalive
+	}
+	if n == 0 {
+		n = DefaultKeepaliveMax
+	}
+	return d, n
 }
 
 // KnockOptions are the knocker options for this profile's knocks.

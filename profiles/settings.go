@@ -34,8 +34,12 @@ type settingsEntry struct {
 	Family   string `yaml:"family,omitempty" mapstructure:"family"`
 	Delay    string `yaml:"delay,omitempty" mapstructure:"delay"`
 	Wait     string `yaml:"wait,omitempty" mapstructure:"wait"`
-	Note     string `yaml:"note,omitempty" mapstructure:"note"`
-	LastUsed string `yaml:"last_used,omitempty" mapstructure:"last_used"`
+	// Keepalive, KeepaliveMax and AutoReconnect: see Profile.
+	Keepalive     string `yaml:"keepalive,omitempty" mapstructure:"keepalive"`
+	KeepaliveMax  int    `yaml:"keepalive_max,omitempty" mapstructure:"keepalive_max"`
+	AutoReconnect bool   `yaml:"auto_reconnect,omitempty" mapstructure:"auto_reconnect"`
+	Note          string `yaml:"note,omitempty" mapstructure:"note"`
+	LastUsed      string `yaml:"last_used,omitempty" mapstructure:"last_used"`
 }
 
 // settings is the settings file, read whole. Keys other than profiles and
@@ -125,7 +129,8 @@ func (st *settings) find(name string) int {
 
 // profile is the entry as a Profile, without secrets.
 func (e *settingsEntry) profile(file string) (*Profile, error) {
-	p := &Profile{Name: e.Name, Host: e.Host, Port: e.Port, User: e.User, IdentityFile: e.Identity, Note: e.Note}
+	p := &Profile{Name: e.Name, Host: e.Host, Port: e.Port, User: e.User, IdentityFile: e.Identity, Note: e.Note,
+		KeepaliveMax: e.KeepaliveMax, AutoReconnect: e.AutoReconnect}
 	bad := func(field string, err error) error {
 		return fmt.Errorf("settings file %s: profile %q: %s: %v", file, e.Name, field, err)
 	}
@@ -138,6 +143,9 @@ func (e *settingsEntry) profile(file string) (*Profile, error) {
 	}
 	if p.Wait, err = parseSettingDuration(e.Wait); err != nil {
 		return nil, bad("wait", err)
+	}
+	if p.Keepalive, err = parseSettingDuration(e.Keepalive); err != nil {
+		return nil, bad("keepalive", err)
 	}
 	if e.LastUsed != "" {
 		if p.LastUsed, err = time.Parse(time.RFC3339Nano, e.LastUsed); err != nil {
@@ -163,6 +171,8 @@ func (e *settingsEntry) setProfile(p *Profile) {
 	}
 	e.Delay = durationSetting(p.Delay)
 	e.Wait = durationSetting(p.Wait)
+	e.Keepalive = durationSetting(p.Keepalive)
+	e.KeepaliveMax, e.AutoReconnect = p.KeepaliveMax, p.AutoReconnect
 	e.LastUsed = ""
 	if !p.LastUsed.IsZero() {
 		e.LastUsed = p.LastUsed.UTC().Format(time.RFC3339Nano)

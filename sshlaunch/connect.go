@@ -37,6 +37,7 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 		d := net.Dialer{Timeout: min(timeout, left)}
 		c, err := d.DialContext(ctx, "tcp", ap.String())
 		if err == nil {
+			noticeAlreadyOpen(cfg, ap)
 			return c, nil
 		}
 		if ctx.Err() != nil {
@@ -44,6 +45,9 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 		}
 		lastErr = err
 		cfg.Log.Debug("dial attempt failed", "addr", ap, "attempt", attempt, "err", err)
+		if noRoute(err) {
+			return nil, &UnreachableError{Addr: ap, Err: err}
+		}
 		timeout = min(timeout*3/2, maxAttemptTimeout)
 		// A refusal comes back at once; pause so as not to spin.
 		select {
@@ -52,7 +56,28 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 		case <-time.After(retryPause):
 		}
 	}
+	// A door that stays shut is silent; a reset or an ICMP unreachable to
+	// the end is the host or the network saying no. (A door that rejects
+	// until the knock answers with those too, but stops once it opens.)
+	if unreachable(lastErr) {
+		return nil, &UnreachableError{Addr: ap, Err: lastErr}
+	}
 	return nil, &DoorError{Addr: ap, Elapsed: time.Since(start), Err: lastErr}
+}
+
+// noticeAlreadyOpen tells the UI when the probe before the knock got an
+// answer. An open door answers it within a round trip, long before the
+// door is dialled after the knock; a probe still waiting has heard
+// nothing.
+func noticeAlreadyOpen(cfg *Config, ap netip.AddrPort) {
+	select {
+	case open := <-cfg.probe:
+		if open {
+			cfg.Log.Warn("the door was already open before the knock", "addr", ap)
+			cfg.UI.Progress(Event{Stage: StageNotice, Addr: ap, Err: &AlreadyOpenError{Addr: ap}})
+		}
+	default:
+	}
 }
 
 // connect waits the profile's Wait, dials, and sets up an authenticated SSH
@@ -107,7 +132,7 @@ func connect(ctx context.Context, cfg *Config, t Target, ap netip.AddrPort) (*Co
 		}
 		var authErr *ssh.ServerAuthError
 		if errors.As(err, &authErr) || isAuthFailure(err) {
-			return nil, fmt.Errorf("%s@%s: authentication failed (tried %s): %w", t.User, t.Host, auth.tried(), err)
+			return nil, &AuthError{User: t.User, Host: t.Host, Tried: auth.tried(), Err: err}
 		}
 		return nil, fmt.Errorf("ssh handshake with %s: %w", ap, err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"sesame/internal/keeper"
 	"sesame/knocker"
 	"sesame/profiles"
 )
@@ -37,6 +38,9 @@ const (
 	StageSession               // the session runs
 	StageClosing               // sending the close sequence; Knock is set per knock
 	StageClosed                // the close sequence went out (or there is none)
+	// StageNotice tells of something the user should know that does not
+	// stop the flow; Err says what (an *AlreadyOpenError).
+	StageNotice
 )
 
 func (s Stage) String() string {
@@ -57,6 +61,8 @@ func (s Stage) String() string {
 		return "closing the door"
 	case StageClosed:
 		return "door closed"
+	case StageNotice:
+		return "notice"
 	}
 	return fmt.Sprintf("stage(%d)", int(s))
 }
@@ -68,7 +74,7 @@ type Event struct {
 	Knock   *knocker.Event // StageKnock and StageClosing
 	Attempt int            // StageDial
 	Until   time.Time      // StageWait: when dialing starts
-	Err     error          // StageClosed: the close knock's error, if any
+	Err     error          // StageClosed: the close knock's error, if any; StageNotice: the notice
 }
 
 // HostKeyDecision is the user's answer about an unknown host key.
@@ -142,11 +148,21 @@ type Config struct {
 	// DialWindow bounds the retries of the TCP dial after the knock
 	// (default 15 s).
 	DialWindow time.Duration
-	// KeepaliveInterval is how often keepalive@openssh.com is sent
-	// (default 30 s); KeepaliveMax unanswered ones end the session
-	// (default 3), as ssh's ServerAliveInterval and ServerAliveCountMax.
+	// KeepaliveInterval is how often keepalive@openssh.com is sent;
+	// KeepaliveMax unanswered ones end the session, as ssh's
+	// ServerAliveInterval and ServerAliveCountMax. Zero takes the
+	// profile's (by default 15 s and 3).
 	KeepaliveInterval time.Duration
 	KeepaliveMax      int
+
+	// CloseKeeper starts, before the open knock, the process that sends
+	// the close knock if this one dies first (a panic, SIGKILL); nil runs
+	// without one. The CLI and the app run their own binary as keeper.
+	CloseKeeper *keeper.Exec
+
+	// probe says whether the SSH port answered before the knock
+	// (startProbe); nil when there was no probe.
+	probe <-chan bool
 
 	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
@@ -159,11 +175,12 @@ func (c *Config) setDefaults() {
 	if c.DialWindow == 0 {
 		c.DialWindow = 15 * time.Second
 	}
+	interval, max := c.Profile.KeepaliveSettings()
 	if c.KeepaliveInterval == 0 {
-		c.KeepaliveInterval = 30 * time.Second
+		c.KeepaliveInterval = interval
 	}
 	if c.KeepaliveMax == 0 {
-		c.KeepaliveMax = 3
+		c.KeepaliveMax = max
 	}
 	if c.closeBackoff == nil {
 		c.closeBackoff = []time.Duration{time.Second, 3 * time.Second}
@@ -204,22 +221,6 @@ type Conn struct {
 
 	cfg *Config
 }
-
-// DoorError says the door did not open: the SSH port never answered after
-// the knock.
-type DoorError struct {
-	Addr    netip.AddrPort
-	Elapsed time.Duration
-	Err     error
-}
-
-func (e *DoorError) Error() string {
-	return fmt.Sprintf("the door did not open: no SSH answer from %s within %s after the knock (%v); "+
-		"check the knock sequence and protocol, that the knock server listens on the interface that address reaches, "+
-		"and the profile's wait if the server opens slowly", e.Addr, e.Elapsed.Round(time.Millisecond), e.Err)
-}
-
-func (e *DoorError) Unwrap() error { return e.Err }
 
 // CloseError is returned when the session ended well but the close knock
 // could not be sent: the door may still be open.
@@ -290,6 +291,23 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	ap := netip.AddrPortFrom(addr, uint16(target.Port))
 	cfg.UI.Progress(Event{Stage: StageResolved, Addr: ap})
 
+	// The keeper holds the close knock before the door opens, so no way
+	// this process can end leaves it open.
+	var kp *keeper.Keeper
+	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 {
+		var kerr error
+		kp, kerr = cfg.CloseKeeper.Start(keeper.Job{Addr: addr, Sequence: p.Secrets.Close, Delay: p.Delay})
+		if kerr != nil {
+			return fmt.Errorf("the door was not opened: %w", kerr)
+		}
+		defer func() {
+			// The close knock has gone out (or the door never opened).
+			if rerr := kp.Closed(); rerr != nil {
+				cfg.Log.Warn("close keeper", "err", rerr)
+			}
+		}()
+	}
+
 	openOpts := p.KnockOptions()
 	openOpts.Progress = func(ev knocker.Event) {
 		if ev.Kind != knocker.Resolved {
@@ -297,9 +315,15 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 			cfg.UI.Progress(Event{Stage: StageKnock, Addr: ap, Knock: &ev})
 		}
 	}
+	// One SYN to the SSH port just before the knock: an answer to it means
+	// the door was open already, and the knock proves nothing.
+	cfg.probe = startProbe(ap)
 	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
+		if unreachable(kerr) {
+			return &UnreachableError{Addr: ap, Knock: true, Err: kerr}
+		}
 		return fmt.Errorf("open knock: %w", kerr)
 	}
 	cfg.Log.Info("open knock sent", "profile", p.Name, "addr", addr)

@@ -90,6 +90,13 @@ type Terminal struct {
 	// later (time.AfterFunc). Tests replace them.
 	do    func(func())
 	after func(time.Duration, func())
+	// readClip reads the clipboard for a paste, off the Fyne goroutine;
+	// goPaste starts that work (go f()). Tests replace them.
+	readClip func(context.Context) (string, error)
+	goPaste  func(func())
+	// OnPasteFailed, when set, hears why a paste found no text (the
+	// clipboard's owner did not answer in time), on the Fyne goroutine.
+	OnPasteFailed func(error)
 }
 
 // Option changes how New makes a terminal.
@@ -102,7 +109,9 @@ func WithDo(do func(func())) Option { return func(t *Terminal) { t.do = do } }
 
 // New returns a terminal widget of 80×24 cells until it is laid out.
 func New(opts ...Option) *Terminal {
-	t := &Terminal{viewTop: -1, do: fyne.Do, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	t := &Terminal{viewTop: -1, do: fyne.Do, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) },
+		goPaste: func(f func()) { go f() }}
+	t.readClip = t.systemClipboard
 	for _, o := range opts {
 		o(t)
 	}
@@ -349,9 +358,41 @@ func (t *Terminal) copySelection() {
 	}
 }
 
+// pasteTimeout is how long a paste waits for the clipboard's owner.
+const pasteTimeout = 3 * time.Second
+
+// paste reads the clipboard off the Fyne goroutine, which must never wait
+// on another program: an owner that never answers would freeze the window
+// for good. The text is sent once it has come.
 func (t *Terminal) paste() {
-	if text := clipboard().Content(); text != "" {
-		t.Paste(text)
+	read := t.readClip
+	t.goPaste(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), pasteTimeout)
+		defer cancel()
+		text, err := read(ctx)
+		t.do(func() {
+			switch {
+			case err != nil:
+				if t.OnPasteFailed != nil {
+					t.OnPasteFailed(err)
+				}
+			case text != "":
+				t.Paste(text)
+			}
+		})
+	})
+}
+
+// fyneClipboard reads the clipboard through Fyne, on the Fyne goroutine,
+// for the systems whose clipboard answers at once.
+func (t *Terminal) fyneClipboard(ctx context.Context) (string, error) {
+	ch := make(chan string, 1)
+	t.do(func() { ch <- clipboard().Content() })
+	select {
+	case s := <-ch:
+		return s, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
 }
 

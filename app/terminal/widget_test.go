@@ -3,6 +3,7 @@ package terminal
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -35,6 +36,10 @@ func newHarness(t *testing.T, cols, rows int) *harness {
 	h := &harness{term: New()}
 	h.term.do = h.onUI
 	h.term.after = func(_ time.Duration, f func()) { f() } // draw at once
+	// The test app's clipboard, read at once: pastes land before
+	// TypedShortcut returns.
+	h.term.readClip = h.term.fyneClipboard
+	h.term.goPaste = func(f func()) { f() }
 	h.term.OnInput = func(b []byte) { h.input = append(h.input, b...) }
 	h.term.OnResize = func(c, r int) { h.sizes = append(h.sizes, [2]int{c, r}) }
 	h.term.OnTitle = func(s string) { h.titles = append(h.titles, s) }
@@ -333,6 +338,39 @@ func TestPaste(t *testing.T) {
 	h.term.TypedShortcut(&fyne.ShortcutPaste{Secondary: true})
 	if got := h.taken(); got != "x" {
 		t.Errorf("Shift+Insert sent %q", got)
+	}
+}
+
+// TestPasteDoesNotWaitOnUIGoroutine: the clipboard is read off the Fyne
+// goroutine, so an owner that takes its time (or never answers) cannot
+// freeze the window; the text is sent once it comes, and a failure is
+// reported instead of lost.
+func TestPasteDoesNotWaitOnUIGoroutine(t *testing.T) {
+	h := newHarness(t, 20, 5)
+	h.term.goPaste = func(f func()) { go f() }
+	release := make(chan error)
+	h.term.readClip = func(context.Context) (string, error) {
+		if err := <-release; err != nil {
+			return "", err
+		}
+		return "late", nil
+	}
+	failed := make(chan error, 1)
+	h.term.OnPasteFailed = func(err error) { failed <- err }
+	sent := make(chan string, 2)
+	h.term.OnInput = func(b []byte) { sent <- string(b) }
+	paste := &desktop.CustomShortcut{KeyName: fyne.KeyV, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}
+	// TypedShortcut returns while the read still waits (it would hang the
+	// test otherwise).
+	h.onUI(func() { h.term.TypedShortcut(paste) })
+	release <- nil
+	if got := <-sent; got != "late" {
+		t.Fatalf("paste sent %q, want late", got)
+	}
+	h.onUI(func() { h.term.TypedShortcut(paste) })
+	release <- context.DeadlineExceeded
+	if err := <-failed; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("OnPasteFailed got %v", err)
 	}
 }
 

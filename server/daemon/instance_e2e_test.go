@@ -51,7 +51,7 @@ func TestSecondInstanceRefused(t *testing.T) {
 				}
 			}
 			// check reads the config and never touches the firewall.
-			if out, err := p.Server.Try(bin, "check", "-c", s.Config); err != nil {
+			if out, err := p.Server.Try(bin, "check", "-c", s.Config, "-i", testnet.ServerIf); err != nil {
 				t.Fatalf("sesamed check beside a running one: %v\n%s", err, out)
 			}
 			if got := sesamedRules(t, p.Server, kind); got != rules {
