@@ -38,6 +38,8 @@ type profileFlags struct {
 	// NewSeed is set by apply when --seed new made one, for the command
 	// to print once the profile is saved.
 	NewSeed bool
+	// names are the flags register added: edit needs one of them.
+	names []string
 }
 
 // rotatingFlags are the flags of a rotating sequence's parameters.
@@ -73,6 +75,8 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 		fs.BoolVar(&f.ForgetPassphrase, "forget-passphrase", false, "forget the remembered key passphrase")
 	}
 	fs.SortFlags = false
+	f.names = nil
+	fs.VisitAll(func(fl *pflag.Flag) { f.names = append(f.names, fl.Name) })
 }
 
 // apply sets on p the flags that were given (changed reports which),

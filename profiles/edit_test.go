@@ -66,9 +66,9 @@ func TestEdit(t *testing.T) {
 	}{
 		{"nothing changes nothing", rotating(42), Edit{}, rotating(42), ""},
 		{"settings change alone", fixed(),
-			Edit{Host: str("db.example.com"), Note: str("n"), Delay: dur(time.Second), Wait: dur(0), Password: str("")},
+			Edit{Host: str("db.example.com"), Note: str("n"), Delay: dur(time.Second), Wait: dur(0), Keepalive: dur(5 * time.Second), Password: str("")},
 			with(fixed(), func(p *Profile) {
-				p.Host, p.Note, p.Delay, p.Secrets.Password = "db.example.com", "n", time.Second, ""
+				p.Host, p.Note, p.Delay, p.Keepalive, p.Secrets.Password = "db.example.com", "n", time.Second, 5*time.Second, ""
 			}), ""},
 		{"an empty close removes it", fixed(), Edit{Close: &noClose},
 			with(fixed(), func(p *Profile) { p.Secrets.Close = noClose }), ""},
@@ -132,6 +132,11 @@ func TestParseSettings(t *testing.T) {
 		{"delay too long", delay, "2h", time.Duration(0), "must be between 0 and 1h: give at most 1h"},
 		{"wait at most", wait, "5m", 5 * time.Minute, ""},
 		{"wait too long", wait, "10m", time.Duration(0), "must be between 0 and 5m: give at most 5m"},
+		{"keepalive", keepalive, "5s", 5 * time.Second, ""},
+		{"keepalive empty", keepalive, "", time.Duration(0), ""},
+		{"keepalive without a unit", keepalive, "15", time.Duration(0), `bad duration "15": use e.g. 15s`},
+		{"keepalive too short", keepalive, "500ms", time.Duration(0), "must be between 1s and 10m (or empty for 15s)"},
+		{"keepalive too long", keepalive, "1h", time.Duration(0), "must be between 1s and 10m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,3 +154,7 @@ func TestParseSettings(t *testing.T) {
 func port(s string) (any, error)  { n, err := ParsePort(s); return n, err }
 func delay(s string) (any, error) { d, err := ParseDelay(s); return d, err }
 func wait(s string) (any, error)  { d, err := ParseWait(s); return d, err }
+func keepalive(s string) (any, error) {
+	d, err := ParseKeepalive(s)
+	return d, err
+}
