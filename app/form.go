@@ -427,9 +427,11 @@ func (f *profileForm) profile() (*profiles.Profile, *profiles.Edit, error) {
 func (f *profileForm) edit() *profiles.Edit {
 	v := func(k string) string { return f.entries[k].Text }
 	host, user, identity, note := v(fHost), strings.TrimSpace(v(fUser)), strings.TrimSpace(v(fIdentity)), v(fNote)
+	// A copy: the edit is made off the UI goroutine, the check stays.
+	reconnect := f.autoReconnect.Checked
 	e := &profiles.Edit{Host: &host, User: &user, IdentityFile: &identity, Note: &note,
 		Port: new(int), Family: new(knocker.Family), Delay: new(time.Duration), Wait: new(time.Duration),
-		Keepalive: new(time.Duration), AutoReconnect: &f.autoReconnect.Checked, Close: &knocker.Sequence{}}
+		Keepalive: new(time.Duration), AutoReconnect: &reconnect, Close: &knocker.Sequence{}}
 	*e.Port, _ = profiles.ParsePort(v(fPort))
 	*e.Delay, _ = profiles.ParseDelay(v(fDelay))
 	*e.Wait, _ = profiles.ParseWait(v(fWait))

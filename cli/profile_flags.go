@@ -243,8 +243,11 @@ func (f *profileFlags) editRotation(e *profiles.Edit, p *profiles.Profile, chang
 func (f *profileFlags) seed(in *secretInput, params *rotate.Params) (rotate.Seed, error) {
 	if f.Seed == "new" {
 		seed, err := rotate.NewSeed()
-		f.NewSeed = err == nil
-		return seed, err
+		if err != nil {
+			return nil, fmt.Errorf("--seed new: %w", err)
+		}
+		f.NewSeed = true
+		return seed, nil
 	}
 	text := f.Seed
 	if text == "-" {
