@@ -52,7 +52,7 @@ var ErrNoSeed = errors.New("the settings of a rotating sequence need a seed: giv
 func (e *Edit) Apply(p *Profile) error {
 	secrets := p.Secrets
 	if len(e.Open) > 0 {
-		secrets.SetOpen(e.Open)
+		secrets.setOpen(e.Open)
 	}
 	if e.Seed != nil || e.Params != nil {
 		if err := secrets.setRotation(e.Seed, e.Params); err != nil {
@@ -85,9 +85,9 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
-// SetOpen makes seq the fixed open sequence. It replaces a seed and
+// setOpen makes seq the fixed open sequence. It replaces a seed and
 // one-time sequences: a profile knocks one way.
-func (s *Secrets) SetOpen(seq knocker.Sequence) {
+func (s *Secrets) setOpen(seq knocker.Sequence) {
 	s.Open = seq
 	s.Rotation = nil
 	s.OneTime, s.OneTimeUsed = nil, 0

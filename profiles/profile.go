@@ -1,6 +1,7 @@
 // Package profiles holds the Profile type (everything Connect needs for one
-// host), its validation, and the store that keeps profiles: settings in a
-// file, secrets in the OS keyring.
+// host), its validation, the rules of editing one that the CLI and the app
+// share (Edit), and the store that keeps profiles: settings in a file,
+// secrets in the OS keyring.
 package profiles
 
 import (
