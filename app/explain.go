@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,15 +29,17 @@ func explain(err error) explanation {
 	// The flow's own errors carry their one piece of advice.
 	ex := explanation{Title: "The connection failed", Detail: err.Error(), Hint: sshlaunch.Advice(err)}
 	var (
-		unreach *sshlaunch.UnreachableError
-		auth    *sshlaunch.AuthError
-		door    *sshlaunch.DoorError
-		changed *sshlaunch.HostKeyChangedError
-		unknown *sshlaunch.HostKeyUnknownError
-		lost    *sshlaunch.ConnectionLostError
-		closeE  *sshlaunch.CloseError
-		resolve *knocker.ResolveError
-		spent   *profiles.WindowsSpentError
+		unreach   *sshlaunch.UnreachableError
+		auth      *sshlaunch.AuthError
+		door      *sshlaunch.DoorError
+		changed   *sshlaunch.HostKeyChangedError
+		unknown   *sshlaunch.HostKeyUnknownError
+		lost      *sshlaunch.ConnectionLostError
+		closeE    *sshlaunch.CloseError
+		resolve   *knocker.ResolveError
+		spent     *profiles.WindowsSpentError
+		openKnock *sshlaunch.OpenKnockError
+		keyring   *profiles.KeyringError
 	)
 	switch {
 	case errors.As(err, &closeE):
@@ -80,15 +81,10 @@ func explain(err error) explanation {
 	case errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
 		ex.Title = "Cancelled"
 		ex.Hint = "The door was knocked shut again."
-	case strings.Contains(err.Error(), "authentication failed"):
-		ex.Title = "Login failed"
-		ex.Hint = "Check the user name and the identity file in the profile, or the password. " +
-			"The server's log (journalctl -u ssh) says which methods it accepts. The door was knocked shut again."
-		ex.EditProfile = true
-	case strings.HasPrefix(err.Error(), "open knock:"):
+	case errors.As(err, &openKnock):
 		ex.Title = "The knock could not be sent"
-		ex.Hint = "Check that this computer's network reaches the host."
-	case strings.Contains(err.Error(), "keyring"):
+		ex.Hint = openKnock.Advice()
+	case errors.As(err, &keyring):
 		ex.Title = "The keyring is not available"
 		ex.Hint = "Sesame keeps knock sequences in the system keyring: unlock it, or start one (GNOME Keyring, KWallet)."
 	}

@@ -26,8 +26,9 @@ func TestExplain(t *testing.T) {
 		{fmt.Errorf("resolve: %w", &knocker.ResolveError{Host: "nowhere", Err: errors.New("no such host")}), "Cannot find the host", "host name"},
 		{&profiles.SecretsMissingError{Name: "web"}, "missing from the keyring", "enter its knock sequences again"},
 		{&profiles.WindowsSpentError{Name: "rot", Retry: time.Date(2026, 1, 1, 12, 0, 30, 0, time.Local)}, "No rotating sequence", "after 12:00:30"},
-		{fmt.Errorf("root@h: authentication failed (tried password): %w", errors.New("ssh: unable to authenticate")), "Login failed", "identity file"},
-		{fmt.Errorf("open knock: %w", errors.New("network is unreachable")), "The knock could not be sent", "network"},
+		{&sshlaunch.AuthError{User: "root", Host: "h", Tried: "password", Err: errors.New("ssh: unable to authenticate")}, "Login failed", "identity file"},
+		{&sshlaunch.OpenKnockError{Err: errors.New("socket: too many open files")}, "The knock could not be sent", "network"},
+		{&profiles.KeyringError{Problem: profiles.KeyringNoService, Op: "read", Err: errors.New("no secret service")}, "The keyring is not available", "unlock it"},
 		{context.Canceled, "Cancelled", "shut again"},
 		{errors.New("something else"), "The connection failed", ""},
 	}

@@ -172,6 +172,11 @@ func TestRealWindowLostLinkReconnects(t *testing.T) {
 	g.pair.Server.WaitAccept(t, client, false)
 
 	g.pair.Server.Run(t, "iptables", "-w", "-D", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	// Where the button is now: the bar may have been laid out again since
+	// (its advice, the status line) while the door was closing.
+	st = a.waitState(t, "the Reconnect button", func(st hookState) bool {
+		return len(st.Tabs) == 1 && st.Tabs[0].Reconnect[2] > 0
+	})
 	a.click(t, st.Tabs[0].Reconnect)
 	st = a.waitState(t, "the new session in the same terminal", func(st hookState) bool {
 		return len(st.Tabs) == 1 && st.Tabs[0].Lost == "" && strings.Contains(tabScreen(st, 0), "reconnecting") &&

@@ -118,6 +118,13 @@ func (s *session) run(ctx context.Context, done chan struct{}) {
 		u.do(u.reload)
 		req := ConnectRequest{Profile: prof, UI: &flowUI{s: s}, Keeper: u.deps.Store}
 		err = u.deps.Launcher.Connect(ctx, req, s.shell)
+		if prof.Secrets.OneTimeUsed > 0 && sshlaunch.NotOpened(err) {
+			// The server did not take that one-time sequence: the next
+			// knock sends it again.
+			if _, uerr := u.deps.Store.UnspendOneTime(prof.Name, prof.Secrets.Open); uerr != nil {
+				u.deps.Log.Warn("could not put the unused one-time sequence back", "profile", prof.Name, "err", uerr)
+			}
+		}
 	}
 	u.do(func() { s.finish(err) })
 }

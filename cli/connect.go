@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -128,6 +129,22 @@ func loadForConnect(ctx context.Context, deps Deps, cmd, name string, fam4, fam6
 	return store, p, nil
 }
 
+// unspendIfShut puts a one-time sequence back when the flow says the door
+// did not open with it (the knock did not all go out, or the port stayed
+// silent after it), so that the next knock sends it again rather than a
+// sequence the server is not waiting for. p is the profile as the flow
+// opened it (a one-time profile's Secrets.Open is the sequence taken).
+func unspendIfShut(w io.Writer, cmd string, store *profiles.Store, p *profiles.Profile, runErr error) {
+	if p.Secrets.OneTimeUsed == 0 || !sshlaunch.NotOpened(runErr) {
+		return
+	}
+	if _, err := store.UnspendOneTime(p.Name, p.Secrets.Open); err != nil {
+		fmt.Fprintf(w, "%s: warning: the door did not open, and the one-time sequence could not be put back: %v\n", cmd, err)
+		return
+	}
+	fmt.Fprintf(w, "%s: %s: the door did not open, so the one-time sequence is not counted as used: the next knock sends it again\n", cmd, p.Name)
+}
+
 func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.ForceTTY && o.NoTTY {
 		return usageErrorf("-t and -T cannot be used together")
@@ -178,6 +195,7 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		}
 		return c.Run(ctx, command, stdio, pty)
 	})
+	unspendIfShut(o.IO.ErrOut, "sesame connect", store, p, runErr)
 	return connectResult(runErr)
 }
 

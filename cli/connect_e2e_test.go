@@ -97,8 +97,19 @@ func (d *sshDoor) openSSH(t testing.TB, profile string, remote ...string) (strin
 		"-o", "UserKnownHostsFile=" + d.knownHosts(), "-o", "StrictHostKeyChecking=yes",
 		"-o", "BatchMode=yes", "-o", "ProxyCommand=" + proxy,
 		"root@" + testnet.ServerAddr4.String()}, remote...)...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	// ssh's standard error is a file, not a pipe: sesame proxy inherits it
+	// and, as it must, outlives ssh while it sends the close knock; a pipe
+	// it holds would make Wait give up on the output (WaitDelay).
+	errFile, err := os.CreateTemp(t.TempDir(), "ssh-stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, errFile
+	err = cmd.Run()
+	stderr, _ := os.ReadFile(errFile.Name())
+	return stdout.String() + string(stderr), err
 }
 
 func (d *sshDoor) knownHosts() string { return filepath.Join(d.home, ".ssh", "known_hosts") }

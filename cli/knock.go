@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,9 @@ type knockOptions struct {
 	Verbose bool
 	Version bool
 	Close   bool
+	// ProbePort is the port that shows a one-time knock opened the door;
+	// -1 is the profile's SSH port, 0 turns the check off.
+	ProbePort int
 
 	Host  string
 	Ports []string
@@ -52,8 +56,12 @@ comma-separated list (7000,8000:udp,9000).
 
 With a single argument that is not a port, sesame knock sends the open
 sequence of that profile (see sesame profile), or with --close its close
-sequence. A profile with one-time sequences uses the next unused one. With
--v, a profile's knocks are counted, not printed: its ports are a secret.`,
+sequence. A profile with one-time sequences uses the next unused one, and
+then checks that the door opened: its SSH port (or --probe-port) answers
+within 3s. The sequence is counted used only when it did, or when you say
+so at the prompt (on a terminal); otherwise the next knock sends it again.
+With -v, a profile's knocks are counted, not printed: its ports are a
+secret.`,
 		Example: `  sesame knock -v myserver.example.com 7000 8000 9000
   sesame knock -d 200 -6 myserver.example.com 123:tcp 456:udp 789:tcp
   sesame knock myserver.example.com 7000,8000:udp@1s,9000
@@ -72,6 +80,9 @@ sequence. A profile with one-time sequences uses the next unused one. With
 			if opts.Close {
 				return usageErrorf("--close needs a profile name: sesame knock --close NAME")
 			}
+			if opts.Changed("probe-port") {
+				return usageErrorf("--probe-port is for a profile with one-time sequences: sesame knock --probe-port PORT NAME")
+			}
 			if len(args) < 2 {
 				return usageErrorf("need a host and at least one port (e.g. sesame knock myserver 7000 8000 9000), or a profile name")
 			}
@@ -87,6 +98,7 @@ sequence. A profile with one-time sequences uses the next unused one. With
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each knock as it is sent")
 	f.BoolVarP(&opts.Version, "version", "V", false, "print the version and exit")
 	f.BoolVar(&opts.Close, "close", false, "with a profile: send its close sequence")
+	f.IntVar(&opts.ProbePort, "probe-port", -1, "with a one-time profile: the `PORT` whose answer shows the door opened (default: the profile's SSH port; 0: do not check, count the sequence used)")
 	return cmd
 }
 
@@ -149,21 +161,23 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 	if o.Verbose {
 		req.opt.Progress = verboseHits(o.IO.Out)
 	}
-	return send(ctx, req)
+	_, err = send(ctx, req)
+	return err
 }
 
-// send resolves the host, then knocks. Resolving comes first so that an
-// unknown host is a usage error and no packet leaves.
-func send(ctx context.Context, req *knockRequest) error {
+// send resolves the host, then knocks, and returns the address knocked.
+// Resolving comes first so that an unknown host is a usage error and no
+// packet leaves.
+func send(ctx context.Context, req *knockRequest) (netip.Addr, error) {
 	addr, err := knocker.Resolve(ctx, req.host, req.opt.Family, req.opt.Resolver)
 	if err != nil {
 		var re *knocker.ResolveError
 		if errors.As(err, &re) && ctx.Err() == nil {
-			return &UsageError{Err: err}
+			return addr, &UsageError{Err: err}
 		}
-		return err
+		return addr, err
 	}
-	return knocker.SendTo(ctx, addr, req.seq, req.opt)
+	return addr, knocker.SendTo(ctx, addr, req.seq, req.opt)
 }
 
 // verboseHits prints each knock as knock(1) -v does: "hitting tcp 192.0.2.1:7000".

@@ -18,6 +18,9 @@ const OneTimeLow = 5
 // close) sequence, to its host, with its delay and address family (-4/-6
 // override the family).
 func runKnockProfile(ctx context.Context, o *knockOptions) error {
+	if o.ProbePort < -1 || o.ProbePort > 65535 {
+		return usageErrorf("--probe-port %d: give a port from 1 to 65535, or 0 to not check", o.ProbePort)
+	}
 	for _, f := range []string{"udp", "delay"} {
 		if o.Changed(f) {
 			return usageErrorf("--%s is for HOST PORT... knocks: a profile's protocols and delay are its own (sesame profile edit %s --delay ...)", f, o.Profile)
@@ -29,6 +32,11 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 	}
 	var p *profiles.Profile
 	var seq knocker.Sequence
+	// oneTime: the knock takes the profile's next one-time sequence.
+	oneTime := false
+	if before, err := store.Get(o.Profile); err == nil && !o.Close {
+		oneTime = len(before.Secrets.OneTime) > 0 && before.Secrets.Rotation == nil
+	}
 	if o.Close {
 		if p, err = store.Get(o.Profile); err != nil {
 			return profileError(err)
@@ -43,9 +51,6 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		}
 		return profileError(err)
 	}
-	if !o.Close && p.Secrets.OneTimeUsed > 0 {
-		warnOneTime(o.IO.ErrOut, "sesame knock", p)
-	}
 	req := &knockRequest{host: p.Host, seq: seq, opt: p.KnockOptions()}
 	req.opt.Resolver = o.Resolver
 	if req.opt.Family, err = o.family(p.Family); err != nil {
@@ -54,11 +59,28 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 	if o.Verbose {
 		req.opt.Progress = verboseCount(o.IO.Out, p.Name)
 	}
-	if err := send(ctx, req); err != nil {
+	addr, err := send(ctx, req)
+	if err != nil {
 		return err
 	}
 	if err := store.Touch(p.Name, time.Now()); err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "sesame knock: warning: the knock was sent, but its time was not saved: %v\n", err)
+	}
+	if oneTime && o.ProbePort != 0 {
+		port := o.ProbePort
+		if port < 0 {
+			port = p.SSHPort()
+		}
+		spent, err := confirmOneTime(ctx, o.IO, p.Name, addr, port, func() error {
+			_, err := store.UnspendOneTime(p.Name, seq)
+			return err
+		})
+		if err != nil || !spent {
+			return err
+		}
+	}
+	if !o.Close && p.Secrets.OneTimeUsed > 0 {
+		warnOneTime(o.IO.ErrOut, "sesame knock", p)
 	}
 	return nil
 }

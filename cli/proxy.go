@@ -78,13 +78,14 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 	if err != nil {
 		return err
 	}
-	_, p, err := loadForConnect(ctx, o.Deps, "sesame proxy", name, o.Family4, o.Family6)
+	store, p, err := loadForConnect(ctx, o.Deps, "sesame proxy", name, o.Family4, o.Family6)
 	if err != nil {
 		return err
 	}
 	ui := newTermUI(IOStreams{ErrOut: o.IO.ErrOut}, p.Name, o.Verbose, false, false)
 	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver, CloseKeeper: o.CloseKeeper}
 	err = sshlaunch.Proxy(ctx, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
+	unspendIfShut(o.IO.ErrOut, "sesame proxy", store, p, err)
 	if err != nil {
 		return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
 	}

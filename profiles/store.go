@@ -577,3 +577,18 @@ func newKey() (string, error) {
 	}
 	return "profile-" + hex.EncodeToString(b[:]), nil
 }
+
+// UnspendOneTime puts seq back as the named profile's next one-time
+// sequence: a knock with it did not open the door, and the user did not
+// count it used, so the next knock sends it again. A seq already back in
+// front changes nothing.
+func (s *Store) UnspendOneTime(name string, seq knocker.Sequence) (*Profile, error) {
+	return s.Update(name, func(p *Profile) error {
+		if len(p.Secrets.OneTime) > 0 && p.Secrets.OneTime[0].Equal(seq) {
+			return nil
+		}
+		p.Secrets.OneTime = append([]knocker.Sequence{seq}, p.Secrets.OneTime...)
+		p.Secrets.OneTimeUsed = max(p.Secrets.OneTimeUsed-1, 0)
+		return nil
+	})
+}

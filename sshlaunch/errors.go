@@ -126,3 +126,29 @@ func unreachable(err error) bool {
 // noRoute reports whether err says there is no route at all: no later
 // attempt can do better.
 func noRoute(err error) bool { return errors.Is(err, syscall.ENETUNREACH) }
+
+// OpenKnockError says the open knock could not be sent for a reason other
+// than an unreachable network (a cancelled context, a socket error): the
+// sequence did not complete, so nothing was opened and nothing is closed.
+type OpenKnockError struct{ Err error }
+
+func (e *OpenKnockError) Error() string { return "open knock: " + e.Err.Error() }
+func (e *OpenKnockError) Unwrap() error { return e.Err }
+
+// Advice says what to check.
+func (e *OpenKnockError) Advice() string {
+	return "Check that this computer's network reaches the host."
+}
+
+// NotOpened reports whether err says the door did not open with the knock
+// just made: the knock did not all go out, or the guarded port stayed
+// silent after it. A one-time sequence used for that knock was not spent
+// on the server, and can be put back.
+func NotOpened(err error) bool {
+	var (
+		door    *DoorError
+		knock   *OpenKnockError
+		unreach *UnreachableError
+	)
+	return errors.As(err, &door) || errors.As(err, &knock) || (errors.As(err, &unreach) && unreach.Knock)
+}

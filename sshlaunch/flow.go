@@ -324,7 +324,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 		if unreachable(kerr) {
 			return &UnreachableError{Addr: ap, Knock: true, Err: kerr}
 		}
-		return fmt.Errorf("open knock: %w", kerr)
+		return &OpenKnockError{Err: kerr}
 	}
 	cfg.Log.Info("open knock sent", "profile", p.Name, "addr", addr)
 

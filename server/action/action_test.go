@@ -159,6 +159,8 @@ func TestHungCommandIsKilled(t *testing.T) {
 		Start: "sleep 600 & echo $! > " + pidFile + "; wait"}); err != nil {
 		t.Fatal(err)
 	}
+	// The hung command holds the only worker before the other is queued.
+	waitFor(t, "the hung command to start", func() bool { _, err := os.Stat(pidFile); return err == nil })
 	other := netip.MustParseAddr("192.0.2.3")
 	if err := r.RunCommands(Commands{Door: "SSH", Who: "192.0.2.3", Src: other, Start: "echo ran > " + out}); err != nil {
 		t.Fatal(err)

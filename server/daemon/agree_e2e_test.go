@@ -109,7 +109,7 @@ func TestCheckAgreesWithTheDaemon(t *testing.T) {
 		"realworld-logfile-dir.conf":        {true, "warning: cannot open the log file /var/log/knockd-missing-dir/knockd.log: directory /var/log/knockd-missing-dir does not exist", true},
 		"realworld-onetime-spent.conf":      {true, "warning: " + dir + "/realworld-onetime-spent.conf:7: door [openSMTP] is disabled: realworld-spent.seq has no unused sequence left", false},
 		"realworld-repeated.conf":           {true, "realworld-repeated.conf:11: [openSSH] is defined twice (first on line 3)", true},
-		"realworld-key-before-section.conf": {false, "realworld-key-before-section.conf:1: \"logfile = /var/log/knockd.log\" comes before any section", false},
+		"realworld-key-before-section.conf": {false, "realworld-key-before-section.conf:1: logfile comes before any section", false},
 		"realworld-unknown-key.conf":        {false, "realworld-unknown-key.conf:3: unknown key \"ports\" in door [openSSH]", false},
 		"realworld-missing-interface.conf":  {false, "interface enp0s31f6 does not exist", false},
 	}

@@ -96,6 +96,7 @@ type daemon struct {
 	netCh    chan struct{} // closed and replaced when net changes
 	handles  map[string]*capture.Handle
 	rots     []*rotatingDoor // the current matcher's rotating doors
+	ones     []*oneTimeDoor  // and its one-time doors
 	filter   string
 	stopM    context.CancelFunc // ends the current matcher's timer loop
 	evicted  uint64             // evictions already reported
@@ -176,6 +177,11 @@ func Run(ctx context.Context, opt Options) error {
 		defer wg.Done()
 		d.rollLoop(runCtx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.oneTimeLoop(runCtx)
+	}()
 	if opt.Ready != nil {
 		opt.Ready()
 	}
@@ -251,7 +257,7 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // with it.
 func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string) error {
 	cfg := ld.Config
-	doors, rots := buildDoors(ld, time.Now())
+	doors, rots, ones := buildDoors(ld, time.Now())
 	if len(rots) > 0 {
 		d.openLedger(cfg)
 	}
@@ -269,6 +275,7 @@ func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string
 	d.stopM = stop
 	d.m.Store(m)
 	d.rots = rots
+	d.ones = ones
 	d.mu.Unlock()
 	go m.Run(mctx)
 	select {

@@ -5,6 +5,7 @@ package daemon
 import (
 	"time"
 
+	"sesame/knocker"
 	"sesame/server/knockdconf"
 	"sesame/server/loadconf"
 	"sesame/server/matcher"
@@ -35,12 +36,30 @@ type rotatingDoor struct {
 // "192.0.2.2: SSH/close: Stage 1".
 const closeSuffix = "/close"
 
+// oneTimeLookahead is how many of a one-time door's next unused sequences
+// open it: a client whose knock was lost (or ignored within the cooldown)
+// has counted a sequence used that sesamed never saw, and its next one
+// must still open the door. The sequences skipped are spent with it.
+const oneTimeLookahead = 3
+
+// oneTimeDoor is a one-time door at work: oneTimeLookahead matcher doors
+// sharing one group of unused sequences from the door's file.
+type oneTimeDoor struct {
+	conf  *knockdconf.Door
+	group *matcher.OneTimeGroup
+	// lastLine is the file's line of the last sequence read into group:
+	// lines appended after it are picked up, and nothing at or before it
+	// (a line spent in memory whose '#' is not written yet) is read again.
+	lastLine int
+}
+
 // buildDoors turns a loaded config's doors into the matcher's: one per
-// door, plus one per Close_Sequence. One-time doors get the sequences read
-// from their file (none: the door is disabled, and loadconf warned); a
-// rotating door becomes rotating.Slots doors, with the sequences of the
-// windows live at now.
-func buildDoors(ld *loadconf.Loaded, now time.Time) (doors []*matcher.Door, rots []*rotatingDoor) {
+// door, plus one per Close_Sequence. A one-time door becomes
+// oneTimeLookahead doors listening for the next unused sequences of its
+// file (none: they stay off until lines are appended, and loadconf
+// warned); a rotating door becomes rotating.Slots doors, with the
+// sequences of the windows live at now.
+func buildDoors(ld *loadconf.Loaded, now time.Time) (doors []*matcher.Door, rots []*rotatingDoor, ones []*oneTimeDoor) {
 	for _, ldd := range ld.Doors {
 		c := ldd.Door
 		if ldd.Rotation != nil {
@@ -50,7 +69,7 @@ func buildDoors(ld *loadconf.Loaded, now time.Time) (doors []*matcher.Door, rots
 			doors = append(doors, closeDoor(c)...)
 			continue
 		}
-		d := &matcher.Door{
+		d := matcher.Door{
 			Name:       c.Name,
 			Sequence:   c.Sequence,
 			SeqTimeout: c.SeqTimeout,
@@ -59,19 +78,23 @@ func buildDoors(ld *loadconf.Loaded, now time.Time) (doors []*matcher.Door, rots
 			Target:     c.Target,
 			Data:       &doorAction{conf: c},
 		}
-		if c.OneTimeSequences != "" {
-			d.OneTimeDoor = true
-			if seqs := ldd.OneTime; len(seqs) > 0 {
-				d.Sequence = seqs[0].Sequence
-				for _, s := range seqs[1:] {
-					d.OneTime = append(d.OneTime, s.Sequence)
-				}
+		if c.OneTimeSequences == "" {
+			doors = append(doors, &d)
+		} else {
+			od := &oneTimeDoor{conf: c}
+			seqs := make([]knocker.Sequence, len(ldd.OneTime))
+			for i, s := range ldd.OneTime {
+				seqs[i] = s.Sequence
+				od.lastLine = s.Line
 			}
+			slots := matcher.OneTimeSlots(d, seqs, oneTimeLookahead)
+			od.group = slots[0].Group
+			ones = append(ones, od)
+			doors = append(doors, slots...)
 		}
-		doors = append(doors, d)
 		doors = append(doors, closeDoor(c)...)
 	}
-	return doors, rots
+	return doors, rots, ones
 }
 
 // closeDoor is the door of c's Close_Sequence, if it has one.

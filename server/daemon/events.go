@@ -95,9 +95,15 @@ func (d *daemon) opened(e matcher.Event, persist func() error) {
 	c := act.conf
 	who := d.names.who(e.Src, false)
 	if e.Door.OneTimeDoor {
-		d.refilter() // the door listens for its next sequence now
-		used := e.Sequence
-		persist = func() error { return d.markUsed(c, used) }
+		d.refilter() // the door listens for its next sequences now
+		// The sequences the look-ahead skipped are spent with the one
+		// knocked, in the same write: the door opens only once none of
+		// them can open it again.
+		spent := append([]knocker.Sequence{e.Sequence}, e.Skipped...)
+		if n := len(e.Skipped); n > 0 {
+			d.log.Event("%s: %s: %d skipped one time sequence(s) spent with this one (a knock was lost?)", who, c.Name, n)
+		}
+		persist = func() error { return d.markUsed(c, spent) }
 	}
 	var steps []func()
 	switch {
@@ -161,13 +167,13 @@ func (d *daemon) nativeClose(c *knockdconf.Door, src netip.Addr, who string) {
 	}
 }
 
-// markUsed marks a one-time sequence used in its file. The matcher has
-// already moved on to the next sequence, so a replay fails even before the
-// file is written, and, should the write fail, until sesamed restarts.
-func (d *daemon) markUsed(c *knockdconf.Door, used knocker.Sequence) error {
+// markUsed marks one-time sequences used in their file, in one write. The
+// matcher has already moved on past them, so a replay fails even before
+// the file is written, and, should the write fail, until sesamed restarts.
+func (d *daemon) markUsed(c *knockdconf.Door, used []knocker.Sequence) error {
 	d.oneTime.Lock()
 	defer d.oneTime.Unlock()
-	if _, err := knockdconf.MarkOneTimeSequenceUsed(c.OneTimeSequences, used); err != nil {
+	if _, err := knockdconf.MarkOneTimeSequencesUsed(c.OneTimeSequences, used); err != nil {
 		return fmt.Errorf("error while disabling used one time sequence: %w (the sequence stays refused until sesamed restarts; make %s writable by sesamed, e.g. ReadWritePaths= in its unit)", err, c.OneTimeSequences)
 	}
 	return nil

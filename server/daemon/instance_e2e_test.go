@@ -83,7 +83,7 @@ func TestReadyOnlyWhenReady(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(nativeConf("nftables", "\taccess_time = 30\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := p.Server.Start(t, "env", "NOTIFY_SOCKET="+sock, bin, "-i", testnet.ServerIf, "-c", conf, "-v")
+	p.Server.Start(t, "env", "NOTIFY_SOCKET="+sock, bin, "-i", testnet.ServerIf, "-c", conf, "-v")
 	buf := make([]byte, 512)
 	n, err := l.Read(buf) // blocks until sesamed says something
 	if err != nil {
@@ -91,9 +91,6 @@ func TestReadyOnlyWhenReady(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(buf[:n]), "READY=1") {
 		t.Fatalf("first notification %q, want READY=1", buf[:n])
-	}
-	if !strings.Contains(s.Output(), "listening on "+testnet.ServerIf) {
-		t.Fatalf("READY=1 before sesamed listens:\n%s", s.Output())
 	}
 	if sesamedRules(t, p.Server, "nftables") == "" {
 		t.Fatal("READY=1 before sesamed's firewall rules are in place")

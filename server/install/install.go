@@ -239,6 +239,12 @@ func Install(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if err := checkWritable(opt.WritablePaths); err != nil {
+		if !opt.Force {
+			return err
+		}
+		fmt.Fprintf(opt.Out, "warning: %v; going on (--force)\n", err)
+	}
 	if sh := fw.shadowed(ctx, opt.Port, opt.Proto); len(sh) > 0 {
 		fmt.Fprintf(opt.Out, "warning: these rules accept %s/%d, but the baseline's drop will come first, so the sources they let in must knock (or keep them with --allow):\n    %s\n",
 			opt.Proto, opt.Port, strings.Join(sh, "\n    "))

@@ -87,6 +87,24 @@ func TestLineDiff(t *testing.T) {
 	}
 }
 
+// TestWritableNeverOpensASystemDirectory: a file sesamed writes right in
+// /etc (or another system directory) is refused by install, with the fix,
+// and with --force the unit names the file alone, never /etc whole.
+func TestWritableNeverOpensASystemDirectory(t *testing.T) {
+	err := checkWritable([]string{"/var/log/knockd.log", "/etc/smtp_sequences"})
+	if err == nil || !strings.Contains(err.Error(), "/etc/smtp_sequences: sesamed writes this file") ||
+		!strings.Contains(err.Error(), "/etc/knockd/smtp_sequences") {
+		t.Fatalf("checkWritable = %v", err)
+	}
+	if err := checkWritable([]string{"/var/log/knockd.log", "/etc/knockd/smtp_sequences", "/run/knockd.pid", ""}); err != nil {
+		t.Fatalf("checkWritable refused files in their own directories: %v", err)
+	}
+	u := unitFile("/usr/local/sbin/sesamed", "/etc/knockd.conf", "/var/lib/sesamed/install.json", []string{"/etc/smtp_sequences"})
+	if !strings.Contains(u, "ReadWritePaths=-/etc/smtp_sequences -/run\n") {
+		t.Fatalf("unit with a file in /etc:\n%s", u)
+	}
+}
+
 func TestUnitFile(t *testing.T) {
 	u := unitFile("/opt/my tools/sesamed", "/etc/knockd.conf", "/var/lib/sesamed/install.json",
 		[]string{"/var/run/knockd.pid", "/var/log/sesamed/sesamed.log", "/etc/knockd/otp.txt", "/etc/knockd/otp2.txt", ""})

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,8 +21,17 @@ const UnitName = "sesamed.service"
 func unitFile(binary, config, guardFile string, writable []string) string {
 	dirs := []string{"/run"} // knockd's pid file, /var/run/knockd.pid, lives here
 	for _, p := range writable {
-		if p != "" {
-			dirs = append(dirs, filepath.Dir(filepath.Clean(p)))
+		if p == "" {
+			continue
+		}
+		p = filepath.Clean(p)
+		if d := filepath.Dir(p); !systemDir(d) {
+			dirs = append(dirs, d)
+		} else {
+			// Install refuses this without --force: the file alone, so the
+			// unit never opens all of /etc (a file sesamed replaces there
+			// cannot be written, and its door then stays shut).
+			dirs = append(dirs, p)
 		}
 	}
 	slices.Sort(dirs)
@@ -73,4 +83,26 @@ func quoteExec(s string) string {
 		return s
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// systemDirs are directories a unit must never open for writing whole.
+var systemDirs = []string{"/", "/etc", "/usr", "/usr/local", "/usr/local/etc", "/var", "/var/lib", "/opt", "/srv", "/home", "/root", "/boot"}
+
+func systemDir(d string) bool { return slices.Contains(systemDirs, filepath.Clean(d)) }
+
+// checkWritable refuses files the daemon writes (it replaces some of them
+// atomically, through a file beside them) that sit right in a system
+// directory: the unit would have to open that whole directory for writing.
+func checkWritable(paths []string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if d := filepath.Dir(filepath.Clean(p)); systemDir(d) {
+			return fmt.Errorf("%s: sesamed writes this file, and the service could do so only with all of %s writable: "+
+				"move it into a directory of its own (say %s) and point the config at it, or pass --force (the file then stays read-only to the service)",
+				p, d, filepath.Join(d, "knockd", filepath.Base(p)))
+		}
+	}
+	return nil
 }

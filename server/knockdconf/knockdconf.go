@@ -287,7 +287,8 @@ func (p *parser) parseLine(raw string) error {
 	}
 	if line[0] == '[' {
 		if line[len(line)-1] != ']' {
-			return p.errorf("section header %q has no closing ]", line)
+			// Not quoted: text after the name may be a sequence.
+			return p.errorf("section header has no closing ]: write e.g. [openSSH] alone on its line")
 		}
 		name := strings.TrimSpace(line[1 : len(line)-1])
 		if name == "" {
@@ -311,27 +312,70 @@ func (p *parser) parseLine(raw string) error {
 		p.cfg.Doors = append(p.cfg.Doors, p.door)
 		return nil
 	}
-	if p.section == "" {
-		return p.errorf("%q comes before any section: put it under [options] or a door such as [openSSH]", line)
-	}
 	keyRaw, value, hasValue := strings.Cut(line, "=")
-	key := strings.ToUpper(strings.TrimSpace(keyRaw))
-	value = strings.TrimSpace(value)
-	if key == "" {
+	keyRaw, value = strings.TrimSpace(keyRaw), strings.TrimSpace(value)
+	// Errors name the key and never quote the line: it may hold a
+	// sequence or a seed, and errors reach the log and syslog.
+	if p.section == "" {
+		return p.errorf("%s comes before any section (not shown: it may hold a secret): put it under [options] or a door such as [openSSH]", lineName(keyRaw))
+	}
+	if keyRaw == "" {
 		return p.errorf("missing key before =")
 	}
-	if !hasValue {
-		if key == "USESYSLOG" {
+	if !hasValue || !isKeyName(keyRaw) {
+		if strings.EqualFold(keyRaw, "UseSyslog") && !hasValue {
 			p.cfg.UseSyslog = true
 			return nil
 		}
-		return p.errorf("%q has no value: write %s = VALUE", strings.TrimSpace(keyRaw), strings.TrimSpace(keyRaw))
+		if name, ok := firstKey(keyRaw); ok && !hasValue {
+			return p.errorf("%s has no value (the line is not shown: it may hold a secret): write %s = VALUE", name, name)
+		}
+		return p.errorf("the line is not KEY = VALUE with a key name before = (not shown: it may hold a secret): write e.g. Sequence = 7000,8000,9000")
 	}
-	canon := canonicalKey(key)
+	canon := canonicalKey(strings.ToUpper(keyRaw))
 	if p.door == nil {
-		return p.setOption(canon, strings.TrimSpace(keyRaw), value)
+		return p.setOption(canon, keyRaw, value)
 	}
-	return p.setDoorKey(canon, strings.TrimSpace(keyRaw), value)
+	return p.setDoorKey(canon, keyRaw, value)
+}
+
+// isKeyName reports whether s is shaped like a key (Start_Command_6), as
+// opposed to a value written without its key: letters and underscores,
+// and no two digits in a row (a port).
+func isKeyName(s string) bool {
+	digit := false
+	for i, r := range s {
+		isDigit := r >= '0' && r <= '9'
+		switch {
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case i > 0 && r == '_':
+		case i > 0 && isDigit && !digit:
+		default:
+			return false
+		}
+		digit = isDigit
+	}
+	return s != ""
+}
+
+// firstKey is the key a line without "=" starts with ("Sequence" of
+// "Sequence: 7000,8000"), if it starts with one.
+func firstKey(s string) (string, bool) {
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '_' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+	})
+	if end < 0 {
+		end = len(s)
+	}
+	return s[:end], isKeyName(s[:end])
+}
+
+// lineName names a line by its key for an error, or says "a line".
+func lineName(keyRaw string) string {
+	if name, ok := firstKey(keyRaw); ok {
+		return name
+	}
+	return "a line"
 }
 
 // aliases maps knockd's alternative key names to the canonical one.

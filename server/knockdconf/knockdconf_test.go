@@ -3,6 +3,8 @@ package knockdconf
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,5 +404,118 @@ func TestMarkOneTimeSequenceUsed(t *testing.T) {
 	s, _ := knocker.ParseSequence("4000:udp,5000")
 	if _, err := MarkOneTimeSequenceUsed(path, s); err == nil || !strings.Contains(err.Error(), "no longer in the file") {
 		t.Fatalf("marking a used sequence again: %v", err)
+	}
+}
+
+// TestMarkOneTimeSequencesUsed: a knocked sequence and the ones the
+// look-ahead skipped are marked in one write, or none is.
+func TestMarkOneTimeSequencesUsed(t *testing.T) {
+	seq := func(s string) knocker.Sequence {
+		q, err := knocker.ParseSequence(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	in := " 1111,2222\n3333:udp,4444\n 5555,6666"
+	for _, tc := range []struct {
+		name      string
+		seqs      []knocker.Sequence
+		want      string
+		wantLines []int
+		wantErr   string
+	}{
+		{"two", []knocker.Sequence{seq("3333:udp,4444"), seq("1111,2222")}, "#1111,2222\n#3333:udp,4444\n 5555,6666", []int{2, 1}, ""},
+		{"last line without a newline", []knocker.Sequence{seq("5555,6666")}, " 1111,2222\n3333:udp,4444\n#5555,6666", []int{3}, ""},
+		{"one missing: none marked", []knocker.Sequence{seq("1111,2222"), seq("7777,8888")}, in, nil, "no longer in the file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seqs")
+			if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			lines, err := MarkOneTimeSequencesUsed(path, tc.seqs)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+			} else if err != nil || !slices.Equal(lines, tc.wantLines) {
+				t.Fatalf("lines %v, %v; want %v", lines, err, tc.wantLines)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tc.want {
+				t.Fatalf("file is\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestErrorsNeverQuoteSecrets: a broken line that holds a sequence or a
+// seed (a syntax error, a key line before any section, a bad value) is
+// named by file, line and key; no error or warning quotes the value.
+func TestErrorsNeverQuoteSecrets(t *testing.T) {
+	const seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	secrets := []string{"31337", "4242", "JBSWY3DP", "jbswy3dp", "EHPK3PXP"}
+	tests := []struct {
+		name, conf string
+		line       int
+		want       string
+	}{
+		{"sequence before any section", "Sequence = 31337,4242\n", 1, "Sequence comes before any section"},
+		{"seed before any section", "Rotating_Seed = " + seed + "\n", 1, "Rotating_Seed comes before any section"},
+		{"bare sequence before any section", "31337,4242\n", 1, "a line comes before any section"},
+		{"sequence without =", "[d]\nSequence 31337,4242\n", 2, "Sequence has no value"},
+		{"sequence with a colon", "[d]\nSequence: 31337,4242\n", 2, "Sequence has no value"},
+		{"seed without =", "[d]\nRotating_Seed " + seed + "\n", 2, "Rotating_Seed has no value"},
+		{"one-time file without =", "[d]\nOne_Time_Sequences /etc/31337\n", 2, "One_Time_Sequences has no value"},
+		{"close sequence without =", "[d]\nsequence = 1,2\nopen_ports = 22\nClose_Sequence 31337,4242\n", 4, "Close_Sequence has no value"},
+		{"value before =", "[d]\nSequence 31337 = 4242\n", 2, "not KEY = VALUE"},
+		{"ports as a key", "[d]\n31337,4242 = x\n", 2, "not KEY = VALUE"},
+		{"port run in a key", "[d]\nSequence31337 = 4242\n", 2, "not KEY = VALUE"},
+		{"bare sequence in a door", "[d]\n31337,4242\n", 2, "not KEY = VALUE"},
+		{"unclosed section with a sequence", "[d 31337,4242\n", 1, "no closing ]"},
+		{"bad knock", "[d]\nSequence = 31337,4242:icmp\n", 2, "knock 2, not shown"},
+		{"bad close knock", "[d]\nsequence = 1,2\nopen_ports = 22\nClose_Sequence = 31337,4242:x\n", 4, "knock 2, not shown"},
+		{"short seed", "[d]\nRotating_Seed = JBSWY3DPEHPK3PXP\n", 2, "Rotating_Seed: the seed has 80 bits"},
+		{"bad seed", "[d]\nRotating_Seed = " + seed + "!\n", 2, "Rotating_Seed: the seed is not valid base32"},
+		{"door key in options", "[options]\nSequence = 31337,4242\n", 2, "Sequence\" belongs in a door"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(strings.NewReader(tt.conf), "knockd.conf")
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Parse = %v, %v; want a *Error", cfg, err)
+			}
+			if ce.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse = %q, want line %d saying %q", err, tt.line, tt.want)
+			}
+			for _, s := range secrets {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error %q quotes the secret %q", err, s)
+				}
+			}
+		})
+	}
+	// A one-time sequences file: its lines are all secret.
+	_, err := ReadOneTimeSequences(strings.NewReader("31337,4242\n4242:icmp,31337\n"), "seqs")
+	if err == nil || !strings.Contains(err.Error(), "seqs:2: sequence has a bad knock (knock 1, not shown") {
+		t.Fatalf("bad one-time line: %v", err)
+	}
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Fatalf("error %q quotes the secret %q", err, s)
+		}
+	}
+	// Warnings about lines that hold a sequence do not quote it either.
+	cfg, err := Parse(strings.NewReader("[d]\nSequence = 31337,4242 # old\nSequence = 31337,4242\n[e]\nsequence = 31337,4242\n"), "knockd.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range cfg.Warnings {
+		for _, s := range secrets {
+			if strings.Contains(w, s) {
+				t.Fatalf("warning %q quotes the secret %q", w, s)
+			}
+		}
 	}
 }

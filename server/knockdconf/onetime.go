@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"sesame/internal/atomicfile"
@@ -75,14 +76,28 @@ func ReadOneTimeSequencesFile(path string) ([]OneTimeSequence, error) {
 // file is replaced atomically (a temporary file renamed over it), so a crash
 // never leaves it half written. It returns the line it marked.
 func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
+	lines, err := MarkOneTimeSequencesUsed(path, []knocker.Sequence{seq})
+	if err != nil {
+		return 0, err
+	}
+	return lines[0], nil
+}
+
+// MarkOneTimeSequencesUsed is MarkOneTimeSequenceUsed for several
+// sequences (a knocked one and the unused ones before it that sesamed's
+// look-ahead skipped), in one atomic replacement of the file: either all
+// are marked or none is. It returns the lines it marked, in seqs' order.
+func MarkOneTimeSequencesUsed(path string, seqs []knocker.Sequence) ([]int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("mark one-time sequence used: %w", err)
+		return nil, fmt.Errorf("mark one-time sequence used: %w", err)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return 0, fmt.Errorf("mark one-time sequence used: %w", err)
+		return nil, fmt.Errorf("mark one-time sequence used: %w", err)
 	}
+	marked := make([]int, len(seqs))
+	var out []byte
 	start, line := 0, 0
 	for start < len(data) {
 		line++
@@ -92,25 +107,44 @@ func MarkOneTimeSequenceUsed(path string, seq knocker.Sequence) (int, error) {
 		} else {
 			end += start
 		}
+		next := min(end+1, len(data))
 		text := strings.TrimSpace(string(data[start:end]))
-		if text != "" && text[0] != '#' {
-			if s, _, err := parseDoorSequence(text); err == nil && s.Equal(seq) {
-				var out []byte
-				out = append(out, data[:start]...)
-				if data[start] == ' ' || data[start] == '\t' {
-					out = append(out, '#')
-					out = append(out, data[start+1:]...)
-				} else {
-					out = append(out, '#')
-					out = append(out, data[start:]...)
-				}
-				if err := atomicfile.Write(path, out, info.Mode().Perm()); err != nil {
-					return 0, fmt.Errorf("mark one-time sequence used: %w", err)
-				}
-				return line, nil
+		if i := unmarked(text, seqs, marked); i >= 0 {
+			marked[i] = line
+			out = append(out, '#')
+			if data[start] == ' ' || data[start] == '\t' {
+				out = append(out, data[start+1:next]...)
+			} else {
+				out = append(out, data[start:next]...)
 			}
+		} else {
+			out = append(out, data[start:next]...)
 		}
 		start = end + 1
 	}
-	return 0, &Error{File: path, Msg: "the sequence just used is no longer in the file (was it edited while sesamed ran?)"}
+	if slices.Contains(marked, 0) {
+		return nil, &Error{File: path, Msg: "the sequence just used is no longer in the file (was it edited while sesamed ran?)"}
+	}
+	if err := atomicfile.Write(path, out, info.Mode().Perm()); err != nil {
+		return nil, fmt.Errorf("mark one-time sequence used: %w", err)
+	}
+	return marked, nil
+}
+
+// unmarked is the index of the sequence of seqs that the unused line text
+// holds and that has no line yet, or -1.
+func unmarked(text string, seqs []knocker.Sequence, marked []int) int {
+	if text == "" || text[0] == '#' {
+		return -1
+	}
+	s, _, err := parseDoorSequence(text)
+	if err != nil {
+		return -1
+	}
+	for i, want := range seqs {
+		if marked[i] == 0 && s.Equal(want) {
+			return i
+		}
+	}
+	return -1
 }

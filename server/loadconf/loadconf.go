@@ -9,6 +9,7 @@ package loadconf
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -93,14 +94,15 @@ func Load(o Options) (*Loaded, error) {
 		return nil, err
 	}
 	ld := &Loaded{Config: cfg, Warnings: slices.Clone(cfg.Warnings)}
+	if w := readableConfig(cfg); w != "" {
+		ld.Warnings = append(ld.Warnings, w)
+	}
 	for _, c := range cfg.Doors {
-		d, warning, err := loadDoor(cfg.File, c)
+		d, warnings, err := loadDoor(cfg.File, c)
 		if err != nil {
 			return nil, err
 		}
-		if warning != "" {
-			ld.Warnings = append(ld.Warnings, warning)
-		}
+		ld.Warnings = append(ld.Warnings, warnings...)
 		ld.Doors = append(ld.Doors, d)
 	}
 
@@ -159,30 +161,80 @@ func Load(o Options) (*Loaded, error) {
 
 // loadDoor reads what a door names: its one-time sequences file, or its
 // rotating seed.
-func loadDoor(file string, c *knockdconf.Door) (Door, string, error) {
+func loadDoor(file string, c *knockdconf.Door) (Door, []string, error) {
 	d := Door{Door: c}
+	var warnings []string
 	switch {
 	case c.IsRotating():
 		seed, err := c.Rotating.LoadSeed()
 		if err != nil {
-			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+			return d, nil, fmt.Errorf("door [%s]: %w", c.Name, err)
 		}
 		rot, err := rotating.NewDoor(seed, c.Rotating.Params)
 		if err != nil {
-			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+			return d, nil, fmt.Errorf("door [%s]: %w", c.Name, err)
 		}
 		d.Rotation = rot
 	case c.OneTimeSequences != "":
 		seqs, err := knockdconf.ReadOneTimeSequencesFile(c.OneTimeSequences)
 		if err != nil {
-			return d, "", fmt.Errorf("door [%s]: %w", c.Name, err)
+			return d, nil, fmt.Errorf("door [%s]: %w", c.Name, err)
 		}
 		d.OneTime = seqs
+		if fi, err := os.Lstat(c.OneTimeSequences); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			// Marking a line used replaces the file (atomicfile), which
+			// never writes through a link: the link would become a file.
+			warnings = append(warnings, fmt.Sprintf("%s:%d: door [%s]: %s is a symbolic link: marking a sequence used replaces the link with a file in its directory, and the file it points to keeps its lines; point One_Time_Sequences at the file itself", file, c.Line, c.Name, c.OneTimeSequences))
+		}
+		if perm, ok := readableByOthers(c.OneTimeSequences); ok {
+			warnings = append(warnings, fmt.Sprintf("%s:%d: door [%s]: %s has mode %04o, so others than its owner can read its sequences and knock: chmod 600 %s", file, c.Line, c.Name, c.OneTimeSequences, perm, c.OneTimeSequences))
+		}
 		if len(seqs) == 0 {
-			return d, fmt.Sprintf("%s:%d: door [%s] is disabled: %s has no unused sequence left (knockd refuses to start with it; sesamed runs the other doors): add sequences and reload (SIGHUP)", file, c.Line, c.Name, c.OneTimeSequences), nil
+			warnings = append(warnings, fmt.Sprintf("%s:%d: door [%s] is disabled: %s has no unused sequence left (knockd refuses to start with it; sesamed runs the other doors): append sequences to the file (sesamed picks them up)", file, c.Line, c.Name, c.OneTimeSequences))
 		}
 	}
-	return d, "", nil
+	return d, warnings, nil
+}
+
+// readableConfig warns when a config that holds secrets itself (a
+// Sequence, Close_Sequence or Rotating_Seed) can be read by others than
+// its owner: any local user who can read it can knock. knockd runs such a
+// config, and so does sesamed, with this warning; a seed file is refused
+// outright (knockdconf.ReadSeedFile), as ssh refuses a readable key.
+func readableConfig(cfg *knockdconf.Config) string {
+	var held []string
+	hint := ""
+	for _, d := range cfg.Doors {
+		switch {
+		case d.Rotating != nil && d.Rotating.Seed != nil:
+			held = append(held, "the Rotating_Seed of ["+d.Name+"]")
+			hint = " (or move the seed to a Rotating_Seed_File, which must be 0600)"
+		case len(d.Sequence) > 0:
+			held = append(held, "the Sequence of ["+d.Name+"]")
+		}
+		if len(d.CloseSequence) > 0 {
+			held = append(held, "the Close_Sequence of ["+d.Name+"]")
+		}
+	}
+	if len(held) == 0 {
+		return ""
+	}
+	perm, ok := readableByOthers(cfg.File)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s has mode %04o, so others than its owner can read %s and knock: chmod 600 %s%s", cfg.File, perm, strings.Join(held, ", "), cfg.File, hint)
+}
+
+// readableByOthers reports the mode of the file at path when its group or
+// everyone may read it.
+func readableByOthers(path string) (os.FileMode, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	perm := fi.Mode().Perm()
+	return perm, perm&0o044 != 0
 }
 
 // ChooseInterfaces picks the interfaces to listen on: -i, else Interface,

@@ -123,3 +123,83 @@ func TestLoadedDoors(t *testing.T) {
 		t.Errorf("rotating door %+v", rot)
 	}
 }
+
+// TestReadableSecrets: a config holding a sequence or a seed itself, or a
+// one-time sequences file, that others than its owner can read is warned
+// about (a seed file is refused: TestLoad).
+func TestReadableSecrets(t *testing.T) {
+	net := netwatch.State{"eth0": {Name: "eth0"}}
+	const seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	tests := []struct {
+		name string
+		conf string
+		mode os.FileMode
+		want string // "" for no warning
+	}{
+		{"sequence, 0600", "[a]\nsequence = 7000,8000\n", 0o600, ""},
+		{"sequence, 0644", "[a]\nsequence = 7000,8000\n", 0o644, "k.conf has mode 0644, so others than its owner can read the Sequence of [a] and knock: chmod 600 "},
+		{"sequence, 0640", "[a]\nsequence = 7000,8000\n", 0o640, "k.conf has mode 0640, so others than its owner can read the Sequence of [a]"},
+		{"sequence, 0604", "[a]\nsequence = 7000,8000\n", 0o604, "k.conf has mode 0604"},
+		{"seed and close sequence", "[a]\nsequence = 7000,8000\nopen_ports = 22\nclose_sequence = 8000,7000\n[r]\nrotating_seed = " + seed + "\n", 0o644,
+			"read the Sequence of [a], the Close_Sequence of [a], the Rotating_Seed of [r] and knock"},
+		{"one-time file, 0600", "[o]\none_time_sequences = ONETIME\n", 0o600, ""},
+		{"one-time file, 0640", "[o]\none_time_sequences = ONETIME\n", 0o640, "door [o]: ONETIME has mode 0640, so others than its owner can read its sequences and knock: chmod 600 ONETIME"},
+		{"no secret in the config", "[o]\none_time_sequences = ONETIME\n", 0o644, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			onetime := write(t, dir, "onetime", "1111,2222\n")
+			conf := write(t, dir, "k.conf", strings.ReplaceAll(tt.conf, "ONETIME", onetime))
+			chmod := conf
+			if strings.Contains(tt.conf, "ONETIME") && tt.name != "no secret in the config" {
+				chmod = onetime
+			}
+			if err := os.Chmod(chmod, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			ld, err := Load(Options{Path: conf, Net: net, DefaultRoutes: func() []string { return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found []string
+			for _, w := range ld.Warnings {
+				if strings.Contains(w, "mode 0") {
+					found = append(found, w)
+				}
+			}
+			want := strings.ReplaceAll(tt.want, "ONETIME", onetime)
+			switch {
+			case want == "" && len(found) > 0:
+				t.Fatalf("warned %q", found)
+			case want != "" && (len(found) != 1 || !strings.Contains(found[0], want)):
+				t.Fatalf("warnings %q, want one saying %q", ld.Warnings, want)
+			}
+		})
+	}
+}
+
+// TestOneTimeFileLink: a one-time sequences file named through a symbolic
+// link is warned about: marking a line used replaces the link.
+func TestOneTimeFileLink(t *testing.T) {
+	dir := t.TempDir()
+	target := write(t, dir, "real", "1111,2222\n")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		warn bool
+	}{{target, false}, {link, true}} {
+		conf := write(t, t.TempDir(), "k.conf", "[o]\none_time_sequences = "+tc.path+"\n")
+		ld, err := Load(Options{Path: conf, Net: netwatch.State{"eth0": {Name: "eth0"}}, DefaultRoutes: func() []string { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.path + " is a symbolic link: marking a sequence used replaces the link"
+		if got := slices.ContainsFunc(ld.Warnings, func(w string) bool { return strings.Contains(w, want) }); got != tc.warn {
+			t.Fatalf("%s: warnings %q, want a link warning: %v", tc.path, ld.Warnings, tc.warn)
+		}
+	}
+}

@@ -535,6 +535,33 @@ func (m *Matcher) spendGroup(g *OneTimeGroup, opened *Door, keep int32) {
 	m.reindex()
 }
 
+// OneTimeLeft is how many unused sequences g has.
+func (m *Matcher) OneTimeLeft(g *OneTimeGroup) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(g.Seqs)
+}
+
+// AppendOneTime adds seqs (lines appended to a one-time door's file) after
+// g's unused sequences: slots that had none left listen for theirs, and an
+// exhausted door is on again. It reports whether a slot changed.
+func (m *Matcher) AppendOneTime(g *OneTimeGroup, seqs []knocker.Sequence) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g.Seqs = append(g.Seqs, seqs...)
+	changed := false
+	for i, d := range g.Slots {
+		if d.disabled && i < len(g.Seqs) {
+			d.Sequence, d.disabled = slices.Clone(g.Seqs[i]), false
+			changed = true
+		}
+	}
+	if changed {
+		m.reindex()
+	}
+	return changed
+}
+
 // SetSequence gives door d (one of the Matcher's) a new sequence, or turns
 // it off with an empty one, and reports whether it changed. Attempts on
 // the old sequence are dropped, as for a one-time door; cooldowns stay.

@@ -469,3 +469,38 @@ func TestSetSequence(t *testing.T) {
 		t.Fatal("a door of another matcher changed")
 	}
 }
+
+// TestAppendOneTime: sequences appended to an exhausted or low one-time
+// door's group are listened for, after the unused ones.
+func TestAppendOneTime(t *testing.T) {
+	seq := func(s string) knocker.Sequence { q, _ := knocker.ParseSequence(s); return q }
+	slots := OneTimeSlots(*door("smtp", "1,2", withCooldown(0)), []knocker.Sequence{seq("1000,1001")}, 3)
+	g := slots[0].Group
+	r := newRig(t, 0, slots...)
+	r.send(tcp(1000, 1), tcp(1001, 2))
+	r.expect("stage 192.0.2.2 smtp 1", "stage 192.0.2.2 smtp 2", "open 192.0.2.2 smtp 1000,1001", "exhausted invalid IP smtp")
+	if n := r.m.OneTimeLeft(g); n != 0 {
+		t.Fatalf("%d left after the last was used", n)
+	}
+	if !r.m.AppendOneTime(g, []knocker.Sequence{seq("2000,2001")}) {
+		t.Fatal("appending to an exhausted door changed no slot")
+	}
+	if !r.m.AppendOneTime(g, []knocker.Sequence{seq("3000,3001"), seq("4000,4001"), seq("5000,5001")}) {
+		t.Fatal("appending to a door with free slots changed no slot")
+	}
+	var got []string
+	for _, d := range r.m.Doors() {
+		got = append(got, d.Sequence.String())
+	}
+	if want := []string{"2000,2001", "3000,3001", "4000,4001"}; !slices.Equal(got, want) {
+		t.Fatalf("slots %q, want %q", got, want)
+	}
+	if r.m.AppendOneTime(g, []knocker.Sequence{seq("6000,6001")}) {
+		t.Fatal("appending to a door with every slot busy changed a slot")
+	}
+	r.send(tcp(4000, 3), tcp(4001, 4))
+	r.expect("stage 192.0.2.2 smtp 1", "stage 192.0.2.2 smtp 2", "open 192.0.2.2 smtp 4000,4001")
+	if n := r.m.OneTimeLeft(g); n != 2 {
+		t.Fatalf("%d left, want 5000,5001 and 6000,6001", n)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"sesame/internal/atomicfile"
 	"sesame/internal/cmdexit"
 	"sesame/server/daemon"
 	"sesame/server/instance"
@@ -101,7 +102,8 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 		pidFile = DefaultPidFile
 	}
 	if pidFile != "" {
-		if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		// Replaced, never written through a symbolic link planted there.
+		if err := atomicfile.Write(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			log.Error("could not create pid file %s: %v", pidFile, err)
 		} else {
 			defer os.Remove(pidFile)

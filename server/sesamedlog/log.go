@@ -94,7 +94,7 @@ func (l *Logger) openFile() error {
 	if l.opt.LogFile == "" {
 		return nil
 	}
-	f, err := os.OpenFile(l.opt.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := openAppend(l.opt.LogFile, os.O_CREATE)
 	if err != nil {
 		return fmt.Errorf("open log file: %w (fix LogFile or -g)", err)
 	}
@@ -128,7 +128,7 @@ func Probe(path string) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK, 0)
+	f, err := openAppend(path, unix.O_NONBLOCK)
 	if err == nil {
 		return f.Close()
 	}
@@ -149,6 +149,18 @@ func Probe(path string) error {
 		return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 	}
 	return nil
+}
+
+// openAppend opens the log file at path for appending, never through a
+// symbolic link: root's log file is a place where a link planted by
+// someone who can write its directory would make sesamed append to any
+// file. An existing file keeps its owner and mode; a new one is 0640.
+func openAppend(path string, flags int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW|flags, 0o640)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, fmt.Errorf("%s is a symbolic link, which sesamed does not follow (a link planted there could make it write to any file): name the file itself", path)
+	}
+	return f, err
 }
 
 // Reopen closes and reopens the log file, for log rotation (SIGHUP). On

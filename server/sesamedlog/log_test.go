@@ -168,3 +168,58 @@ func TestProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestLogFileLinkNotFollowed: a symbolic link where the log file goes, to
+// an existing file or to none, is not written through, at start, on a
+// reopen or in Probe; the lines go to standard error and the error says
+// why.
+func TestLogFileLinkNotFollowed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		target func(dir string) string
+	}{
+		{"to a file", func(dir string) string {
+			p := filepath.Join(dir, "passwd")
+			if err := os.WriteFile(p, []byte("root:x:0:0\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}},
+		{"dangling", func(dir string) string { return filepath.Join(dir, "created") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			target := tc.target(dir)
+			before, _ := os.ReadFile(target)
+			path := filepath.Join(dir, "k.log")
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			const want = "k.log is a symbolic link, which sesamed does not follow"
+			if err := Probe(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Probe = %v, want %q", err, want)
+			}
+			var stderr bytes.Buffer
+			l, err := New(Options{LogFile: path, Stderr: &stderr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if err := l.FileErr(); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("FileErr = %v, want %q", err, want)
+			}
+			if err := l.Reopen(); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Reopen = %v, want %q", err, want)
+			}
+			l.Log("192.0.2.2: d: OPEN SESAME")
+			l.Flush()
+			after, _ := os.ReadFile(target)
+			if string(after) != string(before) {
+				t.Fatalf("the link's target was written: %q", after)
+			}
+			if !strings.Contains(stderr.String(), "OPEN SESAME") {
+				t.Fatalf("the line did not go to standard error: %q", stderr.String())
+			}
+		})
+	}
+}
