@@ -116,16 +116,7 @@ func checkProblem(t *testing.T, f *profileForm, field, text, want string) string
 // leaves the open knocks as they were; knocks typed there replace them, as
 // sesame profile edit --open does.
 func TestFormEditOneTimeProfile(t *testing.T) {
-	p := profile(t, "door", "door.example.com", "1111", "")
-	p.Secrets.Open = nil
-	for _, s := range []string{"7000,8000", "7001,8001"} {
-		seq, err := knocker.ParseSequence(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Secrets.OneTime = append(p.Secrets.OneTime, seq)
-	}
-	h := newHarness(t, p)
+	h := newHarness(t, oneTimeProfile(t, "door", "door.example.com", "7000,8000", "7001,8001"))
 	for _, step := range []struct {
 		open, note  string
 		wantOneTime int

@@ -14,13 +14,6 @@ import (
 // go through: what replaces what, and when the last rotating window is
 // kept.
 func TestEdit(t *testing.T) {
-	seq := func(s string) knocker.Sequence {
-		q, err := knocker.ParseSequence(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return q
-	}
 	seedA := testRotation().Seed
 	seedB, _ := rotate.ParseSeed("MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")
 	params := func(change func(*rotate.Params)) *rotate.Params {
@@ -35,14 +28,14 @@ func TestEdit(t *testing.T) {
 
 	fixed := func() Profile {
 		p := validProfile()
-		p.Secrets.Close = seq("9000,8000")
+		p.Secrets.Close = seq(t, "9000,8000")
 		p.Secrets.Password = "kept"
 		return p
 	}
 	oneTime := func() Profile {
 		p := validProfile()
 		p.Secrets.Open = nil
-		p.Secrets.OneTime = []knocker.Sequence{seq("1,2"), seq("3,4")}
+		p.Secrets.OneTime = []knocker.Sequence{seq(t, "1,2"), seq(t, "3,4")}
 		p.Secrets.OneTimeUsed = 3
 		return p
 	}
@@ -72,10 +65,10 @@ func TestEdit(t *testing.T) {
 			}), ""},
 		{"an empty close removes it", fixed(), Edit{Close: &noClose},
 			with(fixed(), func(p *Profile) { p.Secrets.Close = noClose }), ""},
-		{"an open sequence replaces the seed", rotating(42), Edit{Open: seq("5,6")},
-			with(validProfile(), func(p *Profile) { p.Secrets.Open = seq("5,6") }), ""},
-		{"an open sequence replaces one-time sequences", oneTime(), Edit{Open: seq("5,6")},
-			with(validProfile(), func(p *Profile) { p.Secrets.Open = seq("5,6") }), ""},
+		{"an open sequence replaces the seed", rotating(42), Edit{Open: seq(t, "5,6")},
+			with(validProfile(), func(p *Profile) { p.Secrets.Open = seq(t, "5,6") }), ""},
+		{"an open sequence replaces one-time sequences", oneTime(), Edit{Open: seq(t, "5,6")},
+			with(validProfile(), func(p *Profile) { p.Secrets.Open = seq(t, "5,6") }), ""},
 		{"a seed replaces the open sequence", fixed(), Edit{Seed: seedA},
 			with(fixed(), func(p *Profile) {
 				p.Secrets.Open, p.Secrets.Rotation = nil, &Rotation{Seed: seedA, Params: rotate.DefaultParams()}
