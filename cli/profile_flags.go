@@ -2,12 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -121,30 +121,13 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 		}
 		e.IdentityFile = &f.Identity
 	}
-	var err error
-	if changed("family") {
-		e.Family = new(knocker.Family)
-		if *e.Family, err = knocker.ParseFamily(f.Family); err != nil {
-			return nil, usageErrorf("--family: %v", err)
-		}
-	}
-	if changed("delay") {
-		e.Delay = new(time.Duration)
-		if *e.Delay, err = profiles.ParseDelay(f.Delay); err != nil {
-			return nil, usageErrorf("--delay: %v", err)
-		}
-	}
-	if changed("wait") {
-		e.Wait = new(time.Duration)
-		if *e.Wait, err = profiles.ParseWait(f.Wait); err != nil {
-			return nil, usageErrorf("--wait: %v", err)
-		}
-	}
-	if changed("keepalive") {
-		e.Keepalive = new(time.Duration)
-		if *e.Keepalive, err = profiles.ParseKeepalive(f.Keepalive); err != nil {
-			return nil, usageErrorf("--keepalive: %v", err)
-		}
+	if err := cmp.Or(
+		parsed(changed, "family", f.Family, knocker.ParseFamily, &e.Family),
+		parsed(changed, "delay", f.Delay, profiles.ParseDelay, &e.Delay),
+		parsed(changed, "wait", f.Wait, profiles.ParseWait, &e.Wait),
+		parsed(changed, "keepalive", f.Keepalive, profiles.ParseKeepalive, &e.Keepalive),
+	); err != nil {
+		return nil, err
 	}
 	if changed("keepalive-max") {
 		e.KeepaliveMax = &f.KeepaliveMax
@@ -156,6 +139,20 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 		return nil, err
 	}
 	return e, nil
+}
+
+// parsed sets *dst to the named flag's text read by parse, when the flag
+// was given; the error names the flag.
+func parsed[T any](changed func(string) bool, name, text string, parse func(string) (T, error), dst **T) error {
+	if !changed(name) {
+		return nil
+	}
+	v, err := parse(text)
+	if err != nil {
+		return usageErrorf("--%s: %v", name, err)
+	}
+	*dst = &v
+	return nil
 }
 
 // editSecrets reads the secrets' flags that were given, in the order of
