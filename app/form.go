@@ -327,7 +327,7 @@ func (f *profileForm) validate(key string) {
 	case fUser:
 		err = fieldProblem(&profiles.Profile{User: text}, "user")
 	case fPort:
-		_, err = parsePort(text)
+		_, err = profiles.ParsePort(text)
 	case fOpen:
 		switch {
 		case f.rotating():
@@ -342,15 +342,11 @@ func (f *profileForm) validate(key string) {
 			_, err = knocker.ParseSequence(text)
 		}
 	case fDelay:
-		_, err = parseDuration(text, profiles.MaxDelay)
+		_, err = profiles.ParseDelay(text)
 	case fWait:
-		_, err = parseDuration(text, profiles.MaxWait)
+		_, err = profiles.ParseWait(text)
 	case fKeepalive:
-		if d, perr := parseDuration(text, profiles.MaxKeepalive); perr != nil {
-			err = perr
-		} else if d != 0 && d < profiles.MinKeepalive {
-			err = fmt.Errorf("at least %s", profiles.MinKeepalive)
-		}
+		_, err = profiles.ParseKeepalive(text)
 	case fIdentity:
 		err = checkIdentity(text)
 	case fSeed, fLength, fPorts, fWindow:
@@ -381,32 +377,6 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-func parsePort(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, errors.New("a port is a number from 1 to 65535 (empty for 22)")
-	}
-	return n, nil
-}
-
-func parseDuration(s string, most time.Duration) (time.Duration, error) {
-	if strings.TrimSpace(s) == "" {
-		return 0, nil
-	}
-	d, err := knocker.ParseDelay(s)
-	if err != nil {
-		return 0, err
-	}
-	if d > most {
-		return 0, fmt.Errorf("at most %s", most)
-	}
-	return d, nil
-}
-
 // checkIdentity checks that an identity file, when given, is a private key
 // SSH can use (profiles.CheckIdentityFile, as the CLI checks it).
 func checkIdentity(path string) error {
@@ -417,40 +387,55 @@ func checkIdentity(path string) error {
 	return profiles.CheckIdentityFile(path, home)
 }
 
-// profile is the profile the form describes.
-func (f *profileForm) profile() (*profiles.Profile, error) {
+// profile is the profile the form describes, and the edit that makes it
+// from the one the form started with.
+func (f *profileForm) profile() (*profiles.Profile, *profiles.Edit, error) {
 	for key := range f.entries {
 		f.validate(key)
 	}
 	if !f.valid() {
-		return nil, errors.New("the form has problems")
+		return nil, nil, errors.New("the form has problems")
 	}
+	e := f.edit()
 	p := f.base
+	p.Name = f.entries[fName].Text
+	if err := e.Apply(&p); err != nil {
+		return nil, nil, err
+	}
+	return &p, e, p.Validate()
+}
+
+// edit is the change the form describes, once its fields are valid:
+// profiles.Edit, whose rules of what replaces what are the CLI's too.
+// Every field is set, but the open sequence only when its knocks were
+// changed: left as they were, they keep one-time sequences.
+func (f *profileForm) edit() *profiles.Edit {
 	v := func(k string) string { return f.entries[k].Text }
-	p.Name, p.Host, p.User = v(fName), v(fHost), strings.TrimSpace(v(fUser))
-	p.IdentityFile, p.Note = strings.TrimSpace(v(fIdentity)), v(fNote)
-	p.Port, _ = parsePort(v(fPort))
-	p.Delay, _ = parseDuration(v(fDelay), profiles.MaxDelay)
-	p.Wait, _ = parseDuration(v(fWait), profiles.MaxWait)
-	p.Keepalive, _ = parseDuration(v(fKeepalive), profiles.MaxKeepalive)
-	p.AutoReconnect = f.autoReconnect.Checked
-	p.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
-	p.Secrets.Open, p.Secrets.Close = nil, nil
+	host, user, identity, note := v(fHost), strings.TrimSpace(v(fUser)), strings.TrimSpace(v(fIdentity)), v(fNote)
+	// A copy: the edit is made off the UI goroutine, the check stays.
+	reconnect := f.autoReconnect.Checked
+	e := &profiles.Edit{Host: &host, User: &user, IdentityFile: &identity, Note: &note,
+		Port: new(int), Family: new(knocker.Family), Delay: new(time.Duration), Wait: new(time.Duration),
+		Keepalive: new(time.Duration), AutoReconnect: &reconnect, Close: &knocker.Sequence{}}
+	*e.Port, _ = profiles.ParsePort(v(fPort))
+	*e.Delay, _ = profiles.ParseDelay(v(fDelay))
+	*e.Wait, _ = profiles.ParseWait(v(fWait))
+	*e.Keepalive, _ = profiles.ParseKeepalive(v(fKeepalive))
+	*e.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
+	if s := strings.TrimSpace(v(fClose)); s != "" {
+		*e.Close, _ = knocker.ParseSequence(s)
+	}
 	if f.rotating() {
-		// A seed replaces a fixed sequence and one-time sequences, as
-		// sesame profile edit --seed does.
-		p.Secrets.Rotation = f.rotation()
-		p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, 0
-	} else {
-		p.Secrets.Rotation = nil
-		if s := strings.TrimSpace(v(fOpen)); s != "" {
-			p.Secrets.Open, _ = knocker.ParseSequence(s)
+		e.Seed, e.Params = f.rotation()
+		return e
+	}
+	if s := strings.TrimSpace(v(fOpen)); s != "" {
+		open, _ := knocker.ParseSequence(s)
+		if b := f.base.Secrets; b.Rotation != nil || open.String() != b.Open.String() {
+			e.Open = open
 		}
 	}
-	if s := strings.TrimSpace(v(fClose)); s != "" {
-		p.Secrets.Close, _ = knocker.ParseSequence(s)
-	}
-	return &p, p.Validate()
+	return e
 }
 
 // submit saves the profile and closes the form, or shows why it cannot.
@@ -461,7 +446,7 @@ func (f *profileForm) submit() {
 	if f.saving {
 		return
 	}
-	p, err := f.profile()
+	p, e, err := f.profile()
 	if err != nil {
 		f.fail(err)
 		return
@@ -471,7 +456,7 @@ func (f *profileForm) submit() {
 	f.cancel.Disable()
 	f.u.setStatus(p.Name + ": saving…")
 	go func() {
-		err := f.store(p)
+		err := f.store(p, e)
 		f.u.do(func() {
 			f.saving = false
 			f.cancel.Enable()
@@ -504,8 +489,9 @@ func (f *profileForm) saved(p *profiles.Profile) {
 }
 
 // store writes p: a new profile, or the edited one, renamed first when
-// its name changed. It runs off the UI goroutine and touches no widget.
-func (f *profileForm) store(p *profiles.Profile) error {
+// its name changed, with the edit e made on it as stored now. It runs off
+// the UI goroutine and touches no widget.
+func (f *profileForm) store(p *profiles.Profile, e *profiles.Edit) error {
 	st := f.u.deps.Store
 	if f.orig == "" {
 		return st.Create(p)
@@ -515,19 +501,10 @@ func (f *profileForm) store(p *profiles.Profile) error {
 			return err
 		}
 	}
-	_, err := st.Update(p.Name, func(q *profiles.Profile) error {
-		// The stored secrets, as they are now: a password remembered or
-		// a window used while the form was open stays.
-		secrets := q.Secrets
-		secrets.Open, secrets.Close = p.Secrets.Open, p.Secrets.Close
-		secrets.Rotation = keepLastWindow(p.Secrets.Rotation, q.Secrets.Rotation)
-		if secrets.Rotation != nil {
-			secrets.OneTime, secrets.OneTimeUsed = nil, 0
-		}
-		*q = *p
-		q.Secrets = secrets
-		return nil
-	})
+	// Made on the profile as stored now, the edit keeps a password
+	// remembered, a window or a one-time sequence used while the form was
+	// open.
+	_, err := st.Update(p.Name, e.Apply)
 	return err
 }
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/profiles"
 	"sesame/rotate"
 )
 
@@ -140,14 +138,11 @@ func (f *profileForm) makeSeed() {
 // seedChanged checks the seed field after an edit. A seed URI pasted
 // there brings its settings along (sesame profile add --seed URI).
 func (f *profileForm) seedChanged() {
-	text := strings.TrimSpace(f.entries[fSeed].Text)
-	if rotate.IsURI(text) {
-		if _, p, err := rotate.ParseURI(text); err == nil {
-			f.entries[fLength].SetText(strconv.Itoa(p.Length))
-			f.entries[fPorts].SetText(strconv.Itoa(int(p.PortMin)) + "-" + strconv.Itoa(int(p.PortMax)))
-			f.protocols.SetSelected(p.Protocols.String())
-			f.entries[fWindow].SetText(strconv.Itoa(int(p.Window / time.Second)))
-		}
+	if _, p, err := rotate.ParseSeedOrURI(f.entries[fSeed].Text); err == nil && p != nil {
+		f.entries[fLength].SetText(strconv.Itoa(p.Length))
+		f.entries[fPorts].SetText(strconv.Itoa(int(p.PortMin)) + "-" + strconv.Itoa(int(p.PortMax)))
+		f.protocols.SetSelected(p.Protocols.String())
+		f.entries[fWindow].SetText(strconv.Itoa(int(p.Window / time.Second)))
 	}
 	f.check(fSeed)
 }
@@ -169,14 +164,12 @@ func (f *profileForm) validateRotating(key string) error {
 			f.hintFor[fSeed] = "The seed in the keyring is kept. Paste another (base32, or a sesame://rotating URI), or press New seed."
 		case text == "":
 			err = errors.New("press New seed, or paste the door's seed (base32) or a sesame://rotating URI")
-		case rotate.IsURI(text):
-			_, _, err = rotate.ParseURI(text)
-			f.hintFor[fSeed] = "A seed URI from another device: the seed, and the settings below."
 		default:
-			if _, err = rotate.ParseSeed(text); err != nil {
-				err = errors.New(err.Error() + ": paste the door's seed, or a sesame://rotating URI")
-			}
+			_, _, err = rotate.ParseSeedOrURI(text)
 			f.hintFor[fSeed] = "The seed you pasted: the door's, or another device's."
+			if rotate.IsURI(text) {
+				f.hintFor[fSeed] = "A seed URI from another device: the seed, and the settings below."
+			}
 		}
 		return err
 	case fLength:
@@ -217,45 +210,24 @@ func (f *profileForm) length() (int, error) {
 	return n, p.Validate()
 }
 
-// rotation is the rotating sequence the form describes, once its fields
-// are valid: the pasted seed, else the one made in the form, else the
-// profile's.
-func (f *profileForm) rotation() *profiles.Rotation {
-	r := &profiles.Rotation{Params: rotate.DefaultParams()}
-	text := strings.TrimSpace(f.entries[fSeed].Text)
-	switch {
-	case rotate.IsURI(text):
-		r.Seed, _, _ = rotate.ParseURI(text)
-	case text != "":
-		r.Seed, _ = rotate.ParseSeed(text)
-	case f.newSeed != nil:
-		r.Seed = f.newSeed
-	case f.base.Secrets.Rotation != nil:
-		r.Seed = f.base.Secrets.Rotation.Seed
+// rotation is the seed and the settings the form describes, once its
+// fields are valid: the pasted seed, else the one made in the form, else
+// nil for the profile's own.
+func (f *profileForm) rotation() (rotate.Seed, *rotate.Params) {
+	seed := f.newSeed
+	if text := strings.TrimSpace(f.entries[fSeed].Text); text != "" {
+		seed, _, _ = rotate.ParseSeedOrURI(text)
 	}
-	r.Params.Length, _ = f.length()
-	r.Params.PortMin, r.Params.PortMax, _ = rotate.ParsePortRange(f.entries[fPorts].Text)
-	r.Params.Protocols, _ = rotate.ParseProtocols(f.protocols.Selected)
-	r.Params.Window, _ = rotate.ParseWindow(f.entries[fWindow].Text)
-	return keepLastWindow(r, f.base.Secrets.Rotation)
+	p := rotate.DefaultParams()
+	p.Length, _ = f.length()
+	p.PortMin, p.PortMax, _ = rotate.ParsePortRange(f.entries[fPorts].Text)
+	p.Protocols, _ = rotate.ParseProtocols(f.protocols.Selected)
+	p.Window, _ = rotate.ParseWindow(f.entries[fWindow].Text)
+	return seed, &p
 }
 
 // madeSeed reports whether the profile saved gets the seed the form made,
 // which is then shown once.
 func (f *profileForm) madeSeed() bool {
 	return f.rotating() && strings.TrimSpace(f.entries[fSeed].Text) == "" && f.newSeed != nil
-}
-
-// keepLastWindow is r with the last window stored knocked with, when the
-// seed and settings are the same; with others, windows count anew.
-func keepLastWindow(r, stored *profiles.Rotation) *profiles.Rotation {
-	if r == nil {
-		return nil
-	}
-	c := *r
-	c.LastWindow = 0
-	if stored != nil && bytes.Equal(stored.Seed, r.Seed) && stored.Params == r.Params {
-		c.LastWindow = stored.LastWindow
-	}
-	return &c
 }

@@ -182,6 +182,33 @@ func checkProblem(t *testing.T, f *profileForm, field, text, want string) string
 	return got
 }
 
+// A one-time profile keeps its one-time sequences through an edit that
+// leaves the open knocks as they were; knocks typed there replace them, as
+// sesame profile edit --open does.
+func TestFormEditOneTimeProfile(t *testing.T) {
+	h := newHarness(t, oneTimeProfile(t, "door", "door.example.com", "7000,8000", "7001,8001"))
+	for _, step := range []struct {
+		open, note  string
+		wantOneTime int
+	}{
+		{"", "edited", 2},
+		{"9000,9001", "", 0},
+	} {
+		h.ui.editProfile(h.ui.list.selected())
+		f := h.formOpen()
+		f.entries[fNote].SetText(step.note)
+		f.entries[fOpen].SetText(step.open)
+		h.submit(f)
+		got, err := h.store.Get("door")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Secrets.OneTime) != step.wantOneTime || got.Secrets.Open.String() != step.open || got.Note != step.note {
+			t.Errorf("open %q: one-time sequences %d (want %d), open %q, note %q", step.open, len(got.Secrets.OneTime), step.wantOneTime, got.Secrets.Open, got.Note)
+		}
+	}
+}
+
 // Editing keeps what the form does not show (a remembered password), and
 // renames through the store.
 func TestFormEditKeepsHiddenSecrets(t *testing.T) {

@@ -382,6 +382,21 @@ func profile(t testing.TB, name, host, open, cls string) *profiles.Profile {
 	return p
 }
 
+// oneTimeProfile is a profile that knocks with one-time sequences.
+func oneTimeProfile(t testing.TB, name, host string, seqs ...string) *profiles.Profile {
+	t.Helper()
+	p := profile(t, name, host, "1", "")
+	p.Secrets.Open = nil
+	for _, s := range seqs {
+		seq, err := knocker.ParseSequence(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Secrets.OneTime = append(p.Secrets.OneTime, seq)
+	}
+	return p
+}
+
 // fakeLauncher plays the connect flow as sshlaunch does — progress events,
 // the shell, the close knock — and lets tests hold it at its steps.
 type fakeLauncher struct {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"sesame/knocker"
 	"sesame/sshlaunch"
 )
 
@@ -14,16 +13,7 @@ import (
 // so the next Connect sends the one the server still waits for; a connect
 // that got in spends it.
 func TestOneTimeSequencePutBackWhenTheDoorStaysShut(t *testing.T) {
-	p := profile(t, "otp", "web.example.com", "7000", "")
-	p.Secrets.Open = nil
-	for _, s := range []string{"6001,6002", "6003,6004"} {
-		seq, err := knocker.ParseSequence(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Secrets.OneTime = append(p.Secrets.OneTime, seq)
-	}
-	h := newHarness(t, p)
+	h := newHarness(t, oneTimeProfile(t, "otp", "web.example.com", "6001,6002", "6003,6004"))
 	h.launcher.connectErr = &sshlaunch.DoorError{Addr: fakeAddr, Elapsed: 15 * time.Second, Err: errors.New("i/o timeout")}
 	h.ui.connect("otp")
 	h.dialogShows("The door did not open")

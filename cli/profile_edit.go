@@ -41,8 +41,7 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 
 func runProfileEdit(o *profileEditOptions) error {
 	changedAny := false
-	for _, f := range append([]string{"host", "open", "close", "delay", "wait", "user", "port", "identity", "family", "note",
-		"password-stdin", "passphrase-stdin", "forget-password", "forget-passphrase", "seed"}, rotatingFlags...) {
+	for _, f := range o.Flags.names {
 		changedAny = changedAny || o.Changed(f)
 	}
 	if !changedAny {

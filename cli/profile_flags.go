@@ -2,12 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -38,6 +38,8 @@ type profileFlags struct {
 	// NewSeed is set by apply when --seed new made one, for the command
 	// to print once the profile is saved.
 	NewSeed bool
+	// names are the flags register added: edit needs one of them.
+	names []string
 }
 
 // rotatingFlags are the flags of a rotating sequence's parameters.
@@ -73,174 +75,192 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 		fs.BoolVar(&f.ForgetPassphrase, "forget-passphrase", false, "forget the remembered key passphrase")
 	}
 	fs.SortFlags = false
+	f.names = nil
+	fs.VisitAll(func(fl *pflag.Flag) { f.names = append(f.names, fl.Name) })
 }
 
-// apply sets on p the flags that were given (changed reports which). Secrets
-// to read from standard input are read in a fixed order: open, close,
-// password, passphrase, one line each. Errors name the flag and never quote
-// a secret.
+// apply sets on p the flags that were given (changed reports which),
+// through profiles.Edit: the rules of what replaces what are the app's
+// too. Secrets to read from standard input are read in a fixed order:
+// open or seed, close, password, passphrase, one line each. Errors name
+// the flag and never quote a secret.
 func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in *secretInput) error {
-	var err error
-	if changed("host") {
-		p.Host = f.Host
+	e, err := f.edit(p, changed, in)
+	if err != nil {
+		return err
 	}
-	if changed("user") {
-		p.User = f.User
+	if err := e.Apply(p); err != nil {
+		if errors.Is(err, profiles.ErrNoSeed) {
+			return usageErrorf("--rotating-length, --rotating-ports, --rotating-protocols and --rotating-window are for a rotating sequence: give --seed new (or the door's seed) too")
+		}
+		return usageErrorf("%v", err)
 	}
+	return nil
+}
+
+// edit reads the flags that were given into an edit of p: the settings
+// here, the secrets in editSecrets.
+func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *secretInput) (*profiles.Edit, error) {
+	e := &profiles.Edit{}
+	given := func(name string, v *string) *string {
+		if changed(name) {
+			return v
+		}
+		return nil
+	}
+	e.Host, e.User, e.Note = given("host", &f.Host), given("user", &f.User), given("note", &f.Note)
 	if changed("port") {
-		p.Port = f.Port
+		e.Port = &f.Port
 	}
 	if changed("identity") {
 		if f.Identity != "" {
 			home, _ := os.UserHomeDir()
 			if err := profiles.CheckIdentityFile(f.Identity, home); err != nil {
-				return usageErrorf("--identity %s: %v", f.Identity, err)
+				return nil, usageErrorf("--identity %s: %v", f.Identity, err)
 			}
 		}
-		p.IdentityFile = f.Identity
+		e.IdentityFile = &f.Identity
 	}
-	if changed("note") {
-		p.Note = f.Note
-	}
-	if changed("family") {
-		if p.Family, err = knocker.ParseFamily(f.Family); err != nil {
-			return usageErrorf("--family: %v", err)
-		}
-	}
-	if changed("delay") {
-		if p.Delay, err = knocker.ParseDelay(f.Delay); err != nil {
-			return usageErrorf("--delay: %v", err)
-		}
-	}
-	if changed("wait") {
-		if p.Wait, err = knocker.ParseDelay(f.Wait); err != nil {
-			return usageErrorf("--wait: %v", err)
-		}
-	}
-	if changed("keepalive") {
-		p.Keepalive = 0
-		if f.Keepalive != "" {
-			if p.Keepalive, err = time.ParseDuration(f.Keepalive); err != nil {
-				return usageErrorf("--keepalive: bad duration %q: use e.g. 15s", f.Keepalive)
-			}
-		}
+	if err := cmp.Or(
+		parsed(changed, "family", f.Family, knocker.ParseFamily, &e.Family),
+		parsed(changed, "delay", f.Delay, profiles.ParseDelay, &e.Delay),
+		parsed(changed, "wait", f.Wait, profiles.ParseWait, &e.Wait),
+		parsed(changed, "keepalive", f.Keepalive, profiles.ParseKeepalive, &e.Keepalive),
+	); err != nil {
+		return nil, err
 	}
 	if changed("keepalive-max") {
-		p.KeepaliveMax = f.KeepaliveMax
+		e.KeepaliveMax = &f.KeepaliveMax
 	}
 	if changed("auto-reconnect") {
-		p.AutoReconnect = f.AutoReconnect
+		e.AutoReconnect = &f.AutoReconnect
 	}
+	if err := f.editSecrets(e, p, changed, in); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// parsed sets *dst to the named flag's text read by parse, when the flag
+// was given; the error names the flag.
+func parsed[T any](changed func(string) bool, name, text string, parse func(string) (T, error), dst **T) error {
+	if !changed(name) {
+		return nil
+	}
+	v, err := parse(text)
+	if err != nil {
+		return usageErrorf("--%s: %v", name, err)
+	}
+	*dst = &v
+	return nil
+}
+
+// editSecrets reads the secrets' flags that were given, in the order of
+// standard input's lines.
+func (f *profileFlags) editSecrets(e *profiles.Edit, p *profiles.Profile, changed func(string) bool, in *secretInput) error {
+	var err error
 	if changed("open") {
-		if p.Secrets.Open, err = in.sequence("open", f.Open); err != nil {
+		if e.Open, err = in.sequence("open", f.Open); err != nil {
 			return err
 		}
-		// A fixed open sequence replaces imported one-time sequences
-		// and a seed.
-		p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, 0
-		p.Secrets.Rotation = nil
 	}
-	if err := f.applyRotation(p, changed, in); err != nil {
+	if err := f.editRotation(e, p, changed, in); err != nil {
 		return err
 	}
 	if changed("close") {
-		p.Secrets.Close = nil
+		e.Close = &knocker.Sequence{}
 		if f.Close != "" {
-			if p.Secrets.Close, err = in.sequence("close", f.Close); err != nil {
+			if *e.Close, err = in.sequence("close", f.Close); err != nil {
 				return err
 			}
 		}
 	}
+	forget := ""
 	if f.ForgetPassword {
-		p.Secrets.Password = ""
+		e.Password = &forget
 	}
 	if f.ForgetPassphrase {
-		p.Secrets.Passphrase = ""
+		e.Passphrase = &forget
 	}
 	if f.PasswordStdin {
-		if p.Secrets.Password, err = in.line("SSH password for "+p.Name, true); err != nil {
+		e.Password = new(string)
+		if *e.Password, err = in.line("SSH password for "+p.Name, true); err != nil {
 			return err
 		}
 	}
 	if f.PassphraseStdin {
-		if p.Secrets.Passphrase, err = in.line("key passphrase for "+p.Name, true); err != nil {
+		e.Passphrase = new(string)
+		if *e.Passphrase, err = in.line("key passphrase for "+p.Name, true); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// applyRotation sets the seed and the rotating parameters that were given.
-func (f *profileFlags) applyRotation(p *profiles.Profile, changed func(string) bool, in *secretInput) error {
-	if changed("seed") {
-		r := defaultRotation()
-		if old := p.Secrets.Rotation; old != nil {
-			r.Params = old.Params
-		}
-		var err error
-		switch f.Seed {
-		case "new":
-			if r.Seed, err = rotate.NewSeed(); err != nil {
-				return err
-			}
-			f.NewSeed = true
-		default:
-			text := f.Seed
-			if text == "-" {
-				if text, err = in.line("seed", true); err != nil {
-					return err
-				}
-			}
-			if rotate.IsURI(text) {
-				// Another device's seed URI: the seed and the door's
-				// parameters in one.
-				if r.Seed, r.Params, err = rotate.ParseURI(text); err != nil {
-					return usageErrorf("--seed: %v", err)
-				}
-			} else if r.Seed, err = rotate.ParseSeed(text); err != nil {
-				return usageErrorf("--seed: %v (or give new to make one)", err)
-			}
-		}
-		// A seed replaces a fixed open sequence and one-time sequences.
-		p.Secrets.Rotation = r
-		p.Secrets.Open, p.Secrets.OneTime, p.Secrets.OneTimeUsed = nil, nil, 0
-	}
-	given := false
+// editRotation reads the seed and the rotating settings that were given:
+// the settings start from the seed URI's, else the profile's own.
+func (f *profileFlags) editRotation(e *profiles.Edit, p *profiles.Profile, changed func(string) bool, in *secretInput) error {
+	given := changed("seed")
 	for _, name := range rotatingFlags {
 		given = given || changed(name)
 	}
 	if !given {
 		return nil
 	}
-	r := p.Secrets.Rotation
-	if r == nil {
-		return usageErrorf("--rotating-length, --rotating-ports, --rotating-protocols and --rotating-window are for a rotating sequence: give --seed new (or the door's seed) too")
-	}
+	params := p.Secrets.RotatingParams()
 	var err error
+	if changed("seed") {
+		if e.Seed, err = f.seed(in, &params); err != nil {
+			return err
+		}
+	}
 	if changed("rotating-length") {
-		r.Params.Length = f.RotatingLength
+		params.Length = f.RotatingLength
 	}
 	if changed("rotating-ports") {
-		if r.Params.PortMin, r.Params.PortMax, err = rotate.ParsePortRange(f.RotatingPorts); err != nil {
+		if params.PortMin, params.PortMax, err = rotate.ParsePortRange(f.RotatingPorts); err != nil {
 			return usageErrorf("--rotating-ports: %v", err)
 		}
 	}
 	if changed("rotating-protocols") {
-		if r.Params.Protocols, err = rotate.ParseProtocols(f.RotatingProtocols); err != nil {
+		if params.Protocols, err = rotate.ParseProtocols(f.RotatingProtocols); err != nil {
 			return usageErrorf("--rotating-protocols: %v", err)
 		}
 	}
 	if changed("rotating-window") {
-		if r.Params.Window, err = rotate.ParseWindow(f.RotatingWindow); err != nil {
+		if params.Window, err = rotate.ParseWindow(f.RotatingWindow); err != nil {
 			return usageErrorf("--rotating-window: %v", err)
 		}
 	}
-	if err := r.Params.Validate(); err != nil {
-		return usageErrorf("rotating sequence: %v", err)
-	}
-	// Windows are counted anew with new parameters.
-	r.LastWindow = 0
+	e.Params = &params
 	return nil
+}
+
+// seed reads --seed: "new" makes one; a seed URI sets params too.
+func (f *profileFlags) seed(in *secretInput, params *rotate.Params) (rotate.Seed, error) {
+	if f.Seed == "new" {
+		seed, err := rotate.NewSeed()
+		if err != nil {
+			return nil, fmt.Errorf("--seed new: %w", err)
+		}
+		f.NewSeed = true
+		return seed, nil
+	}
+	text := f.Seed
+	if text == "-" {
+		var err error
+		if text, err = in.line("seed", true); err != nil {
+			return nil, err
+		}
+	}
+	seed, uri, err := rotate.ParseSeedOrURI(text)
+	if err != nil {
+		return nil, usageErrorf("--seed: %v (or give new to make one)", err)
+	}
+	if uri != nil {
+		*params = *uri
+	}
+	return seed, nil
 }
 
 // secretInput reads secrets from standard input, a line at a time, so that

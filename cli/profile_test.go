@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -169,6 +170,35 @@ func TestProfileEdit(t *testing.T) {
 	e.ok("", "profile", "edit", "a", "--close", "", "--user", "", "--port", "0")
 	if p := e.get("a"); len(p.Secrets.Close) != 0 || p.User != "" || p.Port != 0 {
 		t.Fatalf("after clearing: %+v", p)
+	}
+}
+
+// TestProfileEditOneFlag: any one profile flag is a change on its own.
+func TestProfileEditOneFlag(t *testing.T) {
+	tests := []struct {
+		args  []string
+		check func(p *profiles.Profile) bool
+	}{
+		{[]string{"--keepalive", "5s"}, func(p *profiles.Profile) bool { return p.Keepalive == 5*time.Second }},
+		{[]string{"--keepalive-max", "4"}, func(p *profiles.Profile) bool { return p.KeepaliveMax == 4 }},
+		{[]string{"--auto-reconnect"}, func(p *profiles.Profile) bool { return p.AutoReconnect }},
+		{[]string{"--delay", ""}, func(p *profiles.Profile) bool { return p.Delay == 0 }},
+		{[]string{"--wait", "1.5s"}, func(p *profiles.Profile) bool { return p.Wait == 1500*time.Millisecond }},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			e := newProfileEnv(t)
+			e.ok("", "profile", "add", "a", "--host", "h", "--open", "1,2,3", "--delay", "100")
+			e.ok("", append([]string{"profile", "edit", "a"}, tt.args...)...)
+			if p := e.get("a"); !tt.check(p) {
+				t.Errorf("after edit %v: %+v", tt.args, p)
+			}
+		})
+	}
+	e := newProfileEnv(t)
+	e.ok("", "profile", "add", "a", "--host", "h", "--open", "1,2,3")
+	if code, _, stderr := e.run("", "profile", "edit", "a", "--keepalive", "500ms"); code != ExitUsage || !strings.Contains(stderr, "--keepalive: must be between 1s and 10m") {
+		t.Fatalf("--keepalive 500ms: exit %d %q", code, stderr)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/profiles"
-	"sesame/rotate"
 )
 
 // Clock tells the time and waits. Rotating profiles depend on it; tests
@@ -79,9 +78,4 @@ func isTerminal(w io.Writer) bool {
 // seconds writes a wait as whole seconds, rounded up: "12s".
 func seconds(d time.Duration) string {
 	return strconv.Itoa(int((d+time.Second-1)/time.Second)) + "s"
-}
-
-// defaultRotation is the rotation --seed starts from.
-func defaultRotation() *profiles.Rotation {
-	return &profiles.Rotation{Params: rotate.DefaultParams()}
 }

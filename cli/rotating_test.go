@@ -128,6 +128,36 @@ func TestProfileEditRotation(t *testing.T) {
 	}
 }
 
+// TestProfileEditLastWindow: the window this device last knocked with is
+// kept while the seed and the settings stay, as in the app's form; another
+// seed or other settings count windows anew.
+func TestProfileEditLastWindow(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int64
+	}{
+		{"the same settings", []string{"--rotating-window", "30", "--rotating-length", "4"}, 42},
+		{"the same seed", []string{"--seed", testSeed}, 42},
+		{"another setting", []string{"--rotating-window", "60"}, 0},
+		{"a new seed", []string{"--seed", "new"}, 0},
+		{"other settings", []string{"--note", "n"}, 42},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newProfileEnv(t)
+			e.ok("", "profile", "add", "a", "--host", "h", "--seed", testSeed)
+			if _, err := e.store().Update("a", func(p *profiles.Profile) error { p.Secrets.Rotation.LastWindow = 42; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			e.ok("", append([]string{"profile", "edit", "a"}, tt.args...)...)
+			if got := e.get("a").Secrets.Rotation.LastWindow; got != tt.want {
+				t.Errorf("last window %d after edit %v, want %d", got, tt.args, tt.want)
+			}
+		})
+	}
+}
+
 // TestKnockRotatingProfile: each knock uses a window sesamed has not taken
 // from this device; the third within a window waits for the next window
 // and says so.

@@ -1,11 +1,13 @@
 // Package profiles holds the Profile type (everything Connect needs for one
-// host), its validation, and the store that keeps profiles: settings in a
-// file, secrets in the OS keyring.
+// host), its validation, the rules of editing one that the CLI and the app
+// share (Edit), and the store that keeps profiles: settings in a file,
+// secrets in the OS keyring.
 package profiles
 
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -198,7 +200,7 @@ func (p *Profile) Validate() error {
 		add("host", "must be a host name or address, without spaces, user@ or a path")
 	}
 	if p.Port < 0 || p.Port > 65535 {
-		add("port", fmt.Sprintf("%d is not a port: use 1-65535 (or leave empty for 22)", p.Port))
+		add("port", portReason(strconv.Itoa(p.Port)))
 	}
 	if strings.ContainsAny(p.User, " \t\n@:") {
 		add("user", "must not contain spaces, @ or :")
@@ -207,13 +209,13 @@ func (p *Profile) Validate() error {
 		add("family", "must be auto, 4 or 6")
 	}
 	if p.Delay < 0 || p.Delay > MaxDelay {
-		add("delay", "must be between 0 and 1h")
+		add("delay", rangeReason(MaxDelay))
 	}
 	if p.Wait < 0 || p.Wait > MaxWait {
-		add("wait", "must be between 0 and 5m")
+		add("wait", rangeReason(MaxWait))
 	}
 	if p.Keepalive != 0 && (p.Keepalive < MinKeepalive || p.Keepalive > MaxKeepalive) {
-		add("keepalive", "must be between 1s and 10m (or empty for 15s)")
+		add("keepalive", keepaliveReason)
 	}
 	if p.KeepaliveMax < 0 || p.KeepaliveMax > MaxKeepaliveMax {
 		add("keepalive-max", "must be between 1 and 100 (or empty for 3)")

@@ -250,3 +250,36 @@ func TestParamsDescribe(t *testing.T) {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
 }
+
+// TestParseSeedOrURI: what a person pastes as a seed, a bare seed or a
+// seed URI, without ever quoting it back.
+func TestParseSeedOrURI(t *testing.T) {
+	const seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	window := rotate.DefaultParams()
+	window.Window = time.Minute
+	tests := []struct {
+		text   string
+		params *rotate.Params
+		err    string
+	}{
+		{strings.ToLower(seed), nil, ""},
+		{" " + seed + "\n", nil, ""},
+		{"sesame://rotating?seed=" + seed + "&window=60", &window, ""},
+		{"hunter1hunter1", nil, "not valid base32 (letters A-Z and digits 2-7): give the door's seed, or a sesame://rotating URI"},
+		{"GEZDGNBV", nil, "at least 160 are needed"},
+		{"sesame://rotating?seed=" + seed + "&window=2", nil, "window 2s"},
+	}
+	for _, tt := range tests {
+		got, params, err := rotate.ParseSeedOrURI(tt.text)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("ParseSeedOrURI: error %v, want %q", err, tt.err)
+		case tt.err != "" && strings.Contains(strings.ToUpper(err.Error()), "GEZDGNBV"):
+			t.Errorf("the error quotes the seed: %v", err)
+		case tt.err == "" && (err != nil || got.String() != seed):
+			t.Errorf("ParseSeedOrURI = %v, %v", got, err)
+		case tt.err == "" && (params == nil) != (tt.params == nil) || params != nil && *params != *tt.params:
+			t.Errorf("ParseSeedOrURI params %+v, want %+v", params, tt.params)
+		}
+	}
+}

@@ -72,3 +72,21 @@ func ParseURI(s string) (Seed, Params, error) {
 	}
 	return seed, p, nil
 }
+
+// ParseSeedOrURI reads a seed as a person pastes it: the door's seed in
+// base32, or a seed URI from another device, which brings the door's
+// parameters along (params is nil for a bare seed). The CLI's --seed and
+// the app's seed field both read it here. Errors never quote the text.
+func ParseSeedOrURI(text string) (seed Seed, params *Params, err error) {
+	if IsURI(text) {
+		seed, p, err := ParseURI(text)
+		if err != nil {
+			return nil, nil, err
+		}
+		return seed, &p, nil
+	}
+	if seed, err = ParseSeed(text); err != nil {
+		return nil, nil, fmt.Errorf("%w: give the door's seed, or a %s URI", err, URIScheme)
+	}
+	return seed, nil, nil
+}
