@@ -142,9 +142,14 @@ func TestKnockOnePacketPerKnock(t *testing.T) {
 					t.Errorf("packets outside the sequence: %v", run.stray)
 				}
 				for i, g := range run.gaps {
-					// 2 ms of slack for scheduling of the capture on the
-					// server side; a gap shorter than that was sent early.
-					if g < delay-2*time.Millisecond {
+					// The capture stamps a packet when the server side's
+					// softirq gets to it, which a loaded machine delays
+					// by milliseconds (88 ms for a 100 ms gap was seen):
+					// a quarter of the gap is slack for that. A sender
+					// that ignored the delay sends its knocks well under
+					// a millisecond apart, so this still catches it.
+					// The gap's accuracy is measured in make bench.
+					if g < delay-delay/4 {
 						t.Errorf("gap %d was %v, shorter than the %v asked for", i+1, g, delay)
 					}
 				}
