@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/clock"
+	"sesame/knockdconf"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 // ID is the app's reverse-DNS identifier, as in FyneApp.toml.

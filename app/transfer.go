@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/knockdconf"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 // maxImportSize bounds an import file: knockd.conf files and exports are

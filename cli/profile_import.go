@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/knockdconf"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 type profileImportOptions struct {

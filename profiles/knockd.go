@@ -6,9 +6,9 @@ import (
 	"io/fs"
 	"strings"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 // Imported is a profile an import offers, with where it came from and what

@@ -10,9 +10,9 @@ import (
 	"time"
 	"unicode"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 // Limits on a profile's values.

@@ -14,12 +14,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/daemon"
 	"sesame/server/firewall"
 	"sesame/server/grants"
-	"sesame/server/knockdconf"
 	"sesame/server/sesamedlog"
 )
 
