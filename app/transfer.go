@@ -1,7 +1,7 @@
 package app
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/knockdconf"
 	"sesame/profiles"
 )
 
@@ -49,31 +48,22 @@ func (u *UI) importProfiles() {
 // importData imports a file's content: a Sesame export, or a knockd.conf
 // whose host is asked for.
 func (u *UI) importData(data []byte, file string) {
-	if profiles.IsExport(data) {
-		ps, err := profiles.ReadExport(data, file)
-		if err != nil {
-			u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
-			return
-		}
-		var offered []profiles.Imported
-		var skipped []profiles.Skipped
-		for _, p := range ps {
-			if p.Secrets.IsZero() {
-				skipped = append(skipped, profiles.Skipped{Name: p.Name, Reason: "exported without its secrets: export it again with secrets, or add it by hand"})
-				continue
-			}
-			offered = append(offered, profiles.Imported{Profile: p, From: file})
-		}
+	im, err := profiles.ReadImport(data, file)
+	var ie *profiles.ImportError
+	switch {
+	case errors.As(err, &ie) && ie.Export:
+		u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
+		return
+	case err != nil:
+		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
+		return
+	case im.Knockd == nil:
+		offered, skipped := im.Offer("", u.deps.ReadOneTime)
 		u.confirmImport(file, offered, skipped)
 		return
 	}
-	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
-	if err != nil {
-		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
-		return
-	}
 	u.askHost(file, func(host string) {
-		offered, skipped := profiles.FromKnockd(cfg, host, u.deps.ReadOneTime)
+		offered, skipped := im.Offer(host, u.deps.ReadOneTime)
 		u.confirmImport(file, offered, skipped)
 	})
 }
