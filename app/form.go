@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -44,7 +45,7 @@ const (
 // fKeepalive is the field of the profile's keepalive interval.
 const fKeepalive = "keepalive"
 
-// familyChoices are the address families, in knocker.Family's order.
+// familyChoices are the address families, in knock.Family's order.
 func familyChoices() []string { return []string{"Automatic", "IPv4 only", "IPv6 only"} }
 
 // profileForm adds or edits a profile, checking every field as it is
@@ -449,7 +450,7 @@ func (f *profileForm) profile() (*profiles.Profile, error) {
 	p.Wait, _ = parseDuration(v(fWait), profiles.MaxWait)
 	p.Keepalive, _ = parseDuration(v(fKeepalive), profiles.MaxKeepalive)
 	p.AutoReconnect = f.autoReconnect.Checked
-	p.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
+	p.Family = knock.Family(max(f.family.SelectedIndex(), 0))
 	p.Secrets.Open, p.Secrets.Close = nil, nil
 	if f.rotating() {
 		// A seed replaces a fixed sequence and one-time sequences, as

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -467,7 +468,7 @@ func (f *fakeLauncher) knocked() []string {
 }
 
 // Knock implements Launcher.
-func (f *fakeLauncher) Knock(_ context.Context, p *profiles.Profile, seq knocker.Sequence, _ func(knocker.Event)) error {
+func (f *fakeLauncher) Knock(_ context.Context, p *profiles.Profile, seq knocker.Sequence, _ func(knock.Event)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.knocks = append(f.knocks, p.Name+" "+seq.String())
@@ -489,16 +490,16 @@ func (f *fakeLauncher) Connect(ctx context.Context, req ConnectRequest, shell fu
 	ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageResolved, Addr: fakeAddr})
 	at := testNow
 	for i, st := range p.Secrets.Open {
-		ev := knocker.Event{Step: i + 1, Total: len(p.Secrets.Open), Knock: st, Addr: fakeAddr.Addr()}
+		ev := knock.Event{Step: i + 1, Total: len(p.Secrets.Open), Knock: st, Addr: fakeAddr.Addr()}
 		if i > 0 {
 			at = at.Add(500 * time.Millisecond)
-			ev.Kind, ev.At = knocker.Waiting, at
+			ev.Kind, ev.At = knock.Waiting, at
 			ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Addr: fakeAddr, Knock: &ev})
 		}
 		if werr := f.wait(ctx, fmt.Sprintf("knock%d", i+1)); werr != nil {
 			return fmt.Errorf("open knock: %w", werr)
 		}
-		ev.Kind, ev.At = knocker.Sent, at
+		ev.Kind, ev.At = knock.Sent, at
 		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Addr: fakeAddr, Knock: &ev})
 	}
 	defer func() {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -103,7 +104,7 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 		p.Note = f.Note
 	}
 	if changed("family") {
-		if p.Family, err = knocker.ParseFamily(f.Family); err != nil {
+		if p.Family, err = knock.ParseFamily(f.Family); err != nil {
 			return usageErrorf("--family: %v", err)
 		}
 	}
