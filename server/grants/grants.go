@@ -23,10 +23,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/firewall"
-	"sesame/server/internal/clock"
 )
 
 // Key names one grant: what one door opened for one address.
