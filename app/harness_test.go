@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/internal/clock"
 	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
@@ -94,69 +95,6 @@ func (k *gatedKeyring) Delete(service, account string) error {
 	return k.Keyring.Delete(service, account)
 }
 
-// fakeClock is a clock that moves only when the test advances it; Sleep
-// waits for that.
-type fakeClock struct {
-	mu       sync.Mutex
-	now      time.Time
-	sleepers map[*sleeper]bool
-}
-
-type sleeper struct {
-	until time.Time
-	wake  chan struct{}
-}
-
-func newFakeClock(now time.Time) *fakeClock {
-	return &fakeClock{now: now, sleepers: map[*sleeper]bool{}}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	if d <= 0 {
-		c.mu.Unlock()
-		return nil
-	}
-	s := &sleeper{until: c.now.Add(d), wake: make(chan struct{})}
-	c.sleepers[s] = true
-	c.mu.Unlock()
-	select {
-	case <-s.wake:
-		return nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.sleepers, s)
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-// advance moves the clock on by d and wakes the sleepers due by then.
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	for s := range c.sleepers {
-		if !s.until.After(c.now) {
-			close(s.wake)
-			delete(c.sleepers, s)
-		}
-	}
-}
-
-// sleeping counts the goroutines sleeping on the clock.
-func (c *fakeClock) sleeping() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.sleepers)
-}
-
 // quitApp records Quit, which the test app ignores.
 type quitApp struct {
 	fyne.App
@@ -177,7 +115,7 @@ type harness struct {
 	keyring  *gatedKeyring
 	store    *profiles.Store
 	launcher *fakeLauncher
-	clock    *fakeClock
+	clock    *clock.Fake
 	app      *quitApp
 	ui       *UI
 	closed   bool
@@ -194,7 +132,7 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 		loop:     &uiLoop{q: make(chan func(), 256)},
 		keyring:  &gatedKeyring{Keyring: profiles.NewMemKeyring()},
 		launcher: newFakeLauncher(),
-		clock:    newFakeClock(testNow),
+		clock:    clock.NewFake(testNow),
 		app:      &quitApp{App: a, quit: make(chan struct{})},
 	}
 	h.store = profiles.NewStore(t.TempDir(), h.keyring)

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"sesame/internal/clock"
 	"sesame/profiles"
 )
 
@@ -26,7 +27,7 @@ type profileEnv struct {
 	dir string
 	kr  *profiles.MemKeyring
 	// clock, when set, is the commands' clock.
-	clock Clock
+	clock clock.Clock
 }
 
 func newProfileEnv(t *testing.T) *profileEnv {

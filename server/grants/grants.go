@@ -144,7 +144,7 @@ func New(cfg Config) (*Keeper, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = clock.Real()
+		cfg.Clock = clock.System{}
 	}
 	if cfg.IdleCheck <= 0 {
 		cfg.IdleCheck = time.Second
