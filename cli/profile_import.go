@@ -66,14 +66,12 @@ func runProfileImport(o *profileImportOptions) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	im, err := profiles.ReadImport(data, o.File)
 	// The flags are checked first, so that a wrong flag is named even in a
 	// file that does not parse.
-	var ie *profiles.ImportError
-	export := im != nil && im.Knockd == nil || errors.As(err, &ie) && ie.Export
-	if ferr := o.checkFlags(export); ferr != nil {
-		return ferr
+	if err := o.checkFlags(profiles.IsExport(data)); err != nil {
+		return err
 	}
+	im, err := profiles.ReadImport(data, o.File)
 	if err != nil {
 		return &UsageError{Err: err}
 	}
