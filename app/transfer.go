@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -49,9 +48,8 @@ func (u *UI) importProfiles() {
 // whose host is asked for.
 func (u *UI) importData(data []byte, file string) {
 	im, err := profiles.ReadImport(data, file)
-	var ie *profiles.ImportError
 	switch {
-	case errors.As(err, &ie) && ie.Export:
+	case err != nil && profiles.IsExport(data):
 		u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
 		return
 	case err != nil:

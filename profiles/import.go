@@ -19,37 +19,28 @@ type Import struct {
 	exported []*Profile
 }
 
-// ImportError is a file that could not be read as the kind it was taken
-// for; Export says which, so that each face can hint at the right fix.
-type ImportError struct {
-	Export bool
-	Err    error
-}
-
-func (e *ImportError) Error() string { return e.Err.Error() }
-func (e *ImportError) Unwrap() error { return e.Err }
-
 // ReadImport detects whether data is a Sesame export (JSON) or a
-// knockd.conf and parses it; a failure is an *ImportError.
+// knockd.conf (IsExport tells which, also of a file that fails) and parses
+// it.
 func ReadImport(data []byte, file string) (*Import, error) {
 	if IsExport(data) {
 		ps, err := ReadExport(data, file)
 		if err != nil {
-			return nil, &ImportError{Export: true, Err: err}
+			return nil, err
 		}
 		return &Import{File: file, exported: ps}, nil
 	}
 	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
 	if err != nil {
-		return nil, &ImportError{Err: err}
+		return nil, err
 	}
 	return &Import{File: file, Knockd: cfg}, nil
 }
 
-// NoSecretsReason is why an export's profile saved without its secrets is
+// noSecretsReason is why an export's profile saved without its secrets is
 // skipped: it cannot knock. Skipped.NoSecrets marks it, so that a face can
 // name its own way to export with secrets.
-const NoSecretsReason = "exported without its secrets: export it again with secrets, or add it by hand"
+const noSecretsReason = "exported without its secrets: export it again with secrets, or add it by hand"
 
 // Offer returns the profiles the file offers, and those it leaves out with
 // why. host is the server of a knockd.conf's doors (an export's profiles
@@ -60,7 +51,7 @@ func (im *Import) Offer(host string, readOneTime OneTimeReader) (offered []Impor
 	}
 	for _, p := range im.exported {
 		if p.Secrets.IsZero() {
-			skipped = append(skipped, Skipped{Name: p.Name, Reason: NoSecretsReason, NoSecrets: true})
+			skipped = append(skipped, Skipped{Name: p.Name, Reason: noSecretsReason, NoSecrets: true})
 			continue
 		}
 		if err := p.Validate(); err != nil {
