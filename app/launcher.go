@@ -35,7 +35,7 @@ type Shell interface {
 	Run(ctx context.Context, stdio sshlaunch.Stdio, pty *sshlaunch.PTY) error
 }
 
-// SSH is the real Launcher: sshlaunch's flow and knocker's sender.
+// SSH is the real Launcher: sshlaunch's flow and package knock's sender.
 type SSH struct {
 	Env      sshlaunch.Env
 	Log      *slog.Logger

@@ -289,7 +289,7 @@ func (p *Profile) KeepaliveSettings() (time.Duration, int) {
 	return d, n
 }
 
-// KnockOptions are the knocker options for this profile's knocks.
+// KnockOptions are the sender's options for this profile's knocks.
 func (p *Profile) KnockOptions() knock.Options {
 	return knock.Options{Family: p.Family, Delay: p.Delay}
 }
