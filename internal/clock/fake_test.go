@@ -107,3 +107,33 @@ func TestFakeAdvanceOnSleep(t *testing.T) {
 		t.Fatalf("Sleep = %v, timer ran %v, now %s; want nil, true, 3s", err, ran, c.Now().Sub(start))
 	}
 }
+
+// TestFakeSleepWakesAtTheEnd: a sleeper due part-way through an Advance is
+// woken only once the clock reads the Advance's end, so that what it reads
+// then does not depend on scheduling.
+func TestFakeSleepWakesAtTheEnd(t *testing.T) {
+	start := time.Unix(0, 0)
+	c := NewFake(start)
+	done := make(chan time.Time, 1)
+	go func() {
+		c.Sleep(context.Background(), time.Second)
+		done <- c.Now()
+	}()
+	for c.Pending() == 0 {
+		runtime.Gosched()
+	}
+	c.mu.Lock()
+	wake := c.timers[0].wake
+	c.mu.Unlock()
+	c.AfterFunc(2*time.Second, func() { // runs after the sleeper is due
+		select {
+		case <-wake:
+			t.Error("the sleeper was woken before the Advance ended")
+		default:
+		}
+	})
+	c.Advance(3 * time.Second)
+	if got := (<-done).Sub(start); got != 3*time.Second {
+		t.Fatalf("the sleeper woke reading %s, want 3s", got)
+	}
+}
