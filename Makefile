@@ -21,7 +21,7 @@ ARCH     := $(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
 CROSS    := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
 # Fuzz targets: package and function, run briefly by `make test`.
-FUZZ := ./knocker:FuzzParseSequence ./server/knockdconf:FuzzParse \
+FUZZ := ./knocker:FuzzParseSequence ./knockdconf:FuzzParse \
         ./server/firewall:FuzzParseIPTablesRule ./server/firewall:FuzzRuleFromKey \
         ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection ./server/install:FuzzRewriteDoors \
         ./profiles:FuzzReadExport \

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,27 +20,20 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/clock"
+	"sesame/knockdconf"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 // ID is the app's reverse-DNS identifier, as in FyneApp.toml.
 const ID = "org.sesame.Sesame"
 
-// Clock tells the time and waits: the real one, or a fake one in tests
-// (the rotating countdown ticks with it).
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done (and returns its error).
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // Deps are what the app works with.
 type Deps struct {
 	Store    *profiles.Store
 	Launcher Launcher
-	// Clock defaults to the system clock.
-	Clock Clock
+	// Clock defaults to the system clock; tests pass a fake one (the
+	// rotating countdown ticks with it).
+	Clock clock.Clock
 	// Do runs UI work from other goroutines; fyne.Do by default.
 	Do func(func())
 	// ReadOneTime reads a knockd door's One_Time_Sequences file on import;

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/profiles"
 )
 
@@ -197,9 +197,9 @@ func describe(p *profiles.Profile, now time.Time) []string {
 		out[0] += " (SSH port 22)"
 	}
 	switch p.Family {
-	case knocker.Family4:
+	case knock.Family4:
 		out = append(out, "IPv4 only")
-	case knocker.Family6:
+	case knock.Family6:
 		out = append(out, "IPv6 only")
 	}
 	if p.IdentityFile != "" {

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/profiles"
 	"sesame/sshlaunch"
 )
@@ -36,7 +36,7 @@ func explain(err error) explanation {
 		unknown   *sshlaunch.HostKeyUnknownError
 		lost      *sshlaunch.ConnectionLostError
 		closeE    *sshlaunch.CloseError
-		resolve   *knocker.ResolveError
+		resolve   *knock.ResolveError
 		spent     *profiles.WindowsSpentError
 		openKnock *sshlaunch.OpenKnockError
 		keyring   *profiles.KeyringError

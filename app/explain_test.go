@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/profiles"
 	"sesame/sshlaunch"
 )
@@ -23,7 +23,7 @@ func TestExplain(t *testing.T) {
 		{&sshlaunch.CloseError{Err: errors.New("unreachable")}, "the door may still be open", "Knock close again"},
 		{&sshlaunch.HostKeyUnknownError{Info: sshlaunch.HostKeyInfo{Host: "h", Key: key, Fingerprint: "SHA256:x"}}, "Host key not accepted", "Nothing was saved"},
 		{&sshlaunch.ConnectionLostError{Reason: "gone"}, "Connection lost", "close knock was sent"},
-		{fmt.Errorf("resolve: %w", &knocker.ResolveError{Host: "nowhere", Err: errors.New("no such host")}), "Cannot find the host", "host name"},
+		{fmt.Errorf("resolve: %w", &knock.ResolveError{Host: "nowhere", Err: errors.New("no such host")}), "Cannot find the host", "host name"},
 		{&profiles.SecretsMissingError{Name: "web"}, "missing from the keyring", "enter its knock sequences again"},
 		{&profiles.WindowsSpentError{Name: "rot", Retry: time.Date(2026, 1, 1, 12, 0, 30, 0, time.Local)}, "No rotating sequence", "after 12:00:30"},
 		{&sshlaunch.AuthError{User: "root", Host: "h", Tried: "password", Err: errors.New("ssh: unable to authenticate")}, "Login failed", "identity file"},

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -44,7 +45,7 @@ const (
 // fKeepalive is the field of the profile's keepalive interval.
 const fKeepalive = "keepalive"
 
-// familyChoices are the address families, in knocker.Family's order.
+// familyChoices are the address families, in knock.Family's order.
 func familyChoices() []string { return []string{"Automatic", "IPv4 only", "IPv6 only"} }
 
 // profileForm adds or edits a profile, checking every field as it is
@@ -415,13 +416,13 @@ func (f *profileForm) edit() *profiles.Edit {
 	// A copy: the edit is made off the UI goroutine, the check stays.
 	reconnect := f.autoReconnect.Checked
 	e := &profiles.Edit{Host: &host, User: &user, IdentityFile: &identity, Note: &note,
-		Port: new(int), Family: new(knocker.Family), Delay: new(time.Duration), Wait: new(time.Duration),
+		Port: new(int), Family: new(knock.Family), Delay: new(time.Duration), Wait: new(time.Duration),
 		Keepalive: new(time.Duration), AutoReconnect: &reconnect, Close: &knocker.Sequence{}}
 	*e.Port, _ = profiles.ParsePort(v(fPort))
 	*e.Delay, _ = profiles.ParseDelay(v(fDelay))
 	*e.Wait, _ = profiles.ParseWait(v(fWait))
 	*e.Keepalive, _ = profiles.ParseKeepalive(v(fKeepalive))
-	*e.Family = knocker.Family(max(f.family.SelectedIndex(), 0))
+	*e.Family = knock.Family(max(f.family.SelectedIndex(), 0))
 	if s := strings.TrimSpace(v(fClose)); s != "" {
 		*e.Close, _ = knocker.ParseSequence(s)
 	}

@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"golang.org/x/crypto/ssh"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/profiles"
 	"sesame/rotate"
 )
@@ -83,7 +83,7 @@ func TestFormValidatesAsYouType(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Host != "db.example.com" || got.Port != 0 || got.User != "admin" || got.Delay != 150*time.Millisecond ||
-		got.Wait != 1500*time.Millisecond || got.Family != knocker.Family6 || got.IdentityFile != key ||
+		got.Wait != 1500*time.Millisecond || got.Family != knock.Family6 || got.IdentityFile != key ||
 		got.Secrets.Open.String() != "7000,8000:udp@300ms,9000" || len(got.Secrets.Close) != 0 {
 		t.Errorf("saved %+v", got)
 	}

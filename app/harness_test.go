@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/internal/clock"
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -93,69 +95,6 @@ func (k *gatedKeyring) Delete(service, account string) error {
 	return k.Keyring.Delete(service, account)
 }
 
-// fakeClock is a clock that moves only when the test advances it; Sleep
-// waits for that.
-type fakeClock struct {
-	mu       sync.Mutex
-	now      time.Time
-	sleepers map[*sleeper]bool
-}
-
-type sleeper struct {
-	until time.Time
-	wake  chan struct{}
-}
-
-func newFakeClock(now time.Time) *fakeClock {
-	return &fakeClock{now: now, sleepers: map[*sleeper]bool{}}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	if d <= 0 {
-		c.mu.Unlock()
-		return nil
-	}
-	s := &sleeper{until: c.now.Add(d), wake: make(chan struct{})}
-	c.sleepers[s] = true
-	c.mu.Unlock()
-	select {
-	case <-s.wake:
-		return nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.sleepers, s)
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-// advance moves the clock on by d and wakes the sleepers due by then.
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	for s := range c.sleepers {
-		if !s.until.After(c.now) {
-			close(s.wake)
-			delete(c.sleepers, s)
-		}
-	}
-}
-
-// sleeping counts the goroutines sleeping on the clock.
-func (c *fakeClock) sleeping() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.sleepers)
-}
-
 // quitApp records Quit, which the test app ignores.
 type quitApp struct {
 	fyne.App
@@ -176,7 +115,7 @@ type harness struct {
 	keyring  *gatedKeyring
 	store    *profiles.Store
 	launcher *fakeLauncher
-	clock    *fakeClock
+	clock    *clock.Fake
 	app      *quitApp
 	ui       *UI
 	closed   bool
@@ -193,7 +132,7 @@ func newHarness(t *testing.T, ps ...*profiles.Profile) *harness {
 		loop:     &uiLoop{q: make(chan func(), 256)},
 		keyring:  &gatedKeyring{Keyring: profiles.NewMemKeyring()},
 		launcher: newFakeLauncher(),
-		clock:    newFakeClock(testNow),
+		clock:    clock.NewFake(testNow),
 		app:      &quitApp{App: a, quit: make(chan struct{})},
 	}
 	h.store = profiles.NewStore(t.TempDir(), h.keyring)
@@ -482,7 +421,7 @@ func (f *fakeLauncher) knocked() []string {
 }
 
 // Knock implements Launcher.
-func (f *fakeLauncher) Knock(_ context.Context, p *profiles.Profile, seq knocker.Sequence, _ func(knocker.Event)) error {
+func (f *fakeLauncher) Knock(_ context.Context, p *profiles.Profile, seq knocker.Sequence, _ func(knock.Event)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.knocks = append(f.knocks, p.Name+" "+seq.String())
@@ -504,16 +443,16 @@ func (f *fakeLauncher) Connect(ctx context.Context, req ConnectRequest, shell fu
 	ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageResolved, Addr: fakeAddr})
 	at := testNow
 	for i, st := range p.Secrets.Open {
-		ev := knocker.Event{Step: i + 1, Total: len(p.Secrets.Open), Knock: st, Addr: fakeAddr.Addr()}
+		ev := knock.Event{Step: i + 1, Total: len(p.Secrets.Open), Knock: st, Addr: fakeAddr.Addr()}
 		if i > 0 {
 			at = at.Add(500 * time.Millisecond)
-			ev.Kind, ev.At = knocker.Waiting, at
+			ev.Kind, ev.At = knock.Waiting, at
 			ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Addr: fakeAddr, Knock: &ev})
 		}
 		if werr := f.wait(ctx, fmt.Sprintf("knock%d", i+1)); werr != nil {
 			return fmt.Errorf("open knock: %w", werr)
 		}
-		ev.Kind, ev.At = knocker.Sent, at
+		ev.Kind, ev.At = knock.Sent, at
 		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Addr: fakeAddr, Knock: &ev})
 	}
 	defer func() {

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"sesame/internal/keeper"
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -19,7 +20,7 @@ type Launcher interface {
 	// returns after the close knock went out, as sshlaunch.Run does.
 	Connect(ctx context.Context, req ConnectRequest, shell func(ctx context.Context, sh Shell) error) error
 	// Knock sends seq to the profile's host with its options.
-	Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knocker.Event)) error
+	Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knock.Event)) error
 }
 
 // ConnectRequest is one connect.
@@ -34,7 +35,7 @@ type Shell interface {
 	Run(ctx context.Context, stdio sshlaunch.Stdio, pty *sshlaunch.PTY) error
 }
 
-// SSH is the real Launcher: sshlaunch's flow and knocker's sender.
+// SSH is the real Launcher: sshlaunch's flow and package knock's sender.
 type SSH struct {
 	Env      sshlaunch.Env
 	Log      *slog.Logger
@@ -61,11 +62,11 @@ func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context
 }
 
 // Knock implements Launcher.
-func (l SSH) Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knocker.Event)) error {
+func (l SSH) Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knock.Event)) error {
 	opts := p.KnockOptions()
 	opts.Resolver = l.Resolver
 	opts.Progress = progress
-	_, err := knocker.Send(ctx, p.Host, seq, opts)
+	_, err := knock.Send(ctx, p.Host, seq, opts)
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -149,11 +150,11 @@ func (v *progressView) event(ev sshlaunch.Event) {
 		}
 		r := v.knocks[ev.Knock.Step-1]
 		switch ev.Knock.Kind {
-		case knocker.Waiting:
+		case knock.Waiting:
 			r.set(stepActive, "")
 			r.until = ev.Knock.At
 			v.tick()
-		case knocker.Sent:
+		case knock.Sent:
 			r.set(stepDone, "sent")
 		}
 	case sshlaunch.StageWait:

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/sshlaunch"
 )
 
@@ -38,7 +38,7 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 		if !s.userClosed && s.term != nil {
 			msg = "The session ended. Closing the door…"
 		}
-		if k := ev.Knock; k != nil && k.Kind == knocker.Sent {
+		if k := ev.Knock; k != nil && k.Kind == knock.Sent {
 			msg = fmt.Sprintf("Closing the door: knock %d of %d sent (%s %d)…", k.Step, k.Total, protoName(k.Knock.Proto), k.Knock.Port)
 		}
 		s.showClosing(msg)

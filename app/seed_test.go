@@ -292,7 +292,7 @@ func TestDetailCountdown(t *testing.T) {
 	// This device used the current window and the next: its next knock
 	// waits for the one after.
 	h := newHarness(t, rotatingProfile(t, "a-vault", params, cur+1), profile(t, "web", "192.0.2.9", "7000", ""))
-	h.clock.advance(18 * time.Second)
+	h.clock.Advance(18 * time.Second)
 	d := h.ui.detail
 	if d.p.Name != "a-vault" {
 		t.Fatalf("%s selected", d.p.Name)
@@ -311,8 +311,8 @@ func TestDetailCountdown(t *testing.T) {
 	for i, st := range steps {
 		if st.advance > 0 {
 			// The countdown sleeps on the clock before it moves.
-			h.until("the countdown asleep", func() bool { return h.clock.sleeping() == 1 })
-			h.clock.advance(st.advance)
+			h.until("the countdown asleep", func() bool { return h.clock.Pending() == 1 })
+			h.clock.Advance(st.advance)
 		}
 		h.until(strings.Join(st.want, ", "), func() bool {
 			for _, w := range st.want {
@@ -330,13 +330,13 @@ func TestDetailCountdown(t *testing.T) {
 	// Another profile: the countdown goes, and its goroutine with it.
 	done := d.tickDone
 	h.ui.list.selectName("web")
-	h.until("the countdown's goroutine to return", func() bool { return isClosed(done) && h.clock.sleeping() == 0 })
+	h.until("the countdown's goroutine to return", func() bool { return isClosed(done) && h.clock.Pending() == 0 })
 	h.settle()
 	if d.rotBox.Visible() || d.stopTick != nil {
 		t.Fatal("the countdown is still shown for web")
 	}
 	text := d.countdown.Text
-	h.clock.advance(5 * time.Second)
+	h.clock.Advance(5 * time.Second)
 	h.settle()
 	if d.countdown.Text != text {
 		t.Errorf("the countdown ticked after the selection changed: %q", d.countdown.Text)
@@ -344,10 +344,10 @@ func TestDetailCountdown(t *testing.T) {
 
 	// Back to the vault, then the window closes.
 	h.ui.list.selectName("a-vault")
-	h.until("the countdown again", func() bool { return d.rotBox.Visible() && h.clock.sleeping() == 1 })
+	h.until("the countdown again", func() bool { return d.rotBox.Visible() && h.clock.Pending() == 1 })
 	done = d.tickDone
 	h.closeWindow()
-	h.until("the countdown's goroutine to return on close", func() bool { return isClosed(done) && h.clock.sleeping() == 0 })
+	h.until("the countdown's goroutine to return on close", func() bool { return isClosed(done) && h.clock.Pending() == 0 })
 }
 
 // Show seed… asks first, then shows the seed read from the keyring.

@@ -15,7 +15,6 @@ import (
 
 	"sesame/internal/atomicfile"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 // maxImportSize bounds an import file: knockd.conf files and exports are
@@ -50,31 +49,21 @@ func (u *UI) importProfiles() {
 // importData imports a file's content: a Sesame export, or a knockd.conf
 // whose host is asked for.
 func (u *UI) importData(data []byte, file string) {
-	if profiles.IsExport(data) {
-		ps, err := profiles.ReadExport(data, file)
-		if err != nil {
-			u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
-			return
-		}
-		var offered []profiles.Imported
-		var skipped []profiles.Skipped
-		for _, p := range ps {
-			if p.Secrets.IsZero() {
-				skipped = append(skipped, profiles.Skipped{Name: p.Name, Reason: "exported without its secrets: export it again with secrets, or add it by hand"})
-				continue
-			}
-			offered = append(offered, profiles.Imported{Profile: p, From: file})
-		}
+	im, err := profiles.ReadImport(data, file)
+	switch {
+	case err != nil && profiles.IsExport(data):
+		u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
+		return
+	case err != nil:
+		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
+		return
+	case im.Knockd == nil:
+		offered, skipped := im.Offer("", u.deps.ReadOneTime)
 		u.confirmImport(file, offered, skipped)
 		return
 	}
-	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
-	if err != nil {
-		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
-		return
-	}
 	u.askHost(file, func(host string) {
-		offered, skipped := profiles.FromKnockd(cfg, host, u.deps.ReadOneTime)
+		offered, skipped := im.Offer(host, u.deps.ReadOneTime)
 		u.confirmImport(file, offered, skipped)
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"sesame/internal/cmdexit"
 	"sesame/internal/keeper"
 
+	"sesame/internal/clock"
 	"sesame/profiles"
 )
 
@@ -51,7 +52,7 @@ type Deps struct {
 	Profiles func() (*profiles.Store, error)
 	// Clock is the time rotating sequences are derived for, and waits for
 	// the next window; nil means the system's.
-	Clock Clock
+	Clock clock.Clock
 	// CloseKeeper starts the process that knocks a door shut if this one
 	// dies with the door open (package keeper); nil runs without one.
 	CloseKeeper *keeper.Exec

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"sesame/internal/cmdexit"
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/profiles"
 	"sesame/sshlaunch"
 )
@@ -122,9 +122,9 @@ func loadForConnect(ctx context.Context, deps Deps, cmd, name string, fam4, fam6
 	}
 	switch {
 	case fam4:
-		p.Family = knocker.Family4
+		p.Family = knock.Family4
 	case fam6:
-		p.Family = knocker.Family6
+		p.Family = knock.Family6
 	}
 	return store, p, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sesame/internal/version"
+	"sesame/knock"
 	"sesame/knocker"
 )
 
@@ -115,7 +116,7 @@ func looksLikePorts(arg string) bool {
 type knockRequest struct {
 	host string
 	seq  knocker.Sequence
-	opt  knocker.Options
+	opt  knock.Options
 }
 
 func (o *knockOptions) request() (*knockRequest, error) {
@@ -133,22 +134,22 @@ func (o *knockOptions) request() (*knockRequest, error) {
 	if o.UDP {
 		seq = seq.WithProto(knocker.UDP)
 	}
-	fam, err := o.family(knocker.FamilyAuto)
+	fam, err := o.family(knock.FamilyAuto)
 	if err != nil {
 		return nil, err
 	}
-	return &knockRequest{host: o.Host, seq: seq, opt: knocker.Options{Family: fam, Delay: delay, Resolver: o.Resolver}}, nil
+	return &knockRequest{host: o.Host, seq: seq, opt: knock.Options{Family: fam, Delay: delay, Resolver: o.Resolver}}, nil
 }
 
 // family is the address family -4 or -6 ask for, else def.
-func (o *knockOptions) family(def knocker.Family) (knocker.Family, error) {
+func (o *knockOptions) family(def knock.Family) (knock.Family, error) {
 	switch {
 	case o.IPv4 && o.IPv6:
 		return 0, usageErrorf("-4 and -6 cannot be used together")
 	case o.IPv4:
-		return knocker.Family4, nil
+		return knock.Family4, nil
 	case o.IPv6:
-		return knocker.Family6, nil
+		return knock.Family6, nil
 	}
 	return def, nil
 }
@@ -169,21 +170,21 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 // Resolving comes first so that an unknown host is a usage error and no
 // packet leaves.
 func send(ctx context.Context, req *knockRequest) (netip.Addr, error) {
-	addr, err := knocker.Resolve(ctx, req.host, req.opt.Family, req.opt.Resolver)
+	addr, err := knock.Resolve(ctx, req.host, req.opt.Family, req.opt.Resolver)
 	if err != nil {
-		var re *knocker.ResolveError
+		var re *knock.ResolveError
 		if errors.As(err, &re) && ctx.Err() == nil {
 			return addr, &UsageError{Err: err}
 		}
 		return addr, err
 	}
-	return addr, knocker.SendTo(ctx, addr, req.seq, req.opt)
+	return addr, knock.SendTo(ctx, addr, req.seq, req.opt)
 }
 
 // verboseHits prints each knock as knock(1) -v does: "hitting tcp 192.0.2.1:7000".
-func verboseHits(w io.Writer) func(knocker.Event) {
-	return func(ev knocker.Event) {
-		if ev.Kind == knocker.Sent {
+func verboseHits(w io.Writer) func(knock.Event) {
+	return func(ev knock.Event) {
+		if ev.Kind == knock.Sent {
 			fmt.Fprintf(w, "hitting %s %s:%d\n", ev.Knock.Proto, ev.Addr, ev.Knock.Port)
 		}
 	}

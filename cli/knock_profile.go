@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 )
@@ -105,9 +106,9 @@ func refillHint(p *profiles.Profile) string {
 
 // verboseCount reports a profile's knocks without their ports, which are
 // secret: "web: knock 1/3 sent to 192.0.2.1".
-func verboseCount(w io.Writer, name string) func(knocker.Event) {
-	return func(ev knocker.Event) {
-		if ev.Kind == knocker.Sent {
+func verboseCount(w io.Writer, name string) func(knock.Event) {
+	return func(ev knock.Event) {
+		if ev.Kind == knock.Sent {
 			fmt.Fprintf(w, "%s: knock %d/%d sent to %s\n", name, ev.Step, ev.Total, ev.Addr)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -122,7 +123,7 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 		e.IdentityFile = &f.Identity
 	}
 	if err := cmp.Or(
-		parsed(changed, "family", f.Family, knocker.ParseFamily, &e.Family),
+		parsed(changed, "family", f.Family, knock.ParseFamily, &e.Family),
 		parsed(changed, "delay", f.Delay, profiles.ParseDelay, &e.Delay),
 		parsed(changed, "wait", f.Wait, profiles.ParseWait, &e.Wait),
 		parsed(changed, "keepalive", f.Keepalive, profiles.ParseKeepalive, &e.Keepalive),

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/knockdconf"
 	"sesame/profiles"
-	"sesame/server/knockdconf"
 )
 
 type profileImportOptions struct {
@@ -67,34 +66,24 @@ func runProfileImport(o *profileImportOptions) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	var offered []profiles.Imported
-	var skipped []profiles.Skipped
-	if profiles.IsExport(data) {
-		if o.Host != "" {
-			return usageErrorf("--host is for knockd.conf files: %s is a Sesame export, whose profiles have their hosts", o.File)
+	// The flags are checked first, so that a wrong flag is named even in a
+	// file that does not parse.
+	if err := o.checkFlags(profiles.IsExport(data)); err != nil {
+		return err
+	}
+	im, err := profiles.ReadImport(data, o.File)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	offered, skipped := im.Offer(o.Host, o.ReadOneTime)
+	for i, s := range skipped {
+		if s.NoSecrets {
+			skipped[i].Reason = "the file has no secrets for it (exported without --with-secrets): add it with sesame profile add, or export again with --with-secrets"
 		}
-		if o.Door != "" {
-			return usageErrorf("--door is for knockd.conf files: %s is a Sesame export", o.File)
-		}
-		if offered, skipped, err = fromExport(data, o.File); err != nil {
-			return &UsageError{Err: err}
-		}
-	} else {
-		if o.Host == "" {
-			return usageErrorf("%s is a knockd.conf: give --host, the server its doors are on", o.File)
-		}
-		if err := checkHost(o.Host); err != nil {
+	}
+	if im.Knockd != nil && o.Door != "" {
+		if offered, skipped, err = oneDoor(im.Knockd, o.Door, offered, skipped); err != nil {
 			return err
-		}
-		cfg, err := knockdconf.Parse(bytes.NewReader(data), o.File)
-		if err != nil {
-			return &UsageError{Err: err}
-		}
-		offered, skipped = profiles.FromKnockd(cfg, o.Host, o.ReadOneTime)
-		if o.Door != "" {
-			if offered, skipped, err = oneDoor(cfg, o.Door, offered, skipped); err != nil {
-				return err
-			}
 		}
 	}
 	store, err := o.Deps.store()
@@ -151,6 +140,24 @@ func runProfileImport(o *profileImportOptions) error {
 		fmt.Fprintf(o.IO.Out, "nothing imported from %s\n", o.File)
 	}
 	return nil
+}
+
+// checkFlags refuses --host and --door for an export, and asks for --host
+// for a knockd.conf.
+func (o *profileImportOptions) checkFlags(export bool) error {
+	if export {
+		if o.Host != "" {
+			return usageErrorf("--host is for knockd.conf files: %s is a Sesame export, whose profiles have their hosts", o.File)
+		}
+		if o.Door != "" {
+			return usageErrorf("--door is for knockd.conf files: %s is a Sesame export", o.File)
+		}
+		return nil
+	}
+	if o.Host == "" {
+		return usageErrorf("%s is a knockd.conf: give --host, the server its doors are on", o.File)
+	}
+	return checkHost(o.Host)
 }
 
 // oneDoor keeps what --door names, or says which doors there are.
@@ -222,30 +229,6 @@ func readImportFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d MiB: not a knockd.conf or a Sesame export", path, maxImportSize>>20)
 	}
 	return data, nil
-}
-
-// fromExport offers the profiles of a Sesame export; those exported
-// without secrets cannot knock, so they are skipped.
-func fromExport(data []byte, file string) ([]profiles.Imported, []profiles.Skipped, error) {
-	ps, err := profiles.ReadExport(data, file)
-	if err != nil {
-		return nil, nil, err
-	}
-	var offered []profiles.Imported
-	var skipped []profiles.Skipped
-	for _, p := range ps {
-		if p.Secrets.IsZero() {
-			skipped = append(skipped, profiles.Skipped{Name: p.Name,
-				Reason: "the file has no secrets for it (exported without --with-secrets): add it with sesame profile add, or export again with --with-secrets"})
-			continue
-		}
-		if err := p.Validate(); err != nil {
-			skipped = append(skipped, profiles.Skipped{Name: p.Name, Reason: strings.ReplaceAll(err.Error(), "\n", "; ")})
-			continue
-		}
-		offered = append(offered, profiles.Imported{Profile: p, From: file})
-	}
-	return offered, skipped, nil
 }
 
 // checkHost validates a --host as a profile would.

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"sesame/internal/clock"
 	"sesame/profiles"
 )
 
@@ -27,7 +28,7 @@ type profileEnv struct {
 	dir string
 	kr  *profiles.MemKeyring
 	// clock, when set, is the commands' clock.
-	clock Clock
+	clock clock.Clock
 }
 
 func newProfileEnv(t *testing.T) *profileEnv {
@@ -363,7 +364,7 @@ func TestProfileExportImport(t *testing.T) {
 
 func TestProfileImportKnockd(t *testing.T) {
 	e := newProfileEnv(t)
-	out := e.ok("", "profile", "import", "../server/knockdconf/testdata/guide-pair.conf", "--host", "door.example.com")
+	out := e.ok("", "profile", "import", "../knockdconf/testdata/guide-pair.conf", "--host", "door.example.com")
 	want := "created SSH (from doors openSSH and closeSSH)\ncreated openHTTPS (from door openHTTPS)\n"
 	if out != want {
 		t.Fatalf("import said\n%s\nwant\n%s", out, want)
@@ -373,7 +374,7 @@ func TestProfileImportKnockd(t *testing.T) {
 		t.Fatalf("SSH = %+v", p)
 	}
 	// Mixed udp/tcp with start and stop commands: one profile, warnings.
-	code, out, stderr := e.run("", "profile", "import", "../server/knockdconf/testdata/mixed.conf", "--host", "door.example.com")
+	code, out, stderr := e.run("", "profile", "import", "../knockdconf/testdata/mixed.conf", "--host", "door.example.com")
 	if code != 0 || out != "created opencloseSSH (from door opencloseSSH)\n" ||
 		!strings.Contains(stderr, "closes by itself 5s after opening") || !strings.Contains(stderr, "flags syn,ack") {
 		t.Fatalf("mixed: exit %d\n%s%s", code, out, stderr)
@@ -382,7 +383,7 @@ func TestProfileImportKnockd(t *testing.T) {
 		t.Fatalf("mixed sequence %s", got)
 	}
 	// A door whose one-time file cannot be read is skipped, saying why.
-	out = e.ok("", "profile", "import", "../server/knockdconf/testdata/onetime.conf", "--host", "door.example.com")
+	out = e.ok("", "profile", "import", "../knockdconf/testdata/onetime.conf", "--host", "door.example.com")
 	if !strings.Contains(out, "skipped opencloseSMTP: ") || !strings.Contains(out, "/etc/knockd/smtp_sequences") || !strings.Contains(out, "nothing imported") {
 		t.Fatalf("onetime with an unreadable file:\n%s", out)
 	}

@@ -16,15 +16,7 @@ import (
 	"sesame/profiles"
 )
 
-// Clock tells the time and waits. Rotating profiles depend on it; tests
-// pass a fake one.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done (and returns its error).
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-func (d Deps) clock() Clock {
+func (d Deps) clock() clock.Clock {
 	if d.Clock == nil {
 		return clock.System{}
 	}
@@ -52,7 +44,7 @@ func takeOpen(ctx context.Context, deps Deps, store *profiles.Store, name, cmd s
 // countdown waits until spent.Retry. On a terminal it counts the seconds
 // down on one line; elsewhere (a log, ssh's ProxyCommand) it says once
 // how long it waits.
-func countdown(ctx context.Context, clock Clock, w io.Writer, cmd string, spent *profiles.WindowsSpentError) error {
+func countdown(ctx context.Context, clock clock.Clock, w io.Writer, cmd string, spent *profiles.WindowsSpentError) error {
 	msg := fmt.Sprintf("%s: %s knocked with this window's sequence and the next one's already, and sesamed takes each once: waiting for the next window", cmd, spent.Name)
 	left := func() time.Duration { return spent.Retry.Sub(clock.Now()) }
 	if !isTerminal(w) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"regexp"
@@ -9,19 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"sesame/internal/clock"
 	"sesame/profiles"
 	"sesame/rotate"
 )
-
-// fakeClock moves only when a command sleeps.
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.now = c.now.Add(d)
-	return nil
-}
 
 const testSeed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
@@ -164,13 +154,14 @@ func TestProfileEditLastWindow(t *testing.T) {
 func TestKnockRotatingProfile(t *testing.T) {
 	sink := newUDPSink(t)
 	e := newProfileEnv(t)
-	clock := &fakeClock{now: time.Unix(1_699_999_990, 0)} // 20 s left in a 30 s window
-	e.clock = clock
+	clk := clock.NewFake(time.Unix(1_699_999_990, 0)) // 20 s left in a 30 s window
+	clk.AdvanceOnSleep = true                         // time moves only when a command sleeps
+	e.clock = clk
 	// One port: every window's sequence is a datagram to the sink.
 	e.ok("", "profile", "add", "rot", "--host", "127.0.0.1", "--seed", testSeed,
 		"--rotating-length", "1", "--rotating-ports", sink.port+"-"+sink.port, "--rotating-protocols", "udp")
 	params := e.get("rot").Secrets.Rotation.Params
-	w := params.WindowAt(clock.now)
+	w := params.WindowAt(clk.Now())
 
 	for i, want := range []int64{w, w + 1} {
 		code, _, stderr := e.run("", "knock", "rot")
@@ -193,8 +184,8 @@ func TestKnockRotatingProfile(t *testing.T) {
 	if !strings.Contains(stderr, "sesame knock: rot knocked with this window's sequence and the next one's already, and sesamed takes each once: waiting for the next window (21s)") {
 		t.Fatalf("third knock did not say it waits: %q", stderr)
 	}
-	if got := e.get("rot").Secrets.Rotation.LastWindow; got != w+2 || params.WindowAt(clock.now) != w+1 {
-		t.Fatalf("third knock used window %d at window %d; want %d at %d", got, params.WindowAt(clock.now), w+2, w+1)
+	if got := e.get("rot").Secrets.Rotation.LastWindow; got != w+2 || params.WindowAt(clk.Now()) != w+1 {
+		t.Fatalf("third knock used window %d at window %d; want %d at %d", got, params.WindowAt(clk.Now()), w+2, w+1)
 	}
 	if code, _, stderr := e.run("", "profile", "show", "rot", "--current", "--reveal"); code != ExitUsage || !strings.Contains(stderr, "were all set") {
 		t.Fatalf("--current with --reveal: exit %d %q", code, stderr)

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"sesame/knocker"
+	"sesame/knock"
 	"sesame/sshlaunch"
 )
 
@@ -63,7 +63,7 @@ func (u *termUI) Progress(e sshlaunch.Event) {
 		fmt.Fprintf(u.errOut, "sesame: %s: using %s\n", u.name, e.Addr)
 	case sshlaunch.StageKnock, sshlaunch.StageClosing:
 		// The ports are secret: count the knocks, as `knock -v NAME` does.
-		if e.Knock != nil && e.Knock.Kind == knocker.Sent {
+		if e.Knock != nil && e.Knock.Kind == knock.Sent {
 			what := "open"
 			if e.Stage == sshlaunch.StageClosing {
 				what = "close"

@@ -1,6 +1,6 @@
-// Package knocker holds the knock sequence type shared by the Sesame client
-// and sesamed, and sends knocks: one packet per knock, over one resolved
-// address, with the requested gaps between them.
+// Package knocker holds the knock sequence type and its parser, shared by
+// the Sesame client and sesamed. Sending knocks is package knock's job, so
+// that sesamed links no sending code.
 package knocker
 
 import (

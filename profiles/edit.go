@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/rotate"
 )
@@ -19,7 +20,7 @@ import (
 type Edit struct {
 	Host, User, IdentityFile, Note *string
 	Port                           *int
-	Family                         *knocker.Family
+	Family                         *knock.Family
 	Delay, Wait                    *time.Duration
 	Keepalive                      *time.Duration
 	KeepaliveMax                   *int

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"sesame/knocker"
+	"sesame/knock"
 )
 
 // exportFormat marks a Sesame export, so that import can tell it from a
@@ -59,7 +59,7 @@ func Export(w io.Writer, ps []*Profile, withSecrets bool) error {
 		ep := exportProfile{Name: p.Name, Host: p.Host, Port: p.Port, User: p.User, Identity: p.IdentityFile,
 			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note,
 			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect}
-		if p.Family != knocker.FamilyAuto {
+		if p.Family != knock.FamilyAuto {
 			ep.Family = p.Family.String()
 		}
 		if withSecrets {
@@ -105,7 +105,7 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 		p := &Profile{Name: ep.Name, Host: ep.Host, Port: ep.Port, User: ep.User, IdentityFile: ep.Identity, Note: ep.Note,
 			KeepaliveMax: ep.KeepaliveMax, AutoReconnect: ep.AutoReconnect}
 		var err error
-		if p.Family, err = knocker.ParseFamily(ep.Family); err != nil {
+		if p.Family, err = knock.ParseFamily(ep.Family); err != nil {
 			return nil, fmt.Errorf("%s: family: %v", where, err)
 		}
 		if p.Delay, err = parseSettingDuration(ep.Delay); err != nil {

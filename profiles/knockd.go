@@ -6,9 +6,9 @@ import (
 	"io/fs"
 	"strings"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 // Imported is a profile an import offers, with where it came from and what
@@ -42,6 +42,8 @@ func (imp Imported) Is(name string) bool {
 type Skipped struct {
 	Name   string
 	Reason string
+	// NoSecrets marks an exported profile skipped for want of its secrets.
+	NoSecrets bool
 }
 
 // OneTimeReader reads the unused sequences of a One_Time_Sequences file;

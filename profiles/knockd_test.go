@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 )
 
 // want describes one profile an import must offer.
@@ -32,7 +32,7 @@ func TestFromKnockd(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		conf     string // a file in server/knockdconf/testdata, or the config itself
+		conf     string // a file in knockdconf/testdata, or the config itself
 		readOT   OneTimeReader
 		want     []wantImport
 		skipped  []string // names of skipped doors, with a word of the reason
@@ -111,7 +111,7 @@ func TestFromKnockd(t *testing.T) {
 			var cfg *knockdconf.Config
 			var err error
 			if strings.HasSuffix(tt.conf, ".conf") {
-				cfg, err = knockdconf.ParseFile("../server/knockdconf/testdata/" + tt.conf)
+				cfg, err = knockdconf.ParseFile("../knockdconf/testdata/" + tt.conf)
 			} else {
 				cfg, err = knockdconf.Parse(strings.NewReader(tt.conf), "test.conf")
 			}

@@ -12,9 +12,10 @@ import (
 	"time"
 	"unicode"
 
+	"sesame/knock"
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 // Limits on a profile's values.
@@ -123,7 +124,7 @@ type Profile struct {
 	// IdentityFile is a private key to try first.
 	IdentityFile string
 	// Family restricts resolution to IPv4 or IPv6.
-	Family knocker.Family
+	Family knock.Family
 	// Delay is the gap between knocks, unless a step sets its own.
 	Delay time.Duration
 	// Wait is how long to wait after the last knock before dialling SSH,
@@ -205,7 +206,7 @@ func (p *Profile) Validate() error {
 	if strings.ContainsAny(p.User, " \t\n@:") {
 		add("user", "must not contain spaces, @ or :")
 	}
-	if p.Family < knocker.FamilyAuto || p.Family > knocker.Family6 {
+	if p.Family < knock.FamilyAuto || p.Family > knock.Family6 {
 		add("family", "must be auto, 4 or 6")
 	}
 	if p.Delay < 0 || p.Delay > MaxDelay {
@@ -290,7 +291,7 @@ func (p *Profile) KeepaliveSettings() (time.Duration, int) {
 	return d, n
 }
 
-// KnockOptions are the knocker options for this profile's knocks.
-func (p *Profile) KnockOptions() knocker.Options {
-	return knocker.Options{Family: p.Family, Delay: p.Delay}
+// KnockOptions are the sender's options for this profile's knocks.
+func (p *Profile) KnockOptions() knock.Options {
+	return knock.Options{Family: p.Family, Delay: p.Delay}
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 func validProfile() Profile {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/viper"
 
 	"sesame/internal/atomicfile"
+	"sesame/knock"
 	"sesame/knocker"
 )
 
@@ -135,7 +136,7 @@ func (e *settingsEntry) profile(file string) (*Profile, error) {
 		return fmt.Errorf("settings file %s: profile %q: %s: %v", file, e.Name, field, err)
 	}
 	var err error
-	if p.Family, err = knocker.ParseFamily(e.Family); err != nil {
+	if p.Family, err = knock.ParseFamily(e.Family); err != nil {
 		return nil, bad("family", err)
 	}
 	if p.Delay, err = parseSettingDuration(e.Delay); err != nil {
@@ -166,7 +167,7 @@ func parseSettingDuration(s string) (time.Duration, error) {
 func (e *settingsEntry) setProfile(p *Profile) {
 	e.Name, e.Host, e.Port, e.User, e.Identity, e.Note = p.Name, p.Host, p.Port, p.User, p.IdentityFile, p.Note
 	e.Family = ""
-	if p.Family != knocker.FamilyAuto {
+	if p.Family != knock.FamilyAuto {
 		e.Family = p.Family.String()
 	}
 	e.Delay = durationSetting(p.Delay)

@@ -14,6 +14,7 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"sesame/internal/testkeyring"
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/rotate"
 )
@@ -60,7 +61,7 @@ func seq(t testing.TB, s string) knocker.Sequence {
 func fullProfile(t testing.TB, name string) *Profile {
 	return &Profile{
 		Name: name, Host: "web.example.com", Port: 2222, User: "admin", IdentityFile: "/home/u/.ssh/id_ed25519",
-		Family: knocker.Family6, Delay: 150 * time.Millisecond, Wait: 1500 * time.Millisecond, Note: "rack 4: ask Sam",
+		Family: knock.Family6, Delay: 150 * time.Millisecond, Wait: 1500 * time.Millisecond, Note: "rack 4: ask Sam",
 		Keepalive: 5 * time.Second, KeepaliveMax: 4, AutoReconnect: true,
 		LastUsed: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
 		Secrets: Secrets{

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 )
@@ -43,10 +44,10 @@ func TestCloseKnockIsTriedAgain(t *testing.T) {
 		ui := &quietUI{}
 		cfg := &Config{Profile: profiles.Profile{Name: "web", Secrets: profiles.Secrets{Close: cls}}, UI: ui,
 			closeBackoff: []time.Duration{time.Millisecond, time.Millisecond},
-			knock: func(_ context.Context, a netip.Addr, seq knocker.Sequence, _ knocker.Options) error {
+			knock: func(_ context.Context, a netip.Addr, seq knocker.Sequence, _ knock.Options) error {
 				tries++
 				if tries <= tt.failures {
-					return &knocker.KnockError{Step: 2, Total: 2, Knock: seq[1], Addr: a, Err: syscall.ENETUNREACH}
+					return &knock.KnockError{Step: 2, Total: 2, Knock: seq[1], Addr: a, Err: syscall.ENETUNREACH}
 				}
 				return nil
 			}}

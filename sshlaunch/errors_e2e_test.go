@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sesame/internal/testnet"
+	"sesame/knock"
 	"sesame/knocker"
 )
 
@@ -69,7 +70,7 @@ func TestFlowNoticesDoorAlreadyOpen(t *testing.T) {
 	d := newDoor(t)
 	d.trustServer(t)
 	if err := d.pair.Client.Do(func() error {
-		return knocker.SendTo(context.Background(), testnet.ServerAddr4, d.prof.Secrets.Open, knocker.Options{})
+		return knock.SendTo(context.Background(), testnet.ServerAddr4, d.prof.Secrets.Open, knock.Options{})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"sesame/internal/keeper"
+	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
 )
@@ -71,10 +72,10 @@ func (s Stage) String() string {
 type Event struct {
 	Stage   Stage
 	Addr    netip.AddrPort
-	Knock   *knocker.Event // StageKnock and StageClosing
-	Attempt int            // StageDial
-	Until   time.Time      // StageWait: when dialing starts
-	Err     error          // StageClosed: the close knock's error, if any; StageNotice: the notice
+	Knock   *knock.Event // StageKnock and StageClosing
+	Attempt int          // StageDial
+	Until   time.Time    // StageWait: when dialing starts
+	Err     error        // StageClosed: the close knock's error, if any; StageNotice: the notice
 }
 
 // HostKeyDecision is the user's answer about an unknown host key.
@@ -164,8 +165,8 @@ type Config struct {
 	// (startProbe); nil when there was no probe.
 	probe *probe
 
-	// knock sends a sequence; tests replace it. nil means knocker.SendTo.
-	knock func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error
+	// knock sends a sequence; tests replace it. nil means knock.SendTo.
+	knock func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error
 	// closeBackoff are the waits before the close knock's second and
 	// third tries; tests shorten them.
 	closeBackoff []time.Duration
@@ -189,7 +190,7 @@ func (c *Config) setDefaults() {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.knock == nil {
-		c.knock = knocker.SendTo
+		c.knock = knock.SendTo
 	}
 }
 
@@ -284,7 +285,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	if port != 0 {
 		target.Port = port
 	}
-	addr, rerr := knocker.Resolve(ctx, target.Host, p.Family, cfg.Resolver)
+	addr, rerr := knock.Resolve(ctx, target.Host, p.Family, cfg.Resolver)
 	if rerr != nil {
 		return rerr
 	}
@@ -309,8 +310,8 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	}
 
 	openOpts := p.KnockOptions()
-	openOpts.Progress = func(ev knocker.Event) {
-		if ev.Kind != knocker.Resolved {
+	openOpts.Progress = func(ev knock.Event) {
+		if ev.Kind != knock.Resolved {
 			ev := ev
 			cfg.UI.Progress(Event{Stage: StageKnock, Addr: ap, Knock: &ev})
 		}
@@ -356,8 +357,8 @@ func sendClose(ctx context.Context, cfg *Config, addr netip.Addr, ap netip.AddrP
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
 	opts := p.KnockOptions()
-	opts.Progress = func(ev knocker.Event) {
-		if ev.Kind != knocker.Resolved {
+	opts.Progress = func(ev knock.Event) {
+		if ev.Kind != knock.Resolved {
 			ev := ev
 			cfg.UI.Progress(Event{Stage: StageClosing, Addr: ap, Knock: &ev})
 		}

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"sesame/knock"
 	"sesame/knocker"
 )
 
@@ -168,8 +169,8 @@ func (k *Keeper) Closed() error {
 	return k.err
 }
 
-// Sender sends a sequence; knocker.SendTo is the real one.
-type Sender func(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts knocker.Options) error
+// Sender sends a sequence; knock.SendTo is the real one.
+type Sender func(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error
 
 // Outcome is what a keeper did.
 type Outcome int
@@ -217,7 +218,7 @@ func Serve(ctx context.Context, in io.Reader, send Sender) (Outcome, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	if err := send(cctx, job.Addr, job.Sequence, knocker.Options{Delay: job.Delay}); err != nil {
+	if err := send(cctx, job.Addr, job.Sequence, knock.Options{Delay: job.Delay}); err != nil {
 		return Knocked, fmt.Errorf("send the close knock to %s: %w", job.Addr, err)
 	}
 	return Knocked, nil
@@ -227,7 +228,7 @@ func Serve(ctx context.Context, in io.Reader, send Sender) (Outcome, error) {
 // first argument is Arg. It returns the exit status.
 func Main() int {
 	ignoreSignals()
-	_, err := Serve(context.Background(), os.Stdin, knocker.SendTo)
+	_, err := Serve(context.Background(), os.Stdin, knock.SendTo)
 	if err != nil {
 		// Nobody reads a keeper's output; the status is for a debugger.
 		return 1

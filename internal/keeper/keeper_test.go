@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knock"
 	"sesame/knocker"
 )
 
@@ -53,7 +54,7 @@ func TestServe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *Job
-			send := func(_ context.Context, addr netip.Addr, seq knocker.Sequence, opts knocker.Options) error {
+			send := func(_ context.Context, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error {
 				got = &Job{Addr: addr, Sequence: seq, Delay: opts.Delay}
 				return nil
 			}
@@ -78,7 +79,7 @@ func TestServeReportsFailedKnock(t *testing.T) {
 	job := Job{Addr: netip.MustParseAddr("192.0.2.1"), Sequence: mustSeq(t, "9000")}
 	line, _ := job.encode()
 	boom := errors.New("no route")
-	_, err := Serve(context.Background(), strings.NewReader(string(line)), func(context.Context, netip.Addr, knocker.Sequence, knocker.Options) error {
+	_, err := Serve(context.Background(), strings.NewReader(string(line)), func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
 		return boom
 	})
 	if !errors.Is(err, boom) {

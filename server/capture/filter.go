@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 )
 
 // Door is what the filter needs to know of a door.

@@ -12,8 +12,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 	"sesame/server/packet"
 )
 

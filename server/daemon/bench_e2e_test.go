@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sesame/internal/testnet"
+	knocksend "sesame/knock"
 	"sesame/knocker"
 	"sesame/server/firewall/firewalltest"
 )
@@ -99,7 +100,7 @@ func openLatency(b *testing.B, p *testnet.Pair, daemon *testnet.Proc, capture *t
 		}
 	}()
 	ctx := context.Background()
-	if err := p.Client.Do(func() error { return knocker.SendTo(ctx, testnet.ServerAddr4, open, knocker.Options{}) }); err != nil {
+	if err := p.Client.Do(func() error { return knocksend.SendTo(ctx, testnet.ServerAddr4, open, knocksend.Options{}) }); err != nil {
 		b.Fatal(err)
 	}
 	last := open[len(open)-1].Port
@@ -113,7 +114,7 @@ func openLatency(b *testing.B, p *testnet.Pair, daemon *testnet.Proc, capture *t
 	close(stop)
 	wg.Wait()
 	lat := pkts[len(pkts)-1].Time.Sub(knockAt)
-	if err := p.Client.Do(func() error { return knocker.SendTo(ctx, testnet.ServerAddr4, shut, knocker.Options{}) }); err != nil {
+	if err := p.Client.Do(func() error { return knocksend.SendTo(ctx, testnet.ServerAddr4, shut, knocksend.Options{}) }); err != nil {
 		b.Fatal(err)
 	}
 	// knockd forks each command and may run the close door's before the

@@ -19,9 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/server/action"
 	"sesame/server/capture"
-	"sesame/server/knockdconf"
 	"sesame/server/loadconf"
 	"sesame/server/matcher"
 	"sesame/server/netwatch"

@@ -5,8 +5,8 @@ package daemon
 import (
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 	"sesame/server/loadconf"
 	"sesame/server/matcher"
 	"sesame/server/rotating"

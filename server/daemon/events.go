@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/action"
-	"sesame/server/knockdconf"
 	"sesame/server/matcher"
 	"sesame/server/rotating"
 )

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/server/action"
-	"sesame/server/knockdconf"
 	"sesame/server/matcher"
 	"sesame/server/sesamedlog"
 )

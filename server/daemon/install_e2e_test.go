@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sesame/internal/testnet"
-	"sesame/server/knockdconf"
+	"sesame/knockdconf"
 )
 
 // ruleset is the server's firewall, as text to compare: the nftables

@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 	"sesame/server/matcher"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"sesame/internal/testnet"
-	"sesame/server/knockdconf"
+	"sesame/knockdconf"
 )
 
 // TestInstalledUnitStarts: the service as install writes it, started the

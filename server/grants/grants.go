@@ -23,10 +23,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/firewall"
-	"sesame/server/internal/clock"
 )
 
 // Key names one grant: what one door opened for one address.
@@ -145,7 +145,7 @@ func New(cfg Config) (*Keeper, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = clock.Real()
+		cfg.Clock = clock.System{}
 	}
 	if cfg.IdleCheck <= 0 {
 		cfg.IdleCheck = time.Second

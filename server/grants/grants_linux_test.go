@@ -10,13 +10,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/internal/clock"
 	"sesame/internal/testnet"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/firewall"
 	"sesame/server/firewall/firewalltest"
 	"sesame/server/grants"
-	"sesame/server/internal/clock"
 )
 
 // The backends the real-firewall tests run on.

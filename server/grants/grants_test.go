@@ -13,10 +13,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/internal/clock"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/firewall"
-	"sesame/server/internal/clock"
 )
 
 // fakeFirewall keeps rules in a map; the real backends have their own

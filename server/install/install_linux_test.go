@@ -17,11 +17,11 @@ import (
 	"testing"
 
 	"sesame/internal/testnet"
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/firewall"
 	"sesame/server/firewall/firewalltest"
 	"sesame/server/install"
-	"sesame/server/knockdconf"
 )
 
 // The backends install is tested with, as Options.Firewall names them.

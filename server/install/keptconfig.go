@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/firewall"
-	"sesame/server/knockdconf"
 )
 
 // doorProblem is a door of a kept config whose command opens the guarded

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 )
 
 // debianStock is the knockd.conf Debian's knockd package ships.

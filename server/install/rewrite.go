@@ -14,8 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 )
 
 // configBackupSuffix names the copy of a config --rewrite-config changed.

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"sesame/server/knockdconf"
+	"sesame/knockdconf"
 	"sesame/server/netwatch"
 	"sesame/server/rotating"
 	"sesame/server/sesamedlog"

@@ -26,8 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 	"sesame/server/packet"
 )
 

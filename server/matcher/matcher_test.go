@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
-	"sesame/server/knockdconf"
 	"sesame/server/packet"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"sesame/internal/atomicfile"
+	"sesame/knockdconf"
 	"sesame/rotate"
-	"sesame/server/knockdconf"
 )
 
 // StateFile is the ledger's file in sesamed's state directory.

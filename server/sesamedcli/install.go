@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/install"
-	"sesame/server/knockdconf"
 	"sesame/server/rotating"
 )
 

@@ -14,13 +14,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/server/conntrack"
 	"sesame/server/daemon"
 	"sesame/server/firewall"
 	"sesame/server/grants"
 	"sesame/server/install"
-	"sesame/server/knockdconf"
 	"sesame/server/sesamedlog"
 )
 

@@ -17,9 +17,9 @@ import (
 
 	"sesame/internal/atomicfile"
 	"sesame/internal/cmdexit"
+	"sesame/knockdconf"
 	"sesame/server/daemon"
 	"sesame/server/instance"
-	"sesame/server/knockdconf"
 	"sesame/server/loadconf"
 	"sesame/server/sesamedlog"
 )

@@ -1,6 +1,6 @@
 //go:build unix
 
-package knocker
+package knock
 
 import (
 	"errors"

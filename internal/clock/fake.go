@@ -1,39 +1,20 @@
-// Package clock lets sesamed's timing logic run on the real clock, or on a
-// fake one that unit tests move by hand.
 package clock
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
 )
 
-// Clock tells the time and runs functions later.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc runs f in its own goroutine after d (on the fake clock: in
-	// the goroutine that advances past d).
-	AfterFunc(d time.Duration, f func()) Timer
-}
-
-// Timer is a pending AfterFunc.
-type Timer interface {
-	// Stop cancels the call; false if it already ran or was stopped.
-	Stop() bool
-}
-
-// Real is the system clock.
-func Real() Clock { return realClock{} }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
-// Fake is a clock that moves only when Advance is called. Safe for
-// concurrent use.
+// Fake is a clock that moves only when Advance is called (or, with
+// AdvanceOnSleep, when something sleeps). Safe for concurrent use.
 type Fake struct {
+	// AdvanceOnSleep makes each Sleep move the clock on by its duration at
+	// once, for code under test that runs in the test's own goroutine and
+	// so cannot be woken by Advance. Set it before the clock is used.
+	AdvanceOnSleep bool
+
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
@@ -48,6 +29,9 @@ type fakeTimer struct {
 	when time.Time
 	seq  int // breaks ties: timers due at once run in the order they were set
 	f    func()
+	// wake, for a Sleep, is closed once Advance has moved the clock to its
+	// end, so that the sleeper reads the time the test advanced to.
+	wake chan struct{}
 }
 
 // Now is the fake time.
@@ -59,12 +43,40 @@ func (c *Fake) Now() time.Time {
 
 // AfterFunc schedules f at Now()+d.
 func (c *Fake) AfterFunc(d time.Duration, f func()) Timer {
+	return c.add(d, f, nil)
+}
+
+func (c *Fake) add(d time.Duration, f func(), wake chan struct{}) *fakeTimer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	t := &fakeTimer{c: c, when: c.now.Add(d), seq: c.seq, f: f}
+	t := &fakeTimer{c: c, when: c.now.Add(d), seq: c.seq, f: f, wake: wake}
 	c.timers = append(c.timers, t)
 	return t
+}
+
+// Sleep waits until Advance moves the clock d on, or until ctx is done
+// (and returns its error). With AdvanceOnSleep it advances the clock
+// itself.
+func (c *Fake) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	if c.AdvanceOnSleep {
+		c.Advance(d)
+		return nil
+	}
+	t := c.add(d, nil, make(chan struct{}))
+	select {
+	case <-t.wake:
+		return nil
+	case <-ctx.Done():
+		t.Stop()
+		return ctx.Err()
+	}
 }
 
 func (t *fakeTimer) Stop() bool {
@@ -80,10 +92,12 @@ func (t *fakeTimer) Stop() bool {
 
 // Advance moves the clock forward by d, running each timer that falls due
 // on the way, in order, with Now() reading its due time while it runs.
-// Timers those functions set run too if they fall due within d.
+// Timers those functions set run too if they fall due within d. Sleepers
+// due within d wake once the clock reads Now()+d.
 func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	end := c.now.Add(d)
+	var wake []chan struct{}
 	for {
 		var next *fakeTimer
 		for _, t := range c.timers {
@@ -98,15 +112,23 @@ func (c *Fake) Advance(d time.Duration) {
 		if next.when.After(c.now) {
 			c.now = next.when
 		}
+		if next.wake != nil {
+			wake = append(wake, next.wake)
+			continue
+		}
 		c.mu.Unlock()
 		next.f()
 		c.mu.Lock()
 	}
 	c.now = end
 	c.mu.Unlock()
+	for _, w := range wake {
+		close(w)
+	}
 }
 
-// Pending is the number of timers not yet run or stopped.
+// Pending is the number of timers and sleepers not yet run, woken or
+// stopped.
 func (c *Fake) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

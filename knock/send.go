@@ -1,4 +1,7 @@
-package knocker
+// Package knock sends knock sequences (package knocker's type): one packet
+// per knock, over one resolved address, with the requested gaps between
+// them. Only the client sends; sesamed must not import it.
+package knock
 
 import (
 	"context"
@@ -10,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"sesame/knocker"
 )
 
 // Family selects the address family a host is resolved to.
@@ -66,7 +71,7 @@ type Event struct {
 	Kind  EventKind
 	Step  int // 1-based index of the knock; 0 for Resolved
 	Total int
-	Knock Step
+	Knock knocker.Step
 	Addr  netip.Addr
 	At    time.Time
 }
@@ -85,7 +90,7 @@ type Options struct {
 	Resolver *net.Resolver
 
 	// knock sends one knock; tests replace it. nil means the real sender.
-	knock func(netip.AddrPort, Proto) error
+	knock func(netip.AddrPort, knocker.Proto) error
 }
 
 // ResolveError is returned when a host cannot be resolved to an address of
@@ -163,7 +168,7 @@ func familyMatches(a netip.Addr, f Family) bool {
 // Send resolves host once, then sends seq to that address (see SendTo). It
 // returns the address it used, so that what follows the knock (an SSH
 // session) goes to the same one, even when it fails part-way.
-func Send(ctx context.Context, host string, seq Sequence, opts Options) (netip.Addr, error) {
+func Send(ctx context.Context, host string, seq knocker.Sequence, opts Options) (netip.Addr, error) {
 	if err := seq.Validate(); err != nil {
 		return netip.Addr{}, err
 	}
@@ -180,7 +185,7 @@ func Send(ctx context.Context, host string, seq Sequence, opts Options) (netip.A
 type KnockError struct {
 	Step  int // 1-based
 	Total int
-	Knock Step
+	Knock knocker.Step
 	Addr  netip.Addr
 	Err   error
 }
@@ -210,7 +215,7 @@ func (e *KnockError) Unwrap() error { return e.Err }
 // per knock, each after its gap (the step's own, else opts.Delay), timed from
 // the moment the previous knock went out. It stops at once when ctx is
 // cancelled and returns ctx's error.
-func SendTo(ctx context.Context, addr netip.Addr, seq Sequence, opts Options) error {
+func SendTo(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts Options) error {
 	if err := seq.Validate(); err != nil {
 		return err
 	}
@@ -292,11 +297,11 @@ func waitUntil(ctx context.Context, timer **time.Timer, due time.Time) error {
 	return nil
 }
 
-func sendKnock(dst netip.AddrPort, p Proto) error {
+func sendKnock(dst netip.AddrPort, p knocker.Proto) error {
 	switch p {
-	case TCP:
+	case knocker.TCP:
 		return sendSYN(dst)
-	case UDP:
+	case knocker.UDP:
 		return sendDatagram(dst)
 	}
 	return fmt.Errorf("unknown protocol %v", p)

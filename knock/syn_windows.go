@@ -1,6 +1,6 @@
 //go:build windows
 
-package knocker
+package knock
 
 import (
 	"errors"

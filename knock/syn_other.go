@@ -1,6 +1,6 @@
 //go:build !unix && !windows
 
-package knocker
+package knock
 
 import (
 	"errors"

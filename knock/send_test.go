@@ -1,4 +1,4 @@
-package knocker
+package knock
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sesame/knocker"
 )
 
 // recorder stands in for the network: it records each knock and when it
@@ -18,12 +20,12 @@ import (
 type recorder struct {
 	mu    sync.Mutex
 	sent  []netip.AddrPort
-	proto []Proto
+	proto []knocker.Proto
 	at    []time.Time
 	fail  int // fail the knock with this 1-based index
 }
 
-func (r *recorder) knock(dst netip.AddrPort, p Proto) error {
+func (r *recorder) knock(dst netip.AddrPort, p knocker.Proto) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.sent)+1 == r.fail {
@@ -40,7 +42,7 @@ var noDNS = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, st
 }}
 
 func TestSendToOrderAndGaps(t *testing.T) {
-	seq, err := ParseSequence("7000,8000:udp@30ms,9000")
+	seq, err := knocker.ParseSequence("7000,8000:udp@30ms,9000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestSendToOrderAndGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"192.0.2.1:7000", "192.0.2.1:8000", "192.0.2.1:9000"}
-	wantProto := []Proto{TCP, UDP, TCP}
+	wantProto := []knocker.Proto{knocker.TCP, knocker.UDP, knocker.TCP}
 	for i := range want {
 		if r.sent[i].String() != want[i] || r.proto[i] != wantProto[i] {
 			t.Fatalf("knock %d went to %s %s, want %s %s", i+1, r.proto[i], r.sent[i], wantProto[i], want[i])
@@ -86,13 +88,13 @@ func TestSendToOrderAndGaps(t *testing.T) {
 			t.Fatalf("events %v, want %v", kinds, wantKinds)
 		}
 	}
-	if events[3].Step != 2 || events[3].Knock.Port != 8000 || events[3].Knock.Proto != UDP {
+	if events[3].Step != 2 || events[3].Knock.Port != 8000 || events[3].Knock.Proto != knocker.UDP {
 		t.Fatalf("second Sent event = %+v, want step 2, 8000/udp", events[3])
 	}
 }
 
 func TestSendToStopsWhenCancelled(t *testing.T) {
-	seq, _ := ParseSequence("1,2,3")
+	seq, _ := knocker.ParseSequence("1,2,3")
 	r := &recorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -116,7 +118,7 @@ func TestSendToStopsWhenCancelled(t *testing.T) {
 }
 
 func TestSendToReportsFailedKnock(t *testing.T) {
-	seq, _ := ParseSequence("1,2,3")
+	seq, _ := knocker.ParseSequence("1,2,3")
 	r := &recorder{fail: 2}
 	err := SendTo(context.Background(), netip.MustParseAddr("2001:db8::1"), seq, Options{knock: r.knock})
 	var ke *KnockError
@@ -137,7 +139,7 @@ func TestKnockErrorHidesThePort(t *testing.T) {
 	dst := netip.MustParseAddrPort("192.0.2.1:47123")
 	inner := &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(dst),
 		Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}
-	err := &KnockError{Step: 3, Total: 3, Knock: Step{Port: 47123, Proto: TCP}, Addr: dst.Addr(), Err: inner}
+	err := &KnockError{Step: 3, Total: 3, Knock: knocker.Step{Port: 47123, Proto: knocker.TCP}, Addr: dst.Addr(), Err: inner}
 	if got := err.Error(); strings.Contains(got, "47123") || got != "knock 3 of 3 (tcp to 192.0.2.1): network is unreachable" {
 		t.Fatalf("error %q", got)
 	}
@@ -148,7 +150,7 @@ func TestKnockErrorHidesThePort(t *testing.T) {
 
 func TestSendValidatesBeforeResolving(t *testing.T) {
 	r := &recorder{}
-	_, err := Send(context.Background(), "192.0.2.1", Sequence{{Port: 0, Proto: TCP}}, Options{knock: r.knock})
+	_, err := Send(context.Background(), "192.0.2.1", knocker.Sequence{{Port: 0, Proto: knocker.TCP}}, Options{knock: r.knock})
 	if err == nil || len(r.sent) != 0 {
 		t.Fatalf("Send with port 0 = %v and %d knocks; want an error and none", err, len(r.sent))
 	}

@@ -1,0 +1,64 @@
+package profiles
+
+import (
+	"bytes"
+	"strings"
+
+	"sesame/knockdconf"
+)
+
+// Import is a file to import profiles from, its kind detected and its
+// content parsed: a Sesame export or a knockd.conf. The CLI and the app
+// both read files through it, so that both offer the same profiles.
+type Import struct {
+	// File names the file in errors and in Imported.From.
+	File string
+	// Knockd is the parsed knockd.conf, or nil when the file is a Sesame
+	// export (whose profiles carry their hosts).
+	Knockd   *knockdconf.Config
+	exported []*Profile
+}
+
+// ReadImport detects whether data is a Sesame export (JSON) or a
+// knockd.conf (IsExport tells which, also of a file that fails) and parses
+// it.
+func ReadImport(data []byte, file string) (*Import, error) {
+	if IsExport(data) {
+		ps, err := ReadExport(data, file)
+		if err != nil {
+			return nil, err
+		}
+		return &Import{File: file, exported: ps}, nil
+	}
+	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
+	if err != nil {
+		return nil, err
+	}
+	return &Import{File: file, Knockd: cfg}, nil
+}
+
+// noSecretsReason is why an export's profile saved without its secrets is
+// skipped: it cannot knock. Skipped.NoSecrets marks it, so that a face can
+// name its own way to export with secrets.
+const noSecretsReason = "exported without its secrets: export it again with secrets, or add it by hand"
+
+// Offer returns the profiles the file offers, and those it leaves out with
+// why. host is the server of a knockd.conf's doors (an export's profiles
+// have theirs); readOneTime reads the doors' one-time sequence files.
+func (im *Import) Offer(host string, readOneTime OneTimeReader) (offered []Imported, skipped []Skipped) {
+	if im.Knockd != nil {
+		return FromKnockd(im.Knockd, host, readOneTime)
+	}
+	for _, p := range im.exported {
+		if p.Secrets.IsZero() {
+			skipped = append(skipped, Skipped{Name: p.Name, Reason: noSecretsReason, NoSecrets: true})
+			continue
+		}
+		if err := p.Validate(); err != nil {
+			skipped = append(skipped, Skipped{Name: p.Name, Reason: strings.ReplaceAll(err.Error(), "\n", "; ")})
+			continue
+		}
+		offered = append(offered, Imported{Profile: p, From: im.File})
+	}
+	return offered, skipped
+}
