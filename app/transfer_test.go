@@ -128,7 +128,10 @@ func TestTrayMenu(t *testing.T) {
 	if got := strings.Join(actions, ","); got != "Connect,Knock open,Knock close" {
 		t.Fatalf("web's items %s", got)
 	}
+	// One after the other, as a person clicks them: each knock runs on a
+	// goroutine of its own, so two clicked at once may go out either way.
 	web.Items[1].Action()
+	h.until("the open knock", func() bool { return strings.Contains(h.ui.status.Text, "open knock sent") })
 	web.Items[2].Action()
 	h.until("two knocks", func() bool { return len(h.launcher.knocked()) == 2 })
 	if got := strings.Join(h.launcher.knocked(), ";"); got != "web 7000,8000;web 8000,7000" {
