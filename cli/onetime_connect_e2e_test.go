@@ -3,7 +3,6 @@
 package cli_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,27 +15,9 @@ import (
 // fails with the door shut, and the sequence is put back; with sesamed up,
 // the next connect sends that same sequence and gets in.
 func TestOneTimeConnectThatDoesNotOpenKeepsTheSequence(t *testing.T) {
-	keyring.Require(t)
-	testnet.RequireRoot(t)
-	testnet.RequireTools(t, "iptables")
-	dir := t.TempDir()
-	seqs := filepath.Join(dir, "ssh_sequences")
-	if err := os.WriteFile(seqs, []byte(" 6101,6102,6103\n 6104,6105,6106\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conf := "[options]\n\tlogfile = /dev/null\n[otSSH]\n\tone_time_sequences = " + seqs + "\n\tseq_timeout = 10\n" +
-		"\tstart_command = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT\n\tcmd_timeout = 5\n" +
-		"\tstop_command = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT\n"
-	confFile := filepath.Join(dir, "knockd.conf")
-	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := testnet.NewPair(t)
-	p.Server.GuardSSH(t)
-	sshd := p.Server.SSHD(t)
-	home := sshd.ClientHome(t, testnet.ServerAddr4.String())
-	config := filepath.Join(dir, "config")
-	sesameIn(t, p.Client, config, "profile", "import", confFile, "--host", testnet.ServerAddr4.String())
+	lab := newOneTimeLab(t, " 6101,6102,6103\n 6104,6105,6106\n", 5)
+	p, conf, config := lab.p, lab.conf, lab.config
+	home := lab.sshd.ClientHome(t, testnet.ServerAddr4.String())
 	sesameIn(t, p.Client, config, "profile", "edit", "otSSH", "--user", "root", "--identity", filepath.Join(home, ".ssh", "id_ed25519"))
 	bin := testnet.Binary(t, "sesame", "headless")
 	connect := func() (string, error) {
