@@ -1,6 +1,9 @@
-// Package cli is Sesame's headless command line: `sesame knock`, and the
-// commands later issues add. Each command lives in its own file with an
-// options struct and a run function that tests call directly.
+// Package cli is Sesame's command line, the same in the desktop and the
+// headless builds: `sesame knock` (a drop-in for knock(1)), `connect` and
+// `proxy` (the knock → SSH → close flow of package sshlaunch), and
+// `profile ...`. Each command lives in its own file with an options struct
+// that carries Deps (streams, store, resolver, clock, close keeper) and a
+// run function that tests call directly.
 package cli
 
 import (

@@ -18,7 +18,6 @@ import (
 // knockOptions are the flags and arguments of `sesame knock`, named after
 // knock(1)'s.
 type knockOptions struct {
-	IO       IOStreams
 	Resolver *net.Resolver
 	Deps     Deps
 
@@ -42,7 +41,7 @@ type knockOptions struct {
 }
 
 func newCmdKnock(deps Deps) *cobra.Command {
-	opts := &knockOptions{IO: deps.IO, Resolver: deps.Resolver, Deps: deps}
+	opts := &knockOptions{Resolver: deps.Resolver, Deps: deps}
 	cmd := &cobra.Command{
 		Use:   "knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:tcp|udp][@GAP] ... | knock [--close] [-4|-6] [-v] PROFILE",
 		Short: "Send a knock sequence (a drop-in for knock(1)), or a profile's",
@@ -70,7 +69,7 @@ secret.`,
   sesame knock --close web`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Version {
-				fmt.Fprintf(opts.IO.Out, "sesame knock %s\n", version.Version)
+				fmt.Fprintf(opts.Deps.IO.Out, "sesame knock %s\n", version.Version)
 				return nil
 			}
 			opts.Changed = cmd.Flags().Changed
@@ -160,7 +159,7 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 		return err
 	}
 	if o.Verbose {
-		req.opt.Progress = verboseHits(o.IO.Out)
+		req.opt.Progress = verboseHits(o.Deps.IO.Out)
 	}
 	_, err = send(ctx, req)
 	return err

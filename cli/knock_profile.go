@@ -58,21 +58,21 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		return err
 	}
 	if o.Verbose {
-		req.opt.Progress = verboseCount(o.IO.Out, p.Name)
+		req.opt.Progress = verboseCount(o.Deps.IO.Out, p.Name)
 	}
 	addr, err := send(ctx, req)
 	if err != nil {
 		return err
 	}
 	if err := store.Touch(p.Name, time.Now()); err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "sesame knock: warning: the knock was sent, but its time was not saved: %v\n", err)
+		fmt.Fprintf(o.Deps.IO.ErrOut, "sesame knock: warning: the knock was sent, but its time was not saved: %v\n", err)
 	}
 	if oneTime && o.ProbePort != 0 {
 		port := o.ProbePort
 		if port < 0 {
 			port = p.SSHPort()
 		}
-		spent, err := confirmOneTime(ctx, o.IO, p.Name, addr, port, func() error {
+		spent, err := confirmOneTime(ctx, o.Deps.IO, p.Name, addr, port, func() error {
 			_, err := store.UnspendOneTime(p.Name, seq)
 			return err
 		})
@@ -81,7 +81,7 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		}
 	}
 	if !o.Close && p.Secrets.OneTimeUsed > 0 {
-		warnOneTime(o.IO.ErrOut, "sesame knock", p)
+		warnOneTime(o.Deps.IO.ErrOut, "sesame knock", p)
 	}
 	return nil
 }

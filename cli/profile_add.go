@@ -10,7 +10,6 @@ import (
 )
 
 type profileAddOptions struct {
-	IO    IOStreams
 	Deps  Deps
 	Name  string
 	Flags profileFlags
@@ -19,7 +18,7 @@ type profileAddOptions struct {
 }
 
 func newCmdProfileAdd(deps Deps) *cobra.Command {
-	opts := &profileAddOptions{IO: deps.IO, Deps: deps}
+	opts := &profileAddOptions{Deps: deps}
 	cmd := &cobra.Command{
 		Use:   "add NAME --host HOST (--open SEQ | --seed new|BASE32|-) [flags]",
 		Short: "Add a profile",
@@ -59,7 +58,7 @@ func runProfileAdd(o *profileAddOptions) error {
 		return usageErrorf("need --host and --open (or --seed for a rotating sequence), e.g. sesame profile add %s --host myserver.example.com --open 7000,8000,9000", o.Name)
 	}
 	p := &profiles.Profile{Name: o.Name}
-	if err := o.Flags.apply(p, o.Changed, newSecretInput(o.IO)); err != nil {
+	if err := o.Flags.apply(p, o.Changed, newSecretInput(o.Deps.IO)); err != nil {
 		return err
 	}
 	store, err := o.Deps.store()
@@ -72,9 +71,9 @@ func runProfileAdd(o *profileAddOptions) error {
 		}
 		return profileError(err)
 	}
-	fmt.Fprintf(o.IO.Out, "added profile %s\n", p.Name)
+	fmt.Fprintf(o.Deps.IO.Out, "added profile %s\n", p.Name)
 	if o.Flags.NewSeed {
-		fmt.Fprint(o.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
+		fmt.Fprint(o.Deps.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 )
 
 type profileEditOptions struct {
-	IO      IOStreams
 	Deps    Deps
 	Name    string
 	Flags   profileFlags
@@ -17,7 +16,7 @@ type profileEditOptions struct {
 }
 
 func newCmdProfileEdit(deps Deps) *cobra.Command {
-	opts := &profileEditOptions{IO: deps.IO, Deps: deps}
+	opts := &profileEditOptions{Deps: deps}
 	cmd := &cobra.Command{
 		Use:   "edit NAME [flags]",
 		Short: "Change a profile: only the flags given change",
@@ -51,16 +50,16 @@ func runProfileEdit(o *profileEditOptions) error {
 	if err != nil {
 		return err
 	}
-	in := newSecretInput(o.IO)
+	in := newSecretInput(o.Deps.IO)
 	p, err := store.Update(o.Name, func(p *profiles.Profile) error {
 		return o.Flags.apply(p, o.Changed, in)
 	})
 	if err != nil {
 		return profileError(err)
 	}
-	fmt.Fprintf(o.IO.Out, "updated profile %s\n", p.Name)
+	fmt.Fprintf(o.Deps.IO.Out, "updated profile %s\n", p.Name)
 	if o.Flags.NewSeed {
-		fmt.Fprint(o.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
+		fmt.Fprint(o.Deps.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
 	}
 	return nil
 }

@@ -11,14 +11,13 @@ import (
 )
 
 type profileExportOptions struct {
-	IO          IOStreams
 	Deps        Deps
 	File        string
 	WithSecrets bool
 }
 
 func newCmdProfileExport(deps Deps) *cobra.Command {
-	opts := &profileExportOptions{IO: deps.IO, Deps: deps}
+	opts := &profileExportOptions{Deps: deps}
 	cmd := &cobra.Command{
 		Use:   "export [FILE]",
 		Short: "Write every profile as JSON, without secrets unless --with-secrets",
@@ -56,7 +55,7 @@ func runProfileExport(o *profileExportOptions) error {
 		return err
 	}
 	if o.File == "" {
-		_, err = o.IO.Out.Write(buf.Bytes())
+		_, err = o.Deps.IO.Out.Write(buf.Bytes())
 	} else {
 		err = atomicfile.Write(o.File, buf.Bytes(), 0o600)
 	}
@@ -64,10 +63,10 @@ func runProfileExport(o *profileExportOptions) error {
 		return err
 	}
 	if o.WithSecrets {
-		fmt.Fprintln(o.IO.ErrOut, "sesame profile export: warning: the export holds secrets (knock sequences, passwords): keep it private and delete it once imported")
+		fmt.Fprintln(o.Deps.IO.ErrOut, "sesame profile export: warning: the export holds secrets (knock sequences, passwords): keep it private and delete it once imported")
 	}
 	if o.File != "" {
-		fmt.Fprintf(o.IO.ErrOut, "exported %d profiles to %s\n", len(list), o.File)
+		fmt.Fprintf(o.Deps.IO.ErrOut, "exported %d profiles to %s\n", len(list), o.File)
 	}
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 )
 
 type profileImportOptions struct {
-	IO    IOStreams
 	Deps  Deps
 	File  string
 	Host  string
@@ -25,7 +24,7 @@ type profileImportOptions struct {
 }
 
 func newCmdProfileImport(deps Deps) *cobra.Command {
-	opts := &profileImportOptions{IO: deps.IO, Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
+	opts := &profileImportOptions{Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
 	cmd := &cobra.Command{
 		Use:   "import FILE [--host HOST] [--door NAME] [--force]",
 		Short: "Import profiles from an export or from a knockd.conf",
@@ -109,20 +108,20 @@ func runProfileImport(o *profileImportOptions) error {
 	}
 	report := func(verb string, names []string) {
 		for _, n := range names {
-			fmt.Fprintf(o.IO.Out, "%s %s", verb, n)
+			fmt.Fprintf(o.Deps.IO.Out, "%s %s", verb, n)
 			if f := from[n]; f != "" {
-				fmt.Fprintf(o.IO.Out, " (from %s)", f)
+				fmt.Fprintf(o.Deps.IO.Out, " (from %s)", f)
 			}
-			fmt.Fprintln(o.IO.Out)
+			fmt.Fprintln(o.Deps.IO.Out)
 		}
 	}
 	report("created", res.Created)
 	report("replaced", res.Replaced)
 	for _, e := range res.Skipped {
-		fmt.Fprintf(o.IO.Out, "skipped %s: %v (--force replaces it)\n", e.Name, e)
+		fmt.Fprintf(o.Deps.IO.Out, "skipped %s: %v (--force replaces it)\n", e.Name, e)
 	}
 	for _, s := range skipped {
-		fmt.Fprintf(o.IO.Out, "skipped %s: %s\n", s.Name, s.Reason)
+		fmt.Fprintf(o.Deps.IO.Out, "skipped %s: %s\n", s.Name, s.Reason)
 	}
 	saved := map[string]bool{}
 	for _, n := range append(res.Created, res.Replaced...) {
@@ -133,11 +132,11 @@ func runProfileImport(o *profileImportOptions) error {
 			continue
 		}
 		for _, w := range imp.Warnings {
-			fmt.Fprintf(o.IO.ErrOut, "sesame profile import: warning: %s: %s\n", imp.Profile.Name, w)
+			fmt.Fprintf(o.Deps.IO.ErrOut, "sesame profile import: warning: %s: %s\n", imp.Profile.Name, w)
 		}
 	}
 	if len(res.Created)+len(res.Replaced) == 0 {
-		fmt.Fprintf(o.IO.Out, "nothing imported from %s\n", o.File)
+		fmt.Fprintf(o.Deps.IO.Out, "nothing imported from %s\n", o.File)
 	}
 	return nil
 }
@@ -201,9 +200,9 @@ func refill(o *profileImportOptions, store *profiles.Store, offered []profiles.I
 		case err != nil:
 			return nil, profileError(err)
 		default:
-			fmt.Fprintf(o.IO.Out, "refilled %s: %d one-time sequences (from %s); its other settings are kept\n", p.Name, n, imp.From)
+			fmt.Fprintf(o.Deps.IO.Out, "refilled %s: %d one-time sequences (from %s); its other settings are kept\n", p.Name, n, imp.From)
 			if n < len(seqs) {
-				fmt.Fprintf(o.IO.ErrOut, "sesame profile import: warning: %s: only %d of the %d unused one-time sequences fit in a keyring entry\n",
+				fmt.Fprintf(o.Deps.IO.ErrOut, "sesame profile import: warning: %s: only %d of the %d unused one-time sequences fit in a keyring entry\n",
 					p.Name, n, len(seqs))
 			}
 		}

@@ -11,13 +11,12 @@ import (
 )
 
 type profileListOptions struct {
-	IO   IOStreams
 	Deps Deps
 	JSON bool
 }
 
 func newCmdProfileList(deps Deps) *cobra.Command {
-	opts := &profileListOptions{IO: deps.IO, Deps: deps}
+	opts := &profileListOptions{Deps: deps}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -60,15 +59,15 @@ func runProfileList(o *profileListOptions) error {
 			}
 			out = append(out, lp)
 		}
-		enc := json.NewEncoder(o.IO.Out)
+		enc := json.NewEncoder(o.Deps.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(o.IO.ErrOut, "no profiles yet: add one with sesame profile add NAME --host HOST --open 7000,8000,9000")
+		fmt.Fprintln(o.Deps.IO.ErrOut, "no profiles yet: add one with sesame profile add NAME --host HOST --open 7000,8000,9000")
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(o.Deps.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tHOST\tUSER\tPORT\tLAST USED")
 	for _, p := range list {
 		user := p.User

@@ -7,13 +7,12 @@ import (
 )
 
 type profileRenameOptions struct {
-	IO       IOStreams
 	Deps     Deps
 	Old, New string
 }
 
 func newCmdProfileRename(deps Deps) *cobra.Command {
-	opts := &profileRenameOptions{IO: deps.IO, Deps: deps}
+	opts := &profileRenameOptions{Deps: deps}
 	return &cobra.Command{
 		Use:     "rename OLD NEW",
 		Aliases: []string{"mv"},
@@ -34,6 +33,6 @@ func runProfileRename(o *profileRenameOptions) error {
 	if err := store.Rename(o.Old, o.New); err != nil {
 		return profileError(err)
 	}
-	fmt.Fprintf(o.IO.Out, "renamed profile %s to %s\n", o.Old, o.New)
+	fmt.Fprintf(o.Deps.IO.Out, "renamed profile %s to %s\n", o.Old, o.New)
 	return nil
 }

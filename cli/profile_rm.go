@@ -7,13 +7,12 @@ import (
 )
 
 type profileRmOptions struct {
-	IO   IOStreams
 	Deps Deps
 	Name string
 }
 
 func newCmdProfileRm(deps Deps) *cobra.Command {
-	opts := &profileRmOptions{IO: deps.IO, Deps: deps}
+	opts := &profileRmOptions{Deps: deps}
 	return &cobra.Command{
 		Use:     "rm NAME",
 		Aliases: []string{"remove", "delete"},
@@ -34,6 +33,6 @@ func runProfileRm(o *profileRmOptions) error {
 	if err := store.Delete(o.Name); err != nil {
 		return profileError(err)
 	}
-	fmt.Fprintf(o.IO.Out, "removed profile %s\n", o.Name)
+	fmt.Fprintf(o.Deps.IO.Out, "removed profile %s\n", o.Name)
 	return nil
 }

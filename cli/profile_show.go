@@ -14,7 +14,6 @@ import (
 )
 
 type profileShowOptions struct {
-	IO      IOStreams
 	Deps    Deps
 	Name    string
 	Reveal  bool
@@ -22,7 +21,7 @@ type profileShowOptions struct {
 }
 
 func newCmdProfileShow(deps Deps) *cobra.Command {
-	opts := &profileShowOptions{IO: deps.IO, Deps: deps}
+	opts := &profileShowOptions{Deps: deps}
 	cmd := &cobra.Command{
 		Use:   "show NAME [--reveal | --current]",
 		Short: "Show a profile; secrets stay hidden unless --reveal",
@@ -60,7 +59,7 @@ func runProfileShow(o *profileShowOptions) error {
 		}
 		return o.current(p)
 	}
-	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(o.Deps.IO.Out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	orDefault := func(v, def string) string {
 		if v == "" {
@@ -124,13 +123,13 @@ func (o *profileShowOptions) current(p *profiles.Profile) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "window %d: %s\n", st.Window, st.Sequence)
-	fmt.Fprintf(o.IO.Out, "next window in %s\n", seconds(st.Next.Sub(now)))
+	fmt.Fprintf(o.Deps.IO.Out, "window %d: %s\n", st.Window, st.Sequence)
+	fmt.Fprintf(o.Deps.IO.Out, "next window in %s\n", seconds(st.Next.Sub(now)))
 	switch {
 	case st.KnockWait > 0:
-		fmt.Fprintf(o.IO.Out, "this device used this window and the next already: its next knock waits %s and uses window %d\n", seconds(st.KnockWait), st.KnockWindow)
+		fmt.Fprintf(o.Deps.IO.Out, "this device used this window and the next already: its next knock waits %s and uses window %d\n", seconds(st.KnockWait), st.KnockWindow)
 	case st.KnockWindow != st.Window:
-		fmt.Fprintf(o.IO.Out, "this device used this window already: its next knock uses window %d\n", st.KnockWindow)
+		fmt.Fprintf(o.Deps.IO.Out, "this device used this window already: its next knock uses window %d\n", st.KnockWindow)
 	}
 	return nil
 }
