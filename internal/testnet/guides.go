@@ -24,6 +24,25 @@ const GuideConf = `[options]
 	tcpflags    = syn
 `
 
+// DebianStockConf is the knockd.conf Debian's knockd package ships: the
+// guides' doors, but its accept is appended to INPUT (-A), below any drop
+// already there.
+const DebianStockConf = `[options]
+	UseSyslog
+
+[openSSH]
+	sequence    = 7000,8000,9000
+	seq_timeout = 5
+	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+
+[closeSSH]
+	sequence    = 9000,8000,7000
+	seq_timeout = 5
+	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+`
+
 // Buffer is a bytes.Buffer safe for a process's (or a session's) output
 // goroutines writing while the test reads.
 type Buffer struct {

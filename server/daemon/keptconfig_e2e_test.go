@@ -13,23 +13,6 @@ import (
 	"sesame/internal/testnet"
 )
 
-// debianStockConf is the knockd.conf Debian's knockd package ships.
-const debianStockConf = `[options]
-	UseSyslog
-
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
-
 // TestInstallKeptDebianConfig: with Debian's stock knockd.conf kept,
 // install refuses (its door's accept would land below the drop, so the
 // door would never open) and changes nothing; with --rewrite-config the
@@ -47,7 +30,7 @@ func TestInstallKeptDebianConfig(t *testing.T) {
 			if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(conf, []byte(debianStockConf), 0o600); err != nil {
+			if err := os.WriteFile(conf, []byte(testnet.DebianStockConf), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			installCmd := func(extra ...string) (string, error) {
@@ -82,7 +65,7 @@ func TestInstallKeptDebianConfig(t *testing.T) {
 			if out, err := p.Server.Try(bin, "uninstall", "--root", root, "--no-systemctl"); err != nil {
 				t.Fatalf("uninstall: %v\n%s", err, out)
 			}
-			if b, _ := os.ReadFile(conf); string(b) != debianStockConf {
+			if b, _ := os.ReadFile(conf); string(b) != testnet.DebianStockConf {
 				t.Fatalf("uninstall did not put the original config back:\n%s", b)
 			}
 		})

@@ -485,24 +485,6 @@ func TestInstallCopiesBinaryAndWaitsForActive(t *testing.T) {
 	r.unchanged(t, "install then uninstall", before)
 }
 
-// debianStock is the knockd.conf Debian's knockd package ships: its
-// accept is appended to INPUT, below the baseline's drop.
-const debianStock = `[options]
-	UseSyslog
-
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
-
 // TestKeptConfigCheckedAndRewritten: a kept config whose door could never
 // open the port past the baseline is refused, naming the door, the reason
 // and the fix, and nothing changes; --rewrite-config makes it a native
@@ -523,7 +505,7 @@ func TestKeptConfigCheckedAndRewritten(t *testing.T) {
 			if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(conf, []byte(debianStock), 0o640); err != nil {
+			if err := os.WriteFile(conf, []byte(testnet.DebianStockConf), 0o640); err != nil {
 				t.Fatal(err)
 			}
 			before := r.snapshot(t)
@@ -549,7 +531,7 @@ func TestKeptConfigCheckedAndRewritten(t *testing.T) {
 					t.Errorf("install --rewrite-config does not say %q:\n%s", want, out)
 				}
 			}
-			if b, err := os.ReadFile(conf + ".sesamed-backup"); err != nil || string(b) != debianStock {
+			if b, err := os.ReadFile(conf + ".sesamed-backup"); err != nil || string(b) != testnet.DebianStockConf {
 				t.Fatalf("backup: %v\n%s", err, b)
 			}
 			cfg, err := knockdconf.ParseFile(conf)

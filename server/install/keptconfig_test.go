@@ -8,26 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"sesame/internal/testnet"
 	"sesame/knockdconf"
 	"sesame/knocker"
 )
-
-// debianStock is the knockd.conf Debian's knockd package ships.
-const debianStock = `[options]
-	UseSyslog
-
-[openSSH]
-	sequence    = 7000,8000,9000
-	seq_timeout = 5
-	command     = /sbin/iptables -A INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-
-[closeSSH]
-	sequence    = 9000,8000,7000
-	seq_timeout = 5
-	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
-	tcpflags    = syn
-`
 
 // guides is the guides' single door with start and stop commands.
 const guides = `[options]
@@ -62,8 +46,8 @@ func TestCheckDoors(t *testing.T) {
 		bad                 []string // doors refused
 		why                 string   // in the first reason
 	}{
-		{"debian stock on iptables", debianStock, "iptables", []string{"openSSH"}, "appends its accept to the end of the chain"},
-		{"debian stock on nftables", debianStock, "nftables", []string{"openSSH"}, "goes into an iptables table"},
+		{"debian stock on iptables", testnet.DebianStockConf, "iptables", []string{"openSSH"}, "appends its accept to the end of the chain"},
+		{"debian stock on nftables", testnet.DebianStockConf, "nftables", []string{"openSSH"}, "goes into an iptables table"},
 		{"guides on iptables", guides, "iptables", nil, ""},
 		{"guides on nftables", guides, "nftables", []string{"SSH"}, "inet sesamed input wins"},
 		{"install's own, iptables", string(DefaultConfig("iptables", 22, knocker.TCP, seq)), "iptables", nil, ""},
@@ -105,7 +89,7 @@ func TestRewriteDoors(t *testing.T) {
 		door                string
 		access, closeSeq    string
 	}{
-		{"debian stock", debianStock, "nftables", "openSSH", "0s", "9000,8000,7000"},
+		{"debian stock", testnet.DebianStockConf, "nftables", "openSSH", "0s", "9000,8000,7000"},
 		{"guides", guides, "nftables", "SSH", "15s", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +160,7 @@ func TestKeptConfigFirewallMismatch(t *testing.T) {
 // FuzzRewriteDoors: whatever config loads, its rewrite loads too and has
 // no door left that cannot open the guarded port.
 func FuzzRewriteDoors(f *testing.F) {
-	f.Add(debianStock)
+	f.Add(testnet.DebianStockConf)
 	f.Add(guides)
 	f.Add("[d]\n\tsequence = 1,2,3\n\taccess_time = 5\n\tcommand = iptables -A INPUT -j ACCEPT\n")
 	f.Fuzz(func(t *testing.T, text string) {
