@@ -19,24 +19,8 @@ import (
 // the kernel, not after), and the reader finds the sources of both
 // families.
 func TestReaderKernelFilter(t *testing.T) {
-	p := testnet.NewPair(t)
-	firewalltest.Guard(t, p.Server, "nftables", 2222) // a ct rule turns tracking on
-	firewalltest.Listen(t, p.Server, 22)
-	firewalltest.Listen(t, p.Server, 80)
-	var c *Conn
-	if err := p.Server.Do(func() error {
-		var err error
-		c, err = Dial()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const others = 30
-	for range others {
-		defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 80)).Close()
-	}
-	defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 22)).Close()
+	p, c := busyServer(t, others)
 	defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr6, 22)).Close()
 
 	for _, fam := range []struct {
@@ -69,25 +53,9 @@ func TestReaderKernelFilter(t *testing.T) {
 // out) does not break the next one: the kernel runs one dump per socket
 // and refuses the next until the old one is read to its end.
 func TestDumpAfterAbandonedDump(t *testing.T) {
-	p := testnet.NewPair(t)
-	firewalltest.Guard(t, p.Server, "nftables", 2222)
-	firewalltest.Listen(t, p.Server, 22)
-	firewalltest.Listen(t, p.Server, 80)
-	var c *Conn
-	if err := p.Server.Do(func() error {
-		var err error
-		c, err = Dial()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	// Enough entries for several datagrams (each holds at most 32 KiB).
 	const many = 400
-	for range many {
-		defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 80)).Close()
-	}
-	defer firewalltest.Connect(t, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 22)).Close()
+	_, c := busyServer(t, many)
 
 	seen := 0
 	_, err := c.dumpPort(context.Background(), unix.AF_INET, unix.IPPROTO_TCP, 80, func(Flow) {
@@ -105,4 +73,32 @@ func TestDumpAfterAbandonedDump(t *testing.T) {
 			t.Fatalf("the dump after an abandoned one: %d entries %+v, %v; want the one to port 22", n, got, err)
 		}
 	}
+}
+
+// busyServer is a server namespace that tracks connections (a ct rule of
+// the guard turns tracking on) with services on ports 22 and 80, others
+// connections from the client to port 80 and one to port 22, and a
+// conntrack connection opened there. Everything ends with the test.
+func busyServer(tb testing.TB, others int) (*testnet.Pair, *Conn) {
+	tb.Helper()
+	p := testnet.NewPair(tb)
+	firewalltest.Guard(tb, p.Server, "nftables", 2222)
+	firewalltest.Listen(tb, p.Server, 22)
+	firewalltest.Listen(tb, p.Server, 80)
+	var c *Conn
+	if err := p.Server.Do(func() error {
+		var err error
+		c, err = Dial()
+		return err
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	for range others {
+		conn := firewalltest.Connect(tb, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 80))
+		tb.Cleanup(func() { conn.Close() })
+	}
+	conn := firewalltest.Connect(tb, p.Client, netip.AddrPortFrom(testnet.ServerAddr4, 22))
+	tb.Cleanup(func() { conn.Close() })
+	return p, c
 }
