@@ -46,6 +46,19 @@ func (r Rule) Validate() error {
 	return nil
 }
 
+// checked validates r and a ttl for one of the backends (named in the
+// error) and returns r as the kernel sees it (normalize): what every Open
+// and Close does first.
+func (r Rule) checked(backend, what string, ttl time.Duration) (Rule, error) {
+	if err := r.Validate(); err != nil {
+		return Rule{}, err
+	}
+	if ttl < 0 {
+		return Rule{}, fmt.Errorf("%s: %s %s: negative timeout %s", backend, what, r, ttl)
+	}
+	return r.normalize(), nil
+}
+
 // normalize turns an IPv4-mapped IPv6 source into the IPv4 address the
 // kernel actually sees on the wire for it.
 func (r Rule) normalize() Rule {

@@ -433,13 +433,10 @@ func (b *IPTables) setFor(r Rule) (string, error) {
 // Open adds r to its ipset for ttl (0: until Close), over netlink;
 // opening it again re-arms the timeout.
 func (b *IPTables) Open(ctx context.Context, r Rule, ttl time.Duration) error {
-	if err := r.Validate(); err != nil {
+	r, err := r.checked("iptables", "open", ttl)
+	if err != nil {
 		return err
 	}
-	if ttl < 0 {
-		return fmt.Errorf("iptables: open %s: negative timeout %s", r, ttl)
-	}
-	r = r.normalize()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	set, err := b.setFor(r)
@@ -457,10 +454,10 @@ func (b *IPTables) Open(ctx context.Context, r Rule, ttl time.Duration) error {
 
 // Close deletes r from its ipset, if it is there.
 func (b *IPTables) Close(ctx context.Context, r Rule) error {
-	if err := r.Validate(); err != nil {
+	r, err := r.checked("iptables", "close", 0)
+	if err != nil {
 		return err
 	}
-	r = r.normalize()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	set, err := b.setFor(r)

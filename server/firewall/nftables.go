@@ -491,13 +491,10 @@ func (b *NFTables) setFor(r Rule) (*nftables.Set, error) {
 // timeout: the kernel keeps an element's old timeout on a plain add, so
 // the element is added, deleted and added again in one transaction.
 func (b *NFTables) Open(ctx context.Context, r Rule, ttl time.Duration) error {
-	if err := r.Validate(); err != nil {
+	r, err := r.checked("nftables", "open", ttl)
+	if err != nil {
 		return err
 	}
-	if ttl < 0 {
-		return fmt.Errorf("nftables: open %s: negative timeout %s", r, ttl)
-	}
-	r = r.normalize()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, err := b.setFor(r)
@@ -545,10 +542,10 @@ func (b *NFTables) Open(ctx context.Context, r Rule, ttl time.Duration) error {
 // an RCU grace period in the kernel, and holds the nftables commit lock
 // meanwhile.
 func (b *NFTables) Close(ctx context.Context, r Rule) error {
-	if err := r.Validate(); err != nil {
+	r, err := r.checked("nftables", "close", 0)
+	if err != nil {
 		return err
 	}
-	r = r.normalize()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, err := b.setFor(r)
