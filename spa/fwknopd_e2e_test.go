@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +70,14 @@ func TestRealFwknopdAcceptsEncode(t *testing.T) {
 	if !d.Opened(t, p.Server, "192.0.2.2", "tcp", 22) {
 		t.Fatalf("fwknopd logged the rule but iptables has none:\n%s", p.Server.Run(t, "iptables", "-S"))
 	}
+	// fwknopd keys its replay cache as ReplayDigest does.
+	cache, err := os.ReadFile(filepath.Join(d.Dir, "digest.cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cache), ReplayDigest(good)+" ") {
+		t.Fatalf("fwknopd's digest cache has no line for ReplayDigest %s:\n%s", ReplayDigest(good), cache)
+	}
 
 	wrongHMAC := keys
 	wrongHMAC.HMACKey = bytes.Repeat([]byte{1}, 64)
@@ -91,5 +102,39 @@ func TestRealFwknopdAcceptsEncode(t *testing.T) {
 				t.Fatalf("fwknopd added a rule:\n%s", d.Proc.Output()[from:])
 			}
 		})
+	}
+}
+
+// TestDecodeLiveFwknop: what the real fwknop sends over the wire (here to
+// a loopback port), Decode reads, field by field.
+func TestDecodeLiveFwknop(t *testing.T) {
+	testnet.RequireTools(t, "fwknop")
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	before := time.Now().Add(-time.Second)
+	out, err := exec.Command("fwknop", "--no-rc-file", "--no-save-args", "-A", "tcp/22,udp/53", "-a", "192.0.2.7",
+		"-D", "127.0.0.1", "-p", fmt.Sprint(port), "-f", "90", "-U", "carol",
+		"--key-base64-rijndael", testKey, "--key-base64-hmac", testHMACKey).CombinedOutput()
+	if err != nil {
+		t.Fatalf("fwknop: %v: %s", err, out)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(testnet.Await))
+	buf := make([]byte, 2048)
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := KeysFromBase64(testKey, testHMACKey)
+	m, err := Decode(buf[:n], keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Access != "192.0.2.7,tcp/22,udp/53" || m.User != "carol" || m.ClientTimeout != 90 || m.Type != ClientTimeoutAccessMsg ||
+		m.Version != ProtocolVersion || m.Digest != SHA256 || m.Time.Before(before.Truncate(time.Second)) || m.Time.After(time.Now()) {
+		t.Fatalf("decoded %+v", m)
 	}
 }
