@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +238,35 @@ func TestFwknopKeyGen(t *testing.T) {
 	}
 	if !strings.HasPrefix(stdout, "KEY_BASE64: ") || !strings.Contains(stdout, "\nHMAC_KEY_BASE64: ") {
 		t.Fatalf("--key-gen printed %q, want fwknop's two lines", stdout)
+	}
+}
+
+// TestFwknopOverTCP: -P tcp carries the packet over one TCP connection, as
+// fwknop does for fwknopd's TCP server.
+func TestFwknopOverTCP(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		b, _ := io.ReadAll(c)
+		got <- b
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	code, _, stderr := runCLI(t, "fwknop", "-P", "tcp", "-p", port, "-D", "127.0.0.1", "-A", "tcp/22", "-a", "192.0.2.7",
+		"--no-rc-file", "--key-base64-rijndael", fwTestKey, "--key-base64-hmac", fwTestHMAC)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if m, err := spa.Decode(<-got, fwTestKeys(t)); err != nil || m.Access != "192.0.2.7,tcp/22" {
+		t.Fatalf("over TCP: %+v, %v", m, err)
 	}
 }
