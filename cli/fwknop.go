@@ -147,7 +147,6 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 	if o.Changed == nil {
 		o.Changed = func(string) bool { return false }
 	}
-	changed := o.Changed
 	if o.SaveAppend && o.SavePacket == "" {
 		return nil, usageErrorf("--save-packet-append needs --save-packet FILE")
 	}
@@ -155,7 +154,6 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	get := func(name string) string { v, _ := st.Get(name); return v }
 	for _, name := range []string{"USE_GPG", "NAT_LOCAL", "RESOLVE_IP_HTTP", "RESOLVE_IP_HTTPS"} {
 		if v, ok := st.Get(name); ok && strings.HasPrefix(strings.ToLower(v), "y") {
 			return nil, usageErrorf("rc file: %s is not supported by sesame fwknop (it sends Rijndael+HMAC access packets); remove it or use fwknop", name)
@@ -167,23 +165,48 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 		}
 	}
 
-	req := &spaRequest{port: spa.DefaultPort, proto: "udp", family: knock.FamilyAuto}
+	req := &spaRequest{}
+	if err := o.destination(st, req); err != nil {
+		return nil, err
+	}
+	if req.msg, req.offset, err = o.message(st); err != nil {
+		return nil, err
+	}
+	if req.keys, err = o.keys(st); err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if o.Deps.Clock != nil {
+		now = o.Deps.Clock.Now
+	}
+	req.msg.Time = now().Add(req.offset)
+	if _, err := spa.Encode(req.msg, req.keys, zeroReader{}); err != nil {
+		// Anything Encode refuses is the user's input (a user name, say).
+		return nil, &UsageError{Err: err}
+	}
+	return req, nil
+}
+
+// destination reads where the packet goes: -D, -p, -P, -4 over the
+// stanza's SPA_SERVER, SPA_SERVER_PORT and SPA_SERVER_PROTO.
+func (o *fwknopOptions) destination(st spa.RCStanza, req *spaRequest) error {
+	changed := o.Changed
+	get := func(name string) string { v, _ := st.Get(name); return v }
+	req.port, req.proto, req.family = spa.DefaultPort, "udp", knock.FamilyAuto
 	if o.IPv4 {
 		req.family = knock.Family4
 	}
-
-	// Where to send.
 	req.host = get("SPA_SERVER")
 	if changed("destination") {
 		req.host = o.Destination
 	}
 	if req.host == "" {
-		return nil, usageErrorf("no destination: give -D HOST (or SPA_SERVER in the rc stanza)")
+		return usageErrorf("no destination: give -D HOST (or SPA_SERVER in the rc stanza)")
 	}
 	if v := get("SPA_SERVER_PORT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, usageErrorf("rc file: SPA_SERVER_PORT %q: use a port from 1 to 65535", v)
+			return usageErrorf("rc file: SPA_SERVER_PORT %q: use a port from 1 to 65535", v)
 		}
 		req.port = n
 	}
@@ -191,7 +214,7 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 		req.port = o.Port
 	}
 	if req.port < 1 || req.port > 65535 {
-		return nil, usageErrorf("-p: port %d: use a port from 1 to 65535 (fwknopd's default is %d)", req.port, spa.DefaultPort)
+		return usageErrorf("-p: port %d: use a port from 1 to 65535 (fwknopd's default is %d)", req.port, spa.DefaultPort)
 	}
 	if v := get("SPA_SERVER_PROTO"); v != "" {
 		req.proto = strings.ToLower(v)
@@ -200,25 +223,32 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 		req.proto = strings.ToLower(o.Proto)
 	}
 	if req.proto != "udp" && req.proto != "tcp" {
-		return nil, usageErrorf("-P: protocol %q: sesame fwknop sends over udp (the default) or tcp", req.proto)
+		return usageErrorf("-P: protocol %q: sesame fwknop sends over udp (the default) or tcp", req.proto)
 	}
+	return nil
+}
 
-	// What to ask for.
+// message reads what the packet asks for: -A, -a or -s, -U, -f, -m and
+// the time offsets, over the stanza's ACCESS, ALLOW_IP, SPOOF_USER,
+// FW_TIMEOUT, DIGEST_TYPE and TIME_OFFSET. Its Time is left to request.
+func (o *fwknopOptions) message(st spa.RCStanza) (spa.Message, time.Duration, error) {
+	changed := o.Changed
+	get := func(name string) string { v, _ := st.Get(name); return v }
 	access := get("ACCESS")
 	if changed("access") {
 		access = o.Access
 	}
 	if access == "" {
-		return nil, usageErrorf("no ports: give -A PROTO/PORT, e.g. -A tcp/22 (or ACCESS in the rc stanza)")
+		return spa.Message{}, 0, usageErrorf("no ports: give -A PROTO/PORT, e.g. -A tcp/22 (or ACCESS in the rc stanza)")
 	}
 	ports, err := spa.ParsePorts(access)
 	if err != nil {
-		return nil, usageErrorf("-A: %v", err)
+		return spa.Message{}, 0, usageErrorf("-A: %v", err)
 	}
 	allow := get("ALLOW_IP")
 	switch {
 	case o.SourceIP && changed("allow-ip"):
-		return nil, usageErrorf("-a and -s cannot be used together: -a names the address, -s lets the server use the packet's source")
+		return spa.Message{}, 0, usageErrorf("-a and -s cannot be used together: -a names the address, -s lets the server use the packet's source")
 	case o.SourceIP:
 		allow = "source"
 	case changed("allow-ip"):
@@ -227,15 +257,15 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 	var ip netip.Addr
 	switch strings.ToLower(allow) {
 	case "":
-		return nil, usageErrorf("no address to open for: give -a IP, or -s for the packet's source address")
+		return spa.Message{}, 0, usageErrorf("no address to open for: give -a IP, or -s for the packet's source address")
 	case "source":
 		ip = netip.IPv4Unspecified()
 	case "resolve":
-		return nil, usageErrorf("ALLOW_IP resolve (-R) is not supported by sesame fwknop: give -a IP or -s")
+		return spa.Message{}, 0, usageErrorf("ALLOW_IP resolve (-R) is not supported by sesame fwknop: give -a IP or -s")
 	default:
 		ip, err = netip.ParseAddr(allow)
 		if err != nil || !ip.Is4() {
-			return nil, usageErrorf("-a: %q is not an IPv4 address (fwknop 2.6 opens for IPv4 only)", allow)
+			return spa.Message{}, 0, usageErrorf("-a: %q is not an IPv4 address (fwknop 2.6 opens for IPv4 only)", allow)
 		}
 	}
 
@@ -252,42 +282,29 @@ func (o *fwknopOptions) request() (*spaRequest, error) {
 	timeout := 0
 	if v := get("FW_TIMEOUT"); v != "" {
 		if timeout, err = strconv.Atoi(v); err != nil {
-			return nil, usageErrorf("rc file: FW_TIMEOUT %q: use a number of seconds", v)
+			return spa.Message{}, 0, usageErrorf("rc file: FW_TIMEOUT %q: use a number of seconds", v)
 		}
 	}
 	if changed("fw-timeout") {
 		timeout = o.FwTimeout
 	}
 	if timeout < 0 || timeout > 1<<16 {
-		return nil, usageErrorf("-f: timeout %d: use 1 to 65536 seconds (or leave it to the server)", timeout)
+		return spa.Message{}, 0, usageErrorf("-f: timeout %d: use 1 to 65536 seconds (or leave it to the server)", timeout)
 	}
-	req.msg = spa.Message{User: user, Access: spa.FormatAccess(ip, ports...), ClientTimeout: timeout}
+	m := spa.Message{User: user, Access: spa.FormatAccess(ip, ports...), ClientTimeout: timeout}
 	if v := get("DIGEST_TYPE"); v != "" || changed("digest-type") {
 		if changed("digest-type") {
 			v = o.Digest
 		}
-		if req.msg.Digest, err = spa.ParseHash(v); err != nil {
-			return nil, usageErrorf("-m: %v", err)
+		if m.Digest, err = spa.ParseHash(v); err != nil {
+			return spa.Message{}, 0, usageErrorf("-m: %v", err)
 		}
 	}
-	if req.offset, err = o.timeOffset(get("TIME_OFFSET")); err != nil {
-		return nil, err
+	offset, err := o.timeOffset(get("TIME_OFFSET"))
+	if err != nil {
+		return spa.Message{}, 0, err
 	}
-
-	// The keys.
-	if req.keys, err = o.keys(st); err != nil {
-		return nil, err
-	}
-	now := time.Now
-	if o.Deps.Clock != nil {
-		now = o.Deps.Clock.Now
-	}
-	req.msg.Time = now().Add(req.offset)
-	if _, err := spa.Encode(req.msg, req.keys, zeroReader{}); err != nil {
-		// Anything Encode refuses is the user's input (a user name, say).
-		return nil, &UsageError{Err: err}
-	}
-	return req, nil
+	return m, offset, nil
 }
 
 // zeroReader feeds request's trial Encode: it checks the message, not the
