@@ -59,6 +59,15 @@ func TestFwknopOpensRealFwknopd(t *testing.T) {
 		t.Fatalf("port 22 answered %q, want an SSH banner", b)
 	}
 
+	// -s: the server opens for the packet's source address.
+	from := d.Proc.Len()
+	p.Client.Run(t, sesame, "fwknop", "-D", srv, "-A", "tcp/2222", "-s", "--no-rc-file",
+		"--key-base64-rijndael", e2eKey, "--key-base64-hmac", e2eHMAC)
+	d.Proc.WaitOutputAfter(t, from, "Added access rule to FWKNOP_INPUT for "+client)
+	if !d.Opened(t, p.Server, client, "tcp", 2222) {
+		t.Fatalf("-s: no rule for %s tcp/2222:\n%s", client, p.Server.Run(t, "iptables", "-S"))
+	}
+
 	packet, err := os.ReadFile(saved)
 	if err != nil {
 		t.Fatal(err)
