@@ -15,7 +15,7 @@ func FuzzDecode(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		f.Add(v.packet, v.name == "nohmac" || v.name == "legacy")
 	}
-	k, _ := KeysFromBase64("Ho1vEkEqSEHC3vrmv8Cy0vT/L1SQd8OKvwjMn58W7xk=", "FIq4c2iJ1ZIw+ArGAxKtVPQjMDZTlZFxgn07H7s3tBx+yBpOVoUcptUEKdC3hF2KqCRVydiJQyKyGKYjkG8Qng==")
+	k, _ := KeysFromBase64(testKey, testHMACKey)
 	f.Fuzz(func(t *testing.T, packet []byte, noHMAC bool) {
 		keys := k
 		if noHMAC {

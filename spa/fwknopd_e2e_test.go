@@ -17,11 +17,6 @@ import (
 	"sesame/internal/testnet"
 )
 
-const (
-	testKey     = "Ho1vEkEqSEHC3vrmv8Cy0vT/L1SQd8OKvwjMn58W7xk="
-	testHMACKey = "FIq4c2iJ1ZIw+ArGAxKtVPQjMDZTlZFxgn07H7s3tBx+yBpOVoUcptUEKdC3hF2KqCRVydiJQyKyGKYjkG8Qng=="
-)
-
 // accessConf is an fwknopd access.conf for the test keys.
 func accessConf(extra ...string) string {
 	return fmt.Sprintf("SOURCE ANY\nKEY_BASE64 %s\nHMAC_KEY_BASE64 %s\nFW_ACCESS_TIMEOUT 60\n%s\n", testKey, testHMACKey, strings.Join(extra, "\n"))

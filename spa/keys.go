@@ -240,27 +240,26 @@ func (k Keys) KeyGenText() string {
 	return s
 }
 
-// ParseKeyGenText reads KeyGenText's format (also "KEY_BASE64 value" with
-// a space, as in an rc file), ignoring other lines.
+// ParseKeyGenText reads KeyGenText's format, and the other spellings
+// fwknop's tools use: "NAME value" as in an rc file, and the one line
+// "KEY_BASE64:... HMAC_KEY_BASE64:..." of fwknop's mobile clients' QR
+// codes. Other words are ignored.
 func ParseKeyGenText(s string) (Keys, error) {
-	var key, hmacKey string
-	for _, line := range strings.Split(s, "\n") {
-		name, val, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok {
-			name, val, ok = strings.Cut(strings.TrimSpace(line), " ")
-		}
-		if !ok {
+	vals := map[string]string{}
+	words := strings.Fields(s)
+	for i := 0; i < len(words); i++ {
+		name, val, _ := strings.Cut(words[i], ":")
+		if name != "KEY_BASE64" && name != "HMAC_KEY_BASE64" {
 			continue
 		}
-		switch strings.TrimSpace(name) {
-		case "KEY_BASE64":
-			key = strings.TrimSpace(val)
-		case "HMAC_KEY_BASE64":
-			hmacKey = strings.TrimSpace(val)
+		if val == "" && i+1 < len(words) {
+			i++
+			val = words[i]
 		}
+		vals[name] = val
 	}
-	if key == "" {
-		return Keys{}, fmt.Errorf("no KEY_BASE64 line: expected the text fwknop --key-gen prints")
+	if vals["KEY_BASE64"] == "" {
+		return Keys{}, fmt.Errorf("no KEY_BASE64: expected the text fwknop --key-gen prints")
 	}
-	return KeysFromBase64(key, hmacKey)
+	return KeysFromBase64(vals["KEY_BASE64"], vals["HMAC_KEY_BASE64"])
 }

@@ -95,3 +95,20 @@ func TestKeysNeverPrinted(t *testing.T) {
 }
 
 func sprint(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func TestParseKeyGenTextSpellings(t *testing.T) {
+	want, _ := KeysFromBase64(testKey, testHMACKey)
+	for _, text := range []string{
+		"KEY_BASE64: " + testKey + "\nHMAC_KEY_BASE64: " + testHMACKey + "\n",
+		"KEY_BASE64:" + testKey + " HMAC_KEY_BASE64:" + testHMACKey,
+		"KEY_BASE64     " + testKey + "\nHMAC_KEY_BASE64 " + testHMACKey,
+	} {
+		k, err := ParseKeyGenText(text)
+		if err != nil || string(k.Key) != string(want.Key) || string(k.HMACKey) != string(want.HMACKey) {
+			t.Errorf("ParseKeyGenText(%q) = %v, %v", text, k, err)
+		}
+	}
+	if _, err := ParseKeyGenText("HMAC_KEY_BASE64: " + testHMACKey); err == nil {
+		t.Error("no KEY_BASE64: no error")
+	}
+}
