@@ -240,6 +240,18 @@ func (k Keys) KeyGenText() string {
 	return s
 }
 
+// QRText is the one line fwknop's Android client (Fwknop2) reads from a
+// QR code: "KEY_BASE64:... HMAC_KEY_BASE64:...", split at spaces and
+// then at the colon, so without the space KeyGenText has after it.
+// ParseKeyGenText reads it back. It holds the secrets, as KeyGenText does.
+func (k Keys) QRText() string {
+	s := "KEY_BASE64:" + k.KeyBase64()
+	if len(k.HMACKey) > 0 {
+		s += " HMAC_KEY_BASE64:" + k.HMACKeyBase64()
+	}
+	return s
+}
+
 // ParseKeyGenText reads KeyGenText's format, and the other spellings
 // fwknop's tools use: "NAME value" as in an rc file, and the one line
 // "KEY_BASE64:... HMAC_KEY_BASE64:..." of fwknop's mobile clients' QR

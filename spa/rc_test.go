@@ -108,6 +108,9 @@ func TestParseKeyGenTextSpellings(t *testing.T) {
 			t.Errorf("ParseKeyGenText(%q) = %v, %v", text, k, err)
 		}
 	}
+	if got := want.QRText(); got != "KEY_BASE64:"+testKey+" HMAC_KEY_BASE64:"+testHMACKey {
+		t.Errorf("QRText = %q", got)
+	}
 	if _, err := ParseKeyGenText("HMAC_KEY_BASE64: " + testHMACKey); err == nil {
 		t.Error("no KEY_BASE64: no error")
 	}
