@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -346,6 +347,10 @@ func (o *fwknopOptions) stanza() (spa.RCStanza, error) {
 		return spa.RCStanza{}, fmt.Errorf("rc file: %w", err)
 	}
 	defer f.Close()
+	// The file holds keys; fwknop warns about this too.
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
+		fmt.Fprintf(o.Deps.IO.ErrOut, "sesame fwknop: warning: %s holds keys and others can read it (mode %04o): chmod 600 %s\n", path, fi.Mode().Perm(), path)
+	}
 	stanzas, err := spa.ParseRC(f, path)
 	if err != nil {
 		return spa.RCStanza{}, err

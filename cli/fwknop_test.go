@@ -270,3 +270,20 @@ func TestFwknopOverTCP(t *testing.T) {
 		t.Fatalf("over TCP: %+v, %v", m, err)
 	}
 }
+
+func TestFwknopWarnsAboutAReadableRCFile(t *testing.T) {
+	rc := writeRC(t, "[web]\nSPA_SERVER 127.0.0.1\nACCESS tcp/22\nALLOW_IP source\nKEY_BASE64 "+fwTestKey+"\n")
+	if err := os.Chmod(rc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "fwknop", "--rc-file", rc, "-n", "web", "--test")
+	if code != ExitOK || !strings.Contains(stderr, "chmod 600 "+rc) || leaks(t, stderr) {
+		t.Fatalf("exit %d, stderr %q: want a warning that names the fix", code, stderr)
+	}
+	if err := os.Chmod(rc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr = runCLI(t, "fwknop", "--rc-file", rc, "-n", "web", "--test"); code != ExitOK || stderr != "" {
+		t.Fatalf("mode 0600: exit %d, stderr %q", code, stderr)
+	}
+}
