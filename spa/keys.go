@@ -185,6 +185,16 @@ func KeysFromBase64(key, hmacKey string) (Keys, error) {
 	return k, k.Check()
 }
 
+// KeysFromPassphrases builds Keys from fwknop's KEY and HMAC_KEY
+// passphrases (hmacKey may be empty: no HMAC), used as their bytes.
+func KeysFromPassphrases(key, hmacKey string) (Keys, error) {
+	k := Keys{Key: []byte(key)}
+	if hmacKey != "" {
+		k.HMACKey = []byte(hmacKey)
+	}
+	return k, k.Check()
+}
+
 // decodeKey reads a base64 key with or without its '=' padding.
 func decodeKey(s string) ([]byte, error) {
 	s = strings.TrimRight(strings.TrimSpace(s), "=")

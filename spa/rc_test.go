@@ -115,3 +115,21 @@ func TestParseKeyGenTextSpellings(t *testing.T) {
 		t.Error("no KEY_BASE64: no error")
 	}
 }
+
+// TestKeysFromPassphrases decodes the real fwknop's passphrase vector
+// with keys built from the passphrases of testdata/fwknoprc.
+func TestKeysFromPassphrases(t *testing.T) {
+	k, err := KeysFromPassphrases("correct-horse", "battery-staple-hmac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range loadVectors(t) {
+		if v.name == "passphrase" {
+			if _, err := Decode(v.packet, k); err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			return
+		}
+	}
+	t.Fatal("no passphrase vector")
+}
