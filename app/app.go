@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -173,6 +174,26 @@ func (u *UI) do(f func()) {
 		return
 	}
 	u.deps.Do(f)
+}
+
+// every runs f on the UI goroutine at each multiple of d on the app's
+// clock (clock.Every: d = time.Second ticks as a countdown's seconds
+// change), from a goroutine of its own, until ctx is done; once ctx is
+// done f runs no more, even if a tick was already queued. The channel
+// returned is closed when the goroutine has returned.
+func (u *UI) every(ctx context.Context, d time.Duration, f func()) chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		clock.Every(ctx, u.deps.Clock, d, func() {
+			u.do(func() {
+				if ctx.Err() == nil {
+					f()
+				}
+			})
+		})
+	}()
+	return done
 }
 
 // loadProfile reads the named profile with its secrets and hands it to
