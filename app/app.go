@@ -56,15 +56,9 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
-	// newBtn and menuBtn are the + and ⋮ buttons above the list.
-	newBtn, menuBtn *widget.Button
-	form            *profileForm // the profile form, while it is open
-	// seedShown is the seed dialog, while it is open; seedConfirm the
-	// Show button of the question before it.
-	seedShown   *seedDialog
-	seedConfirm *widget.Button
-	// lastDialog is the title of the last failure shown.
-	lastDialog string
+	form     *profileForm    // the profile form, while it is open
+	// seedShown is the seed dialog, while it is open.
+	seedShown *seedDialog
 
 	trayOn   bool // the tray icon is set up
 	quitting bool
