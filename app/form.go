@@ -63,8 +63,8 @@ type profileForm struct {
 	family  *widget.Select
 
 	autoReconnect *widget.Check
-	// kind chooses a fixed open sequence or a rotating one; protocols is
-	// the rotating sequence's.
+	// kind chooses the kind of knock (kinds: a fixed open sequence or a
+	// rotating one); protocols is the rotating sequence's.
 	kind      *widget.RadioGroup
 	protocols *widget.Select
 	// newSeed is a seed made in the form, saved when the seed field is
