@@ -13,47 +13,13 @@ func (t *Terminal) csiDispatch(final byte) {
 		t.csiPrivate(final)
 		return
 	case '>':
-		if final == 'c' && t.param(0, 0) == 0 {
-			t.reply = append(t.reply, da2...)
-		}
-		return // other xterm key and title options
+		t.csiSecondary(final)
+		return
 	default:
 		return
 	}
-
-	switch t.inter {
-	case 0:
-	case ' ':
-		if final == 'q' { // DECSCUSR
-			switch t.param(0, 1) {
-			case 0, 1, 2:
-				t.modes.CursorShape = CursorBlock
-			case 3, 4:
-				t.modes.CursorShape = CursorUnderline
-			case 5, 6:
-				t.modes.CursorShape = CursorBar
-			}
-		}
-		return
-	case '!':
-		if final == 'p' {
-			t.softReset()
-		}
-		return
-	case '$':
-		if final == 'p' { // DECRQM for ANSI modes
-			mode := t.param(0, 0)
-			state := 0
-			switch mode {
-			case 4:
-				state = onOff(t.insert)
-			case 20:
-				state = onOff(t.modes.NewLine)
-			}
-			t.replyf("\x1b[%d;%d$y", mode, state)
-		}
-		return
-	default:
+	if t.inter != 0 {
+		t.csiIntermediate(final)
 		return
 	}
 
@@ -178,6 +144,42 @@ func (t *Terminal) csiDispatch(final byte) {
 				t.titleStack = t.titleStack[:k-1]
 			}
 		}
+	}
+}
+
+// csiSecondary handles CSI > sequences: only the secondary device
+// attributes query is answered; xterm's key and title options are ignored.
+func (t *Terminal) csiSecondary(final byte) {
+	if final == 'c' && t.param(0, 0) == 0 {
+		t.reply = append(t.reply, da2...)
+	}
+}
+
+// csiIntermediate handles CSI sequences with an intermediate byte: the
+// cursor shape, the soft reset and the ANSI mode query.
+func (t *Terminal) csiIntermediate(final byte) {
+	switch {
+	case t.inter == ' ' && final == 'q': // DECSCUSR
+		switch t.param(0, 1) {
+		case 0, 1, 2:
+			t.modes.CursorShape = CursorBlock
+		case 3, 4:
+			t.modes.CursorShape = CursorUnderline
+		case 5, 6:
+			t.modes.CursorShape = CursorBar
+		}
+	case t.inter == '!' && final == 'p': // DECSTR
+		t.softReset()
+	case t.inter == '$' && final == 'p': // DECRQM for ANSI modes
+		mode := t.param(0, 0)
+		state := 0
+		switch mode {
+		case 4:
+			state = onOff(t.insert)
+		case 20:
+			state = onOff(t.modes.NewLine)
+		}
+		t.replyf("\x1b[%d;%d$y", mode, state)
 	}
 }
 
