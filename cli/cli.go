@@ -18,6 +18,7 @@ import (
 
 	"sesame/internal/cmdexit"
 	"sesame/internal/keeper"
+	"sesame/internal/version"
 
 	"sesame/internal/clock"
 	"sesame/profiles"
@@ -59,6 +60,9 @@ type Deps struct {
 	// CloseKeeper starts the process that knocks a door shut if this one
 	// dies with the door open (package keeper); nil runs without one.
 	CloseKeeper *keeper.Exec
+	// Headless is set by the build without the desktop app, whose help
+	// must not offer it.
+	Headless bool
 }
 
 // store opens the profile store.
@@ -82,16 +86,23 @@ func usageErrorf(format string, args ...any) error {
 
 // NewRootCmd builds the `sesame` command tree.
 func NewRootCmd(deps Deps) *cobra.Command {
+	long := `Sesame sends a port-knock sequence, opens an SSH session on the same
+address, and sends the close sequence when the session ends.`
+	if !deps.Headless {
+		long += "\n\nRun it without arguments to open the desktop app."
+	}
 	root := &cobra.Command{
-		Use:   "sesame",
-		Short: "Knock, connect over SSH, and knock the door shut again",
-		Long: `Sesame sends a port-knock sequence, opens an SSH session on the same
-address, and sends the close sequence when the session ends.
-
-Run it without arguments to open the desktop app.`,
+		Use:           "sesame",
+		Short:         "Knock, connect over SSH, and knock the door shut again",
+		Long:          long,
+		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// -V as knock(1) and sshd have it; cobra would take -v, which the
+	// subcommands use for --verbose.
+	root.Flags().BoolP("version", "V", false, "print the version and exit")
+	root.SetVersionTemplate("sesame {{.Version}}\n")
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
@@ -99,7 +110,8 @@ Run it without arguments to open the desktop app.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
-	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps))
+	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps),
+		cmdexit.VersionCmd("sesame "+version.Version))
 	return root
 }
 

@@ -79,3 +79,17 @@ func isCobraUsage(err error) bool {
 	}
 	return false
 }
+
+// VersionCmd is the `version` subcommand both binaries have; it prints
+// line, the same line as their --version.
+func VersionCmd(line string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and exit (as --version)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), line)
+			return err
+		},
+	}
+}

@@ -65,7 +65,7 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Version {
-				fmt.Fprintf(opts.IO.Out, "sesamed %s (knockd 0.8 compatible)\n", version.Version)
+				fmt.Fprintln(opts.IO.Out, versionLine())
 				return nil
 			}
 			opts.PidFileSet = cmd.Flags().Changed("pidfile")
@@ -90,9 +90,13 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "be verbose")
 	f.BoolVarP(&opts.Version, "version", "V", false, "display version")
 	f.StringVar(&opts.Guard, "guard", "", "keep the baseline sesamed install recorded in `FILE` (its install.json) in place: built before sesamed reports ready (no start without it), restored when the ruleset is flushed")
-	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts))
+	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts),
+		cmdexit.VersionCmd(versionLine()))
 	return root
 }
+
+// versionLine is what -V, --version and `sesamed version` print.
+func versionLine() string { return "sesamed " + version.Version + " (knockd 0.8 compatible)" }
 
 // Main runs the command line with args (without the program name) and
 // returns the exit status. Errors are one line on ErrOut.

@@ -168,3 +168,12 @@ func TestCheckSaysWhatTheDaemonWill(t *testing.T) {
 		t.Error("check created the log file")
 	}
 }
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-V"}, {"version"}} {
+		code, out, errOut := run(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "sesamed ") || strings.Count(out, "\n") != 1 || errOut != "" {
+			t.Errorf("sesamed %v = %d, %q, %q; want 0 and one line", args, code, out, errOut)
+		}
+	}
+}
