@@ -24,8 +24,10 @@ import (
 	"sesame/profiles"
 )
 
-// Exit statuses. Usage errors use 2, as knock(1)'s users expect from a
-// command line tool; a failure while working uses 1.
+// Exit statuses. Usage errors use 2 and a failure while working 1, except
+// where users expect another tool's: `connect` and `proxy` exit 255 for
+// every failure of their own as ssh does (ExitSSH), `knock` 1 as knock(1)
+// does (ExitKnock).
 const (
 	ExitOK    = cmdexit.OK
 	ExitError = cmdexit.Error

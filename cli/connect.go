@@ -49,7 +49,9 @@ failed connection or login after the knock.
 Flags come before NAME, as with ssh. Without COMMAND it opens a login shell
 on a terminal; with COMMAND it runs it as ssh does (the arguments joined with
 spaces; no terminal unless -t).
-The remote exit status becomes sesame's; sesame's own failures exit 255.
+Exit status: the remote command's; 255 for every failure of sesame's own
+(a bad command line, an unknown profile, the keyring, resolving, the
+knock, the door, the host key, the login), as ssh does.
 
 Unknown host keys are asked about on the terminal (with the SHA256
 fingerprint) and saved to ~/.ssh/known_hosts; without a terminal they are
@@ -73,6 +75,7 @@ profile leaves empty.`,
 			return runConnect(cmd.Context(), opts)
 		},
 	}
+	cmdexit.FailWith(cmd, ExitSSH)
 	f := cmd.Flags()
 	// As with ssh, flags come before the name; everything after it is the
 	// remote command, whose own flags (ls -l) are not sesame's.

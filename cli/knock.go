@@ -10,10 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/internal/version"
 	"sesame/knock"
 	"sesame/knocker"
 )
+
+// ExitKnock is `sesame knock`'s status for any failure, as knock(1)'s.
+const ExitKnock = 1
 
 // knockOptions are the flags and arguments of `sesame knock`, named after
 // knock(1)'s.
@@ -61,7 +65,10 @@ then checks that the door opened: its SSH port (or --probe-port) answers
 within 3s. The sequence is counted used only when it did, or when you say
 so at the prompt (on a terminal); otherwise the next knock sends it again.
 With -v, a profile's knocks are counted, not printed: its ports are a
-secret.`,
+secret.
+
+Exit status, as knock(1)'s: 0 when every knock was sent, 1 for any
+failure (bad input, an unknown host, a knock that could not be sent).`,
 		Example: `  sesame knock -v myserver.example.com 7000 8000 9000
   sesame knock -d 200 -6 myserver.example.com 123:tcp 456:udp 789:tcp
   sesame knock myserver.example.com 7000,8000:udp@1s,9000
@@ -90,6 +97,8 @@ secret.`,
 			return runKnock(cmd.Context(), opts)
 		},
 	}
+	// knock(1) exits 1 for every failure, bad usage included.
+	cmdexit.FailWith(cmd, ExitKnock)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.UDP, "udp", "u", false, "make every knock UDP (default is TCP)")
 	f.StringVarP(&opts.Delay, "delay", "d", "0", "wait `MS` milliseconds between knocks (or a duration: 250ms, 1.5s)")

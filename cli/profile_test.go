@@ -423,7 +423,7 @@ func TestKnockProfile(t *testing.T) {
 	}
 	// A profile whose host needs DNS fails before sending (no DNS here).
 	e.ok("", "profile", "add", "far", "--host", "far.example.com", "--open", port+":udp")
-	if code, _, stderr := e.run("", "knock", "far"); code != ExitUsage || !strings.Contains(stderr, "cannot resolve") {
+	if code, _, stderr := e.run("", "knock", "far"); code != ExitKnock || !strings.Contains(stderr, "cannot resolve") {
 		t.Fatalf("knock far: exit %d %q", code, stderr)
 	}
 	if n := count(); n != 0 {
