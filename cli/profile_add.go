@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/profiles"
 )
 
@@ -46,7 +47,7 @@ door; the --rotating- flags must match the door's Rotating_ keys.`,
 		},
 	}
 	opts.Flags.register(cmd.Flags(), false)
-	cmd.MarkFlagsMutuallyExclusive("open", "seed")
+	cmdexit.Exclusive(cmd, seedOrOpen, "open", "seed")
 	return cmd
 }
 

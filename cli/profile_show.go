@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -39,7 +40,7 @@ current window.`,
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, seed, password, passphrase) too")
 	cmd.Flags().BoolVar(&opts.Current, "current", false, "print a rotating profile's sequence right now and when the next window begins")
-	cmd.MarkFlagsMutuallyExclusive("reveal", "current")
+	cmdexit.Exclusive(cmd, "--current prints only the sequence of this window; --reveal prints every secret: give one", "reveal", "current")
 	return cmd
 }
 

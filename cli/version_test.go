@@ -31,3 +31,16 @@ func TestHeadlessHelpDoesNotOfferTheApp(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileEditHelpShowsNoDefaults: edit changes only the flags given,
+// so its help must not show add's defaults, which edit never applies.
+func TestProfileEditHelpShowsNoDefaults(t *testing.T) {
+	_, add, _ := runCLI(t, "profile", "add", "--help")
+	if !strings.Contains(add, "(default 4)") {
+		t.Fatalf("add --help lost its defaults:\n%s", add)
+	}
+	_, edit, _ := runCLI(t, "profile", "edit", "--help")
+	if strings.Contains(edit, "default") {
+		t.Fatalf("edit --help shows defaults:\n%s", edit)
+	}
+}

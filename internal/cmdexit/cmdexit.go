@@ -79,13 +79,14 @@ func Run(ctx context.Context, root *cobra.Command, args []string, errOut io.Writ
 	if cmd != nil {
 		name = cmd.CommandPath()
 	}
+	err = explain(cmd, err)
 	// One line, always: joined errors (a profile's field errors) are
 	// separated by "; ".
 	fmt.Fprintf(errOut, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	if code, ok := failureStatus(cmd); ok {
 		return code
 	}
-	if isUsage(err) || isCobraUsage(err) {
+	if isUsage(err) || isExplained(err) || isCobraUsage(err) {
 		return Usage
 	}
 	var coded *Coded

@@ -77,8 +77,8 @@ func TestCheck(t *testing.T) {
 		{"a missing config", []string{"check", "-c", "/nonexistent/knockd.conf"}, 1,
 			nil, []string{"read knockd config", "/nonexistent/knockd.conf"}, nil},
 		{"version", []string{"-V"}, 0, []string{"sesamed ", "(knockd 0.8 compatible)"}, nil, nil},
-		{"an unknown flag", []string{"-x"}, 2, nil, []string{"unknown shorthand flag: 'x'"}, nil},
-		{"an argument", []string{"eth0"}, 2, nil, []string{"unknown command"}, nil},
+		{"an unknown flag", []string{"-x"}, 2, nil, []string{"unknown flag -x: see sesamed --help"}, nil},
+		{"an argument", []string{"eth0"}, 2, nil, []string{"unknown command \"eth0\""}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
