@@ -52,7 +52,7 @@ door; the --rotating- flags must match the door's Rotating_ keys.`,
 }
 
 func runProfileAdd(o *profileAddOptions) error {
-	if err := profiles.ValidateName(o.Name); err != nil {
+	if err := profiles.ValidateAlias(o.Name); err != nil {
 		return &UsageError{Err: err}
 	}
 	if !o.Changed("host") || (!o.Changed("open") && !o.Changed("seed")) {

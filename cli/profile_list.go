@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"sesame/profiles"
 )
 
 type profileListOptions struct {
@@ -67,14 +68,25 @@ func runProfileList(o *profileListOptions) error {
 		fmt.Fprintln(o.Deps.IO.ErrOut, "no profiles yet: add one with sesame profile add NAME --host HOST --open 7000,8000,9000")
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.Deps.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tHOST\tUSER\tPORT\tLAST USED")
+	rows := [][]string{{"NAME", "HOST", "USER", "PORT", "LAST USED"}}
+	var notAlias []string
 	for _, p := range list {
 		user := p.User
 		if user == "" {
 			user = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Host, user, strconv.Itoa(p.SSHPort()), when(p.LastUsed))
+		rows = append(rows, []string{p.Name, p.Host, user, strconv.Itoa(p.SSHPort()), when(p.LastUsed)})
+		if !profiles.IsAlias(p.Name) {
+			notAlias = append(notAlias, p.Name)
+		}
 	}
-	return tw.Flush()
+	if err := writeTable(o.Deps.IO.Out, rows); err != nil {
+		return err
+	}
+	// Names from before the rule keep working; say how to fix them.
+	for _, name := range notAlias {
+		fmt.Fprintf(o.Deps.IO.ErrOut, "note: %v; rename it: sesame profile rename %s %s\n",
+			profiles.ValidateAlias(name), shellQuote(name), shellQuote(profiles.SuggestName(name)))
+	}
+	return nil
 }

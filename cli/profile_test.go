@@ -245,7 +245,7 @@ func TestProfileBadInput(t *testing.T) {
 		{"add a bad delay", []string{"profile", "add", "x", "--host", "h", "--open", "1", "--delay", "soon"}, "--delay: bad delay"},
 		{"add a bad family", []string{"profile", "add", "x", "--host", "h", "--open", "1", "--family", "5"}, "--family: unknown address family"},
 		{"add a wait too long", []string{"profile", "add", "x", "--host", "h", "--open", "1", "--wait", "10m"}, "wait: must be between 0 and 5m"},
-		{"add a bad name", []string{"profile", "add", "a/b", "--host", "h", "--open", "1"}, "name: must not contain /"},
+		{"add a bad name", []string{"profile", "add", "a/b", "--host", "h", "--open", "1"}, `"a/b" has a slash, so it cannot be an ssh Host alias: use "a-b"`},
 		{"add a host with a user", []string{"profile", "add", "x", "--host", "root@h", "--open", "1"}, "host: must be a host name"},
 		{"add two problems", []string{"profile", "add", "x", "--host", "h h", "--open", "1", "--port", "-1"}, "; "},
 		{"add with --open - and no input", []string{"profile", "add", "x", "--host", "h", "--open", "-"}, "read the open sequence from standard input"},
