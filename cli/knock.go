@@ -30,6 +30,7 @@ type knockOptions struct {
 	IPv4    bool
 	IPv6    bool
 	Verbose bool
+	JSON    bool
 	Version bool
 	Close   bool
 	// ProbePort is the port that shows a one-time knock opened the door;
@@ -64,6 +65,14 @@ sequence. A profile with one-time sequences uses the next unused one, and
 then checks that the door opened: its SSH port (or --probe-port) answers
 within 3s. The sequence is counted used only when it did, or when you say
 so at the prompt (on a terminal); otherwise the next knock sends it again.
+For any other profile, --probe-port PORT checks the same way, and a door
+that did not open is a failure.
+
+--json prints one JSON object on stdout: host, address, profile and
+sequence ("open" or "close") for a profile, knocks (port, proto, at) for
+HOST PORT... (a profile's ports are secret and never shown), sent (how
+many went out), door_checked and door_open (null when not checked), and
+one_time_left.
 With -v, a profile's knocks are counted, not printed: its ports are a
 secret.
 
@@ -88,7 +97,7 @@ failure (bad input, an unknown host, a knock that could not be sent).`,
 				return usageErrorf("--close needs a profile name: sesame knock --close NAME")
 			}
 			if opts.Changed("probe-port") {
-				return usageErrorf("--probe-port is for a profile with one-time sequences: sesame knock --probe-port PORT NAME")
+				return usageErrorf("--probe-port is for a profile: sesame knock --probe-port PORT NAME")
 			}
 			if len(args) < 2 {
 				return usageErrorf("need a host and at least one port (e.g. sesame knock myserver 7000 8000 9000), or a profile name")
@@ -107,7 +116,8 @@ failure (bad input, an unknown host, a knock that could not be sent).`,
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each knock as it is sent")
 	f.BoolVarP(&opts.Version, "version", "V", false, "print the version and exit")
 	f.BoolVar(&opts.Close, "close", false, "with a profile: send its close sequence")
-	f.IntVar(&opts.ProbePort, "probe-port", -1, "with a one-time profile: the `PORT` whose answer shows the door opened (default: the profile's SSH port; 0: do not check, count the sequence used)")
+	f.BoolVar(&opts.JSON, "json", false, "print what was sent as JSON (a profile's ports are never shown; -v then goes to stderr)")
+	f.IntVar(&opts.ProbePort, "probe-port", -1, "with a profile: check that `PORT` answers after the knock, i.e. the door opened (one-time profiles check their SSH port by default; 0: do not check, count the sequence used)")
 	return cmd
 }
 
@@ -168,10 +178,14 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 		return err
 	}
 	if o.Verbose {
-		req.opt.Progress = verboseHits(o.Deps.IO.Out)
+		req.opt.Progress = verboseHits(o.progressOut())
 	}
-	_, err = send(ctx, req)
-	return err
+	rep := &knockReport{Host: o.Host}
+	req.opt.Progress = rep.track(req.opt.Progress, true)
+	if _, err = send(ctx, req); err != nil {
+		return err
+	}
+	return o.report(rep)
 }
 
 // send resolves the host, then knocks, and returns the address knocked.

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,20 +29,6 @@ func newCmdProfileList(deps Deps) *cobra.Command {
 	return cmd
 }
 
-// listedProfile is a profile in `list --json`: settings, never secrets.
-type listedProfile struct {
-	Name     string     `json:"name"`
-	Host     string     `json:"host"`
-	Port     int        `json:"port"`
-	User     string     `json:"user,omitempty"`
-	Identity string     `json:"identity,omitempty"`
-	Family   string     `json:"family"`
-	Delay    string     `json:"delay"`
-	Wait     string     `json:"wait"`
-	Note     string     `json:"note,omitempty"`
-	LastUsed *time.Time `json:"last_used,omitempty"`
-}
-
 func runProfileList(o *profileListOptions) error {
 	_, list, err := listProfiles(o.Deps)
 	if err != nil {
@@ -53,16 +37,9 @@ func runProfileList(o *profileListOptions) error {
 	if o.JSON {
 		out := make([]listedProfile, 0, len(list))
 		for _, p := range list {
-			lp := listedProfile{Name: p.Name, Host: p.Host, Port: p.SSHPort(), User: p.User, Identity: p.IdentityFile,
-				Family: p.Family.String(), Delay: p.Delay.String(), Wait: p.Wait.String(), Note: p.Note}
-			if !p.LastUsed.IsZero() {
-				lp.LastUsed = &p.LastUsed
-			}
-			out = append(out, lp)
+			out = append(out, listed(p))
 		}
-		enc := json.NewEncoder(o.Deps.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(o.Deps.IO.Out, out)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(o.Deps.IO.ErrOut, "no profiles yet: add one with sesame profile add NAME --host HOST --open 7000,8000,9000")
