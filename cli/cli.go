@@ -108,12 +108,12 @@ address, and sends the close sequence when the session ends.`
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
-	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
 	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps),
 		cmdexit.VersionCmd("sesame "+version.Version))
+	addCompletion(root, deps)
 	return root
 }
 

@@ -177,3 +177,20 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletion(t *testing.T) {
+	if _, help, _ := run(t, "--help"); !strings.Contains(help, "completion") {
+		t.Fatalf("help does not list completion:\n%s", help)
+	}
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		if code, out, _ := run(t, "completion", shell); code != 0 || !strings.Contains(out, "sesamed") {
+			t.Errorf("completion %s: exit %d", shell, code)
+		}
+	}
+	if _, out, _ := run(t, "__complete", "-i", ""); !strings.Contains(out, "lo\n") {
+		t.Errorf("-i does not complete interfaces: %q", out)
+	}
+	if _, out, _ := run(t, "__complete", "ch"); !strings.HasPrefix(out, "check\t") {
+		t.Errorf("subcommands are not completed: %q", out)
+	}
+}
