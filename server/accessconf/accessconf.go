@@ -415,11 +415,16 @@ func (p *parser) line(at line, raw string, depth int) error {
 	return p.set(at, name, value, depth)
 }
 
-// nameOf names a line by its first word if it looks like a variable
-// name, and says "the line" otherwise (the word may be a key).
+// nameOf names a line by its first word when that is a variable name
+// (upper case, as fwknopd's, or a known one in any case), and says "the
+// line" otherwise: a word of another shape may be a key.
 func nameOf(name string) string {
-	for _, r := range name {
-		if !(r == '_' || r == '%' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+	up := strings.ToUpper(name)
+	if strings.HasPrefix(name, "%include") || slices.Contains(known, up) || ignored[up] != "" || refused[up] != "" {
+		return name
+	}
+	for i, r := range name {
+		if !(r >= 'A' && r <= 'Z' || i > 0 && (r == '_' || r >= '0' && r <= '9')) {
 			return "the line"
 		}
 	}
@@ -641,7 +646,11 @@ func (p *parser) set(at line, name, value string, depth int) error {
 		if why, ok := refused[name]; ok {
 			return p.errorf(at, "%s: %s", name, why)
 		}
-		p.warnf(at, "unknown variable %s is ignored (fwknopd ignores it too)%s", nameOf(name), suggest(name))
+		if nameOf(name) == "the line" {
+			p.warnf(at, "the line is not a variable fwknopd knows and is ignored, as fwknopd does (not shown: it may hold a key)")
+			return nil
+		}
+		p.warnf(at, "unknown variable %s is ignored (fwknopd ignores it too)%s", name, suggest(name))
 	}
 	return nil
 }

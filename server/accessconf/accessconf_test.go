@@ -249,3 +249,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestLineNames: a line is named by its variable only when the first word
+// is shaped like one; anything else may be a key written without its
+// name.
+func TestLineNames(t *testing.T) {
+	for _, tc := range []struct{ text, want, hidden string }{
+		{"SOURCE ANY\nmysecretpass\n", "access.conf:2: the line has no value", "mysecretpass"},
+		{"SOURCE ANY\nMySecret pass\n" + good, "access.conf:2: the line is not a variable fwknopd knows", "MySecret"},
+		{"SOURCE ANY\nhmac_key_base64 x\n" + good, "write HMAC_KEY_BASE64", ""},
+	} {
+		cfg, err := parse(t, tc.text)
+		var all string
+		if err != nil {
+			all = err.Error()
+		} else {
+			all = strings.Join(cfg.Warnings, "\n")
+		}
+		if !strings.Contains(all, tc.want) || tc.hidden != "" && strings.Contains(all, tc.hidden) {
+			t.Errorf("%q: got %s", tc.text, all)
+		}
+	}
+}
