@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"sesame/knocker"
+	"sesame/spa"
 )
 
 // fwknopd's defaults and limits.
@@ -46,27 +47,6 @@ const (
 	maxDepth = 3
 	// placeholder is the value of the keys in Debian's stock access.conf.
 	placeholder = "__CHANGEME__"
-)
-
-// HMAC digest types, as HMAC_DIGEST_TYPE names them.
-const (
-	HMACMD5     = "md5"
-	HMACSHA1    = "sha1"
-	HMACSHA256  = "sha256"
-	HMACSHA384  = "sha384"
-	HMACSHA512  = "sha512"
-	HMACSHA3256 = "sha3_256"
-	HMACSHA3512 = "sha3_512"
-)
-
-var hmacTypes = []string{HMACMD5, HMACSHA1, HMACSHA256, HMACSHA384, HMACSHA512, HMACSHA3256, HMACSHA3512}
-
-// Encryption modes, as ENCRYPTION_MODE names them (lower case).
-const (
-	ModeCBC        = "cbc"
-	ModeCTR        = "ctr"
-	ModeLegacy     = "legacy"
-	ModeAsymmetric = "asymmetric"
 )
 
 // Secret is a key. It prints as "[secret]" whatever the verb, so that a
@@ -144,10 +124,10 @@ type Stanza struct {
 	RestrictPorts []Port
 	// Key is the encryption key (KEY or KEY_BASE64), HMACKey the HMAC
 	// key (HMAC_KEY or HMAC_KEY_BASE64).
-	Key      Secret
-	HMACKey  Secret
-	HMACType string // one of the HMAC* constants; sha256 by default
-	Mode     string // one of the Mode* constants; cbc by default
+	Key     Secret
+	HMACKey Secret
+	HMAC    spa.Hash           // HMAC_DIGEST_TYPE; SHA-256 by default
+	Mode    spa.EncryptionMode // ENCRYPTION_MODE: CBC (the default) or legacy
 	// AccessTimeout is FW_ACCESS_TIMEOUT (30 s by default); a client's
 	// own timeout is honoured up to MaxTimeout (MAX_FW_TIMEOUT, 300 s).
 	AccessTimeout time.Duration
@@ -161,6 +141,11 @@ type Stanza struct {
 	Expires time.Time
 
 	gpgOnly bool // has GPG keys and no Rijndael key
+}
+
+// Keys are the stanza's keys and settings, for spa.Decode.
+func (s *Stanza) Keys() spa.Keys {
+	return spa.Keys{Key: s.Key, HMACKey: s.HMACKey, HMAC: s.HMAC, Mode: s.Mode}
 }
 
 // Timeout is how long a grant lasts for a packet asking for client
@@ -449,8 +434,7 @@ func (p *parser) startStanza(at line, value string) error {
 		return p.errorf(at, "SOURCE %v", err)
 	}
 	p.count++
-	p.cur = &Stanza{File: at.file, Line: at.n, Num: p.count, Source: src, SourceText: value,
-		HMACType: HMACSHA256, Mode: ModeCBC}
+	p.cur = &Stanza{File: at.file, Line: at.n, Num: p.count, Source: src, SourceText: value}
 	p.seen = map[string]int{}
 	p.unsupported = nil
 	p.cfg.Stanzas = append(p.cfg.Stanzas, p.cur)
@@ -592,19 +576,24 @@ func (p *parser) set(at line, name, value string, depth int) error {
 			s.HMACKey = Secret(k)
 		}
 	case "HMAC_DIGEST_TYPE":
-		t := strings.ToLower(value)
-		if !slices.Contains(hmacTypes, t) {
-			return p.errorf(at, "HMAC_DIGEST_TYPE %q is not one of md5, sha1, sha256, sha384, sha512, sha3_256, sha3_512", value)
+		h, err := spa.ParseHash(value)
+		if err != nil {
+			return p.errorf(at, "HMAC_DIGEST_TYPE %q is not one of MD5, SHA1, SHA256, SHA384, SHA512, SHA3_256, SHA3_512", value)
 		}
-		s.HMACType = t
+		s.HMAC = h
 	case "ENCRYPTION_MODE":
-		m := strings.ToLower(value)
-		switch m {
-		case ModeCBC, ModeCTR, ModeLegacy, ModeAsymmetric:
+		switch strings.ToUpper(value) {
+		case "CBC":
+			s.Mode = spa.CBC
+		case "LEGACY":
+			s.Mode = spa.Legacy
+		case "CTR":
+			return p.errorf(at, "ENCRYPTION_MODE CTR is not served by sesamed: use CBC (fwknop's default) on both ends")
+		case "ASYMMETRIC":
+			return p.errorf(at, "ENCRYPTION_MODE Asymmetric (GPG) is not served by sesamed: use KEY_BASE64 and HMAC_KEY_BASE64")
 		default:
 			return p.errorf(at, "ENCRYPTION_MODE %q is not one of CBC, CTR, legacy, Asymmetric", value)
 		}
-		s.Mode = m
 	case "FW_ACCESS_TIMEOUT", "MAX_FW_TIMEOUT":
 		n, err := strconv.ParseUint(value, 10, 32)
 		if err != nil || time.Duration(n)*time.Second > MaxTimeout {
@@ -710,12 +699,8 @@ func (p *parser) finishStanza() error {
 	if string(s.Key) == string(s.HMACKey) {
 		return p.errorf(at, "the stanza of SOURCE %s has the same encryption and HMAC key, which fwknopd refuses too: generate a new pair with fwknop --key-gen", s.SourceText)
 	}
-	switch s.Mode {
-	case ModeCBC:
-	case ModeLegacy, ModeCTR:
-		return p.errorf(at, "the stanza of SOURCE %s uses ENCRYPTION_MODE %s, which sesamed does not serve: use CBC (fwknop's default) on both ends", s.SourceText, s.Mode)
-	case ModeAsymmetric:
-		return p.errorf(at, "the stanza of SOURCE %s uses ENCRYPTION_MODE Asymmetric (GPG), which sesamed does not serve: use KEY_BASE64 and HMAC_KEY_BASE64", s.SourceText)
+	if err := s.Keys().Check(); err != nil {
+		return p.errorf(at, "the stanza of SOURCE %s: %v", s.SourceText, err)
 	}
 	if !s.RequireSourceAddress {
 		// fwknopd says the same at every start.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sesame/knocker"
+	"sesame/spa"
 )
 
 // Keys as fwknop --key-gen prints them; the tests check they never show.
@@ -74,8 +75,8 @@ ENCRYPTION_MODE cbc
 	if a.RequireUsername != "alice" || !a.RequireSourceAddress || b.RequireSourceAddress {
 		t.Errorf("require: %+v", a)
 	}
-	if b.HMACType != HMACSHA256 || b.Mode != ModeCBC {
-		t.Errorf("types %q %q", b.HMACType, b.Mode)
+	if b.HMAC != spa.SHA256 || b.Mode != spa.CBC || a.HMAC != spa.HashDefault {
+		t.Errorf("types %v %v %v", b.HMAC, b.Mode, a.HMAC)
 	}
 	// fwknopd's timeout rule: the client's time, capped; else the stanza's.
 	if a.Timeout(0) != time.Minute || a.Timeout(10*time.Second) != 10*time.Second || b.Timeout(time.Hour) != 20*time.Second {
@@ -146,7 +147,8 @@ func TestErrors(t *testing.T) {
 		{"SOURCE ANY\nREQUIRE_SOURCE_ADDRESS Y\n", "access.conf:1: no keys found for the stanza of SOURCE ANY"},
 		{"SOURCE ANY\nKEY_BASE64 " + keyB64 + "\n", "access.conf:1: the stanza of SOURCE ANY has no HMAC_KEY_BASE64"},
 		{"SOURCE ANY\nKEY_BASE64 " + keyB64 + "\nHMAC_KEY_BASE64 " + keyB64 + "\n", "access.conf:1: the stanza of SOURCE ANY has the same encryption and HMAC key"},
-		{"SOURCE ANY\n" + good + "ENCRYPTION_MODE legacy\n", "access.conf:1: the stanza of SOURCE ANY uses ENCRYPTION_MODE legacy"},
+		{"SOURCE ANY\n" + good + "ENCRYPTION_MODE ctr\n", "access.conf:5: ENCRYPTION_MODE CTR is not served by sesamed"},
+		{"SOURCE ANY\nKEY_BASE64 " + hmacB64 + "\nHMAC_KEY_BASE64 " + keyB64 + "\n", "access.conf:1: the stanza of SOURCE ANY: the encryption key is 64 bytes"},
 		{"SOURCE ANY\n" + good + "ENCRYPTION_MODE ofb\n", "access.conf:5: ENCRYPTION_MODE \"ofb\" is not one of"},
 		{"SOURCE ANY\n" + good + "HMAC_DIGEST_TYPE sha2\n", "access.conf:5: HMAC_DIGEST_TYPE \"sha2\""},
 		{"SOURCE ANY\n" + good + "FW_ACCESS_TIMEOUT 30s\n", "access.conf:5: FW_ACCESS_TIMEOUT \"30s\""},
@@ -243,7 +245,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, st := range cfg.Stanzas {
-			if len(st.Key) == 0 || len(st.HMACKey) == 0 || len(st.Source) == 0 || st.AccessTimeout <= 0 || st.MaxTimeout <= 0 || st.Mode != ModeCBC {
+			if len(st.Key) == 0 || len(st.HMACKey) == 0 || len(st.Source) == 0 || st.AccessTimeout <= 0 || st.MaxTimeout <= 0 || st.Keys().Check() != nil {
 				t.Fatalf("stanza served without what it needs: %+v", st)
 			}
 		}

@@ -125,7 +125,7 @@ func printAccess(w io.Writer, acc *accessconf.Config, port string) {
 			what = append(what, "never "+portList(s.RestrictPorts))
 		}
 		what = append(what, fmt.Sprintf("for %s (a client may ask up to %s)", s.AccessTimeout, s.MaxTimeout),
-			"HMAC "+s.HMACType)
+			"HMAC "+s.HMAC.String())
 		if s.RequireSourceAddress {
 			what = append(what, "source address required")
 		}

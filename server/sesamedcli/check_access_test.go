@@ -29,7 +29,7 @@ func TestCheckAccess(t *testing.T) {
 		out, err []string
 	}{
 		{"good", "SOURCE 192.0.2.0/24\nOPEN_PORTS tcp/22\nKEY_BASE64 " + key + "\nHMAC_KEY_BASE64 " + hmac + "\nREQUIRE_SOURCE_ADDRESS Y\nFW_ACCESS_TIMEOUT 10\nWHATEVER x\n", 0,
-			[]string{"OK, 0 doors", "SPA on 62201/udp: " + access + ", 1 stanza\n", "[stanza #1] " + access + ":1: SOURCE 192.0.2.0/24, opens tcp/22, for 10s (a client may ask up to 5m0s), HMAC sha256, source address required"},
+			[]string{"OK, 0 doors", "SPA on 62201/udp: " + access + ", 1 stanza\n", "[stanza #1] " + access + ":1: SOURCE 192.0.2.0/24, opens tcp/22, for 10s (a client may ask up to 5m0s), HMAC SHA256, source address required"},
 			[]string{"warning: " + access + ":7: unknown variable WHATEVER is ignored (fwknopd ignores it too)"}},
 		{"a bad key", "SOURCE ANY\nKEY_BASE64 " + key + "\nHMAC_KEY_BASE64 " + hmac + "#\n", 1,
 			nil, []string{"sesamed check: Fwknop_Access: " + access + ":3: HMAC_KEY_BASE64 is not base64 (not shown: it is a key)"}},
