@@ -102,6 +102,15 @@ func (c *Cache) Len() int {
 	return len(c.live)
 }
 
+// Seen reports whether digest is held and live at now, recording nothing:
+// a replay is refused before any decryption.
+func (c *Cache) Seen(digest string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.live[digest]
+	return ok && t.After(now)
+}
+
 // Record adds digest, to be kept until expires, and reports whether it
 // was there already (a replay: nothing is written). The line is in the
 // file when Record returns; an error means the packet must be refused.

@@ -37,6 +37,9 @@ func TestRecord(t *testing.T) {
 			t.Errorf("Record(%s) at +%s = %v, %v; want %v, %v", tc.digest, tc.at, replay, err, tc.replay, tc.err)
 		}
 	}
+	if !c.Seen("a", now.Add(time.Second)) || c.Seen("b", now.Add(12*time.Second)) || c.Seen("z", now) {
+		t.Error("Seen")
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
