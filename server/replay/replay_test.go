@@ -27,7 +27,7 @@ func TestRecord(t *testing.T) {
 		{"a", 240 * time.Second, time.Second, true, nil},
 		{"b", 10 * time.Second, 0, false, nil},
 		{"c", 240 * time.Second, 0, false, nil},
-		{"d", 240 * time.Second, 0, false, ErrFull}, // full: refused, nothing forgotten
+		{"d", 240 * time.Second, 0, false, ErrFull},            // full: refused, nothing forgotten
 		{"d", 240 * time.Second, 11 * time.Second, false, nil}, // b expired and made room
 		{"b", 240 * time.Second, 12 * time.Second, false, ErrFull},
 		{"a", 240 * time.Second, 239 * time.Second, true, nil},
