@@ -82,3 +82,18 @@ func (p *parser) finishFwknop() error {
 	}
 	return nil
 }
+
+// NeedsNative reports whether the config uses sesamed's native open
+// action: a door with Open_Ports, or SPA (whose grants always open
+// natively).
+func (c *Config) NeedsNative() bool {
+	if c.FwknopAccess != "" {
+		return true
+	}
+	for _, d := range c.Doors {
+		if d.HasNativeOpen() {
+			return true
+		}
+	}
+	return false
+}
