@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sesame/internal/clock"
 	"sesame/knockdconf"
 	"sesame/server/action"
 	"sesame/server/capture"
@@ -69,6 +70,9 @@ type Options struct {
 	Ready func()
 	// MaxSources bounds the attempt table (0: the matcher's default).
 	MaxSources int
+	// Clock tells the doors' time: knock timeouts and cooldowns, rotating
+	// windows (nil: the system clock). Tests pass a fake one.
+	Clock clock.Clock
 }
 
 // shutdownTimeout bounds the clean-up at exit, all of it.
@@ -77,6 +81,7 @@ const shutdownTimeout = 30 * time.Second
 type daemon struct {
 	opt Options
 	log *sesamedlog.Logger
+	clk clock.Clock
 
 	runner   *action.Runner
 	names    *names
@@ -111,36 +116,11 @@ func Run(ctx context.Context, opt Options) error {
 		_, err := capture.Open("", "")
 		return err
 	}
-	b := &boot{daemon: &daemon{
-		opt:      opt,
-		log:      opt.Log,
-		names:    newNames(opt.Lookup, nil),
-		filterCh: make(chan struct{}, 1),
-		rollCh:   make(chan struct{}, 1),
-		netCh:    make(chan struct{}),
-		handles:  map[string]*capture.Handle{},
-	}}
+	b := &boot{daemon: newDaemon(opt), readNet: netwatch.Read}
 	// Each step's undo runs when a later one fails, or at exit: in
 	// reverse, so that the listeners stop before the doors' pending
 	// actions run, and those before the firewall rules go.
-	stop, err := steps.Start(ctx,
-		b.readInterfaces,
-		b.loadConfig,
-		b.logShutdown,
-		b.keepSpentWindows,
-		b.startFirewall,
-		b.startActions,
-		b.startDoors,
-		b.watchInterfaces,
-		b.listenForKnocks,
-		// Another kind of listener with its own doors (fwknop's SPA
-		// packets, say) starts here: a step that opens its captures and
-		// hands what it accepts to the same actions and firewall, and
-		// whose undo stops it before those are shut down.
-		b.followFilter,
-		b.rollRotatingDoors,
-		b.pickUpOneTimeSequences,
-	)
+	stop, err := steps.Start(ctx, slices.Concat(b.doorSteps(), b.listenerSteps())...)
 	defer stop()
 	if err != nil {
 		return err
@@ -152,12 +132,61 @@ func Run(ctx context.Context, opt Options) error {
 	return nil
 }
 
+func newDaemon(opt Options) *daemon {
+	clk := opt.Clock
+	if clk == nil {
+		clk = clock.System{}
+	}
+	return &daemon{
+		opt:      opt,
+		log:      opt.Log,
+		clk:      clk,
+		names:    newNames(opt.Lookup, nil),
+		filterCh: make(chan struct{}, 1),
+		rollCh:   make(chan struct{}, 1),
+		netCh:    make(chan struct{}),
+		handles:  map[string]*capture.Handle{},
+	}
+}
+
+// doorSteps start sesamed's doors and what they do when they open:
+// everything but the listeners (the tests without root leave those out).
+func (b *boot) doorSteps() []steps.Step {
+	return []steps.Step{
+		b.readInterfaces,
+		b.loadConfig,
+		b.logShutdown,
+		b.keepSpentWindows,
+		b.startFirewall,
+		b.startActions,
+		b.startDoors,
+	}
+}
+
+// listenerSteps start what hands the doors their packets, and what keeps
+// the doors and the captures current.
+func (b *boot) listenerSteps() []steps.Step {
+	return []steps.Step{
+		b.watchInterfaces,
+		b.listenForKnocks,
+		// Another kind of listener with its own doors (fwknop's SPA
+		// packets, say) starts here: a step that opens its captures and
+		// hands what it accepts to the same actions and firewall; its
+		// undo stops it before those are shut down.
+		b.followFilter,
+		b.rollRotatingDoors,
+		b.pickUpOneTimeSequences,
+	}
+}
+
 // boot is the daemon as Run's steps start it: what a step finds out for
 // the steps after it, and the deadline of the clean-up at exit.
 type boot struct {
 	*daemon
 	net netwatch.State   // the interfaces at start
 	ld  *loadconf.Loaded // the config at start
+	// readNet reads the interfaces (netwatch.Read; tests pass fake ones).
+	readNet func() (netwatch.State, error)
 
 	cleanupCtx    context.Context
 	cleanupCancel context.CancelFunc
@@ -166,7 +195,7 @@ type boot struct {
 // readInterfaces reads which interfaces there are, up or down, and their
 // addresses.
 func (b *boot) readInterfaces(context.Context) (func(), error) {
-	state, err := netwatch.Read()
+	state, err := b.readNet()
 	b.net = state
 	return nil, err
 }
@@ -207,7 +236,7 @@ func (b *boot) cleanup() context.Context {
 func (b *boot) keepSpentWindows(context.Context) (func(), error) {
 	return func() {
 		if l := b.ledger.Load(); l != nil {
-			if err := l.Save(time.Now()); err != nil {
+			if err := l.Save(b.clk.Now()); err != nil {
 				b.log.Error("error: %v", err)
 			}
 		}
@@ -390,11 +419,11 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // with it.
 func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string) error {
 	cfg := ld.Config
-	doors, rots, ones := buildDoors(ld, time.Now())
+	doors, rots, ones := buildDoors(ld, d.clk.Now())
 	if len(rots) > 0 {
 		d.openLedger(cfg)
 	}
-	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources})
+	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources, Now: d.clk.Now})
 	mctx, stop := context.WithCancel(ctx)
 	d.mu.Lock()
 	d.cfg = cfg
@@ -430,7 +459,7 @@ func (d *daemon) openLedger(cfg *knockdconf.Config) {
 		}
 		return
 	}
-	l, err := rotating.OpenLedger(path, time.Now())
+	l, err := rotating.OpenLedger(path, d.clk.Now())
 	if err != nil {
 		d.log.Error("error: %v", err)
 	}
@@ -443,24 +472,8 @@ func (d *daemon) rollLoop(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		now := time.Now()
-		d.mu.Lock()
-		m, rots := d.m.Load(), d.rots
-		d.mu.Unlock()
-		next := now.Add(time.Hour)
-		changed := false
-		for _, rd := range rots {
-			if rd.roll(m, now) {
-				changed = true
-			}
-			if t := rd.rot.NextChange(now); t.Before(next) {
-				next = t
-			}
-		}
-		if changed {
-			d.refilter()
-		}
-		timer.Reset(time.Until(next))
+		next := d.roll(d.clk.Now())
+		timer.Reset(next.Sub(d.clk.Now()))
 		select {
 		case <-ctx.Done():
 			return
@@ -468,6 +481,28 @@ func (d *daemon) rollLoop(ctx context.Context) {
 		case <-d.rollCh:
 		}
 	}
+}
+
+// roll gives the rotating doors the sequences of the windows live at now,
+// and returns when the next window begins (in an hour at the latest).
+func (d *daemon) roll(now time.Time) (next time.Time) {
+	d.mu.Lock()
+	m, rots := d.m.Load(), d.rots
+	d.mu.Unlock()
+	next = now.Add(time.Hour)
+	changed := false
+	for _, rd := range rots {
+		if rd.roll(m, now) {
+			changed = true
+		}
+		if t := rd.rot.NextChange(now); t.Before(next) {
+			next = t
+		}
+	}
+	if changed {
+		d.refilter()
+	}
+	return next
 }
 
 // reload reopens the log file and re-reads the config (SIGHUP). The log
