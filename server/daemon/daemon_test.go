@@ -32,12 +32,12 @@ import (
 // timeouts and the rotating windows. What sesamed does on a real network
 // is in server/cmd/sesamed's system tests.
 
+// The server's addresses (local4, local6: on the lab's eth0) and the
+// knocking clients', as in the system tests' namespaces.
 var (
-	local4  = netip.MustParseAddr("192.0.2.1")
-	local6  = netip.MustParseAddr("2001:db8::1")
-	client  = netip.MustParseAddr("192.0.2.7")
-	client6 = netip.MustParseAddr("2001:db8::7")
-	other   = netip.MustParseAddr("192.0.2.8")
+	local4, local6  = testnet.ServerAddr4, testnet.ServerAddr6
+	client, client6 = testnet.ClientAddr4, testnet.ClientAddr6
+	other           = netip.MustParseAddr("192.0.2.3")
 )
 
 // firewall is a fake native open action: it records each call, in order.
@@ -74,7 +74,7 @@ func (f *firewall) Calls() []string {
 }
 
 // lab is a daemon started by Run's own steps but the listeners, on one
-// fake interface (eth0: 192.0.2.1, 2001:db8::1).
+// fake interface, eth0.
 type lab struct {
 	t    *testing.T
 	b    *boot
@@ -184,6 +184,22 @@ func (l *lab) shutdown() ([]string, string) {
 	return l.fw.Calls(), string(b)
 }
 
+// expect shuts the lab down, then checks the firewall's calls, in order,
+// and that the log has line and ends as sesamed's does.
+func (l *lab) expect(want []string, line string) {
+	l.t.Helper()
+	calls, log := l.shutdown()
+	if !slices.Equal(calls, want) {
+		l.t.Errorf("firewall calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(log, line) {
+		l.t.Errorf("the log has no %q:\n%s", line, log)
+	}
+	if !strings.HasSuffix(log, "shutting down\n") {
+		l.t.Errorf("the log does not end with shutting down:\n%s", log)
+	}
+}
+
 const nativeConf = `[options]
 	logfile = /dev/null
 [SSH]
@@ -201,18 +217,18 @@ const nativeConf = `[options]
 // shuts down; the knocks it does not complete reach nothing.
 func TestKnocksOpenAndClose(t *testing.T) {
 	open := knocks(client, "7000", "8000:udp", "9000")
-	opened := "open SSH 192.0.2.7 22/tcp access 30s idle 0s"
+	opened := "open SSH 192.0.2.2 22/tcp access 30s idle 0s"
 	cases := []struct {
 		name  string
 		knock []knock
 		want  []string
 		log   string // a line the log has
 	}{
-		{"the sequence opens", open, []string{opened, "shutdown"}, "192.0.2.7: SSH: OPEN SESAME"},
+		{"the sequence opens", open, []string{opened, "shutdown"}, "192.0.2.2: SSH: OPEN SESAME"},
 		{"over IPv6", knocks(client6, "7000", "8000:udp", "9000"),
-			[]string{"open SSH 2001:db8::7 22/tcp access 30s idle 0s", "shutdown"}, "2001:db8::7: SSH: OPEN SESAME"},
+			[]string{"open SSH 2001:db8::2 22/tcp access 30s idle 0s", "shutdown"}, "2001:db8::2: SSH: OPEN SESAME"},
 		{"the close sequence closes", append(slices.Clone(open), knocks(client, "9000", "8000:udp", "7000")...),
-			[]string{opened, "close SSH 192.0.2.7 22/tcp", "shutdown"}, "SSH/close: OPEN SESAME"},
+			[]string{opened, "close SSH 192.0.2.2 22/tcp", "shutdown"}, "SSH/close: OPEN SESAME"},
 		{"a wrong knock starts over", knocks(client, "7000", "9000", "8000:udp", "9000"),
 			[]string{"shutdown"}, "SSH: Stage 1"},
 		{"the wrong protocol is a wrong knock", knocks(client, "7000", "8000", "9000"),
@@ -220,24 +236,15 @@ func TestKnocksOpenAndClose(t *testing.T) {
 		{"within the timeout", []knock{{client, "7000", 0}, {client, "8000:udp", 4 * time.Second}, {client, "9000", 0}},
 			[]string{opened, "shutdown"}, "OPEN SESAME"},
 		{"past the timeout", []knock{{client, "7000", 0}, {client, "8000:udp", 6 * time.Second}, {client, "9000", 0}},
-			[]string{"shutdown"}, "192.0.2.7: SSH: sequence timeout (stage 1)"},
+			[]string{"shutdown"}, "192.0.2.2: SSH: sequence timeout (stage 1)"},
 		{"another address's knock does not count", []knock{{client, "7000", 0}, {other, "8000:udp", 0}, {client, "9000", 0}},
-			[]string{"shutdown"}, "192.0.2.7: SSH: Stage 1"},
+			[]string{"shutdown"}, "192.0.2.2: SSH: Stage 1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t, nativeConf)
 			l.knock(tc.knock...)
-			calls, log := l.shutdown()
-			if !slices.Equal(calls, tc.want) {
-				t.Errorf("firewall calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
-			}
-			if !strings.Contains(log, tc.log) {
-				t.Errorf("the log has no %q:\n%s", tc.log, log)
-			}
-			if !strings.HasSuffix(log, "shutting down\n") {
-				t.Errorf("the log does not end with shutting down:\n%s", log)
-			}
+			l.expect(tc.want, tc.log)
 		})
 	}
 }
@@ -253,7 +260,7 @@ func oneTimeConf(seqs string) string {
 // keeps the door shut; lines appended to the file are picked up without a
 // reload, and a spent line is not read again.
 func TestOneTimeSequences(t *testing.T) {
-	opened := "open smtp 192.0.2.7 22/tcp access 10s idle 0s"
+	opened := "open smtp 192.0.2.2 22/tcp access 10s idle 0s"
 	cases := []struct {
 		name string
 		file string
@@ -304,13 +311,7 @@ func TestOneTimeSequences(t *testing.T) {
 				tc.before(t, l, path)
 			}
 			l.knock(tc.knock...)
-			calls, log := l.shutdown()
-			if !slices.Equal(calls, tc.want) {
-				t.Errorf("firewall calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
-			}
-			if !strings.Contains(log, tc.log) {
-				t.Errorf("the log has no %q:\n%s", tc.log, log)
-			}
+			l.expect(tc.want, tc.log)
 			if tc.after != "" {
 				if b, _ := os.ReadFile(path); string(b) != tc.after {
 					t.Errorf("the file holds:\n%s\nwant:\n%s", b, tc.after)
@@ -353,7 +354,7 @@ func TestRotatingDoors(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := params.WindowAt(start)
-	opened := "open SSH 192.0.2.7 22/tcp access 10s idle 0s"
+	opened := "open SSH 192.0.2.2 22/tcp access 10s idle 0s"
 	cases := []struct {
 		name string
 		// run knocks window sequences (window(n) is window w+n's knocks)
@@ -392,9 +393,7 @@ func TestRotatingDoors(t *testing.T) {
 			l.shutdown()
 			again := newLab(t, l.confText())
 			again.knock(window(0)...)
-			if calls, log := again.shutdown(); !slices.Equal(calls, []string{"shutdown"}) || !strings.Contains(log, "REPLAY REFUSED") {
-				t.Errorf("after a restart, the spent window: firewall calls %q, log:\n%s", calls, log)
-			}
+			again.expect([]string{"shutdown"}, "REPLAY REFUSED")
 		}, []string{opened, "shutdown"}, "OPEN SESAME"},
 	}
 	for _, tc := range cases {
@@ -404,13 +403,7 @@ func TestRotatingDoors(t *testing.T) {
 			tc.run(t, l, func(n int64) []knock {
 				return knocks(client, testnet.KnockArgs(testnet.WindowSequence(t, seed, params, w+n))...)
 			})
-			calls, log := l.shutdown()
-			if !slices.Equal(calls, tc.want) {
-				t.Errorf("firewall calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
-			}
-			if !strings.Contains(log, tc.log) {
-				t.Errorf("the log has no %q:\n%s", tc.log, log)
-			}
+			l.expect(tc.want, tc.log)
 		})
 	}
 }
@@ -419,7 +412,7 @@ func TestRotatingDoors(t *testing.T) {
 // in progress; a config that does not load keeps the running one; what
 // needs a restart says so.
 func TestReload(t *testing.T) {
-	opened := "open SSH 192.0.2.7 22/tcp access 30s idle 0s"
+	opened := "open SSH 192.0.2.2 22/tcp access 30s idle 0s"
 	newSeq := strings.NewReplacer("7000,8000:udp,9000", "1000,2000,3000", "open_ports     = 22", "open_ports = 2222").Replace(nativeConf)
 	cases := []struct {
 		name   string
@@ -433,7 +426,7 @@ func TestReload(t *testing.T) {
 			knocks(client, "7000", "8000:udp", "9000"), []string{opened, "shutdown"}, "keeping the configuration already running"},
 		{"a new sequence replaces the old", newSeq, nil,
 			append(knocks(client, "7000", "8000:udp", "9000"), knocks(client, "1000", "2000", "3000")...),
-			[]string{"open SSH 192.0.2.7 2222/tcp access 30s idle 0s", "shutdown"}, "reloaded "},
+			[]string{"open SSH 192.0.2.2 2222/tcp access 30s idle 0s", "shutdown"}, "reloaded "},
 		{"an attempt in progress is dropped", nativeConf, knocks(client, "7000", "8000:udp"),
 			knocks(client, "9000"), []string{"shutdown"}, "reloaded "},
 		{"another firewall needs a restart", strings.Replace(nativeConf, "[SSH]", "\tfirewall = nftables\n[SSH]", 1), nil,
@@ -446,13 +439,7 @@ func TestReload(t *testing.T) {
 			l.writeConf(tc.conf)
 			l.b.reload(context.Background())
 			l.knock(tc.knock...)
-			calls, log := l.shutdown()
-			if !slices.Equal(calls, tc.want) {
-				t.Errorf("firewall calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
-			}
-			if !strings.Contains(log, tc.log) {
-				t.Errorf("the log has no %q:\n%s", tc.log, log)
-			}
+			l.expect(tc.want, tc.log)
 		})
 	}
 }
