@@ -21,6 +21,7 @@ import (
 
 	"sesame/internal/clock"
 	"sesame/knockdconf"
+	"sesame/knocker"
 	"sesame/server/action"
 	"sesame/server/capture"
 	"sesame/server/internal/steps"
@@ -84,6 +85,7 @@ type daemon struct {
 	clk clock.Clock
 
 	runner   *action.Runner
+	spa      *spaServer // fwknopd's access.conf, when the config names one
 	names    *names
 	oneTime  sync.Mutex // one-time sequence files are rewritten one at a time
 	m        atomic.Pointer[matcher.Matcher]
@@ -137,7 +139,7 @@ func newDaemon(opt Options) *daemon {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	return &daemon{
+	d := &daemon{
 		opt:      opt,
 		log:      opt.Log,
 		clk:      clk,
@@ -147,6 +149,21 @@ func newDaemon(opt Options) *daemon {
 		netCh:    make(chan struct{}),
 		handles:  map[string]*capture.Handle{},
 	}
+	d.spa = newSPAServer(opt.Log, d.openSPA)
+	d.spa.now = clk.Now
+	return d
+}
+
+// openSPA opens the firewall for an SPA grant, natively: SPA has no
+// commands, and the grant ends on the kernel's timer like Open_Ports'.
+func (d *daemon) openSPA(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error {
+	d.mu.Lock()
+	n := d.native
+	d.mu.Unlock()
+	if n == nil {
+		return errors.New("no firewall backend is running")
+	}
+	return n.Open(ctx, door, src, ports, access, 0)
 }
 
 // doorSteps start sesamed's doors and what they do when they open:
@@ -169,10 +186,7 @@ func (b *boot) listenerSteps() []steps.Step {
 	return []steps.Step{
 		b.watchInterfaces,
 		b.listenForKnocks,
-		// Another kind of listener with its own doors (fwknop's SPA
-		// packets, say) starts here: a step that opens its captures and
-		// hands what it accepts to the same actions and firewall; its
-		// undo stops it before those are shut down.
+		b.serveSPA,
 		b.followFilter,
 		b.rollRotatingDoors,
 		b.pickUpOneTimeSequences,
@@ -330,6 +344,20 @@ func (b *boot) listenForKnocks(ctx context.Context) (func(), error) {
 	return stop, nil
 }
 
+// serveSPA checks the SPA packets the captures hand over (fwknopd's
+// access.conf), off the capture path, and opens through the same
+// firewall; its undo stops it before the firewall rules go.
+func (b *boot) serveSPA(ctx context.Context) (func(), error) {
+	stop := steps.Background(ctx, b.spa.run)
+	if acc := b.ld.Access; acc != nil {
+		b.log.Event("serving fwknop SPA on %s: %d stanza(s) from %s", b.ld.Config.FwknopPort(), len(acc.Stanzas), acc.File)
+	}
+	return func() {
+		stop()
+		b.spa.close()
+	}, nil
+}
+
 // followFilter keeps the captures' filter on the doors and addresses.
 func (b *boot) followFilter(ctx context.Context) (func(), error) {
 	return steps.Background(ctx, b.refilterLoop), nil
@@ -360,6 +388,7 @@ func (d *daemon) serve(ctx context.Context) {
 			d.reload(ctx)
 		case <-report.C:
 			d.reportEvictions()
+			d.spa.report()
 		}
 	}
 }
@@ -419,6 +448,11 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // with it.
 func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string) error {
 	cfg := ld.Config
+	// SPA first: it is the one part that can fail (its replay cache),
+	// and a reload that fails keeps everything as it was.
+	if err := d.spa.configure(ld.Access, cfg.FwknopPort(), cfg.StateDir); err != nil {
+		return err
+	}
 	doors, rots, ones := buildDoors(ld, d.clk.Now())
 	if len(rots) > 0 {
 		d.openLedger(cfg)
@@ -541,6 +575,10 @@ func (d *daemon) reload(ctx context.Context) {
 		d.log.Error("error: %v; keeping the configuration already running", err)
 		return
 	}
+	if ld.Access != nil {
+		d.log.Event("reloaded %s: %d doors, %d SPA stanzas from %s", d.opt.ConfigPath, len(ld.Doors), len(ld.Access.Stanzas), ld.Access.File)
+		return
+	}
 	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(ld.Doors))
 }
 
@@ -619,6 +657,9 @@ func (d *daemon) currentFilter() string {
 		}
 		doors = append(doors, capture.Door{Sequence: seq, Flags: md.Flags, Target: md.Target})
 	}
+	if port := d.spa.spaPort(); port != 0 {
+		doors = append(doors, capture.Door{Sequence: knocker.Sequence{{Port: port, Proto: knocker.UDP}}})
+	}
 	return capture.Filter(doors, local, d.opt.IPv4Only)
 }
 
@@ -696,9 +737,10 @@ func (d *daemon) reopen(ctx context.Context, name string) *capture.Handle {
 	}
 }
 
-// packet is the capture path: decode, and hand to the matcher.
+// packet is the capture path: decode, and hand to the matcher, or an SPA
+// packet to the SPA server.
 func (d *daemon) packet(lt packet.LinkType, data []byte) {
-	p, err := packet.Decode(lt, data)
+	p, payload, err := packet.DecodePayload(lt, data)
 	if err != nil {
 		return
 	}
@@ -708,6 +750,10 @@ func (d *daemon) packet(lt packet.LinkType, data []byte) {
 	if d.log.DebugOn() {
 		d.log.Debug("%s: %s: %s:%d -> %s:%d %d bytes", time.Now().Format("2006-01-02 15:04:05"), p.Proto,
 			p.Src, p.SrcPort, p.Dst, p.DstPort, len(data))
+	}
+	if p.Proto == knocker.UDP && p.DstPort == d.spa.spaPort() && p.DstPort != 0 {
+		d.spa.offer(p.Src, p.Dst, p.DstPort, payload)
+		return
 	}
 	d.m.Load().Handle(p)
 }
