@@ -117,7 +117,7 @@ func (s *spaServer) handle(ctx context.Context, p spagate.Packet) {
 	case errors.As(err, &r) && r.Kind == spagate.Noise:
 		s.noise.Add(1)
 		if s.log.DebugOn() {
-			s.log.Debug("%s", r.Line)
+			s.log.Debug("%s: %s", r.Line, p.Src)
 		}
 		return
 	case err != nil:

@@ -5,8 +5,8 @@
 // firewall for a Grant.
 //
 // In order: the packet must come from a stanza's SOURCE (and go to its
-// DESTINATION), not be a replay, carry a valid HMAC and decrypt with that
-// stanza's keys, be no older (or further in the future) than the age
+// DESTINATION), carry a valid HMAC for that stanza's key, not be a replay,
+// decrypt, be no older (or further in the future) than the age
 // limit, and then ask for what the stanza allows: an access message (no
 // command, no NAT), the address it came from when REQUIRE_SOURCE_ADDRESS
 // is set, REQUIRE_USERNAME's user, and ports OPEN_PORTS lists and
@@ -58,11 +58,18 @@ const (
 )
 
 // Refusal is why a packet opens nothing. Line is the log line, worded as
-// fwknopd's where fwknopd has one.
+// fwknopd's where fwknopd has one. Noise is refused with one of the
+// shared values below, which cost no allocation: a flood is made of it.
 type Refusal struct {
 	Kind Kind
 	Line string
 }
+
+// The noise refusals; the daemon adds the source when it logs them.
+var (
+	ErrNoSource = &Refusal{Kind: Noise, Line: "No access data found for source IP"}
+	ErrNoHMAC   = &Refusal{Kind: Noise, Line: "SPA packet matches no stanza's HMAC"}
+)
 
 func (r *Refusal) Error() string { return r.Line }
 
@@ -98,19 +105,16 @@ func (g *Gate) Check(p Packet, now time.Time) (Grant, error) {
 		}
 	}
 	if !matched {
-		return Grant{}, &Refusal{Kind: Noise, Line: fmt.Sprintf("No access data found for source IP: %s", src)}
+		return Grant{}, ErrNoSource
 	}
-	digest := spa.ReplayDigest(p.Payload)
-	if g.cache.Seen(digest, now) {
-		return refused("Replay detected from source IP: %s, Destination proto/port: 17/%d", src, p.DstPort)
-	}
-	var last error = &Refusal{Kind: Noise, Line: fmt.Sprintf("[%s] SPA packet matches no stanza's HMAC", src)}
+	var last error = ErrNoHMAC
 	recorded := false
+	digest := ""
 	for _, s := range g.stanzas {
 		if !s.MatchSource(src, p.Dst) {
 			continue
 		}
-		grant, err := g.stanza(s, p, src, digest, now, &recorded)
+		grant, err := g.stanza(s, p, src, &digest, now, &recorded)
 		if err == nil {
 			return grant, nil
 		}
@@ -126,19 +130,28 @@ func (g *Gate) Check(p Packet, now time.Time) (Grant, error) {
 	return Grant{}, last
 }
 
-// stanza checks p against one stanza; recorded says whether an earlier
-// stanza recorded its digest already.
-func (g *Gate) stanza(s *accessconf.Stanza, p Packet, src netip.Addr, digest string, now time.Time, recorded *bool) (Grant, error) {
+// stanza checks p against one stanza. digest is the packet's replay
+// digest once a stanza's HMAC matched, and recorded says whether an
+// earlier stanza recorded it already.
+func (g *Gate) stanza(s *accessconf.Stanza, p Packet, src netip.Addr, digest *string, now time.Time, recorded *bool) (Grant, error) {
 	n := s.Num
 	if !s.Expires.IsZero() && now.After(s.Expires) {
 		return refused("[%s] (stanza #%d) Access stanza has expired", src, n)
 	}
 	m, err := spa.Decode(p.Payload, s.Keys())
-	switch {
-	case errors.Is(err, spa.ErrNotSPA), errors.Is(err, spa.ErrBadHMAC):
-		return Grant{}, &Refusal{Kind: Noise, Line: fmt.Sprintf("(stanza #%d) Non-corresponding HMAC for this stanza", n)}
-	case err != nil:
-		// The HMAC matched: the packet is from someone with the keys.
+	if errors.Is(err, spa.ErrNotSPA) || errors.Is(err, spa.ErrBadHMAC) {
+		return Grant{}, ErrNoHMAC
+	}
+	// The HMAC matched: the packet is from someone with the keys, and
+	// only now is it worth hashing for the replay cache (fwknopd looks
+	// first; a flood then costs a hash per packet more).
+	if *digest == "" {
+		*digest = spa.ReplayDigest(p.Payload)
+		if g.cache.Seen(*digest, now) {
+			return refused("Replay detected from source IP: %s, Destination proto/port: 17/%d", src, p.DstPort)
+		}
+	}
+	if err != nil {
 		return refused("[%s] (stanza #%d) Error creating fko context: %v", src, n, err)
 	}
 	age := now.Sub(m.Time)
@@ -148,7 +161,7 @@ func (g *Gate) stanza(s *accessconf.Stanza, p Packet, src netip.Addr, digest str
 	// Recorded once authentic and fresh, before any grant, as fwknopd
 	// does: kept until the packet is too old to pass the check above.
 	if !*recorded {
-		replayed, err := g.cache.Record(digest, m.Time.Add(g.maxAge+time.Second), now)
+		replayed, err := g.cache.Record(*digest, m.Time.Add(g.maxAge+time.Second), now)
 		if err != nil {
 			return Grant{}, &Refusal{Kind: Failed, Line: fmt.Sprintf("[%s] (stanza #%d) Could not add digest to replay cache: %v", src, n, err)}
 		}

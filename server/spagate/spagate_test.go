@@ -103,9 +103,9 @@ RESTRICT_PORTS tcp/23
 		{name: "0.0.0.0 without REQUIRE_SOURCE_ADDRESS", src: other, data: packet(t, k2, spa.Message{User: "bob", Access: "0.0.0.0,tcp/22"}), grant: "2 203.0.113.9 [22/tcp] 30s"},
 		{name: "another address without REQUIRE_SOURCE_ADDRESS", data: packet(t, k2, spa.Message{User: "bob", Access: "198.51.100.4,tcp/22"}), grant: "2 198.51.100.4 [22/tcp] 30s"},
 
-		{name: "a wrong HMAC key", data: packet(t, wrongHMAC, spa.Message{}), kind: Noise, line: "[192.0.2.2] SPA packet matches no stanza's HMAC"},
+		{name: "a wrong HMAC key", data: packet(t, wrongHMAC, spa.Message{}), kind: Noise, line: "SPA packet matches no stanza's HMAC"},
 		{name: "random base64", data: []byte(strings.Repeat("QUJD", 60)), kind: Noise},
-		{name: "the keys of a SOURCE it is not from", src: other, data: packet(t, k1, spa.Message{}), kind: Noise, line: "[203.0.113.9] SPA packet matches no stanza's HMAC"},
+		{name: "the keys of a SOURCE it is not from", src: other, data: packet(t, k1, spa.Message{}), kind: Noise, line: "SPA packet matches no stanza's HMAC"},
 		{name: "10 minutes old", data: packet(t, k1, spa.Message{Time: now.Add(-10 * time.Minute)}), kind: Refused, line: "[192.0.2.2] (stanza #1) SPA data time difference is too great (600 seconds)."},
 		{name: "from the future", data: packet(t, k1, spa.Message{Time: now.Add(121 * time.Second)}), kind: Refused, line: "time difference is too great (121 seconds)"},
 		{name: "at the age limit", data: packet(t, k1, spa.Message{Time: now.Add(-120 * time.Second)}), grant: "1 192.0.2.2 [22/tcp] 20s"},
@@ -187,7 +187,7 @@ func TestNoSource(t *testing.T) {
 	g := gate(t, "SOURCE 198.51.100.0/24\nKEY_BASE64 "+keyB64+"\nHMAC_KEY_BASE64 "+hmacB64+"\n")
 	_, err := g.Check(Packet{Src: client, Dst: server, Payload: packet(t, keys(t, keyB64, hmacB64), spa.Message{})}, now)
 	var r *Refusal
-	if !errors.As(err, &r) || r.Kind != Noise || r.Line != "No access data found for source IP: 192.0.2.2" {
+	if !errors.As(err, &r) || r.Kind != Noise || r != ErrNoSource {
 		t.Errorf("got %v", err)
 	}
 }

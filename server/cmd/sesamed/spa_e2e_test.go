@@ -30,15 +30,15 @@ func spaAccess(extra string) string {
 }
 
 // spaSesamed runs sesamed serving access (a file in dir) with its state
-// in dir, native nftables grants, and -D so that refused noise is logged.
-func spaSesamed(t testing.TB, p *testnet.Pair, dir, access string) *testnet.Sesamed {
+// in dir, native nftables grants, and flags (-D logs refused noise).
+func spaSesamed(t testing.TB, p *testnet.Pair, dir, access string, flags ...string) *testnet.Sesamed {
 	t.Helper()
 	path := filepath.Join(dir, "access.conf")
 	if err := os.WriteFile(path, []byte(access), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	conf := fmt.Sprintf("[options]\n\tlogfile = /dev/null\n\tfirewall = nftables\n\tstatedir = %s\n\tfwknop_access = %s\n", dir, path)
-	return p.Server.Sesamed(t, testnet.ServerIf, conf, "-D")
+	return p.Server.Sesamed(t, testnet.ServerIf, conf, flags...)
 }
 
 // fwknop runs the real fwknop client in the client namespace, with a
@@ -93,7 +93,7 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 	firewalltest.Guard(t, p.Server, "nftables", 22)
 	p.Server.SSHD(t)
 	dir, home := t.TempDir(), t.TempDir()
-	s := spaSesamed(t, p, dir, spaAccess(""))
+	s := spaSesamed(t, p, dir, spaAccess(""), "-D")
 	if reachable(t, p, testnet.ServerAddr4) {
 		t.Fatal("port 22 is open before any SPA packet")
 	}
@@ -111,7 +111,7 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 	}{
 		{"wrong HMAC", "192.0.2.50", func() {
 			fwknop(t, p, home, otherHMAC, "-A", "tcp/22", "-a", "192.0.2.50")
-		}, "[192.0.2.2] SPA packet matches no stanza's HMAC"},
+		}, "SPA packet matches no stanza's HMAC: 192.0.2.2"},
 		{"10 minutes old", "192.0.2.51", func() {
 			fwknop(t, p, home, spaHMACKey, "-A", "tcp/22", "-a", "192.0.2.51", "--time-offset-minus", "10m")
 		}, "[192.0.2.2] (stanza #1) SPA data time difference is too great (6"},
@@ -135,7 +135,7 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 	s.Signal(unix.SIGTERM)
 	<-s.Done()
 	waitReachable(t, p, testnet.ServerAddr4, false)
-	s = spaSesamed(t, p, dir, spaAccess(""))
+	s = spaSesamed(t, p, dir, spaAccess(""), "-D")
 	from := s.Len()
 	sendSaved(t, p, saved)
 	s.WaitOutputAfter(t, from, "Replay detected from source IP: 192.0.2.2")
