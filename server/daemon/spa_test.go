@@ -62,10 +62,10 @@ const spaOpened = "open fwknop stanza #1 192.0.2.2 22/tcp access 30s idle 0s"
 // an old packet open nothing; the capture filter takes the SPA port.
 func TestSPA(t *testing.T) {
 	cases := []struct {
-		name  string
-		send  func(l *lab)
-		want  []string
-		line  string
+		name string
+		send func(l *lab)
+		want []string
+		line string
 	}{
 		{"a good packet opens", func(l *lab) { l.sendSPA(spaHMAC, 0) }, []string{spaOpened, "shutdown"},
 			"[192.0.2.2] (stanza #1) SPA packet from user alice: Added access rule for 192.0.2.2 22/tcp, expires at"},
