@@ -143,3 +143,34 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 		t.Fatalf("the replayed packet opened port 22 after a restart:\n%s", s.Output())
 	}
 }
+
+// TestBadAccessConf: sesamed does not start on an access.conf that
+// fwknopd would not serve as written, says why with its file:line and
+// no key, opens nothing, and `sesamed check` says the same.
+func TestBadAccessConf(t *testing.T) {
+	testnet.RequireRoot(t)
+	p := testnet.NewPair(t)
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access.conf")
+	text := "SOURCE ANY\nKEY_BASE64 " + spaKey + "\nHMAC_KEY_BASE64 " + spaHMACKey + "\nFORCE_NAT 192.0.2.9 22\n"
+	if err := os.WriteFile(access, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "knockd.conf")
+	if err := os.WriteFile(conf, []byte("[options]\n\tlogfile = /dev/null\n\tfirewall = nftables\n\tstatedir = "+dir+"\n\tfwknop_access = "+access+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := testnet.Binary(t, "sesame/server/cmd/sesamed")
+	want := "Fwknop_Access: " + access + ":4: FORCE_NAT: sesamed opens local ports only and does not forward"
+	for _, args := range [][]string{{"-i", testnet.ServerIf, "-c", conf}, {"check", "-i", testnet.ServerIf, "-c", conf}} {
+		proc := p.Server.Start(t, bin, args...)
+		<-proc.Done()
+		out := proc.Output()
+		if proc.Err() == nil || !strings.Contains(out, want) || strings.Contains(out, spaKey[:10]) || strings.Contains(out, spaHMACKey[:10]) {
+			t.Errorf("sesamed %s: %v\n%s", strings.Join(args, " "), proc.Err(), out)
+		}
+	}
+	if out, err := p.Server.Try("nft", "list", "table", "inet", "sesamed"); err == nil && strings.Contains(out, "elements") {
+		t.Errorf("a refused start left grants:\n%s", out)
+	}
+}
