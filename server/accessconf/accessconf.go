@@ -293,7 +293,8 @@ type parser struct {
 	unsupported []string // what cur uses that sesamed does not serve
 }
 
-type line struct {
+// pos is a line of a file, for messages.
+type pos struct {
 	file string
 	n    int
 }
@@ -305,7 +306,7 @@ func (p *parser) file(path string, depth int) error {
 	}
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	at := line{file: path}
+	at := pos{file: path}
 	for sc.Scan() {
 		at.n++
 		if err := p.line(at, sc.Text(), depth); err != nil {
@@ -318,11 +319,11 @@ func (p *parser) file(path string, depth int) error {
 	return nil
 }
 
-func (p *parser) errorf(at line, format string, args ...any) error {
+func (p *parser) errorf(at pos, format string, args ...any) error {
 	return &Error{File: at.file, Line: at.n, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (p *parser) warnf(at line, format string, args ...any) {
+func (p *parser) warnf(at pos, format string, args ...any) {
 	p.cfg.Warnings = append(p.cfg.Warnings, fmt.Sprintf("%s:%d: %s", at.file, at.n, fmt.Sprintf(format, args...)))
 }
 
@@ -342,7 +343,7 @@ func split(raw string) (name, value string, ok bool) {
 	return name, value, value != ""
 }
 
-func (p *parser) line(at line, raw string, depth int) error {
+func (p *parser) line(at pos, raw string, depth int) error {
 	if raw == "" || raw[0] == '#' || raw[0] == ';' || raw[0] == '\r' {
 		return nil
 	}
@@ -421,14 +422,14 @@ func nameOf(name string) string {
 
 // rel resolves an included path: a relative one is taken from the
 // including file's directory.
-func (p *parser) rel(at line, path string) string {
+func (p *parser) rel(at pos, path string) string {
 	if filepath.IsAbs(path) {
 		return path
 	}
 	return filepath.Join(filepath.Dir(at.file), path)
 }
 
-func (p *parser) startStanza(at line, value string) error {
+func (p *parser) startStanza(at pos, value string) error {
 	src, err := parseAddrs(value)
 	if err != nil {
 		return p.errorf(at, "SOURCE %v", err)
@@ -526,7 +527,7 @@ var known = []string{"SOURCE", "DESTINATION", "OPEN_PORTS", "RESTRICT_PORTS", "K
 	"ACCESS_EXPIRE_EPOCH", "GPG_DECRYPT_ID", "GPG_DECRYPT_PW", "GPG_ALLOW_NO_PW", "GPG_REQUIRE_SIG",
 	"GPG_DISABLE_SIG", "GPG_IGNORE_SIG_VERIFY_ERROR", "GPG_REMOTE_ID", "GPG_FINGERPRINT_ID"}
 
-func (p *parser) set(at line, name, value string, depth int) error {
+func (p *parser) set(at pos, name, value string, depth int) error {
 	s := p.cur
 	switch name {
 	case "%include_keys":
@@ -673,7 +674,7 @@ func (p *parser) finishStanza() error {
 		return nil
 	}
 	p.cur = nil
-	at := line{file: s.File, n: s.Line}
+	at := pos{file: s.File, n: s.Line}
 	if s.AccessTimeout == 0 {
 		s.AccessTimeout = DefaultAccessTimeout
 	}
