@@ -134,6 +134,7 @@ func Run(ctx context.Context, opt Options) error {
 	return nil
 }
 
+// newDaemon is a daemon that has started nothing yet.
 func newDaemon(opt Options) *daemon {
 	clk := opt.Clock
 	if clk == nil {

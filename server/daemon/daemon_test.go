@@ -4,6 +4,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -90,6 +91,21 @@ var start = time.Date(2026, 1, 1, 0, 0, 0, 5e8, time.UTC)
 
 func newLab(t *testing.T, conf string) *lab {
 	t.Helper()
+	l, err := startLab(t, conf, func(l *lab) newNative {
+		return func(context.Context, *knockdconf.Config) (Native, error) { return l.fw, nil }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+type newNative = func(context.Context, *knockdconf.Config) (Native, error)
+
+// startLab starts a lab whose firewall backend starts with native(l); the
+// error is the start's.
+func startLab(t *testing.T, conf string, native func(l *lab) newNative) (*lab, error) {
+	t.Helper()
 	dir := t.TempDir()
 	l := &lab{t: t, fw: &firewall{}, clk: clock.NewFake(start),
 		conf: filepath.Join(dir, "knockd.conf"), log: filepath.Join(dir, "log")}
@@ -104,20 +120,15 @@ func newLab(t *testing.T, conf string) *lab {
 		Interfaces: []string{"eth0"},
 		Log:        log,
 		Clock:      l.clk,
-		NewNative: func(context.Context, *knockdconf.Config) (Native, error) {
-			return l.fw, nil
-		},
+		NewNative:  native(l),
 	})}
 	l.b.readNet = func() (netwatch.State, error) {
 		return netwatch.State{"eth0": {Name: "eth0", Index: 2, Up: true, Addrs: []netip.Addr{local4, local6}}}, nil
 	}
 	stop, err := steps.Start(context.Background(), l.b.doorSteps()...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	l.stop = stop
 	t.Cleanup(stop)
-	return l
+	return l, err
 }
 
 func (l *lab) confText() string {
@@ -440,6 +451,49 @@ func TestReload(t *testing.T) {
 			l.b.reload(context.Background())
 			l.knock(tc.knock...)
 			l.expect(tc.want, tc.log)
+		})
+	}
+}
+
+// TestStartFailures: a start that fails says why and undoes what it did;
+// from the config loading on, the log says "shutting down" last, as
+// knockd's does.
+func TestStartFailures(t *testing.T) {
+	refused := errors.New("no nftables here")
+	cases := []struct {
+		name    string
+		conf    string
+		native  func(l *lab) newNative
+		wantErr string
+		// shutdown: the log ends with "shutting down".
+		shutdown bool
+	}{
+		{"a config that does not load", "[SSH]\n\tsequence = 7000,\n", nil,
+			"Sequence ends with a comma", false},
+		{"a firewall that does not start", nativeConf, func(*lab) newNative {
+			return func(context.Context, *knockdconf.Config) (Native, error) { return nil, refused }
+		}, "firewall for Open_Ports: no nftables here", true},
+		{"Open_Ports without a backend", nativeConf, func(*lab) newNative { return nil },
+			"this sesamed has no firewall backend for Open_Ports: use Start_Command instead", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.native == nil {
+				tc.native = func(l *lab) newNative {
+					return func(context.Context, *knockdconf.Config) (Native, error) { return l.fw, nil }
+				}
+			}
+			l, err := startLab(t, tc.conf, tc.native)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("start: %v, want an error saying %q", err, tc.wantErr)
+			}
+			b, _ := os.ReadFile(l.log)
+			if got := strings.HasSuffix(string(b), "shutting down\n"); got != tc.shutdown {
+				t.Errorf("the log ends with shutting down: %v, want %v; the log:\n%s", got, tc.shutdown, b)
+			}
+			if calls := l.fw.Calls(); len(calls) > 0 {
+				t.Errorf("the firewall was asked %q by a start that failed before it started", calls)
+			}
 		})
 	}
 }

@@ -144,19 +144,10 @@ func (p *process) openLog(context.Context) (func(), error) {
 	return func() { log.Close() }, nil
 }
 
-// writePidFile writes the pid file (-p, or with -d the config's PidFile or
-// the default), removed at exit. One that cannot be written is logged, as
-// knockd does, and sesamed runs on.
+// writePidFile writes the pid file, removed at exit. One that cannot be
+// written is logged, as knockd does, and sesamed runs on.
 func (p *process) writePidFile(context.Context) (func(), error) {
-	pidFile := ""
-	switch {
-	case p.opts.PidFileSet:
-		pidFile = p.opts.PidFile
-	case p.opts.Daemon && p.cfg.PidFile != "":
-		pidFile = p.cfg.PidFile
-	case p.opts.Daemon:
-		pidFile = DefaultPidFile
-	}
+	pidFile := pidFilePath(p.opts, p.cfg)
 	if pidFile == "" {
 		return nil, nil
 	}
@@ -166,6 +157,20 @@ func (p *process) writePidFile(context.Context) (func(), error) {
 		return nil, nil
 	}
 	return func() { os.Remove(pidFile) }, nil
+}
+
+// pidFilePath is the pid file to write: -p, else with -d the config's
+// PidFile or the default; "" for none.
+func pidFilePath(opts *runOptions, cfg *knockdconf.Config) string {
+	switch {
+	case opts.PidFileSet:
+		return opts.PidFile
+	case opts.Daemon && cfg.PidFile != "":
+		return cfg.PidFile
+	case opts.Daemon:
+		return DefaultPidFile
+	}
+	return ""
 }
 
 // limitMemory sets sesamed's soft memory limit and GOGC, unless the
