@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"sesame/knockdconf"
 	"sesame/knocker"
 	"sesame/spa"
 )
@@ -201,19 +202,10 @@ type Config struct {
 	Warnings []string // each "file:line: text"
 }
 
-// Error is a problem in an access.conf, at a line.
-type Error struct {
-	File string
-	Line int // 0 when not at one line
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// Error is a problem in an access.conf, at a line: the same type as a
+// knockd.conf's, so that whoever reports a config's errors by file and
+// line (sesamed check) reports these too.
+type Error = knockdconf.Error
 
 // FS is what the parser reads files through: the real file system by
 // default, something else in tests and fuzzing.

@@ -3,11 +3,13 @@
 package loadconf
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"sesame/knockdconf"
 	"sesame/server/netwatch"
 )
 
@@ -38,8 +40,15 @@ func TestLoadAccess(t *testing.T) {
 		t.Errorf("readable access file: %v %q", err, ld.Warnings)
 	}
 	write(t, dir, "access.conf", "SOURCE ANY\nKEY_BASE64 __CHANGEME__\n")
-	if _, err := Load(o); err == nil || !strings.HasPrefix(err.Error(), "Fwknop_Access: "+acc+":2: KEY_BASE64 is still __CHANGEME__") {
+	_, err = Load(o)
+	if err == nil || !strings.HasPrefix(err.Error(), "Fwknop_Access: "+acc+":2: KEY_BASE64 is still __CHANGEME__") {
 		t.Errorf("bad access file: %v", err)
+	}
+	// The same error type as a knockd.conf's: reports by file and line
+	// (check --json) find it.
+	var ce *knockdconf.Error
+	if !errors.As(err, &ce) || ce.File != acc || ce.Line != 2 {
+		t.Errorf("not a *knockdconf.Error at %s:2: %#v", acc, err)
 	}
 	o.Reload = true
 	if _, err := Load(o); err == nil {
