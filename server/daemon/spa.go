@@ -19,6 +19,11 @@ import (
 	"sesame/server/spagate"
 )
 
+// spaLinesPer10s bounds the refusals logged line by line between two
+// reports: a replayed packet sent again and again (one sniffed real
+// packet is enough) would otherwise fill the log; the rest are counted.
+const spaLinesPer10s = 20
+
 // spaQueue bounds the SPA packets waiting for the gate. The capture hands
 // them over and goes on; a flood fills the queue and the excess is
 // dropped (counted), never the capture slowed.
@@ -39,7 +44,8 @@ type spaServer struct {
 	gate  *spagate.Gate
 	cache *replay.Cache
 
-	noise, dropped atomic.Uint64 // since the last report
+	noise, dropped  atomic.Uint64 // since the last report
+	lines, unlogged atomic.Uint64 // refusals logged and not, since the last report
 }
 
 func newSPAServer(log *sesamedlog.Logger, open func(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error) *spaServer {
@@ -121,6 +127,10 @@ func (s *spaServer) handle(ctx context.Context, p spagate.Packet) {
 		}
 		return
 	case err != nil:
+		if s.lines.Add(1) > spaLinesPer10s {
+			s.unlogged.Add(1)
+			return
+		}
 		s.log.Event("%s", err)
 		return
 	}
@@ -136,6 +146,10 @@ func (s *spaServer) handle(ctx context.Context, p spagate.Packet) {
 // report: a flood is one line every 10 s, not one per packet.
 func (s *spaServer) report() {
 	noise, dropped := s.noise.Swap(0), s.dropped.Swap(0)
+	s.lines.Store(0)
+	if n := s.unlogged.Swap(0); n > 0 {
+		s.log.Event("SPA: refused %d more packet(s) in the last 10s with a valid HMAC (replays?), past the %d logged one by one", n, spaLinesPer10s)
+	}
 	if noise > 0 {
 		s.log.Event("SPA: refused %d packet(s) in the last 10s that are not SPA or match no stanza's SOURCE and HMAC", noise)
 	}

@@ -131,3 +131,28 @@ func TestSPAReplayFile(t *testing.T) {
 	}
 	l.expect([]string{spaOpened, "shutdown"}, "Added access rule")
 }
+
+// TestSPARefusalsBounded: a packet replayed again and again is logged
+// line by line only so often; the rest are counted in the report.
+func TestSPARefusalsBounded(t *testing.T) {
+	l, _ := spaLab(t, spaHMAC)
+	k, err := spa.KeysFromBase64(spaKey, spaHMAC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt, err := spa.Encode(spa.Message{User: "alice", Time: l.clk.Now(), Access: client.String() + ",tcp/22"}, k, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 1 + spaLinesPer10s + 5 {
+		l.b.spa.handle(context.Background(), spagate.Packet{Src: client, Dst: local4, DstPort: 62201, Payload: []byte(pkt)})
+	}
+	l.b.spa.report()
+	_, log := l.shutdown()
+	if n := strings.Count(log, "Replay detected"); n != spaLinesPer10s {
+		t.Errorf("%d replay lines, want %d:\n%s", n, spaLinesPer10s, log)
+	}
+	if !strings.Contains(log, "SPA: refused 5 more packet(s) in the last 10s with a valid HMAC") {
+		t.Errorf("no count of the rest:\n%s", log)
+	}
+}
