@@ -29,12 +29,16 @@ const spaLinesPer10s = 20
 // dropped (counted), never the capture slowed.
 const spaQueue = 4096
 
+// spaOpen opens ports for src for the access time: the native open
+// action, for a grant of the stanza door.
+type spaOpen func(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error
+
 // spaServer serves fwknopd's access.conf: packets captured on the SPA
 // port go to the gate, one at a time, off the capture path, and a grant
 // opens the firewall through the native open action.
 type spaServer struct {
 	log  *sesamedlog.Logger
-	open func(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error
+	open spaOpen
 	now  func() time.Time
 
 	ch   chan spagate.Packet
@@ -48,7 +52,7 @@ type spaServer struct {
 	lines, unlogged atomic.Uint64 // refusals logged and not, since the last report
 }
 
-func newSPAServer(log *sesamedlog.Logger, open func(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error) *spaServer {
+func newSPAServer(log *sesamedlog.Logger, open spaOpen) *spaServer {
 	return &spaServer{log: log, open: open, now: time.Now, ch: make(chan spagate.Packet, spaQueue)}
 }
 
