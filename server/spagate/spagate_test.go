@@ -191,3 +191,15 @@ func TestNoSource(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestLaterStanza: a packet one stanza refuses is checked against the
+// next, as fwknopd does, and its digest recorded once (not a replay of
+// itself).
+func TestLaterStanza(t *testing.T) {
+	keys2 := "KEY_BASE64 " + keyB64 + "\nHMAC_KEY_BASE64 " + hmacB64 + "\n"
+	g := gate(t, "SOURCE ANY\nOPEN_PORTS tcp/80\n"+keys2+"SOURCE ANY\nOPEN_PORTS tcp/22\n"+keys2)
+	grant, err := g.Check(Packet{Src: client, Dst: server, DstPort: 62201, Payload: packet(t, keys(t, keyB64, hmacB64), spa.Message{})}, now)
+	if err != nil || grant.Stanza.Num != 2 {
+		t.Fatalf("got %+v, %v; want stanza #2's grant", grant, err)
+	}
+}
