@@ -28,7 +28,8 @@ FUZZ := ./knocker:FuzzParseSequence ./knockdconf:FuzzParse \
         ./profiles:FuzzReadExport \
         ./app/terminal/vt:FuzzWrite \
         ./server/packet:FuzzDecode \
-        ./spa:FuzzDecode
+        ./spa:FuzzDecode \
+        ./server/accessconf:FuzzParse
 
 .PHONY: all run build headless sesamed deps deps-test deps-package test check-fmt vet cross unit fuzz bench demo \
         package package-linux package-windows man clean

@@ -11,7 +11,7 @@
 // is ignored, with a warning); a value knockd would turn into 0 or refuse
 // is an error that names the file and line, and so is an unknown key.
 //
-// sesamed's own keys (Firewall, StateDir; Open_Ports, Access_Time,
+// sesamed's own keys (Firewall, StateDir, Fwknop_Access, Fwknop_Port; Open_Ports, Access_Time,
 // Close_When_Idle, Close_Sequence, Cooldown; the Rotating_ keys) are
 // extensions: new keys, never new meanings for knockd's, described in
 // extensions.go and rotating.go.
@@ -58,6 +58,11 @@ type Config struct {
 	// spent windows of rotating doors), an extension key; "" means
 	// DefaultStateDir.
 	StateDir string
+	// FwknopAccess is fwknopd's access.conf that sesamed serves (SPA), an
+	// extension key; FwknopPortSet is Fwknop_Port as given (see
+	// FwknopPort). See fwknop.go.
+	FwknopAccess  string
+	FwknopPortSet Port
 	// Doors in file order.
 	Doors []*Door
 	// Warnings are things knockd accepts but that are probably mistakes
@@ -261,6 +266,8 @@ type parser struct {
 	seen map[string]int
 	// doorLines maps a door's name to the line of its first [name].
 	doorLines map[string]int
+	// fwknopPortLine is the line of Fwknop_Port, for its warning.
+	fwknopPortLine int
 }
 
 // sectionID names the current section in seen.
@@ -392,7 +399,7 @@ func canonicalKey(key string) string {
 	return key
 }
 
-var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG", "FIREWALL", "STATEDIR"}
+var optionKeys = []string{"LOGFILE", "PIDFILE", "INTERFACE", "USESYSLOG", "FIREWALL", "STATEDIR", "FWKNOP_ACCESS", "FWKNOP_PORT"}
 
 func (p *parser) setOption(key, raw, value string) error {
 	if err := p.once(key, raw); err != nil {
@@ -421,6 +428,8 @@ func (p *parser) setOption(key, raw, value string) error {
 			return p.errorf("StateDir is empty: give a directory, e.g. StateDir = %s", DefaultStateDir)
 		}
 		p.cfg.StateDir = value
+	case "FWKNOP_ACCESS", "FWKNOP_PORT":
+		return p.setFwknopOption(key, value)
 	default:
 		if contains(doorKeys, key) {
 			return p.errorf("%q belongs in a door section, not [options]", raw)
@@ -537,6 +546,9 @@ func (p *parser) finish() error {
 		}
 	}
 	if err := p.finishExtensions(); err != nil {
+		return err
+	}
+	if err := p.finishFwknop(); err != nil {
 		return err
 	}
 	p.warnSameSequences()
@@ -742,6 +754,10 @@ func displayKey(k string) string {
 		return "UseSyslog"
 	case "STATEDIR":
 		return "StateDir"
+	case "FWKNOP_ACCESS":
+		return "Fwknop_Access"
+	case "FWKNOP_PORT":
+		return "Fwknop_Port"
 	}
 	if k == "FIREWALL" {
 		return "Firewall"

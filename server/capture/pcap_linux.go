@@ -37,9 +37,10 @@ import (
 // that one pulls in gopacket's layers, whose tables take 5 MB of memory
 // at start for nothing sesamed uses.
 
-// snapLen holds the headers of a knock with room for IPv6 extension
-// headers; the payload is never needed.
-const snapLen = 512
+// snapLen holds an SPA packet whole (fwknop's are at most 1500 bytes of
+// UDP data) behind its headers; a knock needs only the headers, and the
+// filter passes nothing else.
+const snapLen = 1600
 
 // readTimeout is how long a read waits before the reader looks for a new
 // filter; packets themselves are delivered at once (immediate mode).

@@ -19,9 +19,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sesame/internal/clock"
 	"sesame/knockdconf"
+	"sesame/knocker"
 	"sesame/server/action"
 	"sesame/server/capture"
+	"sesame/server/internal/steps"
 	"sesame/server/loadconf"
 	"sesame/server/matcher"
 	"sesame/server/netwatch"
@@ -68,16 +71,21 @@ type Options struct {
 	Ready func()
 	// MaxSources bounds the attempt table (0: the matcher's default).
 	MaxSources int
+	// Clock tells the doors' time: knock timeouts and cooldowns, rotating
+	// windows (nil: the system clock). Tests pass a fake one.
+	Clock clock.Clock
 }
 
-// shutdownTimeout bounds the clean-up at exit.
+// shutdownTimeout bounds the clean-up at exit, all of it.
 const shutdownTimeout = 30 * time.Second
 
 type daemon struct {
 	opt Options
 	log *sesamedlog.Logger
+	clk clock.Clock
 
 	runner   *action.Runner
+	spa      *spaServer // fwknopd's access.conf, when the config names one
 	names    *names
 	oneTime  sync.Mutex // one-time sequence files are rewritten one at a time
 	m        atomic.Pointer[matcher.Matcher]
@@ -110,81 +118,264 @@ func Run(ctx context.Context, opt Options) error {
 		_, err := capture.Open("", "")
 		return err
 	}
+	b := &boot{daemon: newDaemon(opt), readNet: netwatch.Read}
+	// Each step's undo runs when a later one fails, or at exit: in
+	// reverse, so that the listeners stop before the doors' pending
+	// actions run, and those before the firewall rules go.
+	stop, err := steps.Start(ctx, slices.Concat(b.doorSteps(), b.listenerSteps())...)
+	defer stop()
+	if err != nil {
+		return err
+	}
+	if opt.Ready != nil {
+		opt.Ready()
+	}
+	b.serve(ctx)
+	return nil
+}
+
+// newDaemon is a daemon that has started nothing yet.
+func newDaemon(opt Options) *daemon {
+	clk := opt.Clock
+	if clk == nil {
+		clk = clock.System{}
+	}
 	d := &daemon{
 		opt:      opt,
 		log:      opt.Log,
+		clk:      clk,
 		names:    newNames(opt.Lookup, nil),
 		filterCh: make(chan struct{}, 1),
 		rollCh:   make(chan struct{}, 1),
 		netCh:    make(chan struct{}),
 		handles:  map[string]*capture.Handle{},
 	}
-	state, err := netwatch.Read()
-	if err != nil {
-		return err
-	}
-	ld, err := d.load(state)
-	if err != nil {
-		return err
-	}
-	cfg := ld.Config
-	d.runner = action.NewRunner(d.log, action.Options{Stdout: opt.Stdout, Stderr: opt.Stderr})
-	defer d.shutdown()
-	if err := d.startNative(ctx, cfg, true); err != nil {
-		return err
-	}
-	if err := d.apply(ctx, ld, ld.Interfaces); err != nil {
-		return err
-	}
-	d.setNet(state)
-	ifaces := d.interfaces()
+	d.spa = newSPAServer(opt.Log, d.openSPA)
+	d.spa.now = clk.Now
+	return d
+}
 
+// openSPA opens the firewall for an SPA grant, natively: SPA has no
+// commands, and the grant ends on the kernel's timer like Open_Ports'.
+func (d *daemon) openSPA(ctx context.Context, door string, src netip.Addr, ports []knockdconf.Port, access time.Duration) error {
+	d.mu.Lock()
+	n := d.native
+	d.mu.Unlock()
+	if n == nil {
+		return errors.New("no firewall backend is running")
+	}
+	return n.Open(ctx, door, src, ports, access, 0)
+}
+
+// doorSteps start sesamed's doors and what they do when they open:
+// everything but the listeners (the tests without root leave those out).
+func (b *boot) doorSteps() []steps.Step {
+	return []steps.Step{
+		b.readInterfaces,
+		b.loadConfig,
+		b.logShutdown,
+		b.keepSpentWindows,
+		b.startFirewall,
+		b.startActions,
+		b.startDoors,
+	}
+}
+
+// listenerSteps start what hands the doors their packets, and what keeps
+// the doors and the captures current.
+func (b *boot) listenerSteps() []steps.Step {
+	return []steps.Step{
+		b.watchInterfaces,
+		b.listenForKnocks,
+		b.serveSPA,
+		b.followFilter,
+		b.rollRotatingDoors,
+		b.pickUpOneTimeSequences,
+	}
+}
+
+// boot is the daemon as Run's steps start it: what a step finds out for
+// the steps after it, and the deadline of the clean-up at exit.
+type boot struct {
+	*daemon
+	net netwatch.State   // the interfaces at start
+	ld  *loadconf.Loaded // the config at start
+	// readNet reads the interfaces (netwatch.Read; tests pass fake ones).
+	readNet func() (netwatch.State, error)
+
+	cleanupCtx    context.Context
+	cleanupCancel context.CancelFunc
+}
+
+// readInterfaces reads which interfaces there are, up or down, and their
+// addresses.
+func (b *boot) readInterfaces(context.Context) (func(), error) {
+	state, err := b.readNet()
+	b.net = state
+	return nil, err
+}
+
+// loadConfig reads the config (and its one-time files, seeds, log file
+// settings) as `sesamed check` does.
+func (b *boot) loadConfig(context.Context) (func(), error) {
+	ld, err := b.load(b.net)
+	b.ld = ld
+	return nil, err
+}
+
+// logShutdown says, last at exit, that sesamed is done, as knockd does:
+// from here on every exit says it, also a failed start.
+func (b *boot) logShutdown(context.Context) (func(), error) {
+	return func() {
+		b.log.Verbose("closing...")
+		b.log.Log("shutting down")
+		b.log.Flush()
+		if b.cleanupCancel != nil {
+			b.cleanupCancel()
+		}
+	}, nil
+}
+
+// cleanup bounds the clean-up at exit, all of it together: the first
+// undo that needs it starts the clock (undos run one at a time).
+func (b *boot) cleanup() context.Context {
+	if b.cleanupCtx == nil {
+		b.cleanupCtx, b.cleanupCancel = context.WithTimeout(context.Background(), shutdownTimeout)
+	}
+	return b.cleanupCtx
+}
+
+// keepSpentWindows saves, at exit, the record of the rotating doors'
+// spent windows, which the first config with a rotating door opens (see
+// openLedger).
+func (b *boot) keepSpentWindows(context.Context) (func(), error) {
+	return func() {
+		if l := b.ledger.Load(); l != nil {
+			if err := l.Save(b.clk.Now()); err != nil {
+				b.log.Error("error: %v", err)
+			}
+		}
+	}, nil
+}
+
+// startFirewall starts the native open action's backend; at exit every
+// rule sesamed added goes, also those of a backend a reload started.
+func (b *boot) startFirewall(ctx context.Context) (func(), error) {
+	undo := func() {
+		b.mu.Lock()
+		native := b.native
+		b.mu.Unlock()
+		if native == nil {
+			return
+		}
+		if err := native.Shutdown(b.cleanup()); err != nil {
+			b.log.Error("error: removing sesamed's firewall rules: %v", err)
+		}
+	}
+	if err := b.startNative(ctx, b.ld.Config, true); err != nil {
+		undo()
+		return nil, err
+	}
+	return undo, nil
+}
+
+// startActions starts the runner of the doors' actions; at exit the
+// pending stop commands run, before the firewall rules go.
+func (b *boot) startActions(context.Context) (func(), error) {
+	b.runner = action.NewRunner(b.log, action.Options{Stdout: b.opt.Stdout, Stderr: b.opt.Stderr})
+	return func() {
+		if err := b.runner.Close(b.cleanup()); err != nil {
+			b.log.Error("error: %v", err)
+		}
+	}, nil
+}
+
+// startDoors puts the config's doors to work in a matcher, on the
+// interfaces there are; at exit the current matcher's timers stop.
+func (b *boot) startDoors(ctx context.Context) (func(), error) {
+	undo := func() {
+		b.mu.Lock()
+		if b.stopM != nil {
+			b.stopM()
+		}
+		b.mu.Unlock()
+	}
+	if err := b.apply(ctx, b.ld, b.ld.Interfaces); err != nil {
+		undo()
+		return nil, err
+	}
+	b.setNet(b.net)
+	return undo, nil
+}
+
+// watchInterfaces follows interfaces going down, coming back and
+// changing address.
+func (b *boot) watchInterfaces(ctx context.Context) (func(), error) {
+	return steps.Background(ctx, func(ctx context.Context) { _ = netwatch.Watch(ctx, b.setNet) }), nil
+}
+
+// listenForKnocks opens a capture on each interface and keeps it running.
+func (b *boot) listenForKnocks(ctx context.Context) (func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = netwatch.Watch(runCtx, d.setNet)
-	}()
-	for _, name := range ifaces {
-		h, err := d.open(name)
+	stop := func() {
+		cancel()
+		wg.Wait()
+	}
+	for _, name := range b.interfaces() {
+		h, err := b.open(name)
 		if err != nil {
 			// An interface that exists but is down may come up later; any
 			// other failure is a mistake to report now, as knockd does.
-			if name == netwatch.Any || state[name].Up {
-				return err
+			if name == netwatch.Any || b.net[name].Up {
+				stop()
+				return nil, err
 			}
-			d.log.Error("%v; waiting for %s to come up", err, name)
+			b.log.Error("%v; waiting for %s to come up", err, name)
 		} else {
-			d.log.Verbose("listening on %s...", name)
-			d.log.Log("starting up, listening on %s", name)
+			b.log.Verbose("listening on %s...", name)
+			b.log.Log("starting up, listening on %s", name)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.supervise(runCtx, name, h)
+			b.supervise(ctx, name, h)
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		d.refilterLoop(runCtx)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		d.rollLoop(runCtx)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		d.oneTimeLoop(runCtx)
-	}()
-	if opt.Ready != nil {
-		opt.Ready()
+	return stop, nil
+}
+
+// serveSPA checks the SPA packets the captures hand over (fwknopd's
+// access.conf), off the capture path, and opens through the same
+// firewall; its undo stops it before the firewall rules go.
+func (b *boot) serveSPA(ctx context.Context) (func(), error) {
+	stop := steps.Background(ctx, b.spa.run)
+	if acc := b.ld.Access; acc != nil {
+		b.log.Event("serving fwknop SPA on %s: %d stanza(s) from %s", b.ld.Config.FwknopPort(), len(acc.Stanzas), acc.File)
 	}
+	return func() {
+		stop()
+		b.spa.close()
+	}, nil
+}
+
+// followFilter keeps the captures' filter on the doors and addresses.
+func (b *boot) followFilter(ctx context.Context) (func(), error) {
+	return steps.Background(ctx, b.refilterLoop), nil
+}
+
+// rollRotatingDoors moves the rotating doors on as windows begin.
+func (b *boot) rollRotatingDoors(ctx context.Context) (func(), error) {
+	return steps.Background(ctx, b.rollLoop), nil
+}
+
+// pickUpOneTimeSequences follows lines appended to one-time files.
+func (b *boot) pickUpOneTimeSequences(ctx context.Context) (func(), error) {
+	return steps.Background(ctx, b.oneTimeLoop), nil
+}
+
+// serve answers SIGHUP and reports a full attempt table until ctx ends.
+func (d *daemon) serve(ctx context.Context) {
 	report := time.NewTicker(10 * time.Second)
 	defer report.Stop()
 	for {
@@ -193,11 +384,12 @@ func Run(ctx context.Context, opt Options) error {
 			// Standard output only, as knockd 0.8 writes it: log watchers
 			// see "shutting down" and nothing else at exit.
 			d.log.Verbose("waiting for child processes...")
-			return nil
-		case <-opt.Reload:
-			d.reload(runCtx)
+			return
+		case <-d.opt.Reload:
+			d.reload(ctx)
 		case <-report.C:
 			d.reportEvictions()
+			d.spa.report()
 		}
 	}
 }
@@ -257,11 +449,16 @@ func (d *daemon) startNative(ctx context.Context, cfg *knockdconf.Config, first 
 // with it.
 func (d *daemon) apply(ctx context.Context, ld *loadconf.Loaded, ifaces []string) error {
 	cfg := ld.Config
-	doors, rots, ones := buildDoors(ld, time.Now())
+	// SPA first: it is the one part that can fail (its replay cache),
+	// and a reload that fails keeps everything as it was.
+	if err := d.spa.configure(ld.Access, cfg.FwknopPort(), cfg.StateDir); err != nil {
+		return err
+	}
+	doors, rots, ones := buildDoors(ld, d.clk.Now())
 	if len(rots) > 0 {
 		d.openLedger(cfg)
 	}
-	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources})
+	m := matcher.New(doors, d.event, matcher.Options{MaxSources: d.opt.MaxSources, Now: d.clk.Now})
 	mctx, stop := context.WithCancel(ctx)
 	d.mu.Lock()
 	d.cfg = cfg
@@ -297,7 +494,7 @@ func (d *daemon) openLedger(cfg *knockdconf.Config) {
 		}
 		return
 	}
-	l, err := rotating.OpenLedger(path, time.Now())
+	l, err := rotating.OpenLedger(path, d.clk.Now())
 	if err != nil {
 		d.log.Error("error: %v", err)
 	}
@@ -310,24 +507,8 @@ func (d *daemon) rollLoop(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		now := time.Now()
-		d.mu.Lock()
-		m, rots := d.m.Load(), d.rots
-		d.mu.Unlock()
-		next := now.Add(time.Hour)
-		changed := false
-		for _, rd := range rots {
-			if rd.roll(m, now) {
-				changed = true
-			}
-			if t := rd.rot.NextChange(now); t.Before(next) {
-				next = t
-			}
-		}
-		if changed {
-			d.refilter()
-		}
-		timer.Reset(time.Until(next))
+		next := d.roll(d.clk.Now())
+		timer.Reset(next.Sub(d.clk.Now()))
 		select {
 		case <-ctx.Done():
 			return
@@ -335,6 +516,28 @@ func (d *daemon) rollLoop(ctx context.Context) {
 		case <-d.rollCh:
 		}
 	}
+}
+
+// roll gives the rotating doors the sequences of the windows live at now,
+// and returns when the next window begins (in an hour at the latest).
+func (d *daemon) roll(now time.Time) (next time.Time) {
+	d.mu.Lock()
+	m, rots := d.m.Load(), d.rots
+	d.mu.Unlock()
+	next = now.Add(time.Hour)
+	changed := false
+	for _, rd := range rots {
+		if rd.roll(m, now) {
+			changed = true
+		}
+		if t := rd.rot.NextChange(now); t.Before(next) {
+			next = t
+		}
+	}
+	if changed {
+		d.refilter()
+	}
+	return next
 }
 
 // reload reopens the log file and re-reads the config (SIGHUP). The log
@@ -371,6 +574,10 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	if err != nil {
 		d.log.Error("error: %v; keeping the configuration already running", err)
+		return
+	}
+	if ld.Access != nil {
+		d.log.Event("reloaded %s: %d doors, %d SPA stanzas from %s", d.opt.ConfigPath, len(ld.Doors), len(ld.Access.Stanzas), ld.Access.File)
 		return
 	}
 	d.log.Event("reloaded %s: %d doors", d.opt.ConfigPath, len(ld.Doors))
@@ -451,6 +658,9 @@ func (d *daemon) currentFilter() string {
 		}
 		doors = append(doors, capture.Door{Sequence: seq, Flags: md.Flags, Target: md.Target})
 	}
+	if port := d.spa.spaPort(); port != 0 {
+		doors = append(doors, capture.Door{Sequence: knocker.Sequence{{Port: port, Proto: knocker.UDP}}})
+	}
 	return capture.Filter(doors, local, d.opt.IPv4Only)
 }
 
@@ -528,9 +738,10 @@ func (d *daemon) reopen(ctx context.Context, name string) *capture.Handle {
 	}
 }
 
-// packet is the capture path: decode, and hand to the matcher.
+// packet is the capture path: decode, and hand to the matcher, or an SPA
+// packet to the SPA server.
 func (d *daemon) packet(lt packet.LinkType, data []byte) {
-	p, err := packet.Decode(lt, data)
+	p, payload, err := packet.DecodePayload(lt, data)
 	if err != nil {
 		return
 	}
@@ -540,6 +751,10 @@ func (d *daemon) packet(lt packet.LinkType, data []byte) {
 	if d.log.DebugOn() {
 		d.log.Debug("%s: %s: %s:%d -> %s:%d %d bytes", time.Now().Format("2006-01-02 15:04:05"), p.Proto,
 			p.Src, p.SrcPort, p.Dst, p.DstPort, len(data))
+	}
+	if p.Proto == knocker.UDP && p.DstPort == d.spa.spaPort() && p.DstPort != 0 {
+		d.spa.offer(p.Src, p.Dst, p.DstPort, payload)
+		return
 	}
 	d.m.Load().Handle(p)
 }
@@ -557,35 +772,4 @@ func (d *daemon) reportEvictions() {
 		d.log.Error("warning: the attempt table is full (%d sources): dropped the %d least recently active in the last 10s (a flood of knocks from many addresses?)", s.Sources, n)
 	}
 	d.evicted = s.Evicted
-}
-
-// shutdown removes what sesamed opened: the pending stop commands run now,
-// and the native rules go.
-func (d *daemon) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	d.mu.Lock()
-	if d.stopM != nil {
-		d.stopM()
-	}
-	native := d.native
-	d.mu.Unlock()
-	if d.runner != nil {
-		if err := d.runner.Close(ctx); err != nil {
-			d.log.Error("error: %v", err)
-		}
-	}
-	if native != nil {
-		if err := native.Shutdown(ctx); err != nil {
-			d.log.Error("error: removing sesamed's firewall rules: %v", err)
-		}
-	}
-	if l := d.ledger.Load(); l != nil {
-		if err := l.Save(time.Now()); err != nil {
-			d.log.Error("error: %v", err)
-		}
-	}
-	d.log.Verbose("closing...")
-	d.log.Log("shutting down")
-	d.log.Flush()
 }

@@ -145,14 +145,7 @@ func (rd *rotatingDoor) roll(m *matcher.Matcher, now time.Time) bool {
 }
 
 // needsNative reports whether a config uses the native open action.
-func needsNative(cfg *knockdconf.Config) bool {
-	for _, d := range cfg.Doors {
-		if d.HasNativeOpen() {
-			return true
-		}
-	}
-	return false
-}
+func needsNative(cfg *knockdconf.Config) bool { return cfg.NeedsNative() }
 
 func seconds(d time.Duration) string {
 	if d == 0 {

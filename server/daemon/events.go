@@ -65,7 +65,7 @@ func (d *daemon) event(e matcher.Event) {
 // full disk makes the window good again.
 func (d *daemon) judge(e matcher.Event, rot *rotating.Door) (persist func() error, ok bool) {
 	l := d.ledger.Load()
-	now := time.Now()
+	now := d.clk.Now()
 	who := d.names.who(e.Src, false)
 	w, v := rot.Judge(l, e.Sequence, now)
 	switch v {
@@ -78,7 +78,7 @@ func (d *daemon) judge(e matcher.Event, rot *rotating.Door) (persist func() erro
 	}
 	d.log.Event("%s: %s: sequence of the %s window (%d), spent now", who, e.Door.Name, rot.Relative(w, now), w)
 	return func() error {
-		if err := l.Save(time.Now()); err != nil {
+		if err := l.Save(d.clk.Now()); err != nil {
 			return fmt.Errorf("%w (the window stays refused until sesamed restarts; make the state directory writable by sesamed)", err)
 		}
 		return nil

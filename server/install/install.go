@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -217,53 +218,87 @@ func (o *Options) path(p string) string { return filepath.Join(o.Root, p) }
 // firewall backend and checks the SSH session; then it backs the ruleset
 // up, writes the config (unless one exists) and the unit, adds the
 // baseline rules, records what it did, and enables and starts the service.
-// If a step fails, the steps before it are undone.
+// If a step fails, the steps before it are undone, in reverse.
 func Install(ctx context.Context, opt Options) error {
 	if err := opt.setDefaults(); err != nil {
 		return err
 	}
 	statePath := filepath.Join(opt.StateDir, stateFile)
-	if _, err := os.Stat(opt.path(statePath)); err == nil {
-		return fmt.Errorf("sesamed is already installed (see %s): run sesamed uninstall first", statePath)
-	}
-	choice, err := firewall.Choose(ctx, firewall.Options{Prefer: opt.Firewall})
+	fw, allow, err := opt.checkBeforeInstall(ctx, statePath)
 	if err != nil {
 		return err
 	}
-	fw := fwTools{choice: choice, run: opt.Run}
-	fmt.Fprintf(opt.Out, "firewall: %s%s (%s)\n", choice.Name, variantNote(choice.Variant), choice.Reason)
-	if choice.Warning != "" {
-		fmt.Fprintf(opt.Out, "warning: %s\n", choice.Warning)
-	}
-	allow, err := opt.sessionAllow()
-	if err != nil {
-		return err
-	}
-	if err := checkWritable(opt.WritablePaths); err != nil {
-		if !opt.Force {
-			return err
-		}
-		fmt.Fprintf(opt.Out, "warning: %v; going on (--force)\n", err)
-	}
-	if sh := fw.shadowed(ctx, opt.Port, opt.Proto); len(sh) > 0 {
-		fmt.Fprintf(opt.Out, "warning: these rules accept %s/%d, but the baseline's drop will come first, so the sources they let in must knock (or keep them with --allow):\n    %s\n",
-			opt.Proto, opt.Port, strings.Join(sh, "\n    "))
-	}
-
 	st := state{
-		Backend: choice.Name, Variant: choice.Variant, Port: opt.Port, Proto: opt.Proto.String(),
+		Backend: fw.choice.Name, Variant: fw.choice.Variant, Port: opt.Port, Proto: opt.Proto.String(),
 		ConfigPath: opt.ConfigPath, UnitPath: opt.UnitPath,
 	}
 	for _, a := range allow {
 		st.Allowed = append(st.Allowed, a.String())
 	}
-	var steps []step
+	// The steps that depend on what is there are decided now, before
+	// anything changes; each says itself what it undoes.
+	config, err := configStep(&opt, &st, fw.choice.Name)
+	if err != nil {
+		return err
+	}
+	bin, err := binaryStep(&opt, &st)
+	if err != nil {
+		return err
+	}
+	steps := []*step{
+		backupStep(&opt, &st, fw),
+		config,
+		bin,
+		unitStep(&opt, statePath),
+		baselineStep(&opt, fw, allow),
+		recordStep(&opt, &st, statePath),
+		systemctlStep(&opt, "daemon-reload"),
+		enableStep(&opt),
+		activeStep(&opt),
+	}
+	return run(ctx, &opt, "install", steps)
+}
 
-	// 1. Back up the ruleset, before anything changes.
+// checkBeforeInstall decides the firewall backend and what keeps the SSH
+// session allowed, and refuses, before anything changes, an install that
+// is there already or would cut the session off.
+func (o *Options) checkBeforeInstall(ctx context.Context, statePath string) (fwTools, []netip.Prefix, error) {
+	if _, err := os.Stat(o.path(statePath)); err == nil {
+		return fwTools{}, nil, fmt.Errorf("sesamed is already installed (see %s): run sesamed uninstall first", statePath)
+	}
+	choice, err := firewall.Choose(ctx, firewall.Options{Prefer: o.Firewall})
+	if err != nil {
+		return fwTools{}, nil, err
+	}
+	fw := fwTools{choice: choice, run: o.Run}
+	fmt.Fprintf(o.Out, "firewall: %s%s (%s)\n", choice.Name, variantNote(choice.Variant), choice.Reason)
+	if choice.Warning != "" {
+		fmt.Fprintf(o.Out, "warning: %s\n", choice.Warning)
+	}
+	allow, err := o.sessionAllow()
+	if err != nil {
+		return fwTools{}, nil, err
+	}
+	if err := checkWritable(o.WritablePaths); err != nil {
+		if !o.Force {
+			return fwTools{}, nil, err
+		}
+		fmt.Fprintf(o.Out, "warning: %v; going on (--force)\n", err)
+	}
+	if sh := fw.shadowed(ctx, o.Port, o.Proto); len(sh) > 0 {
+		fmt.Fprintf(o.Out, "warning: these rules accept %s/%d, but the baseline's drop will come first, so the sources they let in must knock (or keep them with --allow):\n    %s\n",
+			o.Proto, o.Port, strings.Join(sh, "\n    "))
+	}
+	return fw, allow, nil
+}
+
+// backupStep backs the ruleset up, before anything changes; undo removes
+// the backups (and the record, and the state directory if empty).
+func backupStep(o *Options, st *state, fw fwTools) *step {
 	dumps := fw.dumps()
-	backup := step{title: "back up the firewall ruleset"}
+	backup := &step{title: "back up the firewall ruleset"}
 	for _, d := range dumps {
-		file := filepath.Join(opt.StateDir, d.file)
+		file := filepath.Join(o.StateDir, d.file)
 		st.Backups = append(st.Backups, d.file)
 		backup.lines = append(backup.lines, fmt.Sprintf("%s > %s", d.save, file))
 	}
@@ -273,106 +308,109 @@ func Install(ctx context.Context, opt Options) error {
 			if err != nil {
 				return err
 			}
-			if err := writeFile(opt.path(filepath.Join(opt.StateDir, d.file)), []byte(text), 0o600); err != nil {
+			if err := writeFile(o.path(filepath.Join(o.StateDir, d.file)), []byte(text), 0o600); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	backup.undo = func(context.Context) error { return removeState(&opt, st.Backups) }
-	steps = append(steps, backup)
+	backup.undo = func(context.Context) error { return removeState(o, st.Backups) }
+	return backup
+}
 
-	// 2. The config: keep one that exists.
-	if _, err := os.Stat(opt.path(opt.ConfigPath)); err == nil {
-		fmt.Fprintf(opt.Out, "config: keeping %s\n", opt.ConfigPath)
-		rw, err := keptConfigStep(&opt, &st, choice.Name)
+// configStep keeps a config that exists (rewriting its doors if need be
+// and allowed: keptConfigStep), or writes one; undo removes what it wrote.
+// nil when there is nothing to change.
+func configStep(o *Options, st *state, backend string) (*step, error) {
+	_, err := os.Stat(o.path(o.ConfigPath))
+	switch {
+	case err == nil:
+		fmt.Fprintf(o.Out, "config: keeping %s\n", o.ConfigPath)
+		return keptConfigStep(o, st, backend)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("config %s: %w", o.ConfigPath, err)
+	}
+	conf := o.Config
+	if conf == nil {
+		seq, err := RandomSequence(o.Port)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if rw != nil {
-			steps = append(steps, *rw)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("config %s: %w", opt.ConfigPath, err)
-	} else {
-		conf := opt.Config
-		if conf == nil {
-			seq, err := RandomSequence(opt.Port)
-			if err != nil {
-				return err
-			}
-			conf = DefaultConfig(choice.Name, opt.Port, opt.Proto, seq)
-		}
-		sum := sha256.Sum256(conf)
-		st.ConfigCreated, st.ConfigSHA256 = true, hex.EncodeToString(sum[:])
-		steps = append(steps, fileStep(&opt, opt.ConfigPath, conf, 0o600, redactSequence(conf)))
+		conf = DefaultConfig(backend, o.Port, o.Proto, seq)
 	}
+	sum := sha256.Sum256(conf)
+	st.ConfigCreated, st.ConfigSHA256 = true, hex.EncodeToString(sum[:])
+	return fileStep(o, o.ConfigPath, conf, 0o600, redactSequence(conf)), nil
+}
 
-	// 3. The program, where the service can run it, and the unit.
-	bin, err := binaryStep(&opt, &st)
-	if err != nil {
-		return err
-	}
-	if bin != nil {
-		steps = append(steps, *bin)
-	}
-	unit := []byte(unitFile(opt.BinaryPath, opt.ConfigPath, statePath, opt.WritablePaths))
-	unitStep := fileStep(&opt, opt.UnitPath, unit, 0o644, string(unit))
-	removeUnit := unitStep.undo
-	unitStep.undo = func(ctx context.Context) error {
+// unitStep writes the systemd unit; undo removes it and has systemd
+// forget it.
+func unitStep(o *Options, statePath string) *step {
+	unit := []byte(unitFile(o.BinaryPath, o.ConfigPath, statePath, o.WritablePaths))
+	s := fileStep(o, o.UnitPath, unit, 0o644, string(unit))
+	removeUnit := s.undo
+	s.undo = func(ctx context.Context) error {
 		if err := removeUnit(ctx); err != nil {
 			return err
 		}
-		return opt.Systemctl(ctx, "daemon-reload") // forget the unit that was loaded
+		return o.Systemctl(ctx, "daemon-reload") // forget the unit that was loaded
 	}
-	steps = append(steps, unitStep)
+	return s
+}
 
-	// 4. The baseline, through the daemon's own backend: in sesamed's
-	// chain, below sesamed's accepts (also when sesamed runs already), so
-	// that the port is guarded before the service starts; the service
-	// keeps it in place (sesamed --guard).
-	guard := firewall.Guard{Port: opt.Port, Proto: opt.Proto, Allow: allow}
+// baselineStep adds the baseline through the daemon's own backend: in
+// sesamed's chain, below sesamed's accepts (also when sesamed runs
+// already), so that the port is guarded before the service starts; the
+// service keeps it in place (sesamed --guard). Undo removes it.
+func baselineStep(o *Options, fw fwTools, allow []netip.Prefix) *step {
+	guard := firewall.Guard{Port: o.Port, Proto: o.Proto, Allow: allow}
 	var unguard func(context.Context) error
-	base := step{title: fmt.Sprintf("add the baseline firewall rules (allow established, guard %s/%d)", opt.Proto, opt.Port),
-		lines: guard.Describe(choice.Name),
+	return &step{title: fmt.Sprintf("add the baseline firewall rules (allow established, guard %s/%d)", o.Proto, o.Port),
+		lines: guard.Describe(fw.choice.Name),
 		do: func(ctx context.Context) error {
 			undo, note, err := fw.guard(ctx, guard)
 			if note != "" {
-				fmt.Fprintf(opt.Out, "  note: %s\n", note)
+				fmt.Fprintf(o.Out, "  note: %s\n", note)
 			}
 			unguard = undo
 			return err
 		},
 		undo: func(ctx context.Context) error { return unguard(ctx) }}
-	steps = append(steps, base)
+}
 
-	// 5. The record, then systemd.
-	steps = append(steps, step{title: "record the installation in " + statePath,
+// recordStep records what install did, for uninstall; the backup step's
+// undo removes the record.
+func recordStep(o *Options, st *state, statePath string) *step {
+	return &step{title: "record the installation in " + statePath,
 		do: func(context.Context) error {
 			st.Installed = time.Now().UTC()
 			b, err := json.MarshalIndent(st, "", "  ")
 			if err != nil {
 				return err
 			}
-			return writeFile(opt.path(statePath), append(b, '\n'), 0o600)
-		}})
-	enable := systemctlStep(&opt, "enable", "--now", UnitName)
-	enable.undo = func(ctx context.Context) error { return opt.Systemctl(ctx, "disable", "--now", UnitName) }
-	steps = append(steps,
-		systemctlStep(&opt, "daemon-reload"),
-		enable,
-		// Type=notify makes the start above wait for sesamed's READY=1,
-		// which it sends once it guards the port and listens; a daemon
-		// that died on the way (or is restarting) is not active.
-		step{title: "check that " + UnitName + " is active",
-			do: func(ctx context.Context) error {
-				if err := opt.Systemctl(ctx, "is-active", UnitName); err != nil {
-					return fmt.Errorf("%s did not start: %w (journalctl -u %s says why; fix that and install again)", UnitName, err, UnitName)
-				}
-				return nil
-			}})
+			return writeFile(o.path(statePath), append(b, '\n'), 0o600)
+		}}
+}
 
-	return run(ctx, &opt, "install", steps)
+// enableStep enables and starts the service; undo stops and disables it.
+func enableStep(o *Options) *step {
+	s := systemctlStep(o, "enable", "--now", UnitName)
+	s.undo = func(ctx context.Context) error { return o.Systemctl(ctx, "disable", "--now", UnitName) }
+	return s
+}
+
+// activeStep checks that the service runs. Type=notify makes the start
+// before it wait for sesamed's READY=1, which it sends once it guards the
+// port and listens; a daemon that died on the way (or is restarting) is
+// not active.
+func activeStep(o *Options) *step {
+	return &step{title: "check that " + UnitName + " is active",
+		do: func(ctx context.Context) error {
+			if err := o.Systemctl(ctx, "is-active", UnitName); err != nil {
+				return fmt.Errorf("%s did not start: %w (journalctl -u %s says why; fix that and install again)", UnitName, err, UnitName)
+			}
+			return nil
+		}}
 }
 
 func variantNote(v string) string {
@@ -428,8 +466,8 @@ func (o *Options) sessionAllow() ([]netip.Prefix, error) {
 
 // fileStep writes a file atomically; undo removes it. shown is what the
 // plan prints of its content.
-func fileStep(o *Options, path string, content []byte, mode os.FileMode, shown string) step {
-	return step{
+func fileStep(o *Options, path string, content []byte, mode os.FileMode, shown string) *step {
+	return &step{
 		title: fmt.Sprintf("write %s (mode %04o)", path, mode),
 		lines: strings.Split(strings.TrimSuffix(shown, "\n"), "\n"),
 		do:    func(context.Context) error { return writeFile(o.path(path), content, mode) },
@@ -437,16 +475,18 @@ func fileStep(o *Options, path string, content []byte, mode os.FileMode, shown s
 	}
 }
 
-func systemctlStep(o *Options, args ...string) step {
-	return step{
+func systemctlStep(o *Options, args ...string) *step {
+	return &step{
 		title: "systemctl " + strings.Join(args, " "),
 		do:    func(ctx context.Context) error { return o.Systemctl(ctx, args...) },
 	}
 }
 
 // run prints the plan and, unless it is a dry run, makes each change in
-// turn, undoing the ones made when one fails.
-func run(ctx context.Context, o *Options, what string, steps []step) error {
+// turn, undoing the ones made, in reverse, when one fails. A nil step is
+// one with nothing to do.
+func run(ctx context.Context, o *Options, what string, all []*step) error {
+	steps := slices.DeleteFunc(slices.Clone(all), func(s *step) bool { return s == nil })
 	if o.DryRun {
 		fmt.Fprintf(o.Out, "%s, dry run: these changes would be made, and none is:\n", what)
 	}

@@ -31,52 +31,83 @@ func Uninstall(ctx context.Context, opt Options) error {
 		return err
 	}
 	statePath := filepath.Join(opt.StateDir, stateFile)
-	st, err := readState(opt.path(statePath))
-	switch {
-	case err == nil:
-	case errors.Is(err, fs.ErrNotExist) && !opt.Force:
-		return fmt.Errorf("sesamed is not installed here (no %s): nothing to undo; --force removes what it can find anyway", statePath)
-	case errors.Is(err, fs.ErrNotExist):
-		c, err := firewall.Choose(ctx, firewall.Options{Prefer: opt.Firewall})
-		if err != nil {
-			return err
-		}
-		st = state{Backend: c.Name, Variant: c.Variant, UnitPath: opt.UnitPath, ConfigPath: opt.ConfigPath}
-		fmt.Fprintf(opt.Out, "no record of an install (%s): removing what can be found (--force)\n", statePath)
-	default:
-		return fmt.Errorf("read %s: %w (fix or delete it, then run uninstall again)", statePath, err)
+	st, err := opt.installed(ctx, statePath)
+	if err != nil {
+		return err
 	}
 	fw := fwTools{choice: firewall.Choice{Name: st.Backend, Variant: st.Variant}, run: opt.Run}
-
-	var steps []step
-	// systemd may be gone or not running; the rest must still be undone.
-	lenient := func(args ...string) step {
-		s := systemctlStep(&opt, args...)
-		do := s.do
-		s.do = func(ctx context.Context) error {
-			if err := do(ctx); err != nil {
-				fmt.Fprintf(opt.Out, "  warning: %v; going on\n", err)
-			}
-			return nil
-		}
-		return s
-	}
-	steps = append(steps, lenient("disable", "--now", UnitName))
-	steps = append(steps, step{title: "remove " + st.UnitPath, do: func(context.Context) error {
-		if err := os.Remove(opt.path(st.UnitPath)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}})
-	steps = append(steps, lenient("daemon-reload"))
-
 	removal, err := fw.removal(ctx)
 	if err != nil {
 		return err
 	}
-	// The guard lives in sesamed's chain; an older install put its rules
-	// in INPUT, found by their comment.
-	rm := step{title: "remove the baseline firewall rules",
+	// Nothing uninstall removes is put back when a later step fails: the
+	// steps have no undo, and the ones that may fail harmlessly go on.
+	keepBackup := false // the ruleset changed since install
+	steps := []*step{
+		lenientSystemctlStep(&opt, "disable", "--now", UnitName),
+		removeUnitStep(&opt, st),
+		lenientSystemctlStep(&opt, "daemon-reload"),
+		removeBaselineStep(st, fw, removal),
+		{title: "remove the daemon's own rules, if a crash left any (" + daemonWhere(st.Backend) + ")", do: fw.flushDaemon},
+		compareBackupStep(&opt, st, fw, &keepBackup),
+		{title: "remove " + st.ConfigPath + " if install wrote it and it is unchanged",
+			do: func(context.Context) error { return removeConfig(&opt, st) }},
+		removeBinaryStep(&opt, st),
+		removeRecordStep(&opt, st, statePath, &keepBackup),
+	}
+	return run(ctx, &opt, "uninstall", steps)
+}
+
+// installed reads the record of the install; with Force and no record,
+// it makes do with what can be found.
+func (o *Options) installed(ctx context.Context, statePath string) (state, error) {
+	st, err := readState(o.path(statePath))
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, fs.ErrNotExist) && !o.Force:
+		return st, fmt.Errorf("sesamed is not installed here (no %s): nothing to undo; --force removes what it can find anyway", statePath)
+	case errors.Is(err, fs.ErrNotExist):
+		c, err := firewall.Choose(ctx, firewall.Options{Prefer: o.Firewall})
+		if err != nil {
+			return st, err
+		}
+		fmt.Fprintf(o.Out, "no record of an install (%s): removing what can be found (--force)\n", statePath)
+		return state{Backend: c.Name, Variant: c.Variant, UnitPath: o.UnitPath, ConfigPath: o.ConfigPath}, nil
+	default:
+		return st, fmt.Errorf("read %s: %w (fix or delete it, then run uninstall again)", statePath, err)
+	}
+}
+
+// lenientSystemctlStep runs systemctl, and only warns when it fails:
+// systemd may be gone or not running; the rest must still be undone.
+func lenientSystemctlStep(o *Options, args ...string) *step {
+	s := systemctlStep(o, args...)
+	do := s.do
+	s.do = func(ctx context.Context) error {
+		if err := do(ctx); err != nil {
+			fmt.Fprintf(o.Out, "  warning: %v; going on\n", err)
+		}
+		return nil
+	}
+	return s
+}
+
+// removeUnitStep removes the unit, if it is there.
+func removeUnitStep(o *Options, st state) *step {
+	return &step{title: "remove " + st.UnitPath, do: func(context.Context) error {
+		if err := os.Remove(o.path(st.UnitPath)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}}
+}
+
+// removeBaselineStep removes the baseline. The guard lives in sesamed's
+// chain; an older install put its rules in INPUT, found by their comment
+// (removal).
+func removeBaselineStep(st state, fw fwTools, removal []command) *step {
+	rm := &step{title: "remove the baseline firewall rules",
 		lines: []string{fmt.Sprintf("the rules commented %s in %s", firewall.GuardTag, guardWhere(st.Backend))},
 		do: func(ctx context.Context) error {
 			if err := fw.apply(ctx, removal); err != nil {
@@ -87,52 +118,58 @@ func Uninstall(ctx context.Context, opt Options) error {
 	for _, c := range removal {
 		rm.lines = append(rm.lines, c.String())
 	}
-	steps = append(steps, rm)
-	steps = append(steps, step{title: "remove the daemon's own rules, if a crash left any (" + daemonWhere(st.Backend) + ")",
-		do: fw.flushDaemon})
+	return rm
+}
 
-	keepBackup := false
-	check := step{title: "compare the ruleset with the backup taken at install"}
+// compareBackupStep compares the ruleset with the backup taken at install:
+// the same, the backup goes; changed, it stays (keepBackup) unless
+// RestoreBackup restores it.
+func compareBackupStep(o *Options, st state, fw fwTools, keepBackup *bool) *step {
+	check := &step{title: "compare the ruleset with the backup taken at install"}
 	for _, f := range st.Backups {
-		check.lines = append(check.lines, filepath.Join(opt.StateDir, f))
+		check.lines = append(check.lines, filepath.Join(o.StateDir, f))
 	}
 	check.do = func(ctx context.Context) error {
-		diff, err := compareBackup(ctx, &opt, fw, st.Backups)
+		diff, err := compareBackup(ctx, o, fw, st.Backups)
 		if err != nil {
 			return err
 		}
 		switch {
 		case diff == "":
-			fmt.Fprintln(opt.Out, "  the ruleset is as it was before install")
-		case opt.RestoreBackup:
-			fmt.Fprintf(opt.Out, "  the ruleset changed since install:\n%s  restoring the backup (--restore-backup)\n", diff)
-			return restoreBackup(ctx, &opt, fw, st.Backups)
+			fmt.Fprintln(o.Out, "  the ruleset is as it was before install")
+		case o.RestoreBackup:
+			fmt.Fprintf(o.Out, "  the ruleset changed since install:\n%s  restoring the backup (--restore-backup)\n", diff)
+			return restoreBackup(ctx, o, fw, st.Backups)
 		default:
-			keepBackup = true
-			fmt.Fprintf(opt.Out, "  the ruleset changed since install, so the backup is not restored (that would undo those changes too):\n%s"+
-				"  the backup stays in %s; --restore-backup restores it\n", diff, opt.StateDir)
+			*keepBackup = true
+			fmt.Fprintf(o.Out, "  the ruleset changed since install, so the backup is not restored (that would undo those changes too):\n%s"+
+				"  the backup stays in %s; --restore-backup restores it\n", diff, o.StateDir)
 		}
 		return nil
 	}
-	steps = append(steps, check)
+	return check
+}
 
-	steps = append(steps, step{title: "remove " + st.ConfigPath + " if install wrote it and it is unchanged",
-		do: func(context.Context) error {
-			return removeConfig(&opt, st)
-		}})
-	if st.BinaryPath != "" {
-		steps = append(steps, step{title: "remove " + st.BinaryPath + " if install copied it there and it is unchanged",
-			do: func(context.Context) error { return removeBinary(&opt, st) }})
+// removeBinaryStep removes the program install copied; nil when it copied
+// none.
+func removeBinaryStep(o *Options, st state) *step {
+	if st.BinaryPath == "" {
+		return nil
 	}
-	steps = append(steps, step{title: "remove the record and backups in " + opt.StateDir,
+	return &step{title: "remove " + st.BinaryPath + " if install copied it there and it is unchanged",
+		do: func(context.Context) error { return removeBinary(o, st) }}
+}
+
+// removeRecordStep removes the record, and the backups unless keepBackup.
+func removeRecordStep(o *Options, st state, statePath string, keepBackup *bool) *step {
+	return &step{title: "remove the record and backups in " + o.StateDir,
 		do: func(context.Context) error {
-			if keepBackup {
-				fmt.Fprintf(opt.Out, "  keeping the backups in %s\n", opt.StateDir)
-				return os.Remove(opt.path(statePath))
+			if *keepBackup {
+				fmt.Fprintf(o.Out, "  keeping the backups in %s\n", o.StateDir)
+				return os.Remove(o.path(statePath))
 			}
-			return removeState(&opt, st.Backups)
-		}})
-	return run(ctx, &opt, "uninstall", steps)
+			return removeState(o, st.Backups)
+		}}
 }
 
 func guardWhere(backend string) string {

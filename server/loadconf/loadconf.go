@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"sesame/knockdconf"
+	"sesame/server/accessconf"
 	"sesame/server/netwatch"
 	"sesame/server/rotating"
 	"sesame/server/sesamedlog"
@@ -45,6 +46,9 @@ type Loaded struct {
 	Config *knockdconf.Config
 	// Doors are Config.Doors, in order, with what their files hold.
 	Doors []Door
+	// Access is fwknopd's access.conf that Fwknop_Access names; nil
+	// without it.
+	Access *accessconf.Config
 	// LogFile is the log file in effect ("" for none); LogFileErr says why
 	// it cannot be opened, in which case the log lines go to standard
 	// error.
@@ -104,6 +108,14 @@ func Load(o Options) (*Loaded, error) {
 		}
 		ld.Warnings = append(ld.Warnings, warnings...)
 		ld.Doors = append(ld.Doors, d)
+	}
+	if cfg.FwknopAccess != "" {
+		acc, warnings, err := loadAccess(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ld.Access = acc
+		ld.Warnings = append(ld.Warnings, warnings...)
 	}
 
 	ld.LogFile = cfg.LogFile
@@ -194,6 +206,20 @@ func loadDoor(file string, c *knockdconf.Door) (Door, []string, error) {
 		}
 	}
 	return d, warnings, nil
+}
+
+// loadAccess reads fwknopd's access.conf, and warns as fwknopd does when
+// others than its owner may read it: it holds the keys.
+func loadAccess(cfg *knockdconf.Config) (*accessconf.Config, []string, error) {
+	acc, err := accessconf.ParseFile(cfg.FwknopAccess)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Fwknop_Access: %w", err)
+	}
+	warnings := slices.Clone(acc.Warnings)
+	if perm, ok := readableByOthers(acc.File); ok {
+		warnings = append(warnings, fmt.Sprintf("%s has mode %04o, so others than its owner can read its keys and send SPA packets: chmod 600 %s", acc.File, perm, acc.File))
+	}
+	return acc, warnings, nil
 }
 
 // readableConfig warns when a config that holds secrets itself (a

@@ -102,37 +102,45 @@ const maxExtHeaders = 8
 
 // Decode reads the frame data of the given link type.
 func Decode(lt LinkType, data []byte) (Packet, error) {
+	p, _, err := DecodePayload(lt, data)
+	return p, err
+}
+
+// DecodePayload is Decode, and also returns a UDP datagram's data as
+// captured (an SPA packet, on the SPA port; nil for TCP): a slice of
+// data, valid as long as data is.
+func DecodePayload(lt LinkType, data []byte) (Packet, []byte, error) {
 	var ethertype uint16
 	switch lt {
 	case LinkEthernet:
 		if len(data) < 14 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		ethertype = binary.BigEndian.Uint16(data[12:14])
 		data = data[14:]
 		// 802.1Q and 802.1ad tags, stacked at most twice.
 		for i := 0; i < 2 && (ethertype == etherVLAN || ethertype == etherQinQ || ethertype == etherQinQ1); i++ {
 			if len(data) < 4 {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			ethertype = binary.BigEndian.Uint16(data[2:4])
 			data = data[4:]
 		}
 	case LinkLinuxSLL:
 		if len(data) < 16 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		ethertype = binary.BigEndian.Uint16(data[14:16])
 		data = data[16:]
 	case LinkLinuxSLL2:
 		if len(data) < 20 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		ethertype = binary.BigEndian.Uint16(data[0:2])
 		data = data[20:]
 	case LinkRaw, LinkRawBSD, LinkRawIP, LinkIPv4, LinkIPv6:
 		if len(data) < 1 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		switch data[0] >> 4 {
 		case 4:
@@ -140,10 +148,10 @@ func Decode(lt LinkType, data []byte) (Packet, error) {
 		case 6:
 			ethertype = etherIPv6
 		default:
-			return Packet{}, ErrNotIP
+			return Packet{}, nil, ErrNotIP
 		}
 	default:
-		return Packet{}, ErrLinkType
+		return Packet{}, nil, ErrLinkType
 	}
 	switch ethertype {
 	case etherIPv4:
@@ -151,25 +159,25 @@ func Decode(lt LinkType, data []byte) (Packet, error) {
 	case etherIPv6:
 		return decodeIPv6(data)
 	}
-	return Packet{}, ErrNotIP
+	return Packet{}, nil, ErrNotIP
 }
 
-func decodeIPv4(b []byte) (Packet, error) {
+func decodeIPv4(b []byte) (Packet, []byte, error) {
 	if len(b) < 20 {
-		return Packet{}, ErrShort
+		return Packet{}, nil, ErrShort
 	}
 	if b[0]>>4 != 4 {
-		return Packet{}, ErrMalformed
+		return Packet{}, nil, ErrMalformed
 	}
 	ihl := int(b[0]&0x0f) * 4
 	if ihl < 20 {
-		return Packet{}, ErrMalformed
+		return Packet{}, nil, ErrMalformed
 	}
 	if len(b) < ihl {
-		return Packet{}, ErrShort
+		return Packet{}, nil, ErrShort
 	}
 	if binary.BigEndian.Uint16(b[6:8])&0x1fff != 0 {
-		return Packet{}, ErrFragment
+		return Packet{}, nil, ErrFragment
 	}
 	var p Packet
 	p.Src = netip.AddrFrom4([4]byte(b[12:16]))
@@ -182,12 +190,12 @@ func decodeIPv4(b []byte) (Packet, error) {
 	return decodeTransport(p, b[9], b[ihl:])
 }
 
-func decodeIPv6(b []byte) (Packet, error) {
+func decodeIPv6(b []byte) (Packet, []byte, error) {
 	if len(b) < 40 {
-		return Packet{}, ErrShort
+		return Packet{}, nil, ErrShort
 	}
 	if b[0]>>4 != 6 {
-		return Packet{}, ErrMalformed
+		return Packet{}, nil, ErrMalformed
 	}
 	var p Packet
 	// An IPv4-mapped source (::ffff:a.b.c.d) is that IPv4 address
@@ -206,57 +214,64 @@ func decodeIPv6(b []byte) (Packet, error) {
 			return decodeTransport(p, next, b)
 		case protoHopByHop, protoRouting, protoDstOpts:
 			if len(b) < 8 {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			n := (int(b[1]) + 1) * 8
 			if len(b) < n {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			next, b = b[0], b[n:]
 		case protoFragment:
 			if len(b) < 8 {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			if binary.BigEndian.Uint16(b[2:4])&0xfff8 != 0 {
-				return Packet{}, ErrFragment
+				return Packet{}, nil, ErrFragment
 			}
 			next, b = b[0], b[8:]
 		case protoAH:
 			if len(b) < 8 {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			n := (int(b[1]) + 2) * 4
 			if len(b) < n {
-				return Packet{}, ErrShort
+				return Packet{}, nil, ErrShort
 			}
 			next, b = b[0], b[n:]
 		default:
-			return Packet{}, ErrTransport
+			return Packet{}, nil, ErrTransport
 		}
 		if i == maxExtHeaders {
-			return Packet{}, ErrMalformed
+			return Packet{}, nil, ErrMalformed
 		}
 	}
 }
 
-func decodeTransport(p Packet, proto uint8, b []byte) (Packet, error) {
+func decodeTransport(p Packet, proto uint8, b []byte) (Packet, []byte, error) {
+	var payload []byte
 	switch proto {
 	case protoTCP:
 		// Ports and flags: the first 14 bytes are all a knock needs.
 		if len(b) < 14 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		p.Proto = knocker.TCP
 		p.Flags = b[13] & 0x3f
 	case protoUDP:
 		if len(b) < 8 {
-			return Packet{}, ErrShort
+			return Packet{}, nil, ErrShort
 		}
 		p.Proto = knocker.UDP
+		// The UDP length bounds the data; a capture cut short by the snap
+		// length keeps what it has.
+		payload = b[8:]
+		if n := int(binary.BigEndian.Uint16(b[4:6])); n >= 8 && n-8 < len(payload) {
+			payload = payload[:n-8]
+		}
 	default:
-		return Packet{}, ErrTransport
+		return Packet{}, nil, ErrTransport
 	}
 	p.SrcPort = binary.BigEndian.Uint16(b[0:2])
 	p.DstPort = binary.BigEndian.Uint16(b[2:4])
-	return p, nil
+	return p, payload, nil
 }

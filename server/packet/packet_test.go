@@ -234,3 +234,20 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodePayload(t *testing.T) {
+	data := []byte("U2FsdGVkX1-like SPA text")
+	udp := append(udpHdr(40000, 62201), data...)
+	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	frame := append(ether(etherIPv4, 0, ipv4(src4, dst4, protoUDP, 0, 0, udp)), 0, 0, 0, 0) // with frame padding
+	p, payload, err := DecodePayload(LinkEthernet, frame)
+	if err != nil || p.DstPort != 62201 || string(payload) != string(data) {
+		t.Fatalf("got %+v %q %v", p, payload, err)
+	}
+	if _, payload, _ := DecodePayload(LinkRaw, ipv4(src4, dst4, protoTCP, 0, 0, tcpHdr(1, 2, 2))); payload != nil {
+		t.Errorf("tcp payload %q", payload)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _, _ = DecodePayload(LinkEthernet, frame) }); n != 0 {
+		t.Errorf("DecodePayload allocates %v times", n)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"sesame/internal/cmdexit"
 	"sesame/knocker"
+	"sesame/server/accessconf"
 	"sesame/server/loadconf"
 	"sesame/server/rotating"
 )
@@ -121,7 +122,45 @@ func runCheck(opts *checkOptions) error {
 			printRotating(out, d.Rotation, ledger, now)
 		}
 	}
+	if ld.Access != nil {
+		printAccess(out, ld.Access, cfg.FwknopPort().String())
+	}
 	return nil
+}
+
+// printAccess lists the SPA stanzas sesamed serves, without their keys.
+func printAccess(w io.Writer, acc *accessconf.Config, port string) {
+	fmt.Fprintf(w, "SPA on %s: %s, %d stanza%s\n", port, acc.File, len(acc.Stanzas), plural(len(acc.Stanzas)))
+	for _, s := range acc.Stanzas {
+		ports := "any port the client asks for"
+		if len(s.OpenPorts) > 0 {
+			ports = portList(s.OpenPorts)
+		}
+		what := []string{"SOURCE " + s.SourceText, "opens " + ports}
+		if len(s.RestrictPorts) > 0 {
+			what = append(what, "never "+portList(s.RestrictPorts))
+		}
+		what = append(what, fmt.Sprintf("for %s (a client may ask up to %s)", s.AccessTimeout, s.MaxTimeout),
+			"HMAC "+s.HMAC.String())
+		if s.RequireSourceAddress {
+			what = append(what, "source address required")
+		}
+		if s.RequireUsername != "" {
+			what = append(what, "user "+s.RequireUsername)
+		}
+		if !s.Expires.IsZero() {
+			what = append(what, "expires "+s.Expires.Format(time.DateTime))
+		}
+		fmt.Fprintf(w, "[stanza #%d] %s:%d: %s\n", s.Num, s.File, s.Line, strings.Join(what, ", "))
+	}
+}
+
+func portList(ps []accessconf.Port) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // printDoor describes a door without its sequences.

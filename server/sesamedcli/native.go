@@ -46,9 +46,8 @@ type guardFile string
 // it. Shutdown takes it out again, all but the guard.
 func newNative(log *sesamedlog.Logger, guard guardFile) func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
 	return func(ctx context.Context, cfg *knockdconf.Config) (daemon.Native, error) {
-		needed, idle := guard != "", false
+		needed, idle := guard != "" || cfg.NeedsNative(), false
 		for _, d := range cfg.Doors {
-			needed = needed || d.HasNativeOpen()
 			idle = idle || d.CloseWhenIdle > 0
 		}
 		fw, choice, g, err := backend(ctx, cfg, guard)

@@ -20,6 +20,7 @@ import (
 	"sesame/knockdconf"
 	"sesame/server/daemon"
 	"sesame/server/instance"
+	"sesame/server/internal/steps"
 	"sesame/server/loadconf"
 	"sesame/server/sesamedlog"
 )
@@ -57,7 +58,8 @@ const gcPercent = 50
 // descriptor on which the copy reports that it is listening.
 const daemonChildEnv = "SESAMED_DAEMON_READY_FD"
 
-// runDaemon is sesamed itself.
+// runDaemon is sesamed itself: the steps that set the process up, each
+// undone at exit in reverse, then the daemon until SIGINT or SIGTERM.
 func runDaemon(ctx context.Context, opts *runOptions) error {
 	cfg, err := knockdconf.ParseFile(opts.Config)
 	if err != nil {
@@ -66,119 +68,186 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 	if opts.Daemon && opts.Getenv(daemonChildEnv) == "" {
 		return detach(opts)
 	}
-	var readyPipe *os.File
-	if fd := opts.Getenv(daemonChildEnv); fd != "" {
-		n, err := strconv.Atoi(fd)
-		if err != nil {
-			return fmt.Errorf("bad %s=%q", daemonChildEnv, fd)
-		}
-		readyPipe = os.NewFile(uintptr(n), "ready")
-		defer readyPipe.Close()
-		// The doors' commands need not know.
-		os.Unsetenv(daemonChildEnv)
+	p := &process{opts: opts, cfg: cfg}
+	stop, err := steps.Start(ctx,
+		p.takeReadyPipe,
+		p.lockInstance,
+		p.openLog,
+		p.writePidFile,
+		p.limitMemory,
+		p.handleSignals,
+	)
+	defer stop()
+	if err != nil {
+		return err
 	}
-	// One sesamed per network namespace, decided before anything is
-	// touched: a second copy (an admin debugging with -D beside the
-	// service) would clear the first one's firewall rules, and its exit
-	// would remove them and the first one's pid file.
+	return p.run()
+}
+
+// process is sesamed's process as runDaemon's steps set it up.
+type process struct {
+	opts *runOptions
+	cfg  *knockdconf.Config
+	// readyPipe is where the copy -d started says it listens (or why it
+	// cannot); nil elsewhere, and once said.
+	readyPipe *os.File
+	log       *sesamedlog.Logger
+	ctx       context.Context // ends on SIGINT or SIGTERM
+	reload    chan struct{}   // SIGHUP
+}
+
+// takeReadyPipe takes, in the copy -d started, the pipe its parent waits
+// on.
+func (p *process) takeReadyPipe(context.Context) (func(), error) {
+	fd := p.opts.Getenv(daemonChildEnv)
+	if fd == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(fd)
+	if err != nil {
+		return nil, fmt.Errorf("bad %s=%q", daemonChildEnv, fd)
+	}
+	pipe := os.NewFile(uintptr(n), "ready")
+	p.readyPipe = pipe
+	// The doors' commands need not know.
+	os.Unsetenv(daemonChildEnv)
+	return func() { pipe.Close() }, nil
+}
+
+// lockInstance makes this the one sesamed of its network namespace,
+// decided before anything is touched: a second copy (an admin debugging
+// with -D beside the service) would clear the first one's firewall rules,
+// and its exit would remove them and the first one's pid file.
+func (p *process) lockInstance(context.Context) (func(), error) {
 	lock, err := instance.Acquire(instance.DefaultName)
 	if err != nil {
-		return reportStart(readyPipe, err)
+		return nil, reportStart(p.readyPipe, err)
 	}
-	defer lock.Release()
-	logFile := cfg.LogFile
-	if opts.LogFile != "" {
-		logFile = opts.LogFile
+	return func() { lock.Release() }, nil
+}
+
+// openLog opens the log: -g, else the config's LogFile, and syslog.
+func (p *process) openLog(context.Context) (func(), error) {
+	logFile := p.cfg.LogFile
+	if p.opts.LogFile != "" {
+		logFile = p.opts.LogFile
 	}
 	log, err := sesamedlog.New(sesamedlog.Options{
-		Stdout: opts.IO.Out, Stderr: opts.IO.ErrOut,
-		Verbose: opts.Verbose, Debug: opts.Debug,
-		LogFile: logFile, Syslog: cfg.UseSyslog,
+		Stdout: p.opts.IO.Out, Stderr: p.opts.IO.ErrOut,
+		Verbose: p.opts.Verbose, Debug: p.opts.Debug,
+		LogFile: logFile, Syslog: p.cfg.UseSyslog,
 	})
 	if err != nil {
-		return reportStart(readyPipe, err)
+		return nil, reportStart(p.readyPipe, err)
 	}
-	defer log.Close()
+	p.log = log
+	return func() { log.Close() }, nil
+}
 
-	pidFile := ""
+// writePidFile writes the pid file, removed at exit. One that cannot be
+// written is logged, as knockd does, and sesamed runs on.
+func (p *process) writePidFile(context.Context) (func(), error) {
+	pidFile := pidFilePath(p.opts, p.cfg)
+	if pidFile == "" {
+		return nil, nil
+	}
+	// Replaced, never written through a symbolic link planted there.
+	if err := atomicfile.Write(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		p.log.Error("could not create pid file %s: %v", pidFile, err)
+		return nil, nil
+	}
+	return func() { os.Remove(pidFile) }, nil
+}
+
+// pidFilePath is the pid file to write: -p, else with -d the config's
+// PidFile or the default; "" for none.
+func pidFilePath(opts *runOptions, cfg *knockdconf.Config) string {
 	switch {
 	case opts.PidFileSet:
-		pidFile = opts.PidFile
+		return opts.PidFile
 	case opts.Daemon && cfg.PidFile != "":
-		pidFile = cfg.PidFile
+		return cfg.PidFile
 	case opts.Daemon:
-		pidFile = DefaultPidFile
+		return DefaultPidFile
 	}
-	if pidFile != "" {
-		// Replaced, never written through a symbolic link planted there.
-		if err := atomicfile.Write(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			log.Error("could not create pid file %s: %v", pidFile, err)
-		} else {
-			defer os.Remove(pidFile)
-		}
-	}
+	return ""
+}
 
-	// The attempt table is bounded; a soft memory limit keeps the garbage
-	// a flood of knocks leaves behind from growing the heap past it.
-	if opts.Getenv("GOMEMLIMIT") == "" {
+// limitMemory sets sesamed's soft memory limit and GOGC, unless the
+// environment sets them: the attempt table is bounded, and the limit keeps
+// the garbage a flood of knocks leaves behind from growing the heap past
+// it.
+func (p *process) limitMemory(context.Context) (func(), error) {
+	if p.opts.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	if opts.Getenv("GOGC") == "" {
+	if p.opts.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	return nil, nil
+}
 
+// handleSignals ends p.ctx on SIGINT and SIGTERM, and turns SIGHUP into a
+// reload, told to systemd as it starts and ends.
+func (p *process) handleSignals(ctx context.Context) (func(), error) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	reload := make(chan struct{})
+	p.ctx, p.reload = ctx, make(chan struct{})
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				notify(opts.Getenv, "RELOADING=1")
+				notify(p.opts.Getenv, "RELOADING=1")
 				select {
-				case reload <- struct{}{}:
+				case p.reload <- struct{}{}:
 				case <-ctx.Done():
 					return
 				}
-				notify(opts.Getenv, "READY=1")
+				notify(p.opts.Getenv, "READY=1")
 			}
 		}
 	}()
+	return func() {
+		signal.Stop(hup)
+		stop()
+	}, nil
+}
 
+// run runs the daemon until p.ctx ends, and tells the -d parent and
+// systemd when it is ready and when it stops.
+func (p *process) run() error {
 	ready := func() {
-		if readyPipe != nil {
-			fmt.Fprintln(readyPipe, "ok")
-			readyPipe.Close()
-			readyPipe = nil
+		if p.readyPipe != nil {
+			fmt.Fprintln(p.readyPipe, "ok")
+			p.readyPipe.Close()
+			p.readyPipe = nil
 		}
-		notify(opts.Getenv, fmt.Sprintf("READY=1\nMAINPID=%d", os.Getpid()))
+		notify(p.opts.Getenv, fmt.Sprintf("READY=1\nMAINPID=%d", os.Getpid()))
 	}
 	var ifaces []string
-	if opts.Interface != "" {
-		ifaces = loadconf.SplitInterfaces(opts.Interface)
+	if p.opts.Interface != "" {
+		ifaces = loadconf.SplitInterfaces(p.opts.Interface)
 	}
-	err = daemon.Run(ctx, daemon.Options{
-		ConfigPath: opts.Config,
+	err := daemon.Run(p.ctx, daemon.Options{
+		ConfigPath: p.opts.Config,
 		Interfaces: ifaces,
-		LogFile:    opts.LogFile,
-		IPv4Only:   opts.IPv4Only,
-		Lookup:     opts.Lookup,
-		Log:        log,
-		Stdout:     opts.IO.Out,
-		Stderr:     opts.IO.ErrOut,
-		NewNative:  newNative(log, guardFile(opts.Guard)),
-		Reload:     reload,
+		LogFile:    p.opts.LogFile,
+		IPv4Only:   p.opts.IPv4Only,
+		Lookup:     p.opts.Lookup,
+		Log:        p.log,
+		Stdout:     p.opts.IO.Out,
+		Stderr:     p.opts.IO.ErrOut,
+		NewNative:  newNative(p.log, guardFile(p.opts.Guard)),
+		Reload:     p.reload,
 		Ready:      ready,
 	})
-	notify(opts.Getenv, "STOPPING=1")
+	notify(p.opts.Getenv, "STOPPING=1")
 	if err != nil {
-		log.Error("error: %v", err)
-		reportStart(readyPipe, err)
+		p.log.Error("error: %v", err)
+		reportStart(p.readyPipe, err)
 		return &cmdexit.Status{Code: cmdexit.Error}
 	}
 	return nil

@@ -1,6 +1,6 @@
 //go:build linux
 
-package daemon_test
+package main_test
 
 import (
 	"os"
@@ -15,7 +15,7 @@ import (
 // testdataDir holds the configs the agreement test runs over, with the
 // guides' configurations the other end-to-end tests run: the repo's
 // knockd.conf test data, real-world shapes included.
-const testdataDir = "../../knockdconf/testdata"
+const testdataDir = "../../../knockdconf/testdata"
 
 // verdict is what one program made of a config.
 type verdict struct {
