@@ -27,13 +27,15 @@ const MaxSecretBytes = 2560
 //
 //	1: open, close, password, passphrase, onetime, used
 //	2: rot (a rotating sequence)
-const secretsVersion = 2
+//	3: spa (SPA keys)
+const secretsVersion = 3
 
 // secretsDoc is the keyring document, one per profile, as JSON:
 //
 //	{"v":1,"open":"7000,8000,9000","close":"9000,8000,7000",
 //	 "password":"…","passphrase":"…","onetime":["1,2,3","4,5,6"],"used":2}
 //	{"v":2,"rot":{"seed":"BASE32…","len":4,"ports":"10000-60000","proto":"tcp","win":30,"last":57000001}}
+//	{"v":3,"spa":{"key":"BASE64…","hmac":"BASE64…"}}
 //
 // Sequences are in the form knocker.ParseSequence reads. Field names are
 // short because the whole document must fit in MaxSecretBytes. Empty fields
@@ -47,6 +49,14 @@ type secretsDoc struct {
 	OneTime    []string `json:"onetime,omitempty"`
 	Used       int      `json:"used,omitempty"`
 	Rot        *rotDoc  `json:"rot,omitempty"`
+	SPA        *spaDoc  `json:"spa,omitempty"`
+}
+
+// spaDoc is SPAKeys, in base64 as fwknop writes them (KEY_BASE64 and
+// HMAC_KEY_BASE64).
+type spaDoc struct {
+	Key  []byte `json:"key"`
+	HMAC []byte `json:"hmac"`
 }
 
 // rotDoc is a Rotation: the seed in base32, the door's parameters as its
@@ -91,6 +101,10 @@ func newSecretsDoc(s Secrets) secretsDoc {
 		doc.Rot = &rotDoc{Seed: r.Seed.String(), Len: r.Params.Length,
 			Ports: fmt.Sprintf("%d-%d", r.Params.PortMin, r.Params.PortMax), Proto: r.Params.Protocols.String(),
 			Win: int64(r.Params.Window / time.Second), Last: r.LastWindow}
+	}
+	if k := s.SPA; k != nil {
+		doc.V = 3
+		doc.SPA = &spaDoc{Key: k.Key, HMAC: k.HMACKey}
 	}
 	return doc
 }
@@ -137,6 +151,9 @@ func (doc *secretsDoc) secrets(where string) (Secrets, error) {
 		if s.Rotation, err = doc.Rot.rotation(); err != nil {
 			return Secrets{}, fmt.Errorf("the rotating sequence in %s: %v", where, err)
 		}
+	}
+	if doc.SPA != nil {
+		s.SPA = &SPAKeys{Key: doc.SPA.Key, HMACKey: doc.SPA.HMAC}
 	}
 	return s, nil
 }
@@ -193,6 +210,9 @@ func tooBig(doc secretsDoc, size int) *TooBigError {
 	}
 	if doc.Rot != nil {
 		parts = append(parts, part{"the seed (%d bytes)", len(doc.Rot.Seed)})
+	}
+	if doc.SPA != nil {
+		parts = append(parts, part{"the SPA keys (%d bytes)", (len(doc.SPA.Key) + len(doc.SPA.HMAC)) * 4 / 3})
 	}
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].n > parts[j].n })
 	e := &TooBigError{Size: size}

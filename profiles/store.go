@@ -332,6 +332,8 @@ func (s *Store) TakeOpen(name string) (p *Profile, seq knocker.Sequence, err err
 //     *WindowsSpentError saying when to ask again, and records nothing;
 //   - a profile with one-time sequences gets the next unused one;
 //     p.Secrets.OneTime holds the ones left;
+//   - an SPA profile gets no sequence (seq is nil): its packet, made
+//     anew for every knock, opens the door;
 //   - any other gets its open sequence.
 //
 // p is the profile as this knock opens it, ready for a knock or a connect
@@ -341,6 +343,9 @@ func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.
 	p, err = s.Get(name)
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Kind() == KindSPA {
+		return p, nil, nil
 	}
 	if len(p.Secrets.OneTime) == 0 && p.Secrets.Rotation == nil {
 		seq = p.Secrets.Open
