@@ -24,7 +24,8 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
   sesame profile edit web --close ""        # no close sequence
   sesame profile edit web --password-stdin  # remember the SSH password (prompts on a terminal)
   sesame profile edit vault --seed new      # a new seed: put the printed lines in the door
-  sesame profile edit vault --rotating-window 60`,
+  sesame profile edit vault --rotating-window 60
+  sesame profile edit gate --spa keys.txt --spa-allow-ip source  # SPA keys from fwknop --key-gen, for NAT`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
@@ -34,7 +35,7 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 	opts.Flags.register(cmd.Flags(), true)
 	cmd.MarkFlagsMutuallyExclusive("password-stdin", "forget-password")
 	cmd.MarkFlagsMutuallyExclusive("passphrase-stdin", "forget-passphrase")
-	cmd.MarkFlagsMutuallyExclusive("open", "seed")
+	cmd.MarkFlagsMutuallyExclusive("open", "seed", "spa")
 	return cmd
 }
 
@@ -60,6 +61,9 @@ func runProfileEdit(o *profileEditOptions) error {
 	fmt.Fprintf(o.Deps.IO.Out, "updated profile %s\n", p.Name)
 	if o.Flags.NewSeed {
 		fmt.Fprint(o.Deps.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
+	}
+	if o.Flags.NewSPAKeys {
+		fmt.Fprint(o.Deps.IO.Out, p.SPADoorSetup(true))
 	}
 	return nil
 }

@@ -298,3 +298,41 @@ func splitKeyLine(line string) (name, value string) {
 	}
 	return line[:i], strings.TrimSpace(strings.TrimLeft(line[i:], ": \t="))
 }
+
+// SPADoorSetup is how an SPA profile's new keys are shown to the person
+// who sets up the server (the CLI prints it after --spa new; the app shows
+// it beside the keys' QR code): a comment saying where the lines go, then
+// an access.conf stanza's lines, keys included. once says this is the one
+// time they are shown unasked.
+func (p *Profile) SPADoorSetup(once bool) string {
+	when := ""
+	if once {
+		when = ", shown only now"
+	}
+	s, k := p.SPA, p.Secrets.SPA
+	if s == nil || k == nil {
+		return ""
+	}
+	return fmt.Sprintf("# The SPA keys of %s%s. On the server, put these lines in a stanza of fwknopd's access.conf (or of sesamed's Fwknop_Access file):\nSOURCE                  ANY\nOPEN_PORTS              %s\n%s",
+		p.Name, when, s.AccessFor(p.SSHPort()), k.AccessLines())
+}
+
+// DescribeAllowIP says what SPA.AllowIP asks the server for.
+func DescribeAllowIP(allow string) string {
+	switch allow {
+	case "":
+		return "the address this computer sends from"
+	case AllowSource:
+		return "the address the server sees the packet from (0.0.0.0, fwknop -s)"
+	}
+	return allow
+}
+
+// ClosesBySelf says how an SPA door closes, for where a close knock would
+// be reported (the CLI and the app).
+func (s *SPA) ClosesBySelf() string {
+	if s.Timeout > 0 {
+		return fmt.Sprintf("the door closes by itself after %d s (SPA has no close packet)", s.Timeout)
+	}
+	return "the door closes by itself after the server's FW_ACCESS_TIMEOUT (SPA has no close packet)"
+}
