@@ -26,7 +26,8 @@ FUZZ := ./knocker:FuzzParseSequence ./knockdconf:FuzzParse \
         ./server/conntrack:FuzzParseFlow ./server/install:FuzzParseSSHConnection ./server/install:FuzzRewriteDoors \
         ./profiles:FuzzReadExport \
         ./app/terminal/vt:FuzzWrite \
-        ./server/packet:FuzzDecode
+        ./server/packet:FuzzDecode \
+        ./spa:FuzzDecode
 
 .PHONY: all run build headless sesamed deps deps-test deps-package test check-fmt vet cross unit fuzz bench demo \
         package package-linux package-windows clean
