@@ -79,10 +79,11 @@ const (
 	AllowSource = "source"
 	// MaxSPATimeout is the longest door an SPA packet asks for.
 	MaxSPATimeout = 24 * 60 * 60
-	// MaxSPAKeyBytes bounds both keys: libfko's MAX_KEY_LEN (a key is a
-	// passphrase to the AES key derivation; an HMAC key fills at most a
-	// SHA-512 block).
-	MaxSPAKeyBytes = 128
+	// MaxSPAKeyBytes and MaxSPAHMACKeyBytes bound the keys as libfko does
+	// (the key is a passphrase to the AES key derivation; an HMAC key
+	// fills at most a SHA-512 block).
+	MaxSPAKeyBytes     = 32
+	MaxSPAHMACKeyBytes = 128
 	// SPAKeyBytes and SPAHMACKeyBytes are the sizes NewSPAKeys makes, as
 	// fwknop --key-gen does.
 	SPAKeyBytes     = 32
@@ -190,6 +191,8 @@ func CheckAllowIP(text string) error {
 		return fmt.Errorf("%q is not an IP address: give one, or %q for the address the server sees (fwknop -s), or nothing for this computer's", text, AllowSource)
 	case a.IsUnspecified():
 		return fmt.Errorf("%s means the source address: write %q", text, AllowSource)
+	case !a.Is4():
+		return fmt.Errorf("%s is not IPv4: an SPA packet (fwknop 2.6) asks for an IPv4 address; give one, or %q", text, AllowSource)
 	}
 	return nil
 }
@@ -243,8 +246,8 @@ func (k *SPAKeys) validate(add func(field, reason string)) {
 	switch {
 	case len(k.HMACKey) == 0:
 		add("spa-keys", "the HMAC key (HMAC_KEY_BASE64) is empty: Sesame sends only authenticated packets; give the key from the server's access.conf (fwknop --key-gen makes both)")
-	case len(k.HMACKey) > MaxSPAKeyBytes:
-		add("spa-keys", fmt.Sprintf("the HMAC key (HMAC_KEY_BASE64) has %d bytes: at most %d", len(k.HMACKey), MaxSPAKeyBytes))
+	case len(k.HMACKey) > MaxSPAHMACKeyBytes:
+		add("spa-keys", fmt.Sprintf("the HMAC key (HMAC_KEY_BASE64) has %d bytes: at most %d", len(k.HMACKey), MaxSPAHMACKeyBytes))
 	}
 }
 

@@ -51,7 +51,8 @@ func TestValidateSPA(t *testing.T) {
 	}{
 		{"valid", func(p *Profile) {}, nil},
 		{"defaults", func(p *Profile) { p.SPA = &SPA{} }, nil},
-		{"a fixed allow IP", func(p *Profile) { p.SPA.AllowIP = "2001:db8::7" }, nil},
+		{"a fixed allow IP", func(p *Profile) { p.SPA.AllowIP = "192.0.2.7" }, nil},
+		{"an IPv6 allow IP", func(p *Profile) { p.SPA.AllowIP = "2001:db8::7" }, []string{"spa-allow-ip"}},
 		{"no keys", func(p *Profile) { p.Secrets.SPA = nil }, []string{"spa-keys"}},
 		{"keys without settings", func(p *Profile) { p.SPA = nil }, []string{"spa"}},
 		{"no HMAC key", func(p *Profile) { p.Secrets.SPA.HMACKey = nil }, []string{"spa-keys"}},
@@ -186,7 +187,7 @@ func TestParseSPAKeys(t *testing.T) {
 		{"KEY_BASE64: " + k, "no KEY_BASE64 and HMAC_KEY_BASE64"},
 		{"KEY_BASE64: " + k + "\nHMAC_KEY_BASE64: not*base64" + h, "line 2: HMAC_KEY_BASE64 is not base64"},
 		{"KEY_BASE64: " + k + "\nKEY_BASE64: " + k, "line 2: KEY_BASE64 is given twice"},
-		{"KEY_BASE64: " + base64.StdEncoding.EncodeToString(make([]byte, 200)) + "\nHMAC_KEY_BASE64: " + h, "at most 128"},
+		{"KEY_BASE64: " + base64.StdEncoding.EncodeToString(make([]byte, 200)) + "\nHMAC_KEY_BASE64: " + h, "at most 32"},
 	}
 	for _, tt := range bad {
 		_, err := ParseSPAKeys(tt.text)
