@@ -150,3 +150,31 @@ func TestProfileSPAExportImport(t *testing.T) {
 		t.Fatalf("imported %+v %+v\nwant %+v %+v", after, after.SPA, before, before.SPA)
 	}
 }
+
+// TestProfileImportFwknoprc: each stanza of a ~/.fwknoprc becomes an SPA
+// profile, without --host; --door picks one; what cannot be sent is
+// skipped with why.
+func TestProfileImportFwknoprc(t *testing.T) {
+	e := newProfileEnv(t)
+	rc := filepath.Join(t.TempDir(), ".fwknoprc")
+	text := "[default]\nALLOW_IP source\n\n[gate]\nSPA_SERVER 192.0.2.1\nACCESS tcp/2222\nKEY_BASE64 " + spaKeyB64 +
+		"\nHMAC_KEY_BASE64 " + spaHMACB64 + "\n\n[old]\nSPA_SERVER 192.0.2.2\nKEY_BASE64 " + spaKeyB64 + "\n"
+	if err := os.WriteFile(rc, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := e.run("", "profile", "import", rc, "--door", "nope")
+	if code != ExitUsage || !strings.Contains(stderr, "no stanza [nope]: its stanzas are gate, old") {
+		t.Fatalf("--door nope: exit %d, %s", code, stderr)
+	}
+	out := e.ok("", "profile", "import", rc)
+	if !strings.Contains(out, "created gate (from stanza [gate] of "+rc+")") || !strings.Contains(out, "skipped old: it has no HMAC key") {
+		t.Fatalf("import said:\n%s", out)
+	}
+	p := e.get("gate")
+	if p.Kind() != profiles.KindSPA || p.Port != 2222 || p.SPA.AllowIP != profiles.AllowSource || !reflect.DeepEqual(p.Secrets.SPA, spaTestKeys(t)) {
+		t.Fatalf("imported gate = %+v %+v", p, p.SPA)
+	}
+	if strings.Contains(out, spaKeyB64[:12]) {
+		t.Fatal("import printed a key")
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/rotate"
+	"sesame/spa"
 )
 
 // MaxSecretBytes is the largest keyring entry every platform stores: Windows'
@@ -57,6 +58,10 @@ type secretsDoc struct {
 type spaDoc struct {
 	Key  []byte `json:"key"`
 	HMAC []byte `json:"hmac"`
+	// Digest and Mode are HMAC_DIGEST_TYPE and ENCRYPTION_MODE, as fwknop
+	// spells them, when not the defaults (SHA256, CBC).
+	Digest string `json:"hd,omitempty"`
+	Mode   string `json:"mode,omitempty"`
 }
 
 // rotDoc is a Rotation: the seed in base32, the door's parameters as its
@@ -105,6 +110,12 @@ func newSecretsDoc(s Secrets) secretsDoc {
 	if k := s.SPA; k != nil {
 		doc.V = 3
 		doc.SPA = &spaDoc{Key: k.Key, HMAC: k.HMACKey}
+		if k.HMAC != spa.HashDefault && k.HMAC != spa.SHA256 {
+			doc.SPA.Digest = k.HMAC.String()
+		}
+		if k.Mode != spa.CBC {
+			doc.SPA.Mode = k.Mode.String()
+		}
 	}
 	return doc
 }
@@ -152,8 +163,18 @@ func (doc *secretsDoc) secrets(where string) (Secrets, error) {
 			return Secrets{}, fmt.Errorf("the rotating sequence in %s: %v", where, err)
 		}
 	}
-	if doc.SPA != nil {
-		s.SPA = &SPAKeys{Key: doc.SPA.Key, HMACKey: doc.SPA.HMAC}
+	if d := doc.SPA; d != nil {
+		s.SPA = &SPAKeys{Key: d.Key, HMACKey: d.HMAC}
+		if d.Digest != "" {
+			if s.SPA.HMAC, err = spa.ParseHash(d.Digest); err != nil {
+				return Secrets{}, fmt.Errorf("the SPA keys in %s: %v", where, err)
+			}
+		}
+		if d.Mode != "" {
+			if s.SPA.Mode, err = spa.ParseEncryptionMode(d.Mode); err != nil {
+				return Secrets{}, fmt.Errorf("the SPA keys in %s: %v", where, err)
+			}
+		}
 	}
 	return s, nil
 }

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"sesame/spa"
 )
 
 // Kind is how a profile opens its door.
@@ -198,10 +200,18 @@ func CheckAllowIP(text string) error {
 }
 
 // SPAKeys are an SPA profile's keys, as fwknop's KEY_BASE64 (the
-// encryption key) and HMAC_KEY_BASE64. They are secrets: in the keyring
-// only.
+// encryption key) and HMAC_KEY_BASE64, with the door's HMAC_DIGEST_TYPE
+// and ENCRYPTION_MODE (zero: fwknop's defaults, SHA256 and CBC). They are
+// secrets: in the keyring only.
 type SPAKeys struct {
 	Key, HMACKey []byte
+	HMAC         spa.Hash
+	Mode         spa.EncryptionMode
+}
+
+// Keys are the keys as package spa takes them.
+func (k *SPAKeys) Keys() spa.Keys {
+	return spa.Keys{Key: k.Key, HMACKey: k.HMACKey, HMAC: k.HMAC, Mode: k.Mode}
 }
 
 // NewSPAKeys makes random keys of the sizes fwknop --key-gen makes.
@@ -248,6 +258,11 @@ func (k *SPAKeys) validate(add func(field, reason string)) {
 		add("spa-keys", "the HMAC key (HMAC_KEY_BASE64) is empty: Sesame sends only authenticated packets; give the key from the server's access.conf (fwknop --key-gen makes both)")
 	case len(k.HMACKey) > MaxSPAHMACKeyBytes:
 		add("spa-keys", fmt.Sprintf("the HMAC key (HMAC_KEY_BASE64) has %d bytes: at most %d", len(k.HMACKey), MaxSPAHMACKeyBytes))
+	default:
+		// The digest and the mode; spa's words never quote a key.
+		if err := k.Keys().Check(); err != nil && len(k.Key) > 0 && len(k.Key) <= MaxSPAKeyBytes {
+			add("spa-keys", err.Error())
+		}
 	}
 }
 

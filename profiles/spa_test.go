@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sesame/knocker"
+	"sesame/spa"
 )
 
 // testSPAKeys are keys with recognisable bytes, to look for leaks.
@@ -227,6 +228,15 @@ func TestSPASecretsDocument(t *testing.T) {
 	}
 	if _, err := decodeSecrets(`{"v":3,"spa":{"key":"***","hmac":""}}`); err == nil || strings.Contains(err.Error(), "***") {
 		t.Fatalf("a bad key decodes: %v", err)
+	}
+	// A door's other digest and mode are kept, by name.
+	s.SPA.HMAC, s.SPA.Mode = spa.SHA512, spa.Legacy
+	doc, err = encodeSecrets(s)
+	if err != nil || !strings.Contains(doc, `"hd":"SHA512","mode":"legacy"`) {
+		t.Fatalf("document %s, %v", doc, err)
+	}
+	if back, err := decodeSecrets(doc); err != nil || !reflect.DeepEqual(back, s) {
+		t.Fatalf("decode = %+v, %v", back, err)
 	}
 }
 

@@ -70,7 +70,7 @@ func Send(ctx context.Context, addr netip.Addr, p *profiles.Profile, opts Option
 		Access:        allow.String() + "," + s.AccessFor(p.SSHPort()),
 		ClientTimeout: s.Timeout,
 	}
-	packet, err := spa.Encode(m, spa.Keys{Key: keys.Key, HMACKey: keys.HMACKey}, opts.Rand)
+	packet, err := spa.Encode(m, keys.Keys(), opts.Rand)
 	if err != nil {
 		return fmt.Errorf("profile %q: build the SPA packet: %w", p.Name, err)
 	}
