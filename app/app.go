@@ -62,6 +62,8 @@ type UI struct {
 	// Show button of the question before it.
 	seedShown   *seedDialog
 	seedConfirm *widget.Button
+	// spaKeysShown is the SPA keys dialog, while it is open.
+	spaKeysShown *spaKeysDialog
 	// lastDialog is the title of the last failure shown.
 	lastDialog string
 

@@ -132,6 +132,12 @@ func (u *UI) testState() hookState {
 	if u.form != nil && u.form.entries[fSeed] != nil {
 		secrets = append(secrets, u.form.entries[fSeed].Text)
 	}
+	if d := u.spaKeysShown; d != nil {
+		secrets = append(secrets, d.values...)
+	}
+	if u.form != nil && u.form.entries[fSPAKey] != nil {
+		secrets = append(secrets, u.form.entries[fSPAKey].Text, u.form.entries[fSPAHMAC].Text)
+	}
 	st.Texts = redact(shownTexts(c), secrets)
 	st.NewButton, st.MenuButton = st.rect(u.newBtn), st.rect(u.menuBtn)
 	if p := u.list.selected(); p != nil {

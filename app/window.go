@@ -208,6 +208,9 @@ func (u *UI) sendKnock(name string, closeSeq bool) error {
 		if p, err = u.deps.Store.Get(name); err != nil {
 			return err
 		}
+		if p.SPA != nil {
+			return errors.New("it is an SPA profile: " + p.SPA.ClosesBySelf())
+		}
 		if seq = p.Secrets.Close; len(seq) == 0 {
 			return errors.New("the profile has no close sequence: add one with Edit")
 		}
