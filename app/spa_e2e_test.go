@@ -1,0 +1,194 @@
+//go:build linux
+
+package app
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/draw"
+
+	"sesame/app/internal/xvfb"
+	"sesame/internal/testnet"
+	"sesame/profiles"
+)
+
+// The SPA kind in the real app on Xvfb, clicked through as a person
+// would, each dialog seen on the screen: the form's SPA fields with a
+// problem shown as typed, Scan QR… reading the keys from a picture in a
+// file dialog, new keys shown once as a QR code read back from the
+// screen, Show keys… after its question, and Knock close (the detail
+// pane's and the tray's) saying the door closes by itself.
+func TestRealWindowSPA(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
+	disp := xvfb.Start(t, 1280, 800)
+	gate := spaProfile("gate")
+	a := startApp(t, disp, nil, gate)
+	store := profiles.NewStore(a.env(t, "SESAME_CONFIG_DIR"), profiles.SystemKeyring())
+	// A picture of other keys' QR code in the home folder, where the file
+	// dialog starts, as a phone's screenshot would be.
+	scanned, err := profiles.NewSPAKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeQRPicture(t, filepath.Join(a.home(t), "keys.png"), scanned.String())
+
+	st := a.waitState(t, "the window", func(st hookState) bool { return st.Connect[2] > 0 && st.MenuButton[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+
+	// A new SPA profile whose keys are scanned from the picture.
+	a.clickAt(t, st.NewButton)
+	a.dialogShown(t, "spa-form-new", "New profile", "SPA (fwknop)")
+	a.clickText(t, "web") // the Name field's placeholder
+	a.disp.Xdotool(t, "type", "--delay", "20", "door")
+	a.clickText(t, "e.g. server.example.com")
+	a.disp.Xdotool(t, "type", "--delay", "20", "192.0.2.61")
+	a.clickText(t, "SPA (fwknop)")
+	a.dialogShown(t, "spa-form", "New keys", "Scan QR…", "HMAC key")
+	a.scrollTo(t, "Allow IP", "HMAC key")
+	a.clickText(t, "this computer's address")
+	a.disp.Xdotool(t, "type", "--delay", "20", "0.0.0.0")
+	a.scrollTo(t, "SPA user", "Open ports") // the field's problem below it
+	a.waitState(t, "the allow IP's problem", func(st hookState) bool { return strings.Contains(st.topTexts(), `write "source"`) })
+	a.dialogShown(t, "spa-form-problem", "Allow IP", "Save")
+	a.disp.Xdotool(t, "key", "ctrl+a", "BackSpace")
+	a.disp.Xdotool(t, "type", "--delay", "20", "source")
+	a.waitState(t, "the problem gone", func(st hookState) bool { return !strings.Contains(st.topTexts(), `write "source"`) })
+	a.scrollUpTo(t, "Scan QR…", "SPA port")
+	a.clickText(t, "Scan QR…")
+	a.dialogShown(t, "spa-scan-file", "Open", "Cancel", "keys")
+	a.clickText(t, "keys")
+	a.clickText(t, "Open")
+	a.closed(t, "the file dialog", "Open")
+	a.waitState(t, "the scanned keys checked", func(st hookState) bool {
+		return strings.Contains(st.topTexts(), "The key you pasted")
+	})
+	a.clickText(t, "Save")
+	a.closed(t, "the form", "New profile")
+	door, err := store.Get("door")
+	if err != nil || door.Kind() != profiles.KindSPA || door.SPA.AllowIP != profiles.AllowSource ||
+		door.Secrets.SPA == nil || door.Secrets.SPA.String() != scanned.String() {
+		t.Fatalf("door saved as %+v, %v: want the scanned keys", door, err)
+	}
+
+	// A new SPA profile with new keys: they are shown once, as a QR code
+	// read back from the screen.
+	a.clickAt(t, a.waitState(t, "the + button", func(st hookState) bool { return st.NewButton[2] > 0 && st.top() == 0 }).NewButton)
+	a.dialogShown(t, "spa-form-new-keys", "New profile", "SPA (fwknop)")
+	a.clickText(t, "web")
+	a.disp.Xdotool(t, "type", "--delay", "20", "fresh")
+	a.clickText(t, "e.g. server.example.com")
+	a.disp.Xdotool(t, "type", "--delay", "20", "192.0.2.62")
+	a.clickText(t, "SPA (fwknop)")
+	a.awaitTexts(t, "the new keys' hint", "New keys")
+	a.clickText(t, "Save")
+	st = a.dialogShown(t, "spa-keys-new", "New SPA keys for fresh", "Done", "Copy keys", "Copy lines")
+	fresh, err := store.Get("fresh")
+	if err != nil || fresh.Secrets.SPA == nil {
+		t.Fatalf("fresh saved as %+v, %v", fresh, err)
+	}
+	assertNoKeys(t, st, fresh.Secrets.SPA)
+	waitQR(t, disp, "spa-keys-new-qr.png", fresh.Secrets.SPA.String())
+	a.clickText(t, "Done")
+	a.closed(t, "the keys dialog", "New SPA keys for fresh")
+
+	// Show keys… in gate's form asks, then shows them.
+	a.clickText(t, "gate")
+	a.waitState(t, "gate selected", func(st hookState) bool { return st.Selected == "gate" })
+	a.clickText(t, "Edit")
+	a.dialogShown(t, "spa-form-edit", "Edit gate", "Show keys…")
+	a.clickText(t, "Show keys…")
+	a.dialogShown(t, "spa-keys-ask", "Show the SPA keys of gate?", "Show")
+	a.clickText(t, "Show")
+	st = a.dialogShown(t, "spa-keys", "SPA keys of gate", "Done")
+	assertNoKeys(t, st, gate.Secrets.SPA)
+	waitQR(t, disp, "spa-keys-qr.png", gate.Secrets.SPA.String())
+	a.clickText(t, "Done")
+	a.closed(t, "the keys dialog", "SPA keys of gate")
+	a.clickText(t, "Cancel")
+	a.closed(t, "the form", "Edit gate")
+
+	// Knock close: the detail pane's and the tray's say there is none.
+	a.clickText(t, "Knock close")
+	a.dialogShown(t, "spa-knock-close", "The close knock for gate failed", "Close")
+	if st, _ := a.read(); !strings.Contains(st.topTexts(), "the door closes by itself after 30 s") || !strings.Contains(st.topTexts(), "There is nothing to send") {
+		t.Errorf("the dialog does not say the door closes by itself: %s", st.topTexts())
+	}
+	a.clickText(t, "Close")
+	a.closed(t, "the error dialog", "The close knock for gate failed")
+	a.trayClick(t, "gate", "Knock close")
+	a.dialogShown(t, "spa-tray-knock-close", "The close knock for gate failed", "Close")
+	a.clickText(t, "Close")
+	a.alive(t, "the SPA dialogs")
+}
+
+// scrollUpTo scrolls the top layer up with the mouse wheel over the text
+// at, until text shows there (scrollTo scrolls down).
+func (a *realApp) scrollUpTo(t testing.TB, text, at string) {
+	t.Helper()
+	for range 20 {
+		st, _ := a.read()
+		if _, ok := st.find(text); ok {
+			return
+		}
+		tx := a.steady(t, at)
+		x, y := tx.Rect[0]+tx.Rect[2]/2, tx.Rect[1]+tx.Rect[3]/2
+		a.disp.Xdotool(t, "mousemove", "--window", a.window(t), fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "4")
+	}
+	st, _ := a.read()
+	t.Fatalf("no %q after scrolling up; on top: %s", text, st.topTexts())
+}
+
+// writeQRPicture saves a picture of text's QR code, scaled up as a
+// screenshot of it would be.
+func writeQRPicture(t *testing.T, path, text string) {
+	t.Helper()
+	img, err := qrImage(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	big := image.NewRGBA(image.Rect(0, 0, b.Dx()*6, b.Dy()*6))
+	draw.NearestNeighbor.Scale(big, big.Bounds(), img, b, draw.Src, nil)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, big); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitQR waits until the screen shows the QR code of want, and saves it.
+func waitQR(t *testing.T, disp *xvfb.Display, name, want string) {
+	t.Helper()
+	var shot image.Image
+	t.Cleanup(func() {
+		if shot != nil {
+			xvfb.SavePNG(t, shot, artifact(name))
+		}
+	})
+	testnet.WaitFor(t, "the QR code of the keys on the screen", func() bool {
+		shot = disp.Screenshot(t)
+		return readQR(shot) == want
+	})
+}
+
+// assertNoKeys checks that the test hook's state holds no key.
+func assertNoKeys(t *testing.T, st hookState, k *profiles.SPAKeys) {
+	t.Helper()
+	for _, tx := range st.Texts {
+		for _, v := range strings.Fields(k.String() + k.AccessLines()) {
+			if len(v) > 20 && strings.Contains(tx.Text, v) {
+				t.Fatalf("the test hook's state holds a key: %q", tx.Text)
+			}
+		}
+	}
+}
