@@ -170,3 +170,22 @@ func TestKnockCloseSPA(t *testing.T) {
 		t.Fatalf("knocked %v", k)
 	}
 }
+
+// A ~/.fwknoprc imports as SPA profiles, one a stanza, without asking for
+// a host: each stanza names its server.
+func TestImportFwknoprc(t *testing.T) {
+	h := newHarness(t)
+	k := spaProfile("x").Secrets.SPA
+	rc := "[default]\nALLOW_IP source\n\n[gate]\nSPA_SERVER 192.0.2.9\nKEY_BASE64 " + base64.StdEncoding.EncodeToString(k.Key) +
+		"\nHMAC_KEY_BASE64 " + base64.StdEncoding.EncodeToString(k.HMACKey) + "\n"
+	h.ui.importData([]byte(rc), "/home/u/.fwknoprc")
+	h.dialogShows("Import 1 profiles?")
+	if !strings.Contains(h.texts(), "gate (from stanza [gate] of /home/u/.fwknoprc)") {
+		t.Errorf("the import lists:\n%s", h.texts())
+	}
+	h.importTap()
+	p, err := h.store.Get("gate")
+	if err != nil || p.Kind() != profiles.KindSPA || p.SPA.AllowIP != profiles.AllowSource || !reflect.DeepEqual(p.Secrets.SPA, k) {
+		t.Fatalf("imported %+v, %v", p, err)
+	}
+}
