@@ -158,8 +158,7 @@ func (f *profileForm) build(mode formMode) {
 	f.buildDialog(mode)
 	f.checkAll(mode)
 	f.dlg.Resize(fyne.NewSize(640, 660))
-	f.dlg.Show()
-	f.u.focusLater(f.entries[fName])
+	f.u.showFocused(f.dlg, f.entries[fName])
 }
 
 // addRow adds a row to the form: a bold label, the field w and under it
