@@ -99,7 +99,7 @@ Run it without arguments to open the desktop app.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
-	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps))
+	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps), newCmdFwknop(deps))
 	return root
 }
 

@@ -17,8 +17,8 @@ import (
 // as fwknopd does: it checks the payload's shape (ErrNotSPA), the HMAC in
 // constant time before any decryption (ErrBadHMAC; skipped when k has no
 // HMAC key), decrypts (ErrDecrypt), checks the inner digest in constant
-// time (ErrDigest), and parses the fields (ErrMalformed). Every error wraps
-// one of those. Decode does not judge the time, the user or the access:
+// time (ErrDigest), and parses the fields (ErrMalformed). Every error but
+// an unusable k (Keys.Check) wraps one of those. Decode does not judge the time, the user or the access:
 // that is the daemon's policy (see MaxAge).
 func Decode(packet []byte, k Keys) (Message, error) {
 	if err := k.Check(); err != nil {
@@ -29,23 +29,34 @@ func Decode(packet []byte, k Keys) (Message, error) {
 	}
 	data := packet
 	if len(k.HMACKey) > 0 {
-		hf, _ := k.HMAC.new() // checked by k.Check
 		n := k.HMAC.b64Len()
-		if len(data)-n < minEncodedLen {
-			return Message{}, fmt.Errorf("%w: %d bytes is too short for a packet with a %v HMAC", ErrNotSPA, len(data), k.HMAC)
+		if len(packet)-n < minEncodedLen {
+			return Message{}, fmt.Errorf("%w: %d bytes is too short for a packet with a %v HMAC", ErrNotSPA, len(packet), k.HMAC)
 		}
-		data, got := data[:len(data)-n], data[len(data)-n:]
-		mac := hmac.New(hf, k.HMACKey)
-		mac.Write([]byte(saltedPrefix))
-		mac.Write(data)
-		want := make([]byte, n)
-		b64.Encode(want, mac.Sum(nil))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		data = packet[:len(packet)-n]
+		if !hmacOK(k, data, packet[len(packet)-n:]) {
 			return Message{}, ErrBadHMAC
 		}
-		return decrypted(data, k)
 	}
 	return decrypted(data, k)
+}
+
+// hmacOK compares, in constant time, the packet's HMAC with the one k
+// makes over the ciphertext.
+func hmacOK(k Keys, data, got []byte) bool {
+	return subtle.ConstantTimeCompare(got, hmacB64(k, data)) == 1
+}
+
+// hmacB64 is the base64 HMAC of a wire ciphertext: libfko computes it
+// before stripping the "U2FsdGVkX1" prefix, so the prefix is put back.
+func hmacB64(k Keys, data []byte) []byte {
+	hf, _ := k.HMAC.new() // checked by k.Check
+	mac := hmac.New(hf, k.HMACKey)
+	mac.Write([]byte(saltedPrefix))
+	mac.Write(data)
+	out := make([]byte, b64.EncodedLen(mac.Size()))
+	b64.Encode(out, mac.Sum(nil))
+	return out
 }
 
 // checkShape applies fwknopd's preprocessing: length, the base64 alphabet,

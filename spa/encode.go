@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -45,10 +45,7 @@ func Encode(m Message, k Keys, r io.Reader) (string, error) {
 	full := b64.EncodeToString(ct)
 	wire := full[len(saltedPrefix):]
 	if len(k.HMACKey) > 0 {
-		hf, _ := k.HMAC.new() // checked by k.Check
-		mac := hmac.New(hf, k.HMACKey)
-		mac.Write([]byte(full))
-		wire += b64.EncodeToString(mac.Sum(nil))
+		wire += string(hmacB64(k, []byte(wire)))
 	}
 	if len(wire) > maxPacketLen {
 		return "", fmt.Errorf("the SPA packet is %d bytes, over fwknop's %d: send fewer ports", len(wire), maxPacketLen)
@@ -208,10 +205,8 @@ func encrypt(plain []byte, k Keys, salt [8]byte) []byte {
 	return buf
 }
 
-func sum(h interface {
-	Write([]byte) (int, error)
-	Sum([]byte) []byte
-}, b []byte) []byte {
+// sum is h's digest of b.
+func sum(h hash.Hash, b []byte) []byte {
 	h.Write(b)
 	return h.Sum(nil)
 }

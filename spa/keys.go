@@ -185,6 +185,16 @@ func KeysFromBase64(key, hmacKey string) (Keys, error) {
 	return k, k.Check()
 }
 
+// KeysFromPassphrases builds Keys from fwknop's KEY and HMAC_KEY
+// passphrases (hmacKey may be empty: no HMAC), used as their bytes.
+func KeysFromPassphrases(key, hmacKey string) (Keys, error) {
+	k := Keys{Key: []byte(key)}
+	if hmacKey != "" {
+		k.HMACKey = []byte(hmacKey)
+	}
+	return k, k.Check()
+}
+
 // decodeKey reads a base64 key with or without its '=' padding.
 func decodeKey(s string) ([]byte, error) {
 	s = strings.TrimRight(strings.TrimSpace(s), "=")
@@ -240,27 +250,38 @@ func (k Keys) KeyGenText() string {
 	return s
 }
 
-// ParseKeyGenText reads KeyGenText's format (also "KEY_BASE64 value" with
-// a space, as in an rc file), ignoring other lines.
+// QRText is the one line fwknop's Android client (Fwknop2) reads from a
+// QR code: "KEY_BASE64:... HMAC_KEY_BASE64:...", split at spaces and
+// then at the colon, so without the space KeyGenText has after it.
+// ParseKeyGenText reads it back. It holds the secrets, as KeyGenText does.
+func (k Keys) QRText() string {
+	s := "KEY_BASE64:" + k.KeyBase64()
+	if len(k.HMACKey) > 0 {
+		s += " HMAC_KEY_BASE64:" + k.HMACKeyBase64()
+	}
+	return s
+}
+
+// ParseKeyGenText reads KeyGenText's format, and the other spellings
+// fwknop's tools use: "NAME value" as in an rc file, and the one line
+// "KEY_BASE64:... HMAC_KEY_BASE64:..." of fwknop's mobile clients' QR
+// codes. Other words are ignored.
 func ParseKeyGenText(s string) (Keys, error) {
-	var key, hmacKey string
-	for _, line := range strings.Split(s, "\n") {
-		name, val, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok {
-			name, val, ok = strings.Cut(strings.TrimSpace(line), " ")
-		}
-		if !ok {
+	vals := map[string]string{}
+	words := strings.Fields(s)
+	for i := 0; i < len(words); i++ {
+		name, val, _ := strings.Cut(words[i], ":")
+		if name != "KEY_BASE64" && name != "HMAC_KEY_BASE64" {
 			continue
 		}
-		switch strings.TrimSpace(name) {
-		case "KEY_BASE64":
-			key = strings.TrimSpace(val)
-		case "HMAC_KEY_BASE64":
-			hmacKey = strings.TrimSpace(val)
+		if val == "" && i+1 < len(words) {
+			i++
+			val = words[i]
 		}
+		vals[name] = val
 	}
-	if key == "" {
-		return Keys{}, fmt.Errorf("no KEY_BASE64 line: expected the text fwknop --key-gen prints")
+	if vals["KEY_BASE64"] == "" {
+		return Keys{}, fmt.Errorf("no KEY_BASE64: expected the text fwknop --key-gen prints")
 	}
-	return KeysFromBase64(key, hmacKey)
+	return KeysFromBase64(vals["KEY_BASE64"], vals["HMAC_KEY_BASE64"])
 }

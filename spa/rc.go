@@ -141,7 +141,7 @@ func (s RCStanza) Keys() (Keys, error) {
 	var k Keys
 	at := func(name string) string {
 		for i := len(s.Vars) - 1; i >= 0; i-- {
-			if s.Vars[i].Name == name {
+			if s.Vars[i].Name == name && s.Vars[i].Line > 0 {
 				return fmt.Sprintf("line %d: %s", s.Vars[i].Line, name)
 			}
 		}

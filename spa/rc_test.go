@@ -95,3 +95,41 @@ func TestKeysNeverPrinted(t *testing.T) {
 }
 
 func sprint(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func TestParseKeyGenTextSpellings(t *testing.T) {
+	want, _ := KeysFromBase64(testKey, testHMACKey)
+	for _, text := range []string{
+		"KEY_BASE64: " + testKey + "\nHMAC_KEY_BASE64: " + testHMACKey + "\n",
+		"KEY_BASE64:" + testKey + " HMAC_KEY_BASE64:" + testHMACKey,
+		"KEY_BASE64     " + testKey + "\nHMAC_KEY_BASE64 " + testHMACKey,
+	} {
+		k, err := ParseKeyGenText(text)
+		if err != nil || string(k.Key) != string(want.Key) || string(k.HMACKey) != string(want.HMACKey) {
+			t.Errorf("ParseKeyGenText(%q) = %v, %v", text, k, err)
+		}
+	}
+	if got := want.QRText(); got != "KEY_BASE64:"+testKey+" HMAC_KEY_BASE64:"+testHMACKey {
+		t.Errorf("QRText = %q", got)
+	}
+	if _, err := ParseKeyGenText("HMAC_KEY_BASE64: " + testHMACKey); err == nil {
+		t.Error("no KEY_BASE64: no error")
+	}
+}
+
+// TestKeysFromPassphrases decodes the real fwknop's passphrase vector
+// with keys built from the passphrases of testdata/fwknoprc.
+func TestKeysFromPassphrases(t *testing.T) {
+	k, err := KeysFromPassphrases("correct-horse", "battery-staple-hmac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range loadVectors(t) {
+		if v.name == "passphrase" {
+			if _, err := Decode(v.packet, k); err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			return
+		}
+	}
+	t.Fatal("no passphrase vector")
+}

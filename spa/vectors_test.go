@@ -11,6 +11,12 @@ import (
 	"testing"
 )
 
+// The keys of the test vectors (testdata/gen.sh): test keys only.
+const (
+	testKey     = "Ho1vEkEqSEHC3vrmv8Cy0vT/L1SQd8OKvwjMn58W7xk="
+	testHMACKey = "FIq4c2iJ1ZIw+ArGAxKtVPQjMDZTlZFxgn07H7s3tBx+yBpOVoUcptUEKdC3hF2KqCRVydiJQyKyGKYjkG8Qng=="
+)
+
 // vector is one packet the real fwknop made (see testdata/README.md).
 type vector struct {
 	name   string
