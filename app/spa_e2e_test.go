@@ -37,7 +37,7 @@ func TestRealWindowSPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeQRPicture(t, filepath.Join(a.home(t), "keys.png"), scanned.String())
+	writeQRPicture(t, filepath.Join(a.home(t), "keys.png"), scanned.QRText())
 
 	st := a.waitState(t, "the window", func(st hookState) bool { return st.Connect[2] > 0 && st.MenuButton[2] > 0 })
 	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
@@ -94,7 +94,7 @@ func TestRealWindowSPA(t *testing.T) {
 		t.Fatalf("fresh saved as %+v, %v", fresh, err)
 	}
 	assertNoKeys(t, st, fresh.Secrets.SPA)
-	waitQR(t, disp, "spa-keys-new-qr.png", fresh.Secrets.SPA.String())
+	waitQR(t, disp, "spa-keys-new-qr.png", fresh.Secrets.SPA.QRText())
 	a.clickText(t, "Done")
 	a.closed(t, "the keys dialog", "New SPA keys for fresh")
 
@@ -108,7 +108,7 @@ func TestRealWindowSPA(t *testing.T) {
 	a.clickText(t, "Show")
 	st = a.dialogShown(t, "spa-keys", "SPA keys of gate", "Done")
 	assertNoKeys(t, st, gate.Secrets.SPA)
-	waitQR(t, disp, "spa-keys-qr.png", gate.Secrets.SPA.String())
+	waitQR(t, disp, "spa-keys-qr.png", gate.Secrets.SPA.QRText())
 	a.clickText(t, "Done")
 	a.closed(t, "the keys dialog", "SPA keys of gate")
 	a.clickText(t, "Cancel")

@@ -73,7 +73,7 @@ func TestFormNewSPAProfileShowsKeysOnce(t *testing.T) {
 	if d == nil || h.overlay() == nil {
 		t.Fatalf("no keys dialog after saving; shown:\n%s", h.texts())
 	}
-	want := made.String()
+	want := made.QRText()
 	if text := decodeQR(t, d.qr.Image); text != want {
 		t.Errorf("the QR code reads %q, want %q", text, want)
 	}
@@ -125,22 +125,26 @@ func TestFormEditSPAProfile(t *testing.T) {
 		t.Fatalf("saved keys %+v, settings %+v", got.Secrets.SPA, got.SPA)
 	}
 
-	// A picture of the keys' QR code reads back as the keys.
-	img, err := qrImage(other.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A picture of the keys' QR code reads back as the keys: the mobile
+	// clients' one line, or fwknop --key-gen's two.
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := readQRKeys(&buf); err != nil || !reflect.DeepEqual(got, other) {
-		t.Fatalf("readQRKeys = %+v, %v", got, err)
+	for _, text := range []string{other.QRText(), other.String()} {
+		img, err := qrImage(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readQRKeys(&buf); err != nil || !reflect.DeepEqual(got, other) {
+			t.Fatalf("readQRKeys(%q) = %+v, %v", text, got, err)
+		}
 	}
 	if _, err := readQRKeys(strings.NewReader("not a picture")); err == nil || !strings.Contains(err.Error(), "not a PNG") {
 		t.Fatalf("readQRKeys of text = %v", err)
 	}
-	img, _ = qrImage("sesame://rotating?seed=X")
+	img, _ := qrImage("sesame://rotating?seed=X")
 	buf.Reset()
 	png.Encode(&buf, img)
 	if _, err := readQRKeys(&buf); err == nil || !strings.Contains(err.Error(), "holds no SPA keys") {

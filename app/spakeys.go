@@ -27,8 +27,9 @@ import (
 )
 
 // spaKeysDialog shows an SPA profile's keys: the text fwknop --key-gen
-// prints, its QR code (which fwknop's mobile clients and another
-// Sesame's Scan QR… read), and the lines for the server's access.conf.
+// prints, a QR code of them as fwknop's mobile clients read it (and
+// another Sesame's Scan QR…: "KEY_BASE64:… HMAC_KEY_BASE64:…"), and the
+// lines for the server's access.conf.
 // The keys are secrets: the app shows them right after making them, and
 // on the form's Show keys… after asking, never elsewhere.
 type spaKeysDialog struct {
@@ -61,7 +62,8 @@ func (u *UI) showSPAKeys(p *profiles.Profile, once bool) *spaKeysDialog {
 	d.keys.Wrapping = fyne.TextWrapBreak
 	copyKeys := widget.NewButtonWithIcon("Copy keys", theme.ContentCopyIcon(), func() { u.copySecret(text, "the SPA keys") })
 	var qr fyne.CanvasObject
-	if img, err := qrImage(text); err != nil {
+	// The QR code holds the one line fwknop's mobile clients read.
+	if img, err := qrImage(k.QRText()); err != nil {
 		qr = widget.NewLabel(err.Error())
 	} else {
 		d.qr = canvas.NewImageFromImage(img)
@@ -158,7 +160,8 @@ func (f *profileForm) scanSPAKeys() {
 const maxQRPicture = 32 << 20
 
 // readQRKeys finds the QR code in a picture and reads SPA keys from its
-// text (fwknop --key-gen's lines). Errors never quote the code's text.
+// text (fwknop's mobile clients' one line, or fwknop --key-gen's lines).
+// Errors never quote the code's text.
 func readQRKeys(r io.Reader) (*profiles.SPAKeys, error) {
 	img, _, err := image.Decode(io.LimitReader(r, maxQRPicture))
 	if err != nil {

@@ -3,7 +3,6 @@
 package cli_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +18,7 @@ import (
 // "gate" holding the door's keys.
 type spaDoor struct {
 	*sshDoor
-	fwknopd *testnet.Proc
+	fwknopd *testnet.Fwknopd
 	keys    *profiles.SPAKeys
 }
 
@@ -36,31 +35,8 @@ func newSPADoor(t *testing.T) *spaDoor {
 		t.Fatal(err)
 	}
 	access := "SOURCE ANY\nOPEN_PORTS tcp/22\nREQUIRE_SOURCE_ADDRESS Y\nFW_ACCESS_TIMEOUT 30\n" + d.keys.AccessLines()
-	d.fwknopd = startFwknopd(t, d.pair.Server, testnet.ServerIf, access)
+	d.fwknopd = d.pair.Server.Fwknopd(t, testnet.ServerIf, access)
 	return d
-}
-
-// startFwknopd runs the real fwknopd sniffing iface with the given
-// access.conf, with its own run directory, pid file and digest cache, and
-// returns once it is listening.
-func startFwknopd(t *testing.T, ns *testnet.NS, iface, access string) *testnet.Proc {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
-		"fwknopd.conf": fmt.Sprintf("PCAP_INTF %s;\nFWKNOP_RUN_DIR %s;\n", iface, dir),
-		"access.conf":  access,
-	}
-	for name, text := range files {
-		// fwknopd warns about files others can read.
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := ns.Start(t, "fwknopd", "-f", "-v",
-		"-c", filepath.Join(dir, "fwknopd.conf"), "-a", filepath.Join(dir, "access.conf"),
-		"-i", iface, "-p", filepath.Join(dir, "fwknopd.pid"), "-d", filepath.Join(dir, "digest.cache"))
-	p.WaitOutput(t, "Starting fwknopd main event loop")
-	return p
 }
 
 // addProfile adds the SPA profile name with keys, read from a file as
@@ -76,11 +52,7 @@ func (d *spaDoor) addProfile(t *testing.T, name string, keys *profiles.SPAKeys, 
 
 // opened reports whether fwknopd has let the client in to port 22.
 func (d *spaDoor) opened(t *testing.T) bool {
-	out, err := d.pair.Server.Try("iptables", "-w", "-S", "FWKNOP_INPUT")
-	if err != nil {
-		return false
-	}
-	return strings.Contains(out, "-s "+testnet.ClientAddr4.String()+"/32") && strings.Contains(out, "--dport 22")
+	return d.fwknopd.Opened(t, d.pair.Server, testnet.ClientAddr4.String(), "tcp", 22)
 }
 
 // TestConnectSPAOpensFwknopd: an SPA profile's connect sends a packet the
@@ -99,7 +71,7 @@ func TestConnectSPAOpensFwknopd(t *testing.T) {
 	if !strings.Contains(errOut, "the door closes by itself after the server's FW_ACCESS_TIMEOUT (SPA has no close packet)") {
 		t.Errorf("connect -v does not say how the door closes:\n%s", errOut)
 	}
-	d.fwknopd.WaitOutput(t, "Added access rule")
+	d.fwknopd.Proc.WaitOutput(t, "Added access rule")
 	if !d.opened(t) {
 		t.Fatal("no fwknopd rule for the client after connect")
 	}
@@ -122,7 +94,7 @@ func TestConnectSPAWrongKey(t *testing.T) {
 	if code == 0 || strings.Contains(out, "ok") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: a wrong HMAC key got in", code, out, errOut)
 	}
-	d.fwknopd.WaitOutput(t, "HMAC_COMPAREFAIL")
+	d.fwknopd.Proc.WaitOutput(t, "HMAC_COMPAREFAIL")
 	if d.opened(t) {
 		t.Fatal("fwknopd opened the door for a wrong HMAC key")
 	}
@@ -144,7 +116,7 @@ func TestKnockSPA(t *testing.T) {
 	if out := d.sesame(t, "knock", "-v", "gate"); !strings.Contains(out, "closes by itself after 20 s") {
 		t.Errorf("knock -v does not say how the door closes:\n%s", out)
 	}
-	d.fwknopd.WaitOutput(t, "Added access rule")
+	d.fwknopd.Proc.WaitOutput(t, "Added access rule")
 	testnet.WaitFor(t, "fwknopd's rule for the client", func() bool { return d.opened(t) })
 }
 

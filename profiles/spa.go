@@ -267,37 +267,48 @@ func (k *SPAKeys) validate(add func(field, reason string)) {
 }
 
 // ParseSPAKeys reads SPA keys from text in the forms fwknop's tools write
-// them: fwknop --key-gen's "KEY_BASE64: …" lines, or ~/.fwknoprc's and
-// access.conf's "KEY_BASE64 …" lines. Other lines (comments, a stanza's
-// other keys) are ignored. Errors never quote a key.
+// them: fwknop --key-gen's "KEY_BASE64: …" lines, ~/.fwknoprc's and
+// access.conf's "KEY_BASE64 …" lines, and the one line "KEY_BASE64:…
+// HMAC_KEY_BASE64:…" of fwknop's mobile clients' QR codes. Other words
+// (comments, a stanza's other keys) are ignored. Errors never quote a key.
 func ParseSPAKeys(text string) (*SPAKeys, error) {
 	k := &SPAKeys{}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for line := 1; sc.Scan(); line++ {
-		name, value := splitKeyLine(sc.Text())
-		var dst *[]byte
-		switch name {
-		case "KEY_BASE64":
-			dst = &k.Key
-		case "HMAC_KEY_BASE64":
-			dst = &k.HMACKey
-		default:
-			continue
+		words := strings.Fields(sc.Text())
+		for i := 0; i < len(words); i++ {
+			name, value, _ := strings.Cut(words[i], ":")
+			var dst *[]byte
+			switch name {
+			case "KEY_BASE64":
+				dst = &k.Key
+			case "HMAC_KEY_BASE64":
+				dst = &k.HMACKey
+			default:
+				continue
+			}
+			if value == "" && i+1 < len(words) {
+				i++
+				value = words[i]
+			}
+			if *dst != nil {
+				return nil, fmt.Errorf("line %d: %s is given twice: give each key once", line, name)
+			}
+			b, err := base64.StdEncoding.DecodeString(value)
+			if err != nil {
+				b, err = base64.RawStdEncoding.DecodeString(value)
+			}
+			if err != nil || len(b) == 0 {
+				return nil, fmt.Errorf("line %d: %s is not base64: copy it whole from fwknop --key-gen or the server's access.conf", line, name)
+			}
+			*dst = b
 		}
-		if *dst != nil {
-			return nil, fmt.Errorf("line %d: %s is given twice: give each key once", line, name)
-		}
-		b, err := base64.StdEncoding.DecodeString(value)
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("line %d: %s is not base64: copy it whole from fwknop --key-gen or the server's access.conf", line, name)
-		}
-		*dst = b
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read the SPA keys: %w", err)
 	}
 	if k.Key == nil || k.HMACKey == nil {
-		return nil, errors.New("no KEY_BASE64 and HMAC_KEY_BASE64 lines: give both keys as fwknop --key-gen prints them")
+		return nil, errors.New("no KEY_BASE64 and HMAC_KEY_BASE64: give both keys as fwknop --key-gen prints them")
 	}
 	var errs []error
 	k.validate(func(_, reason string) { errs = append(errs, errors.New(reason)) })
@@ -307,15 +318,9 @@ func ParseSPAKeys(text string) (*SPAKeys, error) {
 	return k, nil
 }
 
-// splitKeyLine splits "NAME: value", "NAME value" or "NAME=value".
-func splitKeyLine(line string) (name, value string) {
-	line = strings.TrimSpace(line)
-	i := strings.IndexAny(line, ": \t=")
-	if i < 0 {
-		return line, ""
-	}
-	return line[:i], strings.TrimSpace(strings.TrimLeft(line[i:], ": \t="))
-}
+// QRText is the keys as fwknop's mobile clients read them from a QR code
+// (spa.Keys.QRText): one line, "KEY_BASE64:… HMAC_KEY_BASE64:…".
+func (k *SPAKeys) QRText() string { return k.Keys().QRText() }
 
 // SPADoorSetup is how an SPA profile's new keys are shown to the person
 // who sets up the server (the CLI prints it after --spa new; the app shows

@@ -177,6 +177,8 @@ func TestParseSPAKeys(t *testing.T) {
 		"[web]\nSPA_SERVER web\nKEY_BASE64    " + k + "\nHMAC_KEY_BASE64\t" + h, // ~/.fwknoprc
 		testSPAKeys().String(),
 		testSPAKeys().AccessLines(),
+		testSPAKeys().QRText(), // fwknop's mobile clients' QR codes
+		"KEY_BASE64:" + strings.TrimRight(k, "=") + " HMAC_KEY_BASE64:" + strings.TrimRight(h, "="),
 	}
 	for _, text := range good {
 		got, err := ParseSPAKeys(text)
@@ -207,6 +209,9 @@ func TestNewSPAKeys(t *testing.T) {
 	}
 	if back, err := ParseSPAKeys(k.String()); err != nil || !reflect.DeepEqual(back, k) {
 		t.Fatalf("the keys do not read back from their text: %v", err)
+	}
+	if got := k.QRText(); strings.Contains(got, "\n") || !strings.HasPrefix(got, "KEY_BASE64:"+base64.StdEncoding.EncodeToString(k.Key)+" HMAC_KEY_BASE64:") {
+		t.Fatalf("QRText = %q, want one line as fwknop's mobile clients read it", got)
 	}
 }
 
