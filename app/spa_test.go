@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image/png"
 	"os"
@@ -11,7 +12,10 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"sesame/knock"
+	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/sshlaunch"
 )
 
 // spaProfile is an SPA profile with fixed keys.
@@ -192,4 +196,40 @@ func TestImportFwknoprc(t *testing.T) {
 	if err != nil || p.Kind() != profiles.KindSPA || p.SPA.AllowIP != profiles.AllowSource || !reflect.DeepEqual(p.Secrets.SPA, k) {
 		t.Fatalf("imported %+v, %v", p, err)
 	}
+}
+
+// Connecting with an SPA profile shows its packet as the flow's one
+// knock, and the tab says the door closes by itself, where it would say
+// the close knock went out.
+func TestConnectSPAProfile(t *testing.T) {
+	h := newHarness(t, spaProfile("gate"))
+	sessionUp := make(chan struct{})
+	h.launcher.script = func(ctx context.Context, req ConnectRequest, _ func(context.Context, Shell) error) error {
+		ui, p := req.UI, req.Profile
+		if p.Secrets.SPA == nil {
+			t.Error("the flow got no SPA keys")
+		}
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageResolved, Addr: fakeAddr})
+		ev := knock.Event{Kind: knock.Sent, Step: 1, Total: 1, Knock: knocker.Step{Port: 62201, Proto: knocker.UDP}, Addr: fakeAddr.Addr()}
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Addr: fakeAddr, Knock: &ev})
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageDial, Addr: fakeAddr, Attempt: 1})
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageAuth, Addr: fakeAddr})
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageSession, Addr: fakeAddr})
+		close(sessionUp)
+		<-ctx.Done()
+		ui.Progress(sshlaunch.Event{Stage: sshlaunch.StageClosed, Addr: fakeAddr, SelfClose: p.SPA.ClosesBySelf()})
+		return nil
+	}
+	h.ui.connect("gate")
+	h.until("the session", func() bool { return isClosed(sessionUp) })
+	s := h.session("gate")
+	h.until("the status line", func() bool { return strings.Contains(h.ui.status.Text, "connected to 192.0.2.1:22") })
+	if p := s.progress.text(); !strings.Contains(p, "✓ SPA packet to UDP 62201 sent") {
+		t.Errorf("progress:\n%s", p)
+	}
+	if st := h.ui.status.Text; !strings.Contains(st, "the door closes by itself after 30 s (SPA has no close packet)") {
+		t.Errorf("status %q", st)
+	}
+	h.ui.tabs.CloseIntercept(s.tab)
+	h.until("the tab to go", func() bool { return h.tab("gate") == nil })
 }
