@@ -192,3 +192,73 @@ func assertNoKeys(t *testing.T, st hookState, k *profiles.SPAKeys) {
 		}
 	}
 }
+
+// An SPA profile in the real app, in the client namespace, against the
+// real fwknopd guarding a real sshd: Connect reaches a shell through the
+// door fwknopd opens, shows the packet as the one knock, and says the door
+// closes by itself; Knock open, and the tray's Knock open, send packets
+// fwknopd takes.
+func TestRealWindowSPAFwknopd(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
+	appBinary(t)
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "fwknopd", "iptables", "ssh-keygen")
+	p := testnet.NewPair(t)
+	p.Server.GuardSSH(t)
+	sshd := p.Server.SSHD(t)
+	g := &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String())}
+	gate := spaProfile("gate")
+	gate.Host = testnet.ServerAddr4.String()
+	k := gate.Secrets.SPA
+	fw := p.Server.Fwknopd(t, testnet.ServerIf,
+		"SOURCE ANY\nOPEN_PORTS tcp/22\nREQUIRE_SOURCE_ADDRESS Y\nFW_ACCESS_TIMEOUT 30\n"+k.AccessLines())
+	client := testnet.ClientAddr4.String()
+	opened := func() bool { return fw.Opened(t, p.Server, client, "tcp", 22) }
+
+	disp := xvfb.Start(t, 1280, 800)
+	a := startApp(t, disp, g, gate)
+	a.waitState(t, "the window", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+	a.clickText(t, "gate")
+	a.waitState(t, "gate selected", func(st hookState) bool { return st.Selected == "gate" })
+	if opened() {
+		t.Fatal("the door is open before the knock")
+	}
+	// Connect: a shell through the door; the status says how it closes.
+	st := a.waitState(t, "Connect", func(st hookState) bool { return st.Selected == "gate" && st.Connect[2] > 0 })
+	a.click(t, st.Connect)
+	st = a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return len(st.Tabs) == 1 && strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+	if !strings.Contains(st.Tabs[0].Progress, "✓ SPA packet to UDP 62201 sent") {
+		t.Errorf("the progress view:\n%s", st.Tabs[0].Progress)
+	}
+	st = a.waitState(t, "the status line", func(st hookState) bool { return strings.Contains(st.Status, "connected to") })
+	if !strings.Contains(st.Status, "the door closes by itself after 30 s (SPA has no close packet)") {
+		t.Errorf("status %q", st.Status)
+	}
+	fw.Proc.WaitOutput(t, "Added access rule")
+	if !opened() {
+		t.Error("a session runs, but fwknopd opened no door for the client")
+	}
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("spa-session.png"))
+	a.disp.Xdotool(t, "key", "ctrl+shift+w")
+	a.waitState(t, "the tab to go", func(st hookState) bool { return len(st.Tabs) == 0 })
+
+	// Knock open (the door is open from the session still: fwknopd takes
+	// the packet again).
+	n := fw.Proc.Len()
+	a.clickText(t, "Knock open")
+	a.waitState(t, "the packet sent", func(st hookState) bool { return st.Status == "gate: open knock sent" })
+	// fwknopd decoded it: the HMAC and the key matched, and it is new.
+	fw.Proc.WaitOutputAfter(t, n, "SPA Decode (res=0)")
+
+	// The tray's Knock open sends another packet (a new one: fwknopd
+	// refuses a replay).
+	n = fw.Proc.Len()
+	a.trayClick(t, "gate", "Knock open")
+	// fwknopd decoded it: the HMAC and the key matched, and it is new.
+	fw.Proc.WaitOutputAfter(t, n, "SPA Decode (res=0)")
+
+	a.alive(t, "the SPA session")
+}
