@@ -134,3 +134,23 @@ func TestProxySPA(t *testing.T) {
 		t.Fatal("no fwknopd rule for the client after the proxied session")
 	}
 }
+
+// TestConnectSPAOverTCP: with --spa-proto tcp the packet goes over one TCP
+// connection to fwknopd's TCP server, and the door opens the same.
+func TestConnectSPAOverTCP(t *testing.T) {
+	testnet.RequireTools(t, "fwknopd")
+	d := &spaDoor{sshDoor: newSSHHost(t)}
+	var err error
+	if d.keys, err = profiles.NewSPAKeys(nil); err != nil {
+		t.Fatal(err)
+	}
+	d.fwknopd = d.pair.Server.Fwknopd(t, testnet.ServerIf, "SOURCE ANY\nOPEN_PORTS tcp/22\n"+d.keys.AccessLines(),
+		"ENABLE_TCP_SERVER Y;", "PCAP_FILTER tcp port 62201;")
+	d.trust(t)
+	d.addProfile(t, "gate", d.keys, "--spa-proto", "tcp")
+	out, errOut, code := d.try(t, "connect", "gate", "--", "echo", "ok")
+	if code != 0 || strings.TrimSpace(out) != "ok" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and ok", code, out, errOut)
+	}
+	d.fwknopd.Proc.WaitOutput(t, "Added access rule")
+}
