@@ -331,3 +331,24 @@ func TestStoreSPA(t *testing.T) {
 		t.Fatalf("the settings file without SPA profiles:\n%s", data)
 	}
 }
+
+// TestStoreSPASecretsMissing: an SPA profile whose keyring entry is gone
+// says to set its keys again with --spa.
+func TestStoreSPASecretsMissing(t *testing.T) {
+	kr := NewMemKeyring()
+	s := NewStore(t.TempDir(), kr)
+	if err := s.Create(spaProfile("vault")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := readSettings(s.SettingsFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Delete(Service, st.entries[0].Key); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Get("vault")
+	if !errors.Is(err, ErrSecretsMissing) || !strings.Contains(err.Error(), "sesame profile edit vault --spa FILE") {
+		t.Fatalf("Get = %v", err)
+	}
+}

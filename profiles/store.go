@@ -55,11 +55,19 @@ func (e *ExistsError) Error() string {
 func (e *ExistsError) Is(target error) bool { return target == ErrExists }
 
 // SecretsMissingError: the profile's keyring entry is gone (deleted outside
-// Sesame, or the settings file was copied from another machine).
-type SecretsMissingError struct{ Name string }
+// Sesame, or the settings file was copied from another machine). SPA says
+// the profile is an SPA one, whose keys are set again with --spa.
+type SecretsMissingError struct {
+	Name string
+	SPA  bool
+}
 
 func (e *SecretsMissingError) Error() string {
-	return fmt.Sprintf("the secrets of profile %q are missing from the keyring (deleted outside Sesame, or the settings came from another machine): set them again with sesame profile edit %s --open SEQ", e.Name, e.Name)
+	set := "--open SEQ"
+	if e.SPA {
+		set = "--spa FILE (the door's keys)"
+	}
+	return fmt.Sprintf("the secrets of profile %q are missing from the keyring (deleted outside Sesame, or the settings came from another machine): set them again with sesame profile edit %s %s", e.Name, e.Name, set)
 }
 func (e *SecretsMissingError) Is(target error) bool { return target == ErrSecretsMissing }
 
@@ -162,7 +170,7 @@ func (s *Store) load(st *settings, i int) (*Profile, error) {
 	}
 	doc, err := s.kr.Get(Service, e.Key)
 	if errors.Is(err, ErrSecretNotFound) {
-		return p, &SecretsMissingError{Name: p.Name}
+		return p, &SecretsMissingError{Name: p.Name, SPA: p.SPA != nil}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
