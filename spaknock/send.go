@@ -7,7 +7,6 @@ package spaknock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
 
 	"sesame/knock"
@@ -88,9 +88,14 @@ func Send(ctx context.Context, addr netip.Addr, p *profiles.Profile, opts Option
 // or a TCP connection to a server that listens for SPA over TCP (fwknop
 // -P tcp).
 func dial(ctx context.Context, proto string, dst netip.AddrPort) (net.Conn, error) {
-	var d net.Dialer
+	// A TCP server that does not answer is given up on as a knock would
+	// be, not after the kernel's two minutes of retries.
+	d := net.Dialer{Timeout: dialTimeout}
 	return d.DialContext(ctx, proto, dst.String())
 }
+
+// dialTimeout bounds the TCP connection an SPA packet over TCP goes on.
+const dialTimeout = 10 * time.Second
 
 // allowIP is the address the packet asks the server to open for: the
 // profile's fixed one, 0.0.0.0 for AllowSource (the server takes the
@@ -139,12 +144,9 @@ func knockProto(proto string) knocker.Proto {
 	return knocker.UDP
 }
 
-// ErrNoClosePacket refuses a close knock for an SPA profile: the door
-// closes by itself when its timeout ends.
-var ErrNoClosePacket = errors.New("SPA has no close packet")
-
-// Describe is the packet for a progress row: "SPA packet, UDP 62201".
+// Describe names the packet for a progress row or the details of p:
+// "SPA packet to UDP 62201".
 func Describe(p *profiles.Profile) string {
 	port, proto := p.SPA.ServerPort()
-	return "SPA packet to " + map[string]string{"udp": "UDP", "tcp": "TCP"}[proto] + " " + strconv.Itoa(port)
+	return "SPA packet to " + strings.ToUpper(proto) + " " + strconv.Itoa(port)
 }
