@@ -59,6 +59,8 @@ type UI struct {
 	form     *profileForm    // the profile form, while it is open
 	// seedShown is the seed dialog, while it is open.
 	seedShown *seedDialog
+	// spaKeysShown is the SPA keys dialog, while it is open.
+	spaKeysShown *spaKeysDialog
 
 	trayOn   bool // the tray icon is set up
 	quitting bool

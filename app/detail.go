@@ -13,6 +13,7 @@ import (
 
 	"sesame/knock"
 	"sesame/profiles"
+	"sesame/spaknock"
 )
 
 // detailPane shows the selected profile and what can be done with it.
@@ -183,6 +184,9 @@ func describe(p *profiles.Profile, now time.Time) []string {
 	}
 	if p.IdentityFile != "" {
 		out = append(out, "Key "+p.IdentityFile)
+	}
+	if s := p.SPA; s != nil {
+		out = append(out, fmt.Sprintf("SPA (fwknop): %s opens %s; %s", spaknock.Describe(p), s.AccessFor(p.SSHPort()), s.ClosesBySelf()))
 	}
 	var timing []string
 	if p.Delay > 0 {

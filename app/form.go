@@ -70,6 +70,8 @@ type profileForm struct {
 	// newSeed is a seed made in the form, saved when the seed field is
 	// left empty.
 	newSeed rotate.Seed
+	// spa is the SPA kind's state (form_spa.go).
+	spa *spaForm
 	// rows are each field's label and field, to hide those of the other
 	// kind of sequence.
 	rows    map[string][2]fyne.CanvasObject
@@ -505,6 +507,9 @@ func (f *profileForm) saved(p *profiles.Profile) {
 	f.u.setStatus(fmt.Sprintf("%s: saved", p.Name))
 	if f.madeSeed() {
 		f.u.showSeed(p.Name, p.Secrets.Rotation, true)
+	}
+	if f.madeSPAKeys() {
+		f.u.showSPAKeys(p, true)
 	}
 }
 

@@ -57,6 +57,7 @@ func (f *profileForm) kinds() []knockKind {
 			shown:  f.rotatingShown,
 			edit:   f.editRotation,
 		},
+		f.spaKind(),
 	}
 }
 

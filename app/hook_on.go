@@ -122,7 +122,8 @@ func (u *UI) testState() hookState {
 		st.Tabs = append(st.Tabs, s.report(&st))
 	}
 	// The seed is shown on the screen, but kept out of the state file.
-	st.Texts = redact(shownTexts(c), []string{u.seedShown.secret(), u.form.secret()})
+	secrets := append([]string{u.seedShown.secret(), u.form.secret()}, u.form.spaSecrets()...)
+	st.Texts = redact(shownTexts(c), append(secrets, u.spaKeysShown.secrets()...))
 	return st
 }
 
@@ -163,6 +164,24 @@ func (f *profileForm) secret() string {
 		return ""
 	}
 	return f.entries[fSeed].Text
+}
+
+// spaSecrets are the SPA keys typed in the form (f is nil when it is
+// closed), to keep out of the state.
+func (f *profileForm) spaSecrets() []string {
+	if f == nil || f.entries[fSPAKey] == nil {
+		return nil
+	}
+	return []string{f.entries[fSPAKey].Text, f.entries[fSPAHMAC].Text}
+}
+
+// secrets are the keys the SPA keys dialog shows (d is nil when it is
+// closed), to keep out of the state.
+func (d *spaKeysDialog) secrets() []string {
+	if d == nil {
+		return nil
+	}
+	return d.values
 }
 
 // report is the session's tab.

@@ -9,6 +9,7 @@ import (
 	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/spaknock"
 	"sesame/sshlaunch"
 )
 
@@ -61,11 +62,19 @@ func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context
 	})
 }
 
-// Knock implements Launcher.
+// Knock implements Launcher. An SPA profile sends its packet instead of
+// seq.
 func (l SSH) Knock(ctx context.Context, p *profiles.Profile, seq knocker.Sequence, progress func(knock.Event)) error {
 	opts := p.KnockOptions()
 	opts.Resolver = l.Resolver
 	opts.Progress = progress
+	if p.Kind() == profiles.KindSPA {
+		addr, err := knock.Resolve(ctx, p.Host, p.Family, l.Resolver)
+		if err != nil {
+			return err
+		}
+		return spaknock.Send(ctx, addr, p, spaknock.Options{Progress: progress})
+	}
 	_, err := knock.Send(ctx, p.Host, seq, opts)
 	return err
 }

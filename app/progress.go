@@ -14,6 +14,7 @@ import (
 	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/spaknock"
 	"sesame/sshlaunch"
 )
 
@@ -120,6 +121,11 @@ func (v *progressView) start(p *profiles.Profile) {
 	objs := []fyne.CanvasObject{v.resolve.obj}
 	for i, st := range p.Secrets.Open {
 		r := newStepRow(fmt.Sprintf("Knock %d of %d: %s %d", i+1, len(p.Secrets.Open), protoName(st.Proto), st.Port))
+		v.knocks = append(v.knocks, r)
+		objs = append(objs, r.obj)
+	}
+	if p.SPA != nil {
+		r := newStepRow(spaknock.Describe(p))
 		v.knocks = append(v.knocks, r)
 		objs = append(objs, r.obj)
 	}

@@ -43,10 +43,13 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 		}
 		s.showClosing(msg)
 	case sshlaunch.StageClosed:
-		if ev.Err != nil {
+		switch {
+		case ev.Err != nil:
 			s.closeErr = ev.Err
 			s.showClosing("The close knock failed: the door may still be open.")
-		} else if s.banner.Visible() {
+		case ev.SelfClose != "" && s.banner.Visible():
+			s.showClosing(upperFirst(ev.SelfClose) + ".")
+		case s.banner.Visible():
 			s.showClosing("Door closed.")
 		}
 	case sshlaunch.StageNotice:
@@ -64,10 +67,22 @@ func (s *session) progressEvent(ev sshlaunch.Event) {
 			s.u.setStatus(fmt.Sprintf("%s: connected, but %s", s.name, s.notice))
 			break
 		}
+		if s.selfClose != "" {
+			s.u.setStatus(fmt.Sprintf("%s: connected to %s; %s", s.name, ev.Addr, s.selfClose))
+			break
+		}
 		s.u.setStatus(fmt.Sprintf("%s: connected to %s; closing the tab closes the door", s.name, ev.Addr))
 	default:
 		s.progress.event(ev)
 	}
+}
+
+// upperFirst capitalises a sentence.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // ask shows a dialog built by build on the UI goroutine and waits for the

@@ -44,8 +44,11 @@ type session struct {
 	lost          *fyne.Container
 	reuse         *terminal.Terminal
 	autoReconnect bool
-	autoTries     int
-	reconnecting  bool
+	// selfClose, for an SPA profile, says how its door closes instead of
+	// a close knock (SPA has no close packet).
+	selfClose    string
+	autoTries    int
+	reconnecting bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -111,6 +114,10 @@ func (s *session) run(ctx context.Context, done chan struct{}) {
 		u.do(func() {
 			s.progress.start(&prof)
 			s.autoReconnect = prof.AutoReconnect
+			s.selfClose = ""
+			if prof.SPA != nil {
+				s.selfClose = prof.SPA.ClosesBySelf()
+			}
 		})
 		if terr := u.deps.Store.Touch(p.Name, u.deps.Clock.Now()); terr != nil {
 			u.deps.Log.Warn("could not save the profile's last use", "profile", p.Name, "err", terr)

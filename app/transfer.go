@@ -21,7 +21,8 @@ import (
 // kilobytes, and reading a device or a wrong file whole would hang.
 const maxImportSize = 16 << 20
 
-// importProfiles asks for a Sesame export or a knockd.conf and imports it.
+// importProfiles asks for a Sesame export, a knockd.conf or a ~/.fwknoprc
+// and imports it.
 func (u *UI) importProfiles() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
@@ -42,12 +43,13 @@ func (u *UI) importProfiles() {
 		}
 		u.importData(data, rc.URI().Path())
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf"}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf", ".fwknoprc"}))
 	showFileDialog(d)
 }
 
-// importData imports a file's content: a Sesame export, or a knockd.conf
-// whose host is asked for.
+// importData imports a file's content: a Sesame export, a ~/.fwknoprc
+// (whose stanzas name their servers), or a knockd.conf whose host is
+// asked for.
 func (u *UI) importData(data []byte, file string) {
 	im, err := profiles.ReadImport(data, file)
 	switch {
@@ -55,7 +57,7 @@ func (u *UI) importData(data []byte, file string) {
 		u.showError("Cannot import "+file, err, "Is it a file made by Sesame's Export?")
 		return
 	case err != nil:
-		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON) and knockd.conf files.")
+		u.showError("Cannot import "+file, err, "Sesame imports its own exports (JSON), knockd.conf files and ~/.fwknoprc files.")
 		return
 	case im.Knockd == nil:
 		offered, skipped := im.Offer("", u.deps.ReadOneTime)

@@ -174,8 +174,13 @@ func (u *UI) knock(p *profiles.Profile, closeSeq bool) {
 		err := u.sendKnock(name, closeSeq)
 		u.do(func() {
 			if err != nil {
+				hint := knockHint
+				var self selfClosingError
+				if errors.As(err, &self) {
+					hint = "There is nothing to send: the server closes the door when its timeout ends."
+				}
 				u.setStatus(fmt.Sprintf("%s: the %s knock failed", name, what))
-				u.showError(fmt.Sprintf("The %s knock for %s failed", what, name), err, knockHint)
+				u.showError(fmt.Sprintf("The %s knock for %s failed", what, name), err, hint)
 				return
 			}
 			u.setStatus(fmt.Sprintf("%s: %s knock sent", name, what))
@@ -186,6 +191,12 @@ func (u *UI) knock(p *profiles.Profile, closeSeq bool) {
 
 const knockHint = "Check the host name and that this computer's network reaches it."
 
+// selfClosingError refuses a close knock for a door that closes by itself
+// (an SPA door: SPA has no close packet).
+type selfClosingError string
+
+func (e selfClosingError) Error() string { return string(e) }
+
 // sendKnock loads the profile with its secrets and sends its sequence.
 func (u *UI) sendKnock(name string, closeSeq bool) error {
 	var p *profiles.Profile
@@ -194,6 +205,9 @@ func (u *UI) sendKnock(name string, closeSeq bool) error {
 	if closeSeq {
 		if p, err = u.deps.Store.Get(name); err != nil {
 			return err
+		}
+		if p.SPA != nil {
+			return selfClosingError("it is an SPA profile: " + p.SPA.ClosesBySelf())
 		}
 		if seq = p.Secrets.Close; len(seq) == 0 {
 			return errors.New("the profile has no close sequence: add one with Edit")

@@ -55,6 +55,21 @@ func TestProfileShowJSON(t *testing.T) {
 	if r, _ := m["rotating"].(map[string]any); m["kind"] != "rotating" || r["length"] != 4.0 || r["window"] != "30s" {
 		t.Fatalf("rotating profile: %v", m)
 	}
+
+	// An SPA profile: its settings, never its keys unless --reveal.
+	e.ok(spaKeyText, "profile", "add", "gate", "--host", "192.0.2.1", "--port", "2222", "--spa", "-", "--spa-timeout", "30")
+	out = e.ok("", "profile", "show", "--json", "gate")
+	if strings.Contains(out, spaKeyB64) || strings.Contains(out, spaHMACB64) {
+		t.Fatalf("show --json without --reveal printed an SPA key:\n%s", out)
+	}
+	m = decode(t, out)
+	if sp, _ := m["spa"].(map[string]any); m["kind"] != "spa" || sp["port"] != 62201.0 || sp["proto"] != "udp" || sp["access"] != "tcp/2222" || sp["timeout"] != 30.0 {
+		t.Fatalf("SPA profile: %v", m)
+	}
+	rv = decode(t, e.ok("", "profile", "show", "--json", "--reveal", "gate"))
+	if s, _ := rv["secrets"].(map[string]any); s["spa_key"] != spaKeyB64 || s["spa_hmac_key"] != spaHMACB64 {
+		t.Fatalf("--reveal SPA keys: %v", rv["secrets"])
+	}
 }
 
 func TestKnockJSON(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"sesame/internal/version"
 	"sesame/knock"
 	"sesame/knocker"
+	"sesame/profiles"
+	"sesame/spaknock"
 )
 
 // ExitKnock is `sesame knock`'s status for any failure, as knock(1)'s.
@@ -135,6 +137,8 @@ type knockRequest struct {
 	host string
 	seq  knocker.Sequence
 	opt  knock.Options
+	// spa, when set, is an SPA profile: its packet is sent instead of seq.
+	spa *profiles.Profile
 }
 
 func (o *knockOptions) request() (*knockRequest, error) {
@@ -199,6 +203,9 @@ func send(ctx context.Context, req *knockRequest) (netip.Addr, error) {
 			return addr, &UsageError{Err: err}
 		}
 		return addr, err
+	}
+	if req.spa != nil {
+		return addr, spaknock.Send(ctx, addr, req.spa, spaknock.Options{Progress: req.opt.Progress})
 	}
 	return addr, knock.SendTo(ctx, addr, req.seq, req.opt)
 }

@@ -42,6 +42,9 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		if p, err = store.Get(o.Profile); err != nil {
 			return profileError(err)
 		}
+		if p.SPA != nil {
+			return usageErrorf("profile %s is an SPA profile: %s", p.Name, p.SPA.ClosesBySelf())
+		}
 		if seq = p.Secrets.Close; len(seq) == 0 {
 			return usageErrorf("profile %s has no close sequence: add one with sesame profile edit %s --close SEQ", p.Name, p.Name)
 		}
@@ -53,6 +56,9 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		return profileError(err)
 	}
 	req := &knockRequest{host: p.Host, seq: seq, opt: p.KnockOptions()}
+	if p.Kind() == profiles.KindSPA {
+		req.spa = p
+	}
 	req.opt.Resolver = o.Resolver
 	if req.opt.Family, err = o.family(p.Family); err != nil {
 		return err
@@ -71,6 +77,9 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 	}
 	if err := store.Touch(p.Name, time.Now()); err != nil {
 		fmt.Fprintf(o.Deps.IO.ErrOut, "sesame knock: warning: the knock was sent, but its time was not saved: %v\n", err)
+	}
+	if req.spa != nil && o.Verbose {
+		fmt.Fprintf(o.Deps.IO.Out, "%s: %s\n", p.Name, p.SPA.ClosesBySelf())
 	}
 	if oneTime && o.ProbePort != 0 {
 		port := o.ProbePort

@@ -25,7 +25,8 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
   sesame profile edit web --close ""        # no close sequence
   sesame profile edit web --password-stdin  # remember the SSH password (prompts on a terminal)
   sesame profile edit vault --seed new      # a new seed: put the printed lines in the door
-  sesame profile edit vault --rotating-window 60`,
+  sesame profile edit vault --rotating-window 60
+  sesame profile edit gate --spa keys.txt --spa-allow-ip source  # SPA keys from fwknop --key-gen, for NAT`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Changed = args[0], cmd.Flags().Changed
@@ -35,7 +36,7 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 	opts.Flags.register(cmd.Flags(), true)
 	cmdexit.Exclusive(cmd, "one saves a password, the other forgets it", "password-stdin", "forget-password")
 	cmdexit.Exclusive(cmd, "one saves a passphrase, the other forgets it", "passphrase-stdin", "forget-passphrase")
-	cmdexit.Exclusive(cmd, seedOrOpen, "open", "seed")
+	cmdexit.Exclusive(cmd, openSeedOrSPA, "open", "seed", "spa")
 	return cmd
 }
 
@@ -61,6 +62,9 @@ func runProfileEdit(o *profileEditOptions) error {
 	fmt.Fprintf(o.Deps.IO.Out, "updated profile %s\n", p.Name)
 	if o.Flags.NewSeed {
 		fmt.Fprint(o.Deps.IO.Out, p.Secrets.Rotation.DoorSetup(p.Name, true))
+	}
+	if o.Flags.NewSPAKeys {
+		fmt.Fprint(o.Deps.IO.Out, p.SPADoorSetup(true))
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func newCmdProfileExport(deps Deps) *cobra.Command {
 		Long: `Write every profile as JSON to FILE (created with mode 0600) or to standard
 output. The export holds the settings only; with --with-secrets it also holds
 the knock sequences, one-time sequences and remembered passwords and
-passphrases, read from the keyring: keep such a file private and delete it
+passphrases and SPA keys, read from the keyring: keep such a file private and delete it
 once imported. sesame profile import reads either kind back.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -34,18 +34,26 @@ type profileFlags struct {
 	Seed                                             string
 	RotatingLength                                   int
 	RotatingPorts, RotatingProtocols, RotatingWindow string
+	// An SPA profile: the keys ("new", a FILE, or "-") and the settings.
+	SPAKeys                                  string
+	SPAPort, SPATimeout                      int
+	SPAProto, SPAAccess, SPAAllowIP, SPAUser string
 	// edit only
 	ForgetPassword, ForgetPassphrase bool
 
 	// NewSeed is set by apply when --seed new made one, for the command
-	// to print once the profile is saved.
-	NewSeed bool
+	// to print once the profile is saved; NewSPAKeys likewise for --spa new.
+	NewSeed    bool
+	NewSPAKeys bool
 	// names are the flags register added: edit needs one of them.
 	names []string
 }
 
 // rotatingFlags are the flags of a rotating sequence's parameters.
 var rotatingFlags = []string{"rotating-length", "rotating-ports", "rotating-protocols", "rotating-window"}
+
+// spaFlags are the flags of an SPA profile's settings.
+var spaFlags = []string{"spa-port", "spa-proto", "spa-access", "spa-allow-ip", "spa-timeout", "spa-user"}
 
 func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.Host, "host", "", "host name or address to knock and connect to")
@@ -60,6 +68,13 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.RotatingPorts, "rotating-ports", fmt.Sprintf("%d-%d", rotate.DefaultPortMin, rotate.DefaultPortMax), "the `LOW-HIGH` range rotating knocks use (the door's Rotating_Ports)")
 	fs.StringVar(&f.RotatingProtocols, "rotating-protocols", "tcp", "tcp, udp or mixed (the door's Rotating_Protocols)")
 	fs.StringVar(&f.RotatingWindow, "rotating-window", "30", "how long each rotating sequence lasts: seconds or a duration (the door's Rotating_Window)")
+	fs.StringVar(&f.SPAKeys, "spa", "", `open the door with one fwknop SPA packet instead of a knock sequence, with these keys: "new" makes them (printed once, with the lines for the server's access.conf), or a FILE holding KEY_BASE64 and HMAC_KEY_BASE64 as fwknop --key-gen prints them, or - to read them from standard input (a terminal prompts without echo); replaces --open, --close and --seed`)
+	fs.IntVar(&f.SPAPort, "spa-port", profiles.DefaultSPAPort, "the port the SPA server (fwknopd) listens on")
+	fs.StringVar(&f.SPAProto, "spa-proto", profiles.DefaultSPAProto, "udp or tcp: how the SPA packet is sent")
+	fs.StringVar(&f.SPAAccess, "spa-access", "", "the ports the SPA packet opens, as fwknop -A: tcp/22,udp/53 (default tcp/ and the SSH port)")
+	fs.StringVar(&f.SPAAllowIP, "spa-allow-ip", "", `the address the server opens the ports for: an IP (fwknop -a), or "source" for the address the server sees the packet from (fwknop -s, for NAT); default this computer's address`)
+	fs.IntVar(&f.SPATimeout, "spa-timeout", 0, "ask the server to keep the door open this many `SECONDS` (fwknop -f; default the server's FW_ACCESS_TIMEOUT)")
+	fs.StringVar(&f.SPAUser, "spa-user", "", "the user name in the SPA packet (fwknop -U; default your user name)")
 	fs.StringVar(&f.Delay, "delay", "", "wait between knocks: milliseconds (100) or a duration (100ms, 1.5s)")
 	fs.StringVar(&f.Wait, "wait", "", "wait after the last knock before connecting: milliseconds or a duration")
 	fs.StringVar(&f.Keepalive, "keepalive", "", "ask the server whether it is there this often (default 15s; a duration)")
@@ -103,12 +118,12 @@ func hideDefaults(fs *pflag.FlagSet) {
 	})
 }
 
+// openSeedOrSPA is why --open, --seed and --spa cannot be given together.
+const openSeedOrSPA = "--open sets a fixed sequence, --seed a rotating one derived from a seed, --spa fwknop SPA keys: a profile has one kind of knock, give one"
+
 // apply sets on p the flags that were given (changed reports which),
 // through profiles.Edit: the rules of what replaces what are the app's
 // too. Secrets to read from standard input are read in a fixed order:
-// seedOrOpen is why --open and --seed cannot be given together.
-const seedOrOpen = "--open sets a fixed sequence, --seed a rotating one derived from a seed: a profile has one kind, give one"
-
 // open or seed, close, password, passphrase, one line each. Errors name
 // the flag and never quote a secret.
 func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in *secretInput) error {
@@ -117,6 +132,9 @@ func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in 
 		return err
 	}
 	if err := e.Apply(p); err != nil {
+		if errors.Is(err, profiles.ErrNoSPAKeys) {
+			return usageErrorf("--spa-port, --spa-proto, --spa-access, --spa-allow-ip, --spa-timeout and --spa-user are for an SPA profile: give --spa new (or --spa FILE with the door's keys) too")
+		}
 		if errors.Is(err, profiles.ErrNoSeed) {
 			return usageErrorf("--rotating-length, --rotating-ports, --rotating-protocols and --rotating-window are for a rotating sequence: give --seed new (or the door's seed) too")
 		}
@@ -194,6 +212,9 @@ func (f *profileFlags) editSecrets(e *profiles.Edit, p *profiles.Profile, change
 	if err := f.editRotation(e, p, changed, in); err != nil {
 		return err
 	}
+	if err := f.editSPA(e, p, changed, in); err != nil {
+		return err
+	}
 	if changed("close") {
 		e.Close = &knocker.Sequence{}
 		if f.Close != "" {
@@ -261,6 +282,101 @@ func (f *profileFlags) editRotation(e *profiles.Edit, p *profiles.Profile, chang
 	}
 	e.Params = &params
 	return nil
+}
+
+// editSPA reads the SPA keys and the settings that were given: the
+// settings start from the profile's own.
+func (f *profileFlags) editSPA(e *profiles.Edit, p *profiles.Profile, changed func(string) bool, in *secretInput) error {
+	given := changed("spa")
+	for _, name := range spaFlags {
+		given = given || changed(name)
+	}
+	if !given {
+		return nil
+	}
+	var err error
+	if changed("spa") {
+		if e.SPAKeys, err = f.spaKeys(in); err != nil {
+			return err
+		}
+	}
+	spa := profiles.SPA{}
+	if p.SPA != nil {
+		spa = *p.SPA
+	}
+	if changed("spa-port") {
+		spa.Port = f.SPAPort
+	}
+	if changed("spa-proto") {
+		spa.Proto = f.SPAProto
+	}
+	if changed("spa-access") {
+		spa.Access = f.SPAAccess
+	}
+	if changed("spa-allow-ip") {
+		spa.AllowIP = f.SPAAllowIP
+	}
+	if changed("spa-timeout") {
+		spa.Timeout = f.SPATimeout
+	}
+	if changed("spa-user") {
+		spa.User = f.SPAUser
+	}
+	e.SPA = &spa
+	return nil
+}
+
+// spaKeys reads --spa: "new" makes keys, "-" reads them from standard
+// input, anything else names a file. Errors never quote a key.
+func (f *profileFlags) spaKeys(in *secretInput) (*profiles.SPAKeys, error) {
+	switch f.SPAKeys {
+	case "new":
+		k, err := profiles.NewSPAKeys(nil)
+		if err != nil {
+			return nil, fmt.Errorf("--spa new: %w", err)
+		}
+		f.NewSPAKeys = true
+		return k, nil
+	case "-":
+		var lines []string
+		for _, name := range []string{"KEY_BASE64", "HMAC_KEY_BASE64"} {
+			l, err := in.line(name, true)
+			if err != nil {
+				return nil, err
+			}
+			// A bare value is the key the prompt asked for.
+			if n := keyName(l); n != "KEY_BASE64" && n != "HMAC_KEY_BASE64" {
+				l = name + " " + l
+			}
+			lines = append(lines, l)
+		}
+		k, err := profiles.ParseSPAKeys(strings.Join(lines, "\n"))
+		if err != nil {
+			return nil, usageErrorf("--spa -: %v", err)
+		}
+		return k, nil
+	case "":
+		return nil, usageErrorf(`--spa needs the keys: new, a FILE in fwknop --key-gen's form, or - to read them from standard input`)
+	}
+	data, err := os.ReadFile(f.SPAKeys)
+	if err != nil {
+		return nil, usageErrorf("--spa %s: %v (give new, a FILE with KEY_BASE64 and HMAC_KEY_BASE64, or -; keys are never taken as arguments)", f.SPAKeys, err)
+	}
+	k, err := profiles.ParseSPAKeys(string(data))
+	if err != nil {
+		return nil, usageErrorf("--spa %s: %v (for a ~/.fwknoprc with several stanzas, use sesame profile import)", f.SPAKeys, err)
+	}
+	return k, nil
+}
+
+// keyName is the name a key line starts with: "KEY_BASE64" of
+// "KEY_BASE64: …".
+func keyName(line string) string {
+	line = strings.TrimSpace(line)
+	if i := strings.IndexAny(line, ": \t="); i >= 0 {
+		return line[:i]
+	}
+	return line
 }
 
 // seed reads --seed: "new" makes one; a seed URI sets params too.
@@ -347,7 +463,7 @@ func (s *secretInput) line(what string, hidden bool) (string, error) {
 	}
 	l, err := s.reader().ReadString('\n')
 	if err != nil && (err != io.EOF || l == "") {
-		return "", usageErrorf("read the %s from standard input: %v (give one line per secret: open or seed, close, password, passphrase, in that order)", what, errOrEOF(err))
+		return "", usageErrorf("read the %s from standard input: %v (give one line per secret: open or seed (or the two SPA keys), close, password, passphrase, in that order)", what, errOrEOF(err))
 	}
 	l = strings.TrimRight(l, "\r\n")
 	if l == "" {

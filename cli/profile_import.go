@@ -27,9 +27,10 @@ func newCmdProfileImport(deps Deps) *cobra.Command {
 	opts := &profileImportOptions{Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
 	cmd := &cobra.Command{
 		Use:   "import FILE [--host HOST] [--door NAME] [--force]",
-		Short: "Import profiles from an export or from a knockd.conf",
-		Long: `Import profiles from a JSON file made by sesame profile export, or from a
-knockd.conf (give --host, the server those doors are on):
+		Short: "Import profiles from an export, a knockd.conf or a ~/.fwknoprc",
+		Long: `Import profiles from a JSON file made by sesame profile export, from a
+~/.fwknoprc (each stanza becomes an SPA profile), or from a knockd.conf
+(give --host, the server those doors are on):
 
   - each door becomes a profile named after the door;
   - an open door and its close door become one profile with both sequences:
@@ -39,13 +40,22 @@ knockd.conf (give --host, the server those doors are on):
     (when it can be read here): each sesame knock uses the next one and marks
     it used in the keyring.
 
---door NAME imports only that door (or the profile of that name). Importing
+A ~/.fwknoprc's stanza (with [default]'s settings under its own) becomes an
+SPA profile named after it: SPA_SERVER is the host (--host stands in where
+a stanza has none), ACCESS the ports it opens, ALLOW_IP, FW_TIMEOUT,
+SPOOF_USER, SPA_SERVER_PORT and SPA_SERVER_PROTO its settings, and its keys
+(KEY_BASE64 or KEY, HMAC_KEY_BASE64 or HMAC_KEY) go to the keyring. Stanzas
+Sesame cannot send for (GPG keys, no HMAC key, NAT requests) are skipped,
+with why.
+
+--door NAME imports only that door, stanza, or the profile of that name. Importing
 a one-time door whose profile exists refills it: its one-time sequences
 become the file's unused ones, and every other field (user, key, last use)
 stays. Any other existing profile is never replaced without --force. The import says what
 it created and what it skipped, and why; a file with an error changes
 nothing.`,
-		Example: `  sesame profile import /etc/knockd.conf --host myserver.example.com
+		Example: `  sesame profile import ~/.fwknoprc
+  sesame profile import /etc/knockd.conf --host myserver.example.com
   sesame profile import /etc/knockd.conf --host myserver.example.com --door smtp
   sesame profile import profiles.json --force`,
 		Args: cobra.ExactArgs(1),
@@ -54,8 +64,8 @@ nothing.`,
 			return runProfileImport(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Host, "host", "", "the host of a knockd.conf's doors")
-	cmd.Flags().StringVar(&opts.Door, "door", "", "import only this door (or profile) of a knockd.conf")
+	cmd.Flags().StringVar(&opts.Host, "host", "", "the host of a knockd.conf's doors (for a ~/.fwknoprc, of its stanzas without SPA_SERVER)")
+	cmd.Flags().StringVar(&opts.Door, "door", "", "import only this door (or profile) of a knockd.conf, or this stanza of a ~/.fwknoprc")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace profiles that exist")
 	return cmd
 }
@@ -67,7 +77,7 @@ func runProfileImport(o *profileImportOptions) error {
 	}
 	// The flags are checked first, so that a wrong flag is named even in a
 	// file that does not parse.
-	if err := o.checkFlags(profiles.IsExport(data)); err != nil {
+	if err := o.checkFlags(profiles.IsExport(data), profiles.IsFwknoprc(data)); err != nil {
 		return err
 	}
 	im, err := profiles.ReadImport(data, o.File)
@@ -80,8 +90,8 @@ func runProfileImport(o *profileImportOptions) error {
 			skipped[i].Reason = "the file has no secrets for it (exported without --with-secrets): add it with sesame profile add, or export again with --with-secrets"
 		}
 	}
-	if im.Knockd != nil && o.Door != "" {
-		if offered, skipped, err = oneDoor(im.Knockd, o.Door, offered, skipped); err != nil {
+	if o.Door != "" && (im.Knockd != nil || im.RC != nil) {
+		if offered, skipped, err = oneDoor(im, o.Door, offered, skipped); err != nil {
 			return err
 		}
 	}
@@ -142,8 +152,8 @@ func runProfileImport(o *profileImportOptions) error {
 }
 
 // checkFlags refuses --host and --door for an export, and asks for --host
-// for a knockd.conf.
-func (o *profileImportOptions) checkFlags(export bool) error {
+// for a knockd.conf (a ~/.fwknoprc's stanzas name their servers).
+func (o *profileImportOptions) checkFlags(export, fwknoprc bool) error {
 	if export {
 		if o.Host != "" {
 			return usageErrorf("--host is for knockd.conf files: %s is a Sesame export, whose profiles have their hosts", o.File)
@@ -154,13 +164,17 @@ func (o *profileImportOptions) checkFlags(export bool) error {
 		return nil
 	}
 	if o.Host == "" {
+		if fwknoprc {
+			return nil
+		}
 		return usageErrorf("%s is a knockd.conf: give --host, the server its doors are on", o.File)
 	}
 	return checkHost(o.Host)
 }
 
-// oneDoor keeps what --door names, or says which doors there are.
-func oneDoor(cfg *knockdconf.Config, door string, offered []profiles.Imported, skipped []profiles.Skipped) ([]profiles.Imported, []profiles.Skipped, error) {
+// oneDoor keeps what --door names, or says which doors (or stanzas) there
+// are.
+func oneDoor(im *profiles.Import, door string, offered []profiles.Imported, skipped []profiles.Skipped) ([]profiles.Imported, []profiles.Skipped, error) {
 	var keep []profiles.Imported
 	for _, imp := range offered {
 		if imp.Is(door) {
@@ -174,11 +188,19 @@ func oneDoor(cfg *knockdconf.Config, door string, offered []profiles.Imported, s
 		}
 	}
 	if len(keep)+len(keepSkipped) == 0 {
-		names := make([]string, len(cfg.Doors))
-		for i, d := range cfg.Doors {
-			names[i] = d.Name
+		var names []string
+		if cfg := im.Knockd; cfg != nil {
+			for _, d := range cfg.Doors {
+				names = append(names, d.Name)
+			}
+			return nil, nil, usageErrorf("%s has no door %q: its doors are %s", cfg.File, door, strings.Join(names, ", "))
 		}
-		return nil, nil, usageErrorf("%s has no door %q: its doors are %s", cfg.File, door, strings.Join(names, ", "))
+		for _, st := range im.RC {
+			if !strings.EqualFold(st.Name, "default") {
+				names = append(names, st.Name)
+			}
+		}
+		return nil, nil, usageErrorf("%s has no stanza [%s]: its stanzas are %s", im.File, door, strings.Join(names, ", "))
 	}
 	return keep, keepSkipped, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/base64"
 	"time"
 
 	"sesame/profiles"
@@ -40,10 +41,11 @@ type shownProfile struct {
 	Keepalive     string `json:"keepalive"`
 	KeepaliveMax  int    `json:"keepalive_max"`
 	AutoReconnect bool   `json:"auto_reconnect"`
-	// Kind is "fixed", "rotating" or "one-time": how the open sequence is
-	// chosen.
+	// Kind is "fixed", "rotating", "one-time" or "spa": how the door is
+	// opened.
 	Kind            string        `json:"kind"`
 	Rotating        *rotatingJSON `json:"rotating,omitempty"`
+	SPA             *spaJSON      `json:"spa,omitempty"`
 	HasClose        bool          `json:"has_close"`
 	OneTimeLeft     int           `json:"one_time_left"`
 	OneTimeUsed     int           `json:"one_time_used"`
@@ -65,6 +67,17 @@ type rotatingJSON struct {
 	Window    string `json:"window"`
 }
 
+// spaJSON are an SPA profile's settings (where the packet goes and what it
+// asks for), which are not secret; its keys are.
+type spaJSON struct {
+	Port    int    `json:"port"`
+	Proto   string `json:"proto"`
+	Access  string `json:"access"`
+	AllowIP string `json:"allow_ip,omitempty"`
+	Timeout int    `json:"timeout,omitempty"`
+	User    string `json:"user,omitempty"`
+}
+
 type revealed struct {
 	Open       string   `json:"open,omitempty"`
 	Close      string   `json:"close,omitempty"`
@@ -73,6 +86,10 @@ type revealed struct {
 	OneTime    []string `json:"one_time,omitempty"`
 	Password   string   `json:"password,omitempty"`
 	Passphrase string   `json:"passphrase,omitempty"`
+	// SPAKey and SPAHMACKey are base64, as fwknop's KEY_BASE64 and
+	// HMAC_KEY_BASE64.
+	SPAKey     string `json:"spa_key,omitempty"`
+	SPAHMACKey string `json:"spa_hmac_key,omitempty"`
 }
 
 func shown(p *profiles.Profile, missing, reveal bool) shownProfile {
@@ -89,10 +106,18 @@ func shown(p *profiles.Profile, missing, reveal bool) shownProfile {
 	case len(s.OneTime) > 0 || s.OneTimeUsed > 0:
 		out.Kind = "one-time"
 	}
+	if sp := p.SPA; sp != nil {
+		port, proto := sp.ServerPort()
+		out.Kind = "spa"
+		out.SPA = &spaJSON{Port: port, Proto: proto, Access: sp.AccessFor(p.SSHPort()), AllowIP: sp.AllowIP, Timeout: sp.Timeout, User: sp.User}
+	}
 	if reveal && !missing {
 		rv := &revealed{Open: s.Open.String(), Close: s.Close.String(), Password: s.Password, Passphrase: s.Passphrase}
 		if r := s.Rotation; r != nil {
 			rv.Seed, rv.SeedURI = r.Seed.String(), rotate.URI(r.Seed, r.Params)
+		}
+		if k := s.SPA; k != nil {
+			rv.SPAKey, rv.SPAHMACKey = base64.StdEncoding.EncodeToString(k.Key), base64.StdEncoding.EncodeToString(k.HMACKey)
 		}
 		for _, seq := range s.OneTime {
 			rv.OneTime = append(rv.OneTime, seq.String())

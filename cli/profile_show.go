@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -39,7 +41,7 @@ current window.`,
 			return runProfileShow(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, seed, password, passphrase) too")
+	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, seed, SPA keys, password, passphrase) too")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object (settings, and which secrets are saved; the secrets themselves only with --reveal)")
 	cmd.Flags().BoolVar(&opts.Current, "current", false, "print a rotating profile's sequence right now and when the next window begins")
 	cmdexit.Exclusive(cmd, "--current prints only the sequence of this window, not the profile", "json", "current")
@@ -78,6 +80,7 @@ func runProfileShow(o *profileShowOptions) error {
 		return v
 	}
 	row("name", p.Name)
+	row("kind", p.Kind().String())
 	row("host", p.Host)
 	row("port", strconv.Itoa(p.SSHPort()))
 	row("user", orDefault(p.User, "(from ~/.ssh/config, else your user name)"))
@@ -98,7 +101,9 @@ func runProfileShow(o *profileShowOptions) error {
 		return err
 	}
 	s := p.Secrets
-	if r := s.Rotation; r != nil {
+	if spa := p.SPA; spa != nil {
+		o.spa(row, p)
+	} else if r := s.Rotation; r != nil {
 		row("open", "(rotating: --current shows the sequence now)")
 		row("rotating", r.Params.Describe())
 		row("seed", o.secret(r.Seed.String()))
@@ -108,7 +113,9 @@ func runProfileShow(o *profileShowOptions) error {
 	} else {
 		row("open", o.sequence(s.Open, "(none: one-time sequences only)"))
 	}
-	row("close", o.sequence(s.Close, "(none)"))
+	if p.SPA == nil {
+		row("close", o.sequence(s.Close, "(none)"))
+	}
 	if len(s.OneTime) > 0 || s.OneTimeUsed > 0 {
 		ot := fmt.Sprintf("%d left, %d used", len(s.OneTime), s.OneTimeUsed)
 		if o.Reveal && len(s.OneTime) > 0 {
@@ -119,6 +126,33 @@ func runProfileShow(o *profileShowOptions) error {
 	row("password", o.secret(s.Password))
 	row("passphrase", o.secret(s.Passphrase))
 	return tw.Flush()
+}
+
+// spa shows an SPA profile's settings and keys (hidden unless --reveal).
+func (o *profileShowOptions) spa(row func(k, v string), p *profiles.Profile) {
+	spa := p.SPA
+	port, proto := spa.ServerPort()
+	row("spa server", fmt.Sprintf("%s port %d/%s", p.Host, port, proto))
+	row("spa access", spa.AccessFor(p.SSHPort()))
+	row("spa allow ip", profiles.DescribeAllowIP(spa.AllowIP))
+	timeout := "(the server's FW_ACCESS_TIMEOUT)"
+	if spa.Timeout > 0 {
+		timeout = fmt.Sprintf("%d s", spa.Timeout)
+	}
+	row("spa timeout", timeout)
+	row("spa user", cmp.Or(spa.User, "(your user name)"))
+	row("close", "(none: "+spa.ClosesBySelf()+")")
+	switch k := p.Secrets.SPA; {
+	case k == nil:
+		row("spa keys", "(none)")
+	case o.Reveal:
+		for _, l := range strings.Split(strings.TrimSpace(k.String()), "\n") {
+			name, value, _ := strings.Cut(l, ": ")
+			row(strings.ToLower(name), value)
+		}
+	default:
+		row("spa keys", "(saved, hidden: --reveal shows them)")
+	}
 }
 
 // current prints the sequence of the window now, when the next begins,

@@ -84,9 +84,12 @@ func (u *termUI) Progress(e sshlaunch.Event) {
 	case sshlaunch.StageAuth:
 		fmt.Fprintf(u.errOut, "sesame: authenticating\n")
 	case sshlaunch.StageClosed:
-		if e.Err != nil {
+		switch {
+		case e.Err != nil:
 			fmt.Fprintf(u.errOut, "sesame: the close knock failed: %v\n", e.Err)
-		} else {
+		case e.SelfClose != "":
+			fmt.Fprintf(u.errOut, "sesame: %s\n", e.SelfClose)
+		default:
 			fmt.Fprintf(u.errOut, "sesame: door closed\n")
 		}
 	}

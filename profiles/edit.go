@@ -37,6 +37,13 @@ type Edit struct {
 	// the defaults).
 	Seed   rotate.Seed
 	Params *rotate.Params
+	// SPAKeys and SPA, when either is set, make the profile an SPA one.
+	// Keys replace the sequences (open, close, seed, one-time: SPA has no
+	// close packet), as a seed or an open sequence replaces them in turn.
+	// Without SPAKeys the profile keeps its own (ErrNoSPAKeys when it has
+	// none); without SPA, its settings (or the defaults).
+	SPAKeys *SPAKeys
+	SPA     *SPA
 
 	// Password and Passphrase, when not nil, replace the remembered ones;
 	// "" forgets them.
@@ -47,19 +54,48 @@ type Edit struct {
 // is given none.
 var ErrNoSeed = errors.New("the settings of a rotating sequence need a seed: give the door's seed, or make a new one")
 
+// ErrNoSPAKeys refuses SPA settings for a profile that has no SPA keys and
+// is given none.
+var ErrNoSPAKeys = errors.New("the SPA settings need the door's keys: give KEY_BASE64 and HMAC_KEY_BASE64, or make new ones")
+
 // Apply makes the edit on p. It fails, changing nothing, when the
-// rotating settings are wrong or have no seed (ErrNoSeed); every other
-// problem is left to p.Validate, which sees the whole profile.
+// rotating settings are wrong or have no seed (ErrNoSeed), or SPA settings
+// have no keys (ErrNoSPAKeys); every other problem is left to p.Validate,
+// which sees the whole profile.
 func (e *Edit) Apply(p *Profile) error {
 	secrets := p.Secrets
+	spa := p.SPA
 	if len(e.Open) > 0 {
 		secrets.setOpen(e.Open)
+		spa = nil
 	}
 	if e.Seed != nil || e.Params != nil {
 		if err := secrets.setRotation(e.Seed, e.Params); err != nil {
 			return err
 		}
+		spa = nil
 	}
+	if e.SPAKeys != nil || e.SPA != nil {
+		keys := e.SPAKeys
+		if keys == nil && spa != nil {
+			keys = secrets.SPA
+		}
+		if keys == nil {
+			return ErrNoSPAKeys
+		}
+		secrets.setSPA(keys)
+		switch {
+		case e.SPA != nil:
+			spa = new(SPA)
+			*spa = *e.SPA
+		case spa == nil:
+			spa = &SPA{}
+		}
+	}
+	if spa == nil {
+		secrets.SPA = nil
+	}
+	p.SPA = spa
 	if e.Close != nil {
 		secrets.Close = *e.Close
 	}
@@ -92,6 +128,13 @@ func (s *Secrets) setOpen(seq knocker.Sequence) {
 	s.Open = seq
 	s.Rotation = nil
 	s.OneTime, s.OneTimeUsed = nil, 0
+}
+
+// setSPA makes keys the profile's SPA keys, replacing every sequence:
+// SPA has no close packet either.
+func (s *Secrets) setSPA(keys *SPAKeys) {
+	s.SPA = keys
+	s.Open, s.Close, s.Rotation, s.OneTime, s.OneTimeUsed = nil, nil, nil, nil, 0
 }
 
 // RotatingParams are the settings a rotating sequence starts from: the

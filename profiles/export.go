@@ -12,21 +12,27 @@ import (
 
 // exportFormat marks a Sesame export, so that import can tell it from a
 // knockd.conf and from other JSON.
+//
+//	1: the profiles, their settings and secrets
+//	2: kind (every profile's) and spa (an SPA profile's settings)
 const (
 	exportFormat  = "sesame-profiles"
-	exportVersion = 1
+	exportVersion = 2
 )
 
 // exportFile is `sesame profile export`'s JSON:
 //
-//	{"format": "sesame-profiles", "version": 1, "with_secrets": false,
-//	 "profiles": [{"name": "web", "host": "web.example.com", "port": 2222,
+//	{"format": "sesame-profiles", "version": 2, "with_secrets": false,
+//	 "profiles": [{"name": "web", "kind": "sequence", "host": "web.example.com", "port": 2222,
 //	   "user": "admin", "identity": "~/.ssh/id_ed25519", "family": "6",
 //	   "delay": "100ms", "wait": "1s", "note": "…",
-//	   "secrets": {"v": 1, "open": "7000,8000,9000", …}}]}
+//	   "secrets": {"v": 1, "open": "7000,8000,9000", …}},
+//	  {"name": "vault", "kind": "spa", "host": "vault.example.com",
+//	   "spa": {"port": 62201, "access": "tcp/22", "allow_ip": "source", "timeout": 30}}]}
 //
 // "secrets" (the keyring document) is there only in an export made with
-// --with-secrets.
+// --with-secrets. "kind" says how the profile knocks, also without its
+// secrets.
 type exportFile struct {
 	Format      string          `json:"format"`
 	Version     int             `json:"version"`
@@ -36,6 +42,7 @@ type exportFile struct {
 
 type exportProfile struct {
 	Name     string `json:"name"`
+	Kind     string `json:"kind,omitempty"`
 	Host     string `json:"host"`
 	Port     int    `json:"port,omitempty"`
 	User     string `json:"user,omitempty"`
@@ -48,6 +55,7 @@ type exportProfile struct {
 	KeepaliveMax  int         `json:"keepalive_max,omitempty"`
 	AutoReconnect bool        `json:"auto_reconnect,omitempty"`
 	Note          string      `json:"note,omitempty"`
+	SPA           *spaSetting `json:"spa,omitempty"`
 	Secrets       *secretsDoc `json:"secrets,omitempty"`
 }
 
@@ -58,7 +66,8 @@ func Export(w io.Writer, ps []*Profile, withSecrets bool) error {
 	for _, p := range ps {
 		ep := exportProfile{Name: p.Name, Host: p.Host, Port: p.Port, User: p.User, Identity: p.IdentityFile,
 			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note,
-			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect}
+			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect,
+			Kind: p.Kind().String(), SPA: newSPASetting(p.SPA)}
 		if p.Family != knock.FamilyAuto {
 			ep.Family = p.Family.String()
 		}
@@ -103,7 +112,7 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 	for i, ep := range f.Profiles {
 		where := fmt.Sprintf("%s: profile %d (%q)", file, i+1, ep.Name)
 		p := &Profile{Name: ep.Name, Host: ep.Host, Port: ep.Port, User: ep.User, IdentityFile: ep.Identity, Note: ep.Note,
-			KeepaliveMax: ep.KeepaliveMax, AutoReconnect: ep.AutoReconnect}
+			KeepaliveMax: ep.KeepaliveMax, AutoReconnect: ep.AutoReconnect, SPA: ep.SPA.spa()}
 		var err error
 		if p.Family, err = knock.ParseFamily(ep.Family); err != nil {
 			return nil, fmt.Errorf("%s: family: %v", where, err)
@@ -122,9 +131,31 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 				return nil, fmt.Errorf("%s: %v", where, err)
 			}
 		}
+		if err := checkKind(p, ep); err != nil {
+			return nil, fmt.Errorf("%s: %v", where, err)
+		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// checkKind checks an exported profile's "kind" (optional: version 1 has
+// none) against what its settings and secrets say.
+func checkKind(p *Profile, ep exportProfile) error {
+	if ep.Kind == "" {
+		return nil
+	}
+	k, err := ParseKind(ep.Kind)
+	if err != nil {
+		return err
+	}
+	switch got := p.Kind(); {
+	case (k == KindSPA) != (got == KindSPA):
+		return fmt.Errorf("kind is %s but the profile is %s: the export was changed by hand, export it again", k, got)
+	case ep.Secrets != nil && k != got:
+		return fmt.Errorf("kind is %s but its secrets are %s's: the export was changed by hand, export it again", k, got)
+	}
+	return nil
 }
 
 // exportError explains a JSON error by line, without the JSON decoder's

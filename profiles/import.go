@@ -5,23 +5,26 @@ import (
 	"strings"
 
 	"sesame/knockdconf"
+	"sesame/spa"
 )
 
 // Import is a file to import profiles from, its kind detected and its
-// content parsed: a Sesame export or a knockd.conf. The CLI and the app
-// both read files through it, so that both offer the same profiles.
+// content parsed: a Sesame export, a knockd.conf or a ~/.fwknoprc. The CLI
+// and the app both read files through it, so that both offer the same
+// profiles.
 type Import struct {
 	// File names the file in errors and in Imported.From.
 	File string
 	// Knockd is the parsed knockd.conf, or nil when the file is a Sesame
-	// export (whose profiles carry their hosts).
-	Knockd   *knockdconf.Config
+	// export (whose profiles carry their hosts) or a ~/.fwknoprc.
+	Knockd *knockdconf.Config
+	// RC are the stanzas of a ~/.fwknoprc, or nil for another file.
+	RC       []spa.RCStanza
 	exported []*Profile
 }
 
-// ReadImport detects whether data is a Sesame export (JSON) or a
-// knockd.conf (IsExport tells which, also of a file that fails) and parses
-// it.
+// ReadImport detects whether data is a Sesame export (JSON, IsExport), a
+// ~/.fwknoprc (IsFwknoprc) or a knockd.conf, and parses it.
 func ReadImport(data []byte, file string) (*Import, error) {
 	if IsExport(data) {
 		ps, err := ReadExport(data, file)
@@ -29,6 +32,16 @@ func ReadImport(data []byte, file string) (*Import, error) {
 			return nil, err
 		}
 		return &Import{File: file, exported: ps}, nil
+	}
+	if IsFwknoprc(data) {
+		rc, err := spa.ParseRC(bytes.NewReader(data), file)
+		if err != nil {
+			return nil, err
+		}
+		if rc == nil {
+			rc = []spa.RCStanza{}
+		}
+		return &Import{File: file, RC: rc}, nil
 	}
 	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
 	if err != nil {
@@ -44,10 +57,15 @@ const noSecretsReason = "exported without its secrets: export it again with secr
 
 // Offer returns the profiles the file offers, and those it leaves out with
 // why. host is the server of a knockd.conf's doors (an export's profiles
-// have theirs); readOneTime reads the doors' one-time sequence files.
+// have theirs; a ~/.fwknoprc's stanzas have SPA_SERVER, and host only
+// stands in where one has none); readOneTime reads the doors' one-time
+// sequence files.
 func (im *Import) Offer(host string, readOneTime OneTimeReader) (offered []Imported, skipped []Skipped) {
 	if im.Knockd != nil {
 		return FromKnockd(im.Knockd, host, readOneTime)
+	}
+	if im.RC != nil {
+		return FromFwknoprc(im.RC, im.File, host)
 	}
 	for _, p := range im.exported {
 		if p.Secrets.IsZero() {

@@ -54,6 +54,9 @@ type Secrets struct {
 	// Rotation, when set, replaces Open: the sequence is derived from a
 	// seed shared with a sesamed door, anew for every time window.
 	Rotation *Rotation
+	// SPA are the keys of an SPA profile (Profile.SPA): one fwknop packet
+	// opens its door, instead of a sequence.
+	SPA *SPAKeys
 }
 
 // Rotation is a rotating sequence (package rotate): the seed shared with
@@ -107,7 +110,7 @@ func (r *Rotation) DoorSetup(name string, once bool) string {
 // IsZero reports whether no secret is set.
 func (s Secrets) IsZero() bool {
 	return len(s.Open) == 0 && len(s.Close) == 0 && s.Password == "" && s.Passphrase == "" &&
-		len(s.OneTime) == 0 && s.OneTimeUsed == 0 && s.Rotation == nil
+		len(s.OneTime) == 0 && s.OneTimeUsed == 0 && s.Rotation == nil && s.SPA == nil
 }
 
 // Profile is one host Sesame knocks on and connects to.
@@ -139,6 +142,10 @@ type Profile struct {
 	// AutoReconnect makes the app knock and connect again, in the same
 	// tab, when a session's connection is lost.
 	AutoReconnect bool
+	// SPA, when set, makes this an SPA profile (Kind): these settings and
+	// Secrets.SPA's keys send one fwknop packet instead of a knock
+	// sequence.
+	SPA *SPA
 	// Note is free text for the user.
 	Note string
 	// LastUsed is when the profile was last knocked or connected with; the
@@ -223,6 +230,8 @@ func (p *Profile) Validate() error {
 	}
 	rot := p.Secrets.Rotation
 	switch {
+	case p.SPA != nil || p.Secrets.SPA != nil:
+		p.validateSPA(add)
 	case rot != nil && len(p.Secrets.Open) > 0:
 		add("seed", "the profile has an open sequence too: a profile knocks one way, with a seed or a fixed sequence")
 	case rot != nil && (len(p.Secrets.OneTime) > 0 || p.Secrets.OneTimeUsed > 0):
@@ -241,7 +250,7 @@ func (p *Profile) Validate() error {
 	case len(p.Secrets.OneTime) == 0 && p.Secrets.OneTimeUsed == 0:
 		// A profile that has used up its one-time sequences stays valid:
 		// it says so when knocked, and more can be imported.
-		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000, or a rotating sequence's seed")
+		add("open", "is empty: give the knock sequence that opens the door, e.g. 7000,8000,9000, a rotating sequence's seed, or SPA keys")
 	}
 	for i, seq := range p.Secrets.OneTime {
 		if err := seq.Validate(); err != nil {
@@ -258,6 +267,30 @@ func (p *Profile) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSPA checks an SPA profile: its settings, its keys, and that it
+// has no sequence (a profile knocks one way; SPA has no close packet).
+func (p *Profile) validateSPA(add func(field, reason string)) {
+	s := p.Secrets
+	switch {
+	case p.SPA == nil:
+		add("spa", "the profile has SPA keys but no SPA settings (changed outside Sesame?): set them again with SPA keys")
+	case s.SPA == nil:
+		add("spa-keys", "are missing: give the door's KEY_BASE64 and HMAC_KEY_BASE64 (from fwknop --key-gen or the server's access.conf)")
+	}
+	if p.SPA != nil {
+		p.SPA.validate(add)
+	}
+	if s.SPA != nil {
+		s.SPA.validate(add)
+	}
+	if len(s.Open) > 0 || s.Rotation != nil || len(s.OneTime) > 0 || s.OneTimeUsed > 0 {
+		add("spa", "the profile has a knock sequence too: a profile knocks one way, with SPA keys or a sequence")
+	}
+	if len(s.Close) > 0 {
+		add("close", "an SPA door closes by itself when its timeout ends (SPA has no close packet): remove the close sequence")
+	}
 }
 
 // redactSequenceError explains a bad sequence without quoting it: the

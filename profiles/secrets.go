@@ -10,6 +10,7 @@ import (
 
 	"sesame/knocker"
 	"sesame/rotate"
+	"sesame/spa"
 )
 
 // MaxSecretBytes is the largest keyring entry every platform stores: Windows'
@@ -27,13 +28,15 @@ const MaxSecretBytes = 2560
 //
 //	1: open, close, password, passphrase, onetime, used
 //	2: rot (a rotating sequence)
-const secretsVersion = 2
+//	3: spa (SPA keys)
+const secretsVersion = 3
 
 // secretsDoc is the keyring document, one per profile, as JSON:
 //
 //	{"v":1,"open":"7000,8000,9000","close":"9000,8000,7000",
 //	 "password":"…","passphrase":"…","onetime":["1,2,3","4,5,6"],"used":2}
 //	{"v":2,"rot":{"seed":"BASE32…","len":4,"ports":"10000-60000","proto":"tcp","win":30,"last":57000001}}
+//	{"v":3,"spa":{"key":"BASE64…","hmac":"BASE64…"}}
 //
 // Sequences are in the form knocker.ParseSequence reads. Field names are
 // short because the whole document must fit in MaxSecretBytes. Empty fields
@@ -47,6 +50,18 @@ type secretsDoc struct {
 	OneTime    []string `json:"onetime,omitempty"`
 	Used       int      `json:"used,omitempty"`
 	Rot        *rotDoc  `json:"rot,omitempty"`
+	SPA        *spaDoc  `json:"spa,omitempty"`
+}
+
+// spaDoc is SPAKeys, in base64 as fwknop writes them (KEY_BASE64 and
+// HMAC_KEY_BASE64).
+type spaDoc struct {
+	Key  []byte `json:"key"`
+	HMAC []byte `json:"hmac"`
+	// Digest and Mode are HMAC_DIGEST_TYPE and ENCRYPTION_MODE, as fwknop
+	// spells them, when not the defaults (SHA256, CBC).
+	Digest string `json:"hd,omitempty"`
+	Mode   string `json:"mode,omitempty"`
 }
 
 // rotDoc is a Rotation: the seed in base32, the door's parameters as its
@@ -92,6 +107,16 @@ func newSecretsDoc(s Secrets) secretsDoc {
 			Ports: fmt.Sprintf("%d-%d", r.Params.PortMin, r.Params.PortMax), Proto: r.Params.Protocols.String(),
 			Win: int64(r.Params.Window / time.Second), Last: r.LastWindow}
 	}
+	if k := s.SPA; k != nil {
+		doc.V = 3
+		doc.SPA = &spaDoc{Key: k.Key, HMAC: k.HMACKey}
+		if k.HMAC != spa.HashDefault && k.HMAC != spa.SHA256 {
+			doc.SPA.Digest = k.HMAC.String()
+		}
+		if k.Mode != spa.CBC {
+			doc.SPA.Mode = k.Mode.String()
+		}
+	}
 	return doc
 }
 
@@ -136,6 +161,19 @@ func (doc *secretsDoc) secrets(where string) (Secrets, error) {
 	if doc.Rot != nil {
 		if s.Rotation, err = doc.Rot.rotation(); err != nil {
 			return Secrets{}, fmt.Errorf("the rotating sequence in %s: %v", where, err)
+		}
+	}
+	if d := doc.SPA; d != nil {
+		s.SPA = &SPAKeys{Key: d.Key, HMACKey: d.HMAC}
+		if d.Digest != "" {
+			if s.SPA.HMAC, err = spa.ParseHash(d.Digest); err != nil {
+				return Secrets{}, fmt.Errorf("the SPA keys in %s: %v", where, err)
+			}
+		}
+		if d.Mode != "" {
+			if s.SPA.Mode, err = spa.ParseEncryptionMode(d.Mode); err != nil {
+				return Secrets{}, fmt.Errorf("the SPA keys in %s: %v", where, err)
+			}
 		}
 	}
 	return s, nil
@@ -193,6 +231,9 @@ func tooBig(doc secretsDoc, size int) *TooBigError {
 	}
 	if doc.Rot != nil {
 		parts = append(parts, part{"the seed (%d bytes)", len(doc.Rot.Seed)})
+	}
+	if doc.SPA != nil {
+		parts = append(parts, part{"the SPA keys (%d bytes)", (len(doc.SPA.Key) + len(doc.SPA.HMAC)) * 4 / 3})
 	}
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].n > parts[j].n })
 	e := &TooBigError{Size: size}

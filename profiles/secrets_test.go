@@ -67,7 +67,7 @@ func TestSecretsDocumentErrors(t *testing.T) {
 	}{
 		{"not json", `hunter2`, "not a Sesame secrets document"},
 		{"no version", `{"open":"41234"}`, "no format version"},
-		{"newer version", `{"v":3,"open":"41234","seed":"ABC"}`, "newer Sesame"},
+		{"newer version", `{"v":4,"open":"41234","seed":"ABC"}`, "newer Sesame"},
 		{"bad seed", `{"v":2,"rot":{"seed":"41234!","len":4,"ports":"1-100","proto":"tcp","win":30}}`, "rotating sequence"},
 		{"short seed", `{"v":2,"rot":{"seed":"ABC","len":4,"ports":"1-100","proto":"tcp","win":30}}`, "at least 160"},
 		{"bad rotating ports", `{"v":2,"rot":{"seed":"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ","len":4,"ports":"100","proto":"tcp","win":30}}`, "LOW-HIGH"},

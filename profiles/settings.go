@@ -16,10 +16,15 @@ import (
 	"sesame/knocker"
 )
 
-// settingsVersion is the version of the settings file this code writes. A
-// newer file is read but never rewritten, so that fields this version does
-// not know are not dropped.
-const settingsVersion = 1
+// settingsVersion is the newest version of the settings file this code
+// writes. A newer file is read but never rewritten, so that fields this
+// version does not know are not dropped. A file is written with the lowest
+// version that holds its fields, so that one without SPA profiles stays
+// writable by a Sesame from before them.
+//
+//	1: the profiles' settings
+//	2: spa (an SPA profile's settings)
+const settingsVersion = 2
 
 // settingsEntry is one profile in the settings file: everything but the
 // secrets, and the keyring account that holds those.
@@ -41,6 +46,32 @@ type settingsEntry struct {
 	AutoReconnect bool   `yaml:"auto_reconnect,omitempty" mapstructure:"auto_reconnect"`
 	Note          string `yaml:"note,omitempty" mapstructure:"note"`
 	LastUsed      string `yaml:"last_used,omitempty" mapstructure:"last_used"`
+	// SPA is an SPA profile's settings (its keys are in the keyring).
+	SPA *spaSetting `yaml:"spa,omitempty" mapstructure:"spa"`
+}
+
+// spaSetting is SPA in the settings file and in an export.
+type spaSetting struct {
+	Port    int    `yaml:"port,omitempty" mapstructure:"port" json:"port,omitempty"`
+	Proto   string `yaml:"proto,omitempty" mapstructure:"proto" json:"proto,omitempty"`
+	Access  string `yaml:"access,omitempty" mapstructure:"access" json:"access,omitempty"`
+	AllowIP string `yaml:"allow_ip,omitempty" mapstructure:"allow_ip" json:"allow_ip,omitempty"`
+	Timeout int    `yaml:"timeout,omitempty" mapstructure:"timeout" json:"timeout,omitempty"`
+	User    string `yaml:"user,omitempty" mapstructure:"user" json:"user,omitempty"`
+}
+
+func newSPASetting(s *SPA) *spaSetting {
+	if s == nil {
+		return nil
+	}
+	return &spaSetting{Port: s.Port, Proto: s.Proto, Access: s.Access, AllowIP: s.AllowIP, Timeout: s.Timeout, User: s.User}
+}
+
+func (s *spaSetting) spa() *SPA {
+	if s == nil {
+		return nil
+	}
+	return &SPA{Port: s.Port, Proto: s.Proto, Access: s.Access, AllowIP: s.AllowIP, Timeout: s.Timeout, User: s.User}
 }
 
 // settings is the settings file, read whole. Keys other than profiles and
@@ -103,7 +134,13 @@ func (st *settings) write() error {
 	if entries == nil {
 		entries = []settingsEntry{}
 	}
-	st.v.Set("version", settingsVersion)
+	version := 1
+	for _, e := range entries {
+		if e.SPA != nil {
+			version = 2
+		}
+	}
+	st.v.Set("version", version)
 	st.v.Set("profiles", entries)
 	var buf bytes.Buffer
 	if err := st.v.WriteConfigTo(&buf); err != nil {
@@ -131,7 +168,7 @@ func (st *settings) find(name string) int {
 // profile is the entry as a Profile, without secrets.
 func (e *settingsEntry) profile(file string) (*Profile, error) {
 	p := &Profile{Name: e.Name, Host: e.Host, Port: e.Port, User: e.User, IdentityFile: e.Identity, Note: e.Note,
-		KeepaliveMax: e.KeepaliveMax, AutoReconnect: e.AutoReconnect}
+		KeepaliveMax: e.KeepaliveMax, AutoReconnect: e.AutoReconnect, SPA: e.SPA.spa()}
 	bad := func(field string, err error) error {
 		return fmt.Errorf("settings file %s: profile %q: %s: %v", file, e.Name, field, err)
 	}
@@ -174,6 +211,7 @@ func (e *settingsEntry) setProfile(p *Profile) {
 	e.Wait = durationSetting(p.Wait)
 	e.Keepalive = durationSetting(p.Keepalive)
 	e.KeepaliveMax, e.AutoReconnect = p.KeepaliveMax, p.AutoReconnect
+	e.SPA = newSPASetting(p.SPA)
 	e.LastUsed = ""
 	if !p.LastUsed.IsZero() {
 		e.LastUsed = p.LastUsed.UTC().Format(time.RFC3339Nano)

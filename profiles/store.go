@@ -55,11 +55,19 @@ func (e *ExistsError) Error() string {
 func (e *ExistsError) Is(target error) bool { return target == ErrExists }
 
 // SecretsMissingError: the profile's keyring entry is gone (deleted outside
-// Sesame, or the settings file was copied from another machine).
-type SecretsMissingError struct{ Name string }
+// Sesame, or the settings file was copied from another machine). SPA says
+// the profile is an SPA one, whose keys are set again with --spa.
+type SecretsMissingError struct {
+	Name string
+	SPA  bool
+}
 
 func (e *SecretsMissingError) Error() string {
-	return fmt.Sprintf("the secrets of profile %q are missing from the keyring (deleted outside Sesame, or the settings came from another machine): set them again with sesame profile edit %s --open SEQ", e.Name, e.Name)
+	set := "--open SEQ"
+	if e.SPA {
+		set = "--spa FILE (the door's keys)"
+	}
+	return fmt.Sprintf("the secrets of profile %q are missing from the keyring (deleted outside Sesame, or the settings came from another machine): set them again with sesame profile edit %s %s", e.Name, e.Name, set)
 }
 func (e *SecretsMissingError) Is(target error) bool { return target == ErrSecretsMissing }
 
@@ -162,7 +170,7 @@ func (s *Store) load(st *settings, i int) (*Profile, error) {
 	}
 	doc, err := s.kr.Get(Service, e.Key)
 	if errors.Is(err, ErrSecretNotFound) {
-		return p, &SecretsMissingError{Name: p.Name}
+		return p, &SecretsMissingError{Name: p.Name, SPA: p.SPA != nil}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
@@ -332,6 +340,8 @@ func (s *Store) TakeOpen(name string) (p *Profile, seq knocker.Sequence, err err
 //     *WindowsSpentError saying when to ask again, and records nothing;
 //   - a profile with one-time sequences gets the next unused one;
 //     p.Secrets.OneTime holds the ones left;
+//   - an SPA profile gets no sequence (seq is nil): its packet, made
+//     anew for every knock, opens the door;
 //   - any other gets its open sequence.
 //
 // p is the profile as this knock opens it, ready for a knock or a connect
@@ -341,6 +351,9 @@ func (s *Store) TakeOpenAt(name string, now time.Time) (p *Profile, seq knocker.
 	p, err = s.Get(name)
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Kind() == KindSPA {
+		return p, nil, nil
 	}
 	if len(p.Secrets.OneTime) == 0 && p.Secrets.Rotation == nil {
 		seq = p.Secrets.Open

@@ -24,6 +24,7 @@ import (
 	"sesame/knock"
 	"sesame/knocker"
 	"sesame/profiles"
+	"sesame/spaknock"
 )
 
 // Stage is a step of the flow, reported through UI.Progress.
@@ -76,6 +77,10 @@ type Event struct {
 	Attempt int          // StageDial
 	Until   time.Time    // StageWait: when dialing starts
 	Err     error        // StageClosed: the close knock's error, if any; StageNotice: the notice
+	// SelfClose, at StageClosed of an SPA profile, says how the door
+	// closes instead of a close knock: "the door closes by itself after
+	// 30 s (SPA has no close packet)".
+	SelfClose string
 }
 
 // HostKeyDecision is the user's answer about an unknown host key.
@@ -167,6 +172,9 @@ type Config struct {
 
 	// knock sends a sequence; tests replace it. nil means knock.SendTo.
 	knock func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error
+	// sendSPA sends an SPA profile's packet; tests replace it. nil means
+	// spaknock.Send.
+	sendSPA func(context.Context, netip.Addr, *profiles.Profile, spaknock.Options) error
 	// closeBackoff are the waits before the close knock's second and
 	// third tries; tests shorten them.
 	closeBackoff []time.Duration
@@ -192,6 +200,18 @@ func (c *Config) setDefaults() {
 	if c.knock == nil {
 		c.knock = knock.SendTo
 	}
+	if c.sendSPA == nil {
+		c.sendSPA = spaknock.Send
+	}
+}
+
+// open sends what opens p's door: its SPA packet, or its open sequence.
+// Both report their progress as knocks.
+func (c *Config) open(ctx context.Context, addr netip.Addr, p *profiles.Profile, opts knock.Options) error {
+	if p.Kind() == profiles.KindSPA {
+		return c.sendSPA(ctx, addr, p, spaknock.Options{Progress: opts.Progress})
+	}
+	return c.knock(ctx, addr, p.Secrets.Open, opts)
 }
 
 // Target is where the flow connects, after ~/.ssh/config has filled in
@@ -320,7 +340,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	// the door was open already, and the knock proves nothing.
 	cfg.probe = startProbe(ap)
 	defer cfg.probe.stop()
-	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
+	if kerr := cfg.open(ctx, addr, &p, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
 		if unreachable(kerr) {
@@ -342,6 +362,11 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 // been cancelled, and reports it.
 func sendClose(ctx context.Context, cfg *Config, addr netip.Addr, ap netip.AddrPort) error {
 	p := cfg.Profile
+	if p.SPA != nil {
+		// The server closes the door when its timeout ends.
+		cfg.UI.Progress(Event{Stage: StageClosed, Addr: ap, SelfClose: p.SPA.ClosesBySelf()})
+		return nil
+	}
 	if len(p.Secrets.Close) == 0 {
 		cfg.UI.Progress(Event{Stage: StageClosed, Addr: ap})
 		return nil
