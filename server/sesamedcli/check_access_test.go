@@ -1,6 +1,7 @@
 package sesamedcli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,5 +65,46 @@ func TestCheckAccess(t *testing.T) {
 				t.Errorf("check printed a key:\n%s%s", out, errOut)
 			}
 		})
+	}
+}
+
+// TestCheckAccessJSON: check --json lists the SPA stanzas sesamed serves,
+// and access.conf's errors with file and line, never a key.
+func TestCheckAccessJSON(t *testing.T) {
+	const (
+		key  = "wZKlpSaD2bCkFuYKLZAMVN9ZRLDgQr4JNR7hhqj8d9A="
+		hmac = "Ld4BVpgzVFhyjHIwNb4hXy0+pB3IyHBWBFIBONi8Qm2XwJc2kp1mSP9h7xSVHzn1lX3q6G9OQdLTXo4EwoDS7A=="
+	)
+	access := filepath.Join(t.TempDir(), "access.conf")
+	conf := writeConf(t, "[options]\n\tInterface = lo\n\tFwknop_Access = "+access+"\n\tFwknop_Port = 62202/udp\n")
+	write := func(text string) {
+		if err := os.WriteFile(access, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("SOURCE 192.0.2.0/24\nOPEN_PORTS tcp/22\nKEY_BASE64 " + key + "\nHMAC_KEY_BASE64 " + hmac + "\nREQUIRE_SOURCE_ADDRESS Y\nFW_ACCESS_TIMEOUT 10\n")
+	code, out, errOut := run(t, "check", "--json", "-c", conf)
+	if code != 0 || strings.Contains(out, key[:10]) || strings.Contains(out, hmac[:10]) {
+		t.Fatalf("exit %d, stderr %q, or a key in:\n%s", code, errOut, out)
+	}
+	var r checkReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if r.SPA == nil || r.SPA.Port != "62202/udp" || r.SPA.File != access || len(r.SPA.Stanzas) != 1 {
+		t.Fatalf("spa: %+v\n%s", r.SPA, out)
+	}
+	if s := r.SPA.Stanzas[0]; s.Line != 1 || s.Source != "192.0.2.0/24" || strings.Join(s.OpenPorts, ",") != "tcp/22" ||
+		s.AccessTimeout != "10s" || !s.RequireSourceAddress || s.HMAC != "SHA256" {
+		t.Fatalf("stanza: %+v", s)
+	}
+
+	write("SOURCE ANY\nKEY_BASE64 " + key + "\nHMAC_KEY_BASE64 " + hmac + "#\n")
+	code, out, _ = run(t, "check", "--json", "-c", conf)
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 || r.OK {
+		t.Fatalf("exit %d, %v:\n%s", code, err, out)
+	}
+	if len(r.Errors) != 1 || r.Errors[0].File != access || r.Errors[0].Line != 3 || strings.Contains(out, hmac[:10]) {
+		t.Fatalf("errors: %+v\n%s", r.Errors, out)
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"time"
 
 	"sesame/knockdconf"
 	"sesame/knocker"
+	"sesame/server/accessconf"
 	"sesame/server/loadconf"
 )
 
@@ -18,14 +20,16 @@ import (
 type checkReport struct {
 	File string `json:"file"`
 	// OK is false exactly when sesamed would refuse to start.
-	OK         bool         `json:"ok"`
-	Interfaces []string     `json:"interfaces,omitempty"`
-	LogFile    string       `json:"log_file,omitempty"`
-	Syslog     bool         `json:"syslog"`
-	Firewall   string       `json:"firewall,omitempty"`
-	Doors      []checkDoor  `json:"doors"`
-	Warnings   []checkIssue `json:"warnings"`
-	Errors     []checkIssue `json:"errors"`
+	OK         bool        `json:"ok"`
+	Interfaces []string    `json:"interfaces,omitempty"`
+	LogFile    string      `json:"log_file,omitempty"`
+	Syslog     bool        `json:"syslog"`
+	Firewall   string      `json:"firewall,omitempty"`
+	Doors      []checkDoor `json:"doors"`
+	// SPA is what Fwknop_Access serves; absent without it.
+	SPA      *checkSPA    `json:"spa,omitempty"`
+	Warnings []checkIssue `json:"warnings"`
+	Errors   []checkIssue `json:"errors"`
 }
 
 // checkIssue is a warning or an error, with where it is when known.
@@ -69,6 +73,53 @@ type checkRotating struct {
 	Protocols string `json:"protocols"`
 	Window    string `json:"window"`
 	SeedFile  string `json:"seed_file,omitempty"`
+}
+
+// checkSPA is the access.conf sesamed serves SPA from, and its stanzas
+// without their keys.
+type checkSPA struct {
+	Port    string        `json:"port"`
+	File    string        `json:"file"`
+	Stanzas []checkStanza `json:"stanzas"`
+}
+
+type checkStanza struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Source string `json:"source"`
+	// OpenPorts empty: any port the client asks for.
+	OpenPorts            []string `json:"open_ports"`
+	RestrictPorts        []string `json:"restrict_ports,omitempty"`
+	AccessTimeout        string   `json:"access_timeout"`
+	MaxTimeout           string   `json:"max_timeout"`
+	HMAC                 string   `json:"hmac"`
+	RequireSourceAddress bool     `json:"require_source_address"`
+	RequireUsername      string   `json:"require_username,omitempty"`
+	Expires              string   `json:"expires,omitempty"`
+}
+
+func spaReport(acc *accessconf.Config, port string) *checkSPA {
+	out := &checkSPA{Port: port, File: acc.File, Stanzas: []checkStanza{}}
+	names := func(ps []accessconf.Port) []string {
+		s := []string{}
+		for _, p := range ps {
+			s = append(s, p.String())
+		}
+		return s
+	}
+	for _, st := range acc.Stanzas {
+		cs := checkStanza{File: st.File, Line: st.Line, Source: st.SourceText, OpenPorts: names(st.OpenPorts),
+			AccessTimeout: st.AccessTimeout.String(), MaxTimeout: st.MaxTimeout.String(), HMAC: st.HMAC.String(),
+			RequireSourceAddress: st.RequireSourceAddress, RequireUsername: st.RequireUsername}
+		if len(st.RestrictPorts) > 0 {
+			cs.RestrictPorts = names(st.RestrictPorts)
+		}
+		if !st.Expires.IsZero() {
+			cs.Expires = st.Expires.Format(time.RFC3339)
+		}
+		out.Stanzas = append(out.Stanzas, cs)
+	}
+	return out
 }
 
 // located reads the "file:line: message" the config's warnings and errors
@@ -116,6 +167,9 @@ func newCheckReport(file string, ld *loadconf.Loaded, err error) *checkReport {
 	}
 	for _, d := range ld.Doors {
 		r.Doors = append(r.Doors, doorReport(d))
+	}
+	if ld.Access != nil {
+		r.SPA = spaReport(ld.Access, cfg.FwknopPort().String())
 	}
 	return r
 }
