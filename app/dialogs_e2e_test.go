@@ -393,7 +393,7 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.clickText(t, "Cancel")
 	a.closed(t, "the form", "Edit quiet")
 	a.clickText(t, "Duplicate")
-	a.dialogShown(t, "dialog-form-duplicate", "New profile from a copy", "quiet copy", "Save")
+	a.dialogShown(t, "dialog-form-duplicate", "New profile from a copy", "quiet-copy", "Save")
 	a.clickText(t, "Cancel")
 	a.closed(t, "the form", "New profile from a copy")
 	// The tray menu, clicked over D-Bus as the desktop's tray does (the

@@ -115,12 +115,13 @@ func (u *UI) openForm(base *profiles.Profile, mode formMode) *profileForm {
 	return f
 }
 
-// copyName is a free name for a duplicate of name.
+// copyName is a free name for a duplicate of name, and an ssh Host
+// alias as a new name must be.
 func (u *UI) copyName(name string) string {
 	for i := 1; ; i++ {
-		c := name + " copy"
+		c := profiles.SuggestName(name) + "-copy"
 		if i > 1 {
-			c = fmt.Sprintf("%s copy %d", name, i)
+			c = fmt.Sprintf("%s-copy-%d", profiles.SuggestName(name), i)
 		}
 		if u.profileNamed(c) == nil {
 			return c
@@ -353,6 +354,14 @@ func (f *profileForm) validate(key string) {
 	switch key {
 	case fName:
 		err = fieldProblem(&profiles.Profile{Name: text}, "name")
+		// A new name must be an ssh Host alias, as on the command line;
+		// a profile named before that rule keeps its name.
+		if err == nil && text != f.orig {
+			var fe *profiles.FieldError
+			if errors.As(profiles.ValidateAlias(text), &fe) {
+				err = errors.New(fe.Reason)
+			}
+		}
 		if err == nil {
 			if other := f.u.profileNamed(text); other != nil && !strings.EqualFold(other.Name, f.orig) {
 				err = fmt.Errorf("a profile named %s exists: choose another name", other.Name)

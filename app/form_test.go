@@ -32,6 +32,9 @@ func TestFormValidatesAsYouType(t *testing.T) {
 		{fName, "WEB", "a profile named web exists"},
 		{fName, "a/b", "must not contain /"},
 		{fName, "7000,8000", "port list"},
+		{fName, "my db", `use "my-db"`},
+		{fName, "db*", "ssh_config reads specially"},
+		{fName, "dé", ""},
 		{fName, "db", ""},
 		{fHost, "", "empty"},
 		{fHost, "user@host", "without spaces, user@ or a path"},
@@ -239,25 +242,25 @@ func TestDuplicateAndDelete(t *testing.T) {
 	h := newHarness(t, profile(t, "web", "web.example.com", "7000,8000", ""))
 	h.ui.duplicateProfile(h.ui.list.selected())
 	f := h.formOpen()
-	if f.entries[fName].Text != "web copy" || f.entries[fOpen].Text != "7000,8000" {
+	if f.entries[fName].Text != "web-copy" || f.entries[fOpen].Text != "7000,8000" {
 		t.Fatalf("duplicate starts as %q with %q", f.entries[fName].Text, f.entries[fOpen].Text)
 	}
 	h.submit(f)
-	if got := names(h.ui.all); got != "web,web copy" {
+	if got := names(h.ui.all); got != "web,web-copy" {
 		t.Fatalf("profiles %s after duplicating", got)
 	}
 
-	h.ui.list.selectName("web copy")
+	h.ui.list.selectName("web-copy")
 	h.ui.deleteProfile(h.ui.list.selected())
-	h.dialogShows("Delete the profile web copy")
+	h.dialogShows("Delete the profile web-copy")
 	h.tap("Cancel")
-	if got := names(h.ui.all); got != "web,web copy" {
+	if got := names(h.ui.all); got != "web,web-copy" {
 		t.Fatalf("Cancel deleted: %s", got)
 	}
 	h.ui.deleteProfile(h.ui.list.selected())
-	h.dialogShows("Delete the profile web copy")
+	h.dialogShows("Delete the profile web-copy")
 	h.tap("Delete")
-	h.until("web copy deleted", func() bool { return names(h.ui.all) == "web" })
+	h.until("web-copy deleted", func() bool { return names(h.ui.all) == "web" })
 }
 
 // formOpen waits for the form, which opens once the keyring is read.

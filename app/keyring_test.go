@@ -62,7 +62,7 @@ func TestKeyringOffTheUIThread(t *testing.T) {
 			status: "web: reading the keyring…",
 			done:   func(h *harness, _ *memFile) bool { return h.ui.form != nil },
 			check: func(t *testing.T, h *harness, _ *memFile) {
-				if got := h.ui.form.entries[fName].Text; got != "web copy" {
+				if got := h.ui.form.entries[fName].Text; got != "web-copy" {
 					t.Errorf("the copy is named %q", got)
 				}
 			},
