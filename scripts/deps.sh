@@ -13,8 +13,9 @@ build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # The real parts the tests use: namespaces, firewalls, capture, knockd and
 # knock, OpenSSH, a Secret Service, a display, and the full-screen programs
 # the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
-# and photograph the app's real window under Xvfb.
-test_pkgs="iproute2 iptables ipset nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop"
+# and photograph the app's real window under Xvfb; Wine and mingw-w64 for
+# the Windows build's end-to-end tests (internal/winetest).
+test_pkgs="iproute2 iptables ipset nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
 
 # make package cross-compiles the Windows .exe with cgo (Fyne) through mingw-w64.
 package_pkgs="gcc-mingw-w64-x86-64"

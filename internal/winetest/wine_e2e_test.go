@@ -1,0 +1,273 @@
+//go:build linux
+
+package winetest_test
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sesame/internal/testnet"
+	"sesame/internal/winetest"
+)
+
+// wine is the Wine prefix every test of this binary shares (one
+// `wineboot -i`); each test starts its own wineserver in its namespace.
+var wine *winetest.Prefix
+
+func TestMain(m *testing.M) {
+	wine = winetest.NewPrefix()
+	code := m.Run()
+	wine.Close()
+	testnet.RemoveBinaries()
+	os.Exit(code)
+}
+
+// sentinelPort receives the datagram that marks the end of a capture:
+// every packet captured before it was sent before it.
+const sentinelPort = 9
+
+// knockPorts are the ports the knock tests send to; the server drops them
+// silently, the case in which a connect() that went on would retransmit
+// its SYN.
+const firstKnockPort, knockCount = 7001, 10
+
+// knockRun is what the server saw of one knock sequence.
+type knockRun struct {
+	perPort map[uint16]int
+	order   []uint16
+	gaps    []time.Duration
+	stray   []testnet.Packet
+}
+
+// knocker runs a knock(1)-style command line ("knock" and its arguments)
+// in the client namespace.
+type knocker func(t testing.TB, args ...string)
+
+// wineKnocker is sesame.exe under Wine.
+func wineKnocker(w *winetest.Wine) knocker {
+	return func(t testing.TB, args ...string) {
+		t.Helper()
+		if r := w.Sesame(t, args...); r.Code != 0 {
+			t.Fatalf("sesame.exe %s under Wine: %s", strings.Join(args, " "), r)
+		}
+	}
+}
+
+// captureKnock runs a knock with a capture on the server side and returns
+// what the server saw.
+func captureKnock(t testing.TB, k knocker, p *testnet.Pair, server netip.Addr, delay time.Duration, flags ...string) knockRun {
+	t.Helper()
+	var ports []uint16
+	args := append([]string{"knock"}, flags...)
+	args = append(args, "-d", strconv.Itoa(int(delay/time.Millisecond)), server.String())
+	for i := range knockCount {
+		ports = append(ports, uint16(firstKnockPort+i))
+		args = append(args, strconv.Itoa(firstKnockPort+i))
+	}
+	capture := p.Server.Capture(t, testnet.ServerIf, "tcp or udp")
+	k(t, args...)
+	if out := p.Client.Run(t, "ss", "-Htan", "state", "syn-sent"); strings.TrimSpace(out) != "" {
+		t.Errorf("sesame.exe left half-open connections that will retransmit:\n%s", out)
+	}
+	err := p.Client.Do(func() error {
+		c, err := net.Dial("udp", netip.AddrPortFrom(server, sentinelPort).String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Write([]byte("end"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("send the sentinel: %v", err)
+	}
+	pkts := capture.WaitPacket(t, "the sentinel datagram", func(pk testnet.Packet) bool {
+		return pk.UDP && pk.Dst.Port() == sentinelPort
+	})
+	run := knockRun{perPort: map[uint16]int{}}
+	var last time.Time
+	for _, pk := range pkts[:len(pkts)-1] {
+		if pk.Dst.Addr() != server {
+			continue
+		}
+		if !slices.Contains(ports, pk.Dst.Port()) {
+			run.stray = append(run.stray, pk)
+			continue
+		}
+		if run.perPort[pk.Dst.Port()] == 0 {
+			if !last.IsZero() {
+				run.gaps = append(run.gaps, pk.Time.Sub(last))
+			}
+			last = pk.Time
+			run.order = append(run.order, pk.Dst.Port())
+		}
+		run.perPort[pk.Dst.Port()]++
+	}
+	return run
+}
+
+// dropKnockPorts makes the server drop the knock ports silently (and only
+// them: sshd and knockd go on working).
+func dropKnockPorts(t testing.TB, ns *testnet.NS) {
+	t.Helper()
+	span := strconv.Itoa(firstKnockPort) + ":" + strconv.Itoa(firstKnockPort+knockCount-1)
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		ns.Run(t, ipt, "-w", "-A", "INPUT", "-p", "tcp", "--dport", span, "-j", "DROP")
+	}
+}
+
+// TestWineKnockOneSYNPerKnock: the Windows build's TCP knock, under Wine,
+// puts exactly one SYN per knock on the wire, in order, and leaves no
+// socket behind to retransmit. The gaps' accuracy is measured in
+// BenchmarkWineKnockGap.
+func TestWineKnockOneSYNPerKnock(t *testing.T) {
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "tcpdump", "ss", "iptables", "ip6tables")
+	p := testnet.NewPair(t)
+	w := wine.Start(t, p.Client)
+	dropKnockPorts(t, p.Server)
+	const delay = 100 * time.Millisecond
+	for _, tc := range []struct {
+		name   string
+		server netip.Addr
+		flags  []string
+	}{
+		{"tcp ipv4", testnet.ServerAddr4, nil},
+		{"tcp ipv6", testnet.ServerAddr6, []string{"-6"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := captureKnock(t, wineKnocker(w), p, tc.server, delay, tc.flags...)
+			for port := uint16(firstKnockPort); port < firstKnockPort+knockCount; port++ {
+				if n := run.perPort[port]; n != 1 {
+					t.Errorf("port %d got %d packets, want exactly 1", port, n)
+				}
+			}
+			if len(run.order) != knockCount || !slices.IsSorted(run.order) {
+				t.Errorf("knocks arrived in the order %v, want %d ports from %d up", run.order, knockCount, firstKnockPort)
+			}
+			if len(run.stray) > 0 {
+				t.Errorf("packets outside the sequence: %v", run.stray)
+			}
+			for i, g := range run.gaps {
+				// As in cli's TestKnockOnePacketPerKnock: a quarter of
+				// the gap is slack for a loaded machine's capture
+				// stamps; a sender ignoring the delay is far below it.
+				if g < delay-delay/4 {
+					t.Errorf("gap %d was %v, shorter than the %v asked for", i+1, g, delay)
+				}
+			}
+		})
+	}
+	t.Run("udp", func(t *testing.T) {
+		t.Skip("skipped under Wine: Wine 8 does not implement the SIO_UDP_NETRESET ioctl Go sets on every UDP socket, " +
+			"so UDP knocks fail there with WSAEOPNOTSUPP (10045; Wine's gap, not Windows'); the UDP knock is tested natively and needs real Windows")
+	})
+}
+
+// TestWineProfileInCredentialManager: `profile add/show/rm` of the Windows
+// build keep the settings under %APPDATA%\sesame and the secrets in the
+// Credential Manager (Wine keeps it in the registry), never in the file.
+func TestWineProfileInCredentialManager(t *testing.T) {
+	testnet.RequireRoot(t)
+	p := testnet.NewPair(t)
+	w := wine.Start(t, p.Client)
+	before := credentials(t, w, "sesame")
+	add := w.Sesame(t, "profile", "add", "web", "--host", "192.0.2.1", "--user", "alice",
+		"--open", "7000,8000,9000", "--close", "9000,8000,7000")
+	if add.Code != 0 {
+		t.Fatalf("profile add: %s", add)
+	}
+	settings, err := os.ReadFile(filepath.Join(w.AppData(t), "sesame", "sesame.yaml"))
+	if err != nil {
+		t.Fatalf("the settings are not in %%APPDATA%%\\sesame: %v", err)
+	}
+	if !strings.Contains(string(settings), "web") || strings.Contains(string(settings), "7000") {
+		t.Fatalf("settings file (want the profile, without its sequences):\n%s", settings)
+	}
+	if n := credentials(t, w, "sesame"); n != before+1 {
+		t.Fatalf("%d sesame credentials in the Credential Manager after profile add, want %d", n, before+1)
+	}
+	show := w.Sesame(t, "profile", "show", "web", "--reveal")
+	if show.Code != 0 || !strings.Contains(show.Stdout, "192.0.2.1") || !strings.Contains(show.Stdout, "9000,8000,7000") {
+		t.Fatalf("profile show --reveal (want the host and the close sequence from the Credential Manager): %s", show)
+	}
+	if rm := w.Sesame(t, "profile", "rm", "web"); rm.Code != 0 {
+		t.Fatalf("profile rm: %s", rm)
+	}
+	if n := credentials(t, w, "sesame"); n != before {
+		t.Fatalf("%d sesame credentials in the Credential Manager after profile rm, want %d", n, before)
+	}
+	if show := w.Sesame(t, "profile", "show", "web"); show.Code == 0 {
+		t.Fatalf("profile show after rm succeeded: %s", show)
+	}
+}
+
+// credentials counts the generic credentials of a service (target names
+// SERVICE:ACCOUNT) in Wine's Credential Manager, which is a registry key.
+func credentials(t testing.TB, w *winetest.Wine, service string) int {
+	t.Helper()
+	r := w.Wine(t, "reg", "query", `HKCU\Software\Wine\Credential Manager`, "/s")
+	return strings.Count(r.Stdout, `\Generic: `+service+":")
+}
+
+// TestWineConnectClosesDoor: `connect NAME -- uname -a` of the Windows build
+// under Wine knocks the real knockd open, runs the command on the real
+// sshd with the key and known_hosts under %USERPROFILE%\.ssh (saving the
+// host key there with --accept-new), and knocks the door shut after.
+func TestWineConnectClosesDoor(t *testing.T) {
+	testnet.RequireRoot(t)
+	testnet.RequireTools(t, "knockd", "iptables", "ssh-keygen")
+	p := testnet.NewPair(t)
+	w := wine.Start(t, p.Client)
+	p.Server.GuardSSH(t)
+	sshd := p.Server.SSHD(t)
+	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+
+	// The key where Windows' OpenSSH keeps it, and known_hosts empty.
+	home := sshd.ClientHome(t, "")
+	dotSSH := filepath.Join(w.UserProfile(t), ".ssh")
+	if err := os.MkdirAll(dotSSH, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(home, ".ssh", "id_ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dotSSH, "id_ed25519"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	knownHosts := filepath.Join(dotSSH, "known_hosts")
+	os.Remove(knownHosts)
+	t.Cleanup(func() { os.RemoveAll(dotSSH) })
+
+	if add := w.Sesame(t, "profile", "add", "door", "--host", testnet.ServerAddr4.String(), "--user", "root",
+		"--open", "7000,8000,9000", "--close", "9000,8000,7000"); add.Code != 0 {
+		t.Fatalf("profile add: %s", add)
+	}
+	t.Cleanup(func() { w.Sesame(t, "profile", "rm", "door") })
+
+	for i, args := range [][]string{
+		{"connect", "--accept-new", "door", "--", "uname", "-a"},
+		{"connect", "door", "--", "uname", "-a"}, // the key saved by the first
+	} {
+		r := w.Sesame(t, args...)
+		if r.Code != 0 || !strings.HasPrefix(r.Stdout, "Linux ") {
+			t.Fatalf("run %d, sesame.exe %s: %s\nwant exit 0 and the server's uname", i+1, strings.Join(args, " "), r)
+		}
+		p.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+		saved, err := os.ReadFile(knownHosts)
+		if err != nil {
+			t.Fatalf("no known_hosts under %%USERPROFILE%%\\.ssh after connect --accept-new: %v", err)
+		}
+		if fields := strings.Fields(sshd.HostKey); !strings.Contains(string(saved), fields[1]) {
+			t.Fatalf("known_hosts under %%USERPROFILE%%\\.ssh does not hold the server's key:\n%s", saved)
+		}
+	}
+}
