@@ -1,22 +1,31 @@
-//go:build !headless
+//go:build windows
 
 package main
 
 import (
-	"unsafe"
-
 	"golang.org/x/sys/windows"
+
+	"sesame/internal/winend"
 )
 
-// hideConsole closes the console window Windows opens for sesame.exe (a
-// console program, so that its command line prints) when it was started
-// from Explorer or the Start menu to open the app: then this process is
-// the console's only one. Started from a terminal, it keeps it.
-func hideConsole() {
-	kernel32 := windows.NewLazySystemDLL("kernel32.dll")
-	var pids [2]uint32
-	n, _, _ := kernel32.NewProc("GetConsoleProcessList").Call(uintptr(unsafe.Pointer(&pids[0])), uintptr(len(pids)))
-	if n == 1 {
-		kernel32.NewProc("FreeConsole").Call()
+var kernel32 = windows.NewLazySystemDLL("kernel32.dll")
+
+// onConsoleEvents answers the console's events — Ctrl+C, Ctrl+Break, the
+// window's close button, logoff and shutdown — with h, so that each lets
+// the close knock go out: registered after Go's own handler, it runs
+// before it, and answers TRUE. It returns the function that removes it.
+func onConsoleEvents(h winend.Handler) (remove func()) {
+	cb := windows.NewCallback(func(ctrlType uint32) uintptr {
+		e, ok := winend.FromCtrlType(ctrlType)
+		if !ok || !h.Handle(e) {
+			return 0
+		}
+		return 1
+	})
+	set := kernel32.NewProc("SetConsoleCtrlHandler")
+	if r, _, _ := set.Call(cb, 1); r == 0 {
+		// No console to get events from (a GUI start): nothing to remove.
+		return func() {}
 	}
+	return func() { set.Call(cb, 0) }
 }

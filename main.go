@@ -11,6 +11,7 @@ import (
 
 	"sesame/cli"
 	"sesame/internal/keeper"
+	"sesame/internal/winend"
 	"sesame/profiles"
 )
 
@@ -32,5 +33,11 @@ func run(args []string) int {
 	// still let the close knock go out.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// Windows' console events (the close button, logoff, shutdown) end
+	// the process as soon as their handler returns: it holds on until the
+	// command has sent its close knock and returned.
+	done := make(chan struct{})
+	defer onConsoleEvents(winend.Handler{End: winend.Cancel{Cancel: stop, Done: done}})()
+	defer close(done)
 	return cli.Main(ctx, args, deps)
 }

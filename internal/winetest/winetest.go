@@ -322,3 +322,11 @@ func (w *Wine) AppData(t testing.TB) string {
 	t.Helper()
 	return filepath.Join(w.UserProfile(t), "AppData", "Roaming")
 }
+
+// Background starts sesame.exe with args under Wine in the namespace and
+// returns at once; the program is stopped when the test ends.
+func (w *Wine) Background(t testing.TB, args ...string) *testnet.Proc {
+	t.Helper()
+	argv := append(append([]string{"-i"}, w.p.env()...), "wine", w.p.Exe)
+	return w.ns.Start(t, "env", append(argv, args...)...)
+}
