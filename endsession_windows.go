@@ -67,14 +67,16 @@ func onSessionEnd(h winend.Handler) error {
 			return r
 		})
 		class, _ := windows.UTF16PtrFromString("SesameSessionEnd")
-		wc := wndClassEx{wndProc: proc, className: class}
+		var instance windows.Handle
+		_ = windows.GetModuleHandleEx(0, nil, &instance)
+		wc := wndClassEx{wndProc: proc, className: class, instance: instance}
 		wc.size = uint32(unsafe.Sizeof(wc))
 		if r, _, err := user32.NewProc("RegisterClassExW").Call(uintptr(unsafe.Pointer(&wc))); r == 0 {
 			errc <- fmt.Errorf("register the session-end window class: %w", err)
 			return
 		}
 		hwnd, _, err := user32.NewProc("CreateWindowExW").Call(0, uintptr(unsafe.Pointer(class)),
-			uintptr(unsafe.Pointer(class)), 0, 0, 0, 0, 0, 0, 0, 0, 0)
+			uintptr(unsafe.Pointer(class)), 0, 0, 0, 0, 0, 0, 0, uintptr(instance), 0)
 		if hwnd == 0 {
 			errc <- fmt.Errorf("create the session-end window: %w", err)
 			return

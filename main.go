@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,6 +25,9 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == keeper.Arg {
 		return keeper.Main()
 	}
+	if len(args) > 0 {
+		attachConsole()
+	}
 	// The profile store is opened only by commands that use profiles.
 	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}}
 	if len(args) == 0 {
@@ -35,9 +39,15 @@ func run(args []string) int {
 	defer stop()
 	// Windows' console events (the close button, logoff, shutdown) end
 	// the process as soon as their handler returns: it holds on until the
-	// command has sent its close knock and returned.
+	// command has sent its close knock and returned. The app's build loads
+	// user32 (GLFW), and Windows then tells it of logoff and shutdown only
+	// through a window, also when it runs a command.
 	done := make(chan struct{})
-	defer onConsoleEvents(winend.Handler{End: winend.Cancel{Cancel: stop, Done: done}})()
+	h := winend.Handler{End: winend.Cancel{Cancel: stop, Done: done}}
+	defer onConsoleEvents(h)()
+	if err := onSessionEnd(h); err != nil {
+		fmt.Fprintf(deps.IO.ErrOut, "sesame: %v; a logoff or shutdown may leave the door open\n", err)
+	}
 	defer close(done)
 	return cli.Main(ctx, args, deps)
 }

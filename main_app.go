@@ -25,7 +25,6 @@ func runApp(deps cli.Deps) int {
 		fmt.Fprintln(deps.IO.ErrOut, msg)
 		return cli.ExitUsage
 	}
-	hideConsole()
 	store, err := profiles.OpenDefault()
 	if err != nil {
 		fmt.Fprintf(deps.IO.ErrOut, "sesame: %v\n", err)

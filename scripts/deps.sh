@@ -17,8 +17,9 @@ build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # the Windows build's end-to-end tests (internal/winetest).
 test_pkgs="iproute2 iptables ipset nftables tcpdump knockd openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
 
-# make package cross-compiles the Windows .exe with cgo (Fyne) through mingw-w64.
-package_pkgs="gcc-mingw-w64-x86-64"
+# make package cross-compiles the Windows .exe with cgo (Fyne) through
+# mingw-w64 (windres for its icon and version) and zips it.
+package_pkgs="gcc-mingw-w64-x86-64 zip"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"

@@ -1,6 +1,0 @@
-//go:build !headless && !windows
-
-package main
-
-// hideConsole is for Windows only.
-func hideConsole() {}
