@@ -225,17 +225,31 @@ func credentials(t testing.TB, w *winetest.Wine, service string) int {
 
 // TestWineConnectClosesDoor: `connect NAME -- uname -a` of the Windows build
 // under Wine knocks the real knockd open, runs the command on the real
-// sshd with the key and known_hosts under %USERPROFILE%\.ssh (saving the
-// host key there with --accept-new), and knocks the door shut after.
+// sshd and knocks the door shut after. known_hosts is the one under
+// %USERPROFILE%\.ssh (--accept-new saves the host key there, the next
+// connect reads it); the identity file is given as Windows people write
+// it, ~\.ssh\KEY and C:\users\NAME\.ssh\KEY; the user, not given,
+// is the Windows account's name without its COMPUTER\ (Wine's account
+// is root, which the server takes).
 func TestWineConnectClosesDoor(t *testing.T) {
 	d := newWineDoor(t)
-	for i, args := range [][]string{
-		{"connect", "--accept-new", "door", "--", "uname", "-a"},
-		{"connect", "door", "--", "uname", "-a"}, // the key saved by the first
+	winKey := `C:\users\` + filepath.Base(d.w.UserProfile(t)) + `\.ssh\` + wineKeyName
+	for i, step := range []struct {
+		identity string
+		args     []string
+	}{
+		{`~\.ssh\` + wineKeyName, []string{"connect", "--accept-new", "door", "--", "uname", "-a"}},
+		{"", []string{"connect", "door", "--", "uname", "-a"}}, // the host key saved by the first
+		{winKey, []string{"connect", "door", "--", "uname", "-a"}},
 	} {
-		r := d.w.Sesame(t, args...)
+		if step.identity != "" {
+			if r := d.w.Sesame(t, "profile", "edit", "door", "--identity", step.identity); r.Code != 0 {
+				t.Fatalf("profile edit door --identity %s: %s", step.identity, r)
+			}
+		}
+		r := d.w.Sesame(t, step.args...)
 		if r.Code != 0 || !strings.HasPrefix(r.Stdout, "Linux ") {
-			t.Fatalf("run %d, sesame.exe %s: %s\nwant exit 0 and the server's uname", i+1, strings.Join(args, " "), r)
+			t.Fatalf("run %d, sesame.exe %s: %s\nwant exit 0 and the server's uname", i+1, strings.Join(step.args, " "), r)
 		}
 		d.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 		saved, err := os.ReadFile(d.knownHosts)
@@ -248,11 +262,16 @@ func TestWineConnectClosesDoor(t *testing.T) {
 	}
 }
 
+// wineKeyName is the client key's file name in %USERPROFILE%\.ssh: not
+// one ssh tries by itself, so a login proves the profile's identity file
+// was found.
+const wineKeyName = "wine_test_key"
+
 // wineDoor is the real sshd behind the real knockd (the guides' doors) in
 // a server namespace, and a client namespace with a wineserver and the
-// profile "door" in the Credential Manager; the client key is where
-// Windows' OpenSSH keeps it, %USERPROFILE%\.ssh\id_ed25519, and
-// known_hosts there starts empty.
+// profile "door" in the Credential Manager, with no user (the default's)
+// and the client key in %USERPROFILE%\.ssh\wine_test_key; known_hosts
+// there starts empty.
 type wineDoor struct {
 	pair       *testnet.Pair
 	sshd       *testnet.SSHD
@@ -280,15 +299,15 @@ func newWineDoor(t *testing.T) *wineDoor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dotSSH, "id_ed25519"), key, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dotSSH, wineKeyName), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d.knownHosts = filepath.Join(dotSSH, "known_hosts")
 	os.Remove(d.knownHosts)
 	t.Cleanup(func() { os.RemoveAll(dotSSH) })
 
-	if add := d.w.Sesame(t, "profile", "add", "door", "--host", testnet.ServerAddr4.String(), "--user", "root",
-		"--open", "7000,8000,9000", "--close", "9000,8000,7000"); add.Code != 0 {
+	if add := d.w.Sesame(t, "profile", "add", "door", "--host", testnet.ServerAddr4.String(),
+		"--identity", `~\.ssh\`+wineKeyName, "--open", "7000,8000,9000", "--close", "9000,8000,7000"); add.Code != 0 {
 		t.Fatalf("profile add: %s", add)
 	}
 	t.Cleanup(func() { d.w.Sesame(t, "profile", "rm", "door") })
