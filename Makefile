@@ -81,8 +81,10 @@ package-linux: build
 	rm -rf $(DIST)/linux
 
 # The Windows zip: sesame.exe (a GUI program, so no console window flashes
-# when Explorer starts it; in a terminal it prints there) with its icon and
-# version information, and README.txt on putting it on PATH.
+# when Explorer starts it; in a terminal it prints there), sesame-cli.exe
+# (the headless build, a console program, for interactive sessions in a
+# terminal), both with the icon and version information, and README.txt on
+# putting them on PATH.
 WINZIP := sesame-$(VERSION)-windows-amd64
 package-windows: deps-package
 	rm -rf $(DIST)/$(WINZIP) && mkdir -p $(DIST)/$(WINZIP)
@@ -90,7 +92,9 @@ package-windows: deps-package
 		-DVERSION='\"$(VERSION)\"' -DVERSION_COMMAS=$$(echo $(VERSION) | tr . ,),0 \
 		-i sesame.rc -o ../../rsrc_windows_amd64.syso
 	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 \
-		$(GO) build -tags $(GUI_TAGS) -ldflags "-s -w -H=windowsgui" -o $(DIST)/$(WINZIP)/sesame.exe . ; \
+		$(GO) build -tags $(GUI_TAGS) -ldflags "-s -w -H=windowsgui" -o $(DIST)/$(WINZIP)/sesame.exe . && \
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 \
+		$(GO) build -tags headless -ldflags "-s -w" -o $(DIST)/$(WINZIP)/sesame-cli.exe . ; \
 		st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
 	sed 's/$$/\r/' packaging/windows/README.txt > $(DIST)/$(WINZIP)/README.txt
 	cd $(DIST) && rm -f $(WINZIP).zip && zip -q -r $(WINZIP).zip $(WINZIP)
