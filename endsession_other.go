@@ -1,10 +1,9 @@
-//go:build !windows || headless
+//go:build !windows
 
 package main
 
 import "sesame/internal/winend"
 
-// onSessionEnd is for Windows builds that load user32 (the app's);
-// elsewhere SIGTERM at logoff and shutdown closes the doors, and the
-// headless Windows build, which loads no user32, gets console events.
+// onSessionEnd is for Windows; elsewhere SIGTERM at logoff and shutdown
+// closes the doors.
 func onSessionEnd(winend.Handler) error { return nil }

@@ -1,5 +1,3 @@
-//go:build windows && !headless
-
 package main
 
 import (
@@ -36,13 +34,15 @@ type winMsg struct {
 	lPrivate uint32
 }
 
-// onSessionEnd answers logoff and shutdown, which a program with windows
-// hears of as WM_QUERYENDSESSION and WM_ENDSESSION (not as console
+// onSessionEnd answers logoff and shutdown, which a program that loads
+// user32 hears of as WM_QUERYENDSESSION and WM_ENDSESSION (not as console
 // events), with h. GLFW's windows let DefWindowProc answer those, after
 // which Windows ends the process without a word to Fyne, so Sesame keeps
 // a window of its own: hidden and top-level (a message-only window gets no
 // broadcasts), on a thread of its own with its own message loop, so that a
-// stuck UI goroutine does not keep the doors open.
+// stuck UI goroutine does not keep the doors open. Every Windows build
+// has it, the headless one too, so that one way serves both (and the
+// headless build's test under Wine covers the app's).
 func onSessionEnd(h winend.Handler) error {
 	user32 := windows.NewLazySystemDLL("user32.dll")
 	errc := make(chan error, 1)

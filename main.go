@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -37,17 +36,16 @@ func run(args []string) int {
 	// still let the close knock go out.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	// Windows' console events (the close button, logoff, shutdown) end
-	// the process as soon as their handler returns: it holds on until the
-	// command has sent its close knock and returned. The app's build loads
-	// user32 (GLFW), and Windows then tells it of logoff and shutdown only
-	// through a window, also when it runs a command.
+	// Windows' console events (Ctrl+C, the close button) end the process
+	// as soon as their handler returns: it holds on until the command has
+	// sent its close knock and returned. A program that loads user32 (as
+	// the session-end window does) hears of logoff and shutdown only
+	// through a window. Without a desktop to make it on (Wine without a
+	// display) the console events remain, and nothing is said.
 	done := make(chan struct{})
 	h := winend.Handler{End: winend.Cancel{Cancel: stop, Done: done}}
 	defer onConsoleEvents(h)()
-	if err := onSessionEnd(h); err != nil {
-		fmt.Fprintf(deps.IO.ErrOut, "sesame: %v; a logoff or shutdown may leave the door open\n", err)
-	}
+	_ = onSessionEnd(h)
 	defer close(done)
 	return cli.Main(ctx, args, deps)
 }

@@ -282,10 +282,17 @@ type wineDoor struct {
 
 func newWineDoor(t *testing.T) *wineDoor {
 	t.Helper()
+	return newWineDoorWith(t, wine.Start)
+}
+
+// newWineDoorWith is newWineDoor with Wine started by start (with a
+// display, say).
+func newWineDoorWith(t *testing.T, start func(testing.TB, *testnet.NS) *winetest.Wine) *wineDoor {
+	t.Helper()
 	testnet.RequireRoot(t)
 	testnet.RequireTools(t, "knockd", "iptables", "ssh-keygen")
 	p := testnet.NewPair(t)
-	d := &wineDoor{pair: p, w: wine.Start(t, p.Client)}
+	d := &wineDoor{pair: p, w: start(t, p.Client)}
 	p.Server.GuardSSH(t)
 	d.sshd = p.Server.SSHD(t)
 	d.knockd = p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -82,4 +83,28 @@ func TestWineProxyClosesDoorOnInputEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWineSessionEndClosesDoor: logoff or shutdown (Wine's `wineboot
+// --end-session` sends WM_QUERYENDSESSION and WM_ENDSESSION to every
+// window) during `connect -- sleep` reaches sesame.exe's session-end
+// window, which holds the session's end until its close knock is out.
+func TestWineSessionEndClosesDoor(t *testing.T) {
+	d := newWineDoorWith(t, wine.StartDisplay)
+	d.trust(t)
+	p := d.w.Background(t, "connect", "door", "--", "sleep", "600")
+	d.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	d.sshd.Proc.WaitOutput(t, "Starting session: command")
+	if r := d.w.Wine(t, "wineboot", "--end-session"); r.Code != 0 {
+		t.Fatalf("wineboot --end-session: %s", r)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(testnet.Await):
+		t.Fatalf("sesame.exe still runs %s after the session ended:\n%s", testnet.Await, p.Output())
+	}
+	if !strings.Contains(p.Output(), "the door was closed") {
+		t.Errorf("sesame.exe ended (%v) without saying it closed the door:\n%s", p.Err(), p.Output())
+	}
+	d.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 }

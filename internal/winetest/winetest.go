@@ -16,6 +16,8 @@
 package winetest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -165,8 +167,8 @@ func isExit(err error) bool {
 // env is the whole environment Wine runs with: nothing of the test's own
 // (no SSH_AUTH_SOCK, DISPLAY or SESAME_CONFIG_DIR), so the Windows build
 // finds its files where Windows puts them.
-func (p *Prefix) env() []string {
-	return []string{
+func (p *Prefix) env(display string) []string {
+	env := []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
 		"HOME=" + filepath.Join(p.tmp, "home"),
 		"LANG=C.UTF-8",
@@ -175,19 +177,24 @@ func (p *Prefix) env() []string {
 		// No Mono or Gecko install prompts.
 		"WINEDLLOVERRIDES=mscoree,mshtml=",
 	}
+	if display != "" {
+		env = append(env, "DISPLAY="+display)
+	}
+	return env
 }
 
 func (p *Prefix) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = p.env()
+	cmd.Env = p.env("")
 	return cmd
 }
 
 // Wine is a wineserver running in a test's client namespace, and the
 // sesame.exe run through it.
 type Wine struct {
-	p  *Prefix
-	ns *testnet.NS
+	p       *Prefix
+	ns      *testnet.NS
+	display string
 	// Server is the wineserver process.
 	Server *testnet.Proc
 }
@@ -198,6 +205,20 @@ type Wine struct {
 // test ends. Tests that use Wine must not run in parallel: they share the
 // prefix.
 func (p *Prefix) Start(t testing.TB, ns *testnet.NS) *Wine {
+	t.Helper()
+	return p.start(t, ns, "")
+}
+
+// StartDisplay is Start with an X display (Xvfb) of the test's own, on
+// which Wine makes windows: the session-end window needs one, and without
+// it Windows programs under Wine have no desktop.
+func (p *Prefix) StartDisplay(t testing.TB, ns *testnet.NS) *Wine {
+	t.Helper()
+	testnet.RequireTools(t, "Xvfb")
+	return p.start(t, ns, startXvfb(t))
+}
+
+func (p *Prefix) start(t testing.TB, ns *testnet.NS, display string) *Wine {
 	t.Helper()
 	Require(t)
 	p.once.Do(func() { p.err = p.setup() })
@@ -211,8 +232,8 @@ func (p *Prefix) Start(t testing.TB, ns *testnet.NS) *Wine {
 		fmt.Sprintf("/tmp/.wine-%d/%s/socket", os.Geteuid(), server),
 		"/tmp/wine-*/" + server + "/socket",
 	}
-	argv := append(append([]string{"-i"}, p.env()...), "wineserver", "-f", "-p")
-	w := &Wine{p: p, ns: ns, Server: ns.Start(t, "env", argv...)}
+	argv := append(append([]string{"-i"}, p.env(display)...), "wineserver", "-f", "-p")
+	w := &Wine{p: p, ns: ns, display: display, Server: ns.Start(t, "env", argv...)}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testnet.Await)
 		defer cancel()
@@ -230,7 +251,7 @@ func (p *Prefix) Start(t testing.TB, ns *testnet.NS) *Wine {
 }
 
 func (w *Wine) command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	argv := append(append([]string{"-i"}, w.p.env()...), name)
+	argv := append(append([]string{"-i"}, w.p.env(w.display)...), name)
 	return w.ns.Command(ctx, "env", append(argv, args...)...)
 }
 
@@ -327,6 +348,46 @@ func (w *Wine) AppData(t testing.TB) string {
 // returns at once; the program is stopped when the test ends.
 func (w *Wine) Background(t testing.TB, args ...string) *testnet.Proc {
 	t.Helper()
-	argv := append(append([]string{"-i"}, w.p.env()...), "wine", w.p.Exe)
+	argv := append(append([]string{"-i"}, w.p.env(w.display)...), "wine", w.p.Exe)
 	return w.ns.Start(t, "env", append(argv, args...)...)
+}
+
+// startXvfb starts Xvfb on a free display number and returns its name; it
+// is stopped when the test ends. Wine in a namespace reaches it through
+// its socket in /tmp/.X11-unix, which namespaces share.
+func startXvfb(t testing.TB) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatalf("Xvfb did not start: %s", stderr.String())
+		}
+		return ":" + n
+	case <-time.After(testnet.Await):
+		t.Fatalf("Xvfb did not report a display within %s: %s", testnet.Await, stderr.String())
+	}
+	return ""
 }
