@@ -262,6 +262,35 @@ func TestWineConnectClosesDoor(t *testing.T) {
 	}
 }
 
+// TestWineConnectWithAgent: with the Windows OpenSSH agent running (its
+// named pipe; here a stand-in serving the real agent protocol) and no key
+// file anywhere, sesame.exe logs in with the agent's key.
+func TestWineConnectWithAgent(t *testing.T) {
+	d := newWineDoor(t)
+	d.trust(t)
+	dotSSH := filepath.Dir(d.knownHosts)
+	key, err := os.ReadFile(filepath.Join(dotSSH, wineKeyName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The key only in the agent: out of .ssh and out of the profile.
+	if err := os.WriteFile(filepath.Join(d.w.UserProfile(t), "agent_key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dotSSH, wineKeyName)); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.w.Sesame(t, "profile", "edit", "door", "--identity", ""); r.Code != 0 {
+		t.Fatalf("profile edit door --identity '': %s", r)
+	}
+	d.w.Agent(t, `C:\users\`+filepath.Base(d.w.UserProfile(t))+`\agent_key`)
+	r := d.w.Sesame(t, "connect", "door", "--", "uname", "-a")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "Linux ") {
+		t.Fatalf("sesame.exe connect with the key in the agent only: %s\nwant exit 0 and the server's uname", r)
+	}
+	d.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+}
+
 // wineKeyName is the client key's file name in %USERPROFILE%\.ssh: not
 // one ssh tries by itself, so a login proves the profile's identity file
 // was found.

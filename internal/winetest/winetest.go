@@ -52,8 +52,9 @@ type Prefix struct {
 	once sync.Once
 	err  error
 	tmp  string
-	// Dir is the WINEPREFIX; Exe the headless Windows build of sesame.
-	Dir, Exe string
+	// Dir is the WINEPREFIX; Exe the headless Windows build of sesame;
+	// AgentExe the test-only OpenSSH agent stand-in (./agentpipe).
+	Dir, Exe, AgentExe string
 	// Setup is how long building and `wineboot -i` took.
 	Setup time.Duration
 }
@@ -115,16 +116,19 @@ func (p *Prefix) setup() error {
 	p.tmp = tmp
 	p.Dir = filepath.Join(tmp, "prefix")
 	p.Exe = filepath.Join(tmp, "sesame.exe")
+	p.AgentExe = filepath.Join(tmp, "agentpipe.exe")
 	if err := os.Mkdir(filepath.Join(tmp, "home"), 0o700); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "headless", "-o", p.Exe, "sesame")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build the Windows sesame.exe: %w\n%s", err, out)
+	for _, b := range []struct{ out, pkg string }{{p.Exe, "sesame"}, {p.AgentExe, "sesame/internal/winetest/agentpipe"}} {
+		build := exec.CommandContext(ctx, "go", "build", "-tags", "headless", "-o", b.out, b.pkg)
+		build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build the Windows %s: %w\n%s", filepath.Base(b.out), err, out)
+		}
 	}
 
 	src, def := filepath.Join(tmp, "prng.c"), filepath.Join(tmp, "prng.def")
@@ -348,8 +352,22 @@ func (w *Wine) AppData(t testing.TB) string {
 // returns at once; the program is stopped when the test ends.
 func (w *Wine) Background(t testing.TB, args ...string) *testnet.Proc {
 	t.Helper()
-	argv := append(append([]string{"-i"}, w.p.env(w.display)...), "wine", w.p.Exe)
+	return w.background(t, w.p.Exe, args...)
+}
+
+func (w *Wine) background(t testing.TB, exe string, args ...string) *testnet.Proc {
+	t.Helper()
+	argv := append(append([]string{"-i"}, w.p.env(w.display)...), "wine", exe)
 	return w.ns.Start(t, "env", append(argv, args...)...)
+}
+
+// Agent runs the OpenSSH agent stand-in on the agent's named pipe, with
+// the private key in keyFile (a Windows path), until the test ends.
+func (w *Wine) Agent(t testing.TB, keyFile string) *testnet.Proc {
+	t.Helper()
+	p := w.background(t, w.p.AgentExe, keyFile)
+	p.WaitOutput(t, "listening on")
+	return p
 }
 
 // startXvfb starts Xvfb on a free display number and returns its name; it
