@@ -96,6 +96,9 @@ package-windows: deps-package
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 \
 		$(GO) build -tags headless -ldflags "-s -w" -o $(DIST)/$(WINZIP)/sesame-cli.exe . ; \
 		st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
+	@# A console-subsystem exe would flash a console window from Explorer.
+	x86_64-w64-mingw32-objdump -p $(DIST)/$(WINZIP)/sesame.exe | grep -q 'Subsystem.*Windows GUI' || \
+		{ echo "package-windows: sesame.exe is not a Windows GUI program"; exit 1; }
 	sed 's/$$/\r/' packaging/windows/README.txt > $(DIST)/$(WINZIP)/README.txt
 	cd $(DIST) && rm -f $(WINZIP).zip && zip -q -r $(WINZIP).zip $(WINZIP)
 	rm -rf $(DIST)/$(WINZIP)
