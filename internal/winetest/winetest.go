@@ -143,7 +143,19 @@ func (p *Prefix) setup() error {
 
 	// wineboot starts a wineserver of its own, outside any namespace;
 	// it is stopped at once, and each test starts one in its namespace.
-	if out, err := p.command(ctx, "wineboot", "-i").CombinedOutput(); err != nil {
+	// Its output goes to a file: the services it starts inherit it and
+	// outlive it, which would keep a pipe open.
+	log := filepath.Join(tmp, "wineboot.log")
+	f, err := os.Create(log)
+	if err != nil {
+		return err
+	}
+	boot := p.command(ctx, "wineboot", "-i")
+	boot.Stdout, boot.Stderr = f, f
+	err = boot.Run()
+	f.Close()
+	if err != nil {
+		out, _ := os.ReadFile(log)
 		return fmt.Errorf("wineboot -i (create the Wine prefix): %w\n%s", err, out)
 	}
 	if out, err := p.command(ctx, "wineserver", "-k").CombinedOutput(); err != nil && !isExit(err) {
@@ -225,7 +237,10 @@ func (p *Prefix) StartDisplay(t testing.TB, ns *testnet.NS) *Wine {
 func (p *Prefix) start(t testing.TB, ns *testnet.NS, display string) *Wine {
 	t.Helper()
 	Require(t)
-	p.once.Do(func() { p.err = p.setup() })
+	p.once.Do(func() {
+		p.err = p.setup()
+		t.Logf("Wine prefix and sesame.exe set up in %v", p.Setup.Round(time.Millisecond))
+	})
 	if p.err != nil {
 		t.Fatal(p.err)
 	}
