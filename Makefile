@@ -3,7 +3,7 @@
 #   make test   install what the tests need, then run every test
 #   make bench  benchmarks against the real peers (knock, knockd, ssh)
 #   make demo   knock → SSH → close, in network namespaces (root)
-#   make package  a Linux desktop tarball and a Windows .exe in dist/
+#   make package  a Linux desktop tarball and a Windows zip in dist/
 #   make man      the man pages, from the commands, in dist/man/
 
 SHELL := /bin/bash
@@ -91,11 +91,28 @@ package-linux: build man
 	tar -C $(DIST)/linux -czf $(DIST)/sesame-$(VERSION)-linux-$(ARCH).tar.gz usr
 	rm -rf $(DIST)/linux
 
+# The Windows zip: sesame.exe (a GUI program, so no console window flashes
+# when Explorer starts it; in a terminal it prints there), sesame-cli.exe
+# (the headless build, a console program, for interactive sessions in a
+# terminal), both with the icon and version information, and README.txt on
+# putting them on PATH.
+WINZIP := sesame-$(VERSION)-windows-amd64
 package-windows: deps-package
-	cd packaging/windows && x86_64-w64-mingw32-windres -O coff -i sesame.rc -o ../../rsrc_windows_amd64.syso
+	rm -rf $(DIST)/$(WINZIP) && mkdir -p $(DIST)/$(WINZIP)
+	cd packaging/windows && x86_64-w64-mingw32-windres -O coff \
+		-DVERSION='\"$(VERSION)\"' -DVERSION_COMMAS=$$(echo $(VERSION) | tr . ,),0 \
+		-i sesame.rc -o ../../rsrc_windows_amd64.syso
 	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 \
-		$(GO) build -tags $(GUI_TAGS) -ldflags "-s -w" -o $(DIST)/sesame-$(VERSION)-windows-amd64.exe . ; \
+		$(GO) build -tags $(GUI_TAGS) -ldflags "-s -w -H=windowsgui" -o $(DIST)/$(WINZIP)/sesame.exe . && \
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 \
+		$(GO) build -tags headless -ldflags "-s -w" -o $(DIST)/$(WINZIP)/sesame-cli.exe . ; \
 		st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
+	@# A console-subsystem exe would flash a console window from Explorer.
+	x86_64-w64-mingw32-objdump -p $(DIST)/$(WINZIP)/sesame.exe | grep -q 'Subsystem.*Windows GUI' || \
+		{ echo "package-windows: sesame.exe is not a Windows GUI program"; exit 1; }
+	sed 's/$$/\r/' packaging/windows/README.txt > $(DIST)/$(WINZIP)/README.txt
+	cd $(DIST) && rm -f $(WINZIP).zip && zip -q -r $(WINZIP).zip $(WINZIP)
+	rm -rf $(DIST)/$(WINZIP)
 
 test: deps-test check-fmt vet cross unit fuzz
 	@echo "make test: all passed"

@@ -1,6 +1,12 @@
-//go:build !headless && !windows
+//go:build !windows
 
 package main
 
-// hideConsole is for Windows only.
-func hideConsole() {}
+import "sesame/internal/winend"
+
+// attachConsole is for the Windows GUI-subsystem exe.
+func attachConsole() {}
+
+// onConsoleEvents is for Windows' console events; elsewhere the signals
+// main already handles (SIGINT, SIGTERM, SIGHUP) are their equivalents.
+func onConsoleEvents(winend.Handler) (remove func()) { return func() {} }

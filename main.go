@@ -11,6 +11,7 @@ import (
 
 	"sesame/cli"
 	"sesame/internal/keeper"
+	"sesame/internal/winend"
 	"sesame/profiles"
 )
 
@@ -23,6 +24,9 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == keeper.Arg {
 		return keeper.Main()
 	}
+	if len(args) > 0 {
+		attachConsole()
+	}
 	// The profile store is opened only by commands that use profiles.
 	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}, Headless: headless}
 	if len(args) == 0 {
@@ -32,5 +36,16 @@ func run(args []string) int {
 	// still let the close knock go out.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// Windows' console events (Ctrl+C, the close button) end the process
+	// as soon as their handler returns: it holds on until the command has
+	// sent its close knock and returned. A program that loads user32 (as
+	// the session-end window does) hears of logoff and shutdown only
+	// through a window. Without a desktop to make it on (Wine without a
+	// display) the console events remain, and nothing is said.
+	done := make(chan struct{})
+	h := winend.Handler{End: winend.Cancel{Cancel: stop, Done: done}}
+	defer onConsoleEvents(h)()
+	_ = onSessionEnd(h)
+	defer close(done)
 	return cli.Main(ctx, args, deps)
 }

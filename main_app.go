@@ -14,6 +14,7 @@ import (
 
 	"sesame/app"
 	"sesame/cli"
+	"sesame/internal/winend"
 	"sesame/profiles"
 	"sesame/sshlaunch"
 )
@@ -27,7 +28,6 @@ func runApp(deps cli.Deps) int {
 		fmt.Fprintln(deps.IO.ErrOut, msg)
 		return cli.ExitUsage
 	}
-	hideConsole()
 	store, err := profiles.OpenDefault()
 	if err != nil {
 		fmt.Fprintf(deps.IO.ErrOut, "sesame: %v\n", err)
@@ -41,13 +41,19 @@ func runApp(deps cli.Deps) int {
 	})
 	// A signal closes the doors without the UI goroutine, which may be
 	// stuck; Fyne's own handler only asks that goroutine to quit.
+	closing := winend.NewFunc(ui.CloseDoors)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		<-sigs
-		ui.CloseDoors()
+		closing.Begin()
+		<-closing.Closed()
 		os.Exit(0)
 	}()
+	// Logoff and shutdown on Windows, likewise.
+	if err := onSessionEnd(winend.Handler{End: closing}); err != nil {
+		log.Warn("the doors may stay open if Windows logs off or shuts down with a session open", "err", err)
+	}
 	ui.ShowAndRun()
 	return 0
 }

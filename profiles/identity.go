@@ -14,12 +14,16 @@ import (
 // kilobytes, and a wrong pick (a disk image, a device) must not hang.
 const maxKeySize = 1 << 20
 
-// ExpandHome expands a leading ~/ of an identity file's path with home.
-func ExpandHome(path, home string) string {
-	if rest, ok := strings.CutPrefix(path, "~/"); ok && home != "" {
-		return filepath.Join(home, rest)
+// ExpandHome expands a leading ~/ of an identity file's path with home
+// (on Windows ~\ too, as Windows' OpenSSH writes it).
+func ExpandHome(path, home string) string { return expandHome(path, home, homeSeparators) }
+
+// expandHome is ExpandHome with the separators that may follow the ~.
+func expandHome(path, home, seps string) string {
+	if home == "" || len(path) < 2 || path[0] != '~' || !strings.ContainsRune(seps, rune(path[1])) {
+		return path
 	}
-	return path
+	return filepath.Join(home, path[2:])
 }
 
 // CheckIdentityFile checks that an identity file (~/ expanded with home)

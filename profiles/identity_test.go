@@ -56,3 +56,21 @@ func TestCheckIdentityFile(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandHome(t *testing.T) {
+	for _, tc := range []struct {
+		path, home, seps, want string
+	}{
+		{"~/.ssh/id_ed25519", "/home/alice", "/", filepath.Join("/home/alice", ".ssh/id_ed25519")},
+		{`~\.ssh\id_ed25519`, "/home/alice", "/", `~\.ssh\id_ed25519`}, // a file name outside Windows
+		{`~\.ssh\id_ed25519`, `C:\Users\alice`, `/\`, filepath.Join(`C:\Users\alice`, `.ssh\id_ed25519`)},
+		{"~/.ssh/id_ed25519", `C:\Users\alice`, `/\`, filepath.Join(`C:\Users\alice`, ".ssh/id_ed25519")},
+		{`C:\Users\alice\.ssh\id_ed25519`, `C:\Users\alice`, `/\`, `C:\Users\alice\.ssh\id_ed25519`},
+		{"~alice/.ssh/id", "/home/me", "/", "~alice/.ssh/id"},
+		{"~/id", "", "/", "~/id"},
+	} {
+		if got := expandHome(tc.path, tc.home, tc.seps); got != tc.want {
+			t.Errorf("expandHome(%q, %q, %q) = %q, want %q", tc.path, tc.home, tc.seps, got, tc.want)
+		}
+	}
+}

@@ -11,13 +11,16 @@ what=${1:-build}
 # cgo and Fyne (GLFW 3.4 with X11 and Wayland), and libpcap for sesamed.
 build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols libpcap-dev"
 # The real parts the tests use: namespaces, firewalls, capture, knockd and
-# knock, fwknop's client and server (the SPA peers), OpenSSH, a Secret Service, a display, and the full-screen programs
+# knock, fwknop's client and server (the SPA peers), OpenSSH, a Secret
+# Service, a display, and the full-screen programs
 # the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
-# and photograph the app's real window under Xvfb.
-test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop"
+# and photograph the app's real window under Xvfb; Wine and mingw-w64 for
+# the Windows build's end-to-end tests (internal/winetest).
+test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
 
-# make package cross-compiles the Windows .exe with cgo (Fyne) through mingw-w64.
-package_pkgs="gcc-mingw-w64-x86-64"
+# make package cross-compiles the Windows .exe with cgo (Fyne) through
+# mingw-w64 (windres for its icon and version) and zips it.
+package_pkgs="gcc-mingw-w64-x86-64 zip"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"

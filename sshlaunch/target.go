@@ -42,10 +42,7 @@ func DefaultEnv() Env {
 	home, _ := os.UserHomeDir()
 	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {
-		name = u.Username
-		if i := strings.LastIndexByte(name, '\\'); i >= 0 { // DOMAIN\user on Windows
-			name = name[i+1:]
-		}
+		name = localUserName(u.Username)
 	}
 	sysDir := "/etc/ssh"
 	if runtime.GOOS == "windows" {
@@ -54,6 +51,16 @@ func DefaultEnv() Env {
 	return Env{Home: home, LocalUser: name, AgentSocket: defaultAgentSocket(),
 		SystemSSHConfig:  filepath.Join(sysDir, "ssh_config"),
 		GlobalKnownHosts: []string{filepath.Join(sysDir, "ssh_known_hosts"), filepath.Join(sysDir, "ssh_known_hosts2")}}
+}
+
+// localUserName is the user name SSH logs in with by default: on Windows
+// the account name without its DOMAIN\ (or COMPUTER\), as Windows'
+// OpenSSH does.
+func localUserName(account string) string {
+	if i := strings.LastIndexByte(account, '\\'); i >= 0 {
+		return account[i+1:]
+	}
+	return account
 }
 
 func (e Env) sshConfigPath() string {
@@ -68,9 +75,7 @@ func (e Env) expandPath(p string, host string, user string) string {
 	if p == "~" {
 		return e.Home
 	}
-	if strings.HasPrefix(p, "~/") {
-		p = filepath.Join(e.Home, p[2:])
-	}
+	p = profiles.ExpandHome(p, e.Home)
 	r := strings.NewReplacer("%d", e.Home, "%h", host, "%r", user, "%u", e.LocalUser, "%%", "%")
 	return r.Replace(p)
 }

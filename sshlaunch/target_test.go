@@ -67,3 +67,15 @@ func TestResolveTargetMissingIdentity(t *testing.T) {
 		t.Fatalf("resolveTarget = %v", err)
 	}
 }
+
+func TestLocalUserName(t *testing.T) {
+	for _, tc := range []struct{ account, want string }{
+		{`CORP\alice`, "alice"},
+		{`DESKTOP-1A2B3C\bob`, "bob"},
+		{"carol", "carol"},
+	} {
+		if got := localUserName(tc.account); got != tc.want {
+			t.Errorf("localUserName(%q) = %q, want %q", tc.account, got, tc.want)
+		}
+	}
+}
