@@ -71,11 +71,11 @@ func runDaemon(ctx context.Context, opts *runOptions) error {
 	p := &process{opts: opts, cfg: cfg}
 	stop, err := steps.Start(ctx,
 		p.takeReadyPipe,
-		p.lockInstance,
-		p.openLog,
-		p.writePidFile,
-		p.limitMemory,
-		p.handleSignals,
+		p.told(p.lockInstance),
+		p.told(p.openLog),
+		p.told(p.writePidFile),
+		p.told(p.limitMemory),
+		p.told(p.handleSignals),
 	)
 	defer stop()
 	if err != nil {
@@ -91,6 +91,10 @@ type process struct {
 	// readyPipe is where the copy -d started says it listens (or why it
 	// cannot); nil elsewhere, and once said.
 	readyPipe *os.File
+	// failed is why the start failed, told on readyPipe as the last undo,
+	// once the instance lock is released: the parent's -d returns only
+	// when another start can take the lock.
+	failed error
 	log       *sesamedlog.Logger
 	ctx       context.Context // ends on SIGINT or SIGTERM
 	reload    chan struct{}   // SIGHUP
@@ -111,7 +115,12 @@ func (p *process) takeReadyPipe(context.Context) (func(), error) {
 	p.readyPipe = pipe
 	// The doors' commands need not know.
 	os.Unsetenv(daemonChildEnv)
-	return func() { pipe.Close() }, nil
+	return func() {
+		if p.readyPipe != nil && p.failed != nil {
+			fmt.Fprintln(p.readyPipe, p.failed)
+		}
+		pipe.Close()
+	}, nil
 }
 
 // lockInstance makes this the one sesamed of its network namespace,
@@ -121,7 +130,7 @@ func (p *process) takeReadyPipe(context.Context) (func(), error) {
 func (p *process) lockInstance(context.Context) (func(), error) {
 	lock, err := instance.Acquire(instance.DefaultName)
 	if err != nil {
-		return nil, reportStart(p.readyPipe, err)
+		return nil, err
 	}
 	return func() { lock.Release() }, nil
 }
@@ -138,7 +147,7 @@ func (p *process) openLog(context.Context) (func(), error) {
 		LogFile: logFile, Syslog: p.cfg.UseSyslog,
 	})
 	if err != nil {
-		return nil, reportStart(p.readyPipe, err)
+		return nil, err
 	}
 	p.log = log
 	return func() { log.Close() }, nil
@@ -247,17 +256,27 @@ func (p *process) run() error {
 	notify(p.opts.Getenv, "STOPPING=1")
 	if err != nil {
 		p.log.Error("error: %v", err)
-		reportStart(p.readyPipe, err)
+		p.fail(err)
 		return &cmdexit.Status{Code: cmdexit.Error}
 	}
 	return nil
 }
 
-// reportStart tells the waiting parent of a -d start why it failed.
-func reportStart(pipe *os.File, err error) error {
-	if pipe != nil {
-		fmt.Fprintln(pipe, err)
+// told is step s, whose failure the parent of a -d start is told.
+func (p *process) told(s steps.Step) steps.Step {
+	return func(ctx context.Context) (func(), error) {
+		undo, err := s(ctx)
+		if err != nil {
+			p.fail(err)
+		}
+		return undo, err
 	}
+}
+
+// fail records why the start failed, for the waiting parent of a -d
+// start (takeReadyPipe's undo tells it), and returns err.
+func (p *process) fail(err error) error {
+	p.failed = err
 	return err
 }
 
