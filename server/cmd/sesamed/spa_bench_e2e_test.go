@@ -36,7 +36,7 @@ func spaDaemons() []spaDaemon {
 	return []spaDaemon{
 		{"sesamed", func(b *testing.B, p *testnet.Pair, access string) *testnet.Proc {
 			firewalltest.Guard(b, p.Server, "nftables", 22)
-			return spaSesamed(b, p, b.TempDir(), access).Proc
+			return p.Server.SesamedSPA(b, testnet.ServerIf, "nftables", b.TempDir(), access).Proc
 		}, func(b *testing.B, p *testnet.Pair, addr string) bool { return granted(b, p, addr) }},
 		{"fwknopd", func(b *testing.B, p *testnet.Pair, access string) *testnet.Proc {
 			p.Server.GuardSSH(b)
