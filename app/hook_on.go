@@ -154,7 +154,7 @@ func (d *seedDialog) secret() string {
 	if d == nil {
 		return ""
 	}
-	return d.seed.Text
+	return d.text.Text
 }
 
 // secret is the seed typed in the form (f is nil when it is closed), to

@@ -5,8 +5,6 @@ import (
 	"image"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -21,11 +19,8 @@ import (
 // is a secret: the app shows it right after making it, and on "Show
 // seed…" after asking, never elsewhere.
 type seedDialog struct {
-	dlg   *dialog.CustomDialog
-	seed  *widget.Label // the base32 seed
-	qr    *canvas.Image // the QR code of uri
-	uri   string
-	lines *widget.Label // the door's lines
+	secretView
+	uri string // what the QR code holds
 }
 
 // qrImage encodes text as a QR code, a pixel per module with the quiet
@@ -43,64 +38,36 @@ func qrImage(text string) (image.Image, error) {
 // and this is the one time it is shown unasked.
 func (u *UI) showSeed(name string, r *profiles.Rotation, once bool) *seedDialog {
 	d := &seedDialog{uri: rotate.URI(r.Seed, r.Params)}
-	intro := fmt.Sprintf("Anyone who has this seed can open the door of %s. Close this window when you are done.", name)
+	parts := secretParts{
+		title: "Seed of " + name,
+		intro: fmt.Sprintf("Anyone who has this seed can open the door of %s. Close this window when you are done.", name),
+		head:  "Seed (base32)",
+		text:  r.Seed.String(),
+		copies: []fyne.CanvasObject{
+			widget.NewButtonWithIcon("Copy seed", theme.ContentCopyIcon(), func() { u.copySecret(r.Seed.String(), "the seed") }),
+			widget.NewButtonWithIcon("Copy URI", theme.ContentCopyIcon(), func() { u.copySecret(d.uri, "the seed URI") }),
+		},
+		scan:      fmt.Sprintf("On another device, scan the code or paste the URI into Sesame's seed field, or run sesame profile add %s --host HOST --seed URI: it holds the seed and the settings.", name),
+		qrText:    d.uri,
+		qrSize:    220,
+		linesHead: "For the server (sesamed's knockd.conf)",
+		lines:     r.DoorSetup(name, once),
+		linesWhat: "the door's lines",
+		linesWrap: fyne.TextWrapWord,
+		width:     720,
+		closed: func() {
+			if u.seedShown == d {
+				u.seedShown = nil
+			}
+		},
+	}
 	if once {
-		intro = fmt.Sprintf("Sesame made a new seed for %s and shows it only now (Show seed… shows it again). "+
+		parts.title = "New seed for " + name
+		parts.intro = fmt.Sprintf("Sesame made a new seed for %s and shows it only now (Show seed… shows it again). "+
 			"Set up the door with it, and copy it to your other devices: anyone who has it can open the door.", name)
 	}
-	introL := widget.NewLabel(intro)
-	introL.Wrapping = fyne.TextWrapWord
-
-	d.seed = widget.NewLabel(r.Seed.String())
-	d.seed.TextStyle.Monospace = true
-	d.seed.Selectable = true
-	d.seed.Wrapping = fyne.TextWrapBreak
-	copySeed := widget.NewButtonWithIcon("Copy seed", theme.ContentCopyIcon(), func() { u.copySecret(r.Seed.String(), "the seed") })
-	copyURI := widget.NewButtonWithIcon("Copy URI", theme.ContentCopyIcon(), func() { u.copySecret(d.uri, "the seed URI") })
-
-	var qr fyne.CanvasObject
-	if img, err := qrImage(d.uri); err != nil {
-		qr = widget.NewLabel(err.Error())
-	} else {
-		d.qr = canvas.NewImageFromImage(img)
-		d.qr.FillMode = canvas.ImageFillContain
-		d.qr.ScaleMode = canvas.ImageScalePixels
-		d.qr.SetMinSize(fyne.NewSize(220, 220))
-		qr = d.qr
-	}
-	scan := widget.NewLabel(fmt.Sprintf("On another device, scan the code or paste the URI into Sesame's seed field, or run sesame profile add %s --host HOST --seed URI: it holds the seed and the settings.", name))
-	scan.Wrapping = fyne.TextWrapWord
-	scan.Importance = widget.LowImportance
-	seedBox := container.NewVBox(bold("Seed (base32)"), d.seed, container.NewHBox(copySeed, copyURI), scan)
-
-	d.lines = widget.NewLabel(r.DoorSetup(name, once))
-	d.lines.TextStyle.Monospace = true
-	d.lines.Selectable = true
-	d.lines.Wrapping = fyne.TextWrapWord
-	copyLines := widget.NewButtonWithIcon("Copy lines", theme.ContentCopyIcon(), func() { u.copySecret(r.DoorSetup(name, once), "the door's lines") })
-
-	content := container.NewVBox(
-		introL,
-		container.NewBorder(nil, nil, qr, nil, seedBox),
-		bold("For the server (sesamed's knockd.conf)"),
-		d.lines,
-		container.NewHBox(copyLines),
-	)
-	title := "Seed of " + name
-	if once {
-		title = "New seed for " + name
-	}
-	d.dlg = dialog.NewCustom(title, "Done", content, u.win)
-	d.dlg.SetOnClosed(func() {
-		if u.seedShown == d {
-			u.seedShown = nil
-		}
-		// Nothing keeps the seed once the dialog is gone.
-		d.seed.SetText("")
-		d.lines.SetText("")
-	})
+	d.secretView = u.newSecretView(parts)
 	u.seedShown = d
-	d.dlg.Resize(fyne.NewSize(720, 0))
 	d.dlg.Show()
 	return d
 }

@@ -103,8 +103,8 @@ func TestFormNewRotatingProfileShowsSeedOnce(t *testing.T) {
 		t.Fatalf("no seed dialog after saving; shown:\n%s", h.texts())
 	}
 	shown := h.texts()
-	if d.seed.Text != seed || !strings.Contains(shown, seed) {
-		t.Errorf("the dialog shows the seed %q, want %q", d.seed.Text, seed)
+	if d.text.Text != seed || !strings.Contains(shown, seed) {
+		t.Errorf("the dialog shows the seed %q, want %q", d.text.Text, seed)
 	}
 	if !strings.Contains(shown, "shows it only now") || !strings.Contains(d.lines.Text, "\tRotating_Seed      = "+seed+"\n") ||
 		!strings.Contains(d.lines.Text, "\tRotating_Protocols = mixed\n") || !strings.Contains(d.lines.Text, "\tRotating_Window    = 60\n") {
@@ -131,7 +131,7 @@ func TestFormNewRotatingProfileShowsSeedOnce(t *testing.T) {
 
 	// Shown once: gone with the dialog, and nowhere else.
 	h.tap("Done")
-	if h.overlay() != nil || h.ui.seedShown != nil || d.seed.Text != "" || d.lines.Text != "" {
+	if h.overlay() != nil || h.ui.seedShown != nil || d.text.Text != "" || d.lines.Text != "" {
 		t.Fatal("the seed dialog did not go, or kept the seed")
 	}
 	h.until("the countdown of vault", func() bool { return h.ui.detail.rotBox.Visible() })
@@ -267,7 +267,7 @@ func TestFormEditRotatingSeed(t *testing.T) {
 	if r.Seed.String() == old || r.LastWindow != 0 {
 		t.Fatalf("after New seed: seed changed %v, last window %d", r.Seed.String() != old, r.LastWindow)
 	}
-	if h.ui.seedShown == nil || h.ui.seedShown.seed.Text != r.Seed.String() {
+	if h.ui.seedShown == nil || h.ui.seedShown.text.Text != r.Seed.String() {
 		t.Fatal("the new seed was not shown")
 	}
 	h.tap("Done")
@@ -376,8 +376,8 @@ func TestShowSeedAsksFirst(t *testing.T) {
 	h.tap("Show")
 	h.until("the seed dialog", func() bool { return h.ui.seedShown != nil })
 	d := h.ui.seedShown
-	if d.seed.Text != seed || strings.Contains(d.lines.Text, "shown only now") || !strings.Contains(d.lines.Text, "# The seed of vault.") {
-		t.Errorf("the dialog shows seed %q (want %q) and lines\n%s", d.seed.Text, seed, d.lines.Text)
+	if d.text.Text != seed || strings.Contains(d.lines.Text, "shown only now") || !strings.Contains(d.lines.Text, "# The seed of vault.") {
+		t.Errorf("the dialog shows seed %q (want %q) and lines\n%s", d.text.Text, seed, d.lines.Text)
 	}
 	if text := decodeQR(t, d.qr.Image); text != rotate.URI(p.Secrets.Rotation.Seed, p.Secrets.Rotation.Params) {
 		t.Errorf("the QR code reads %q", text)

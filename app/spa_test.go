@@ -88,7 +88,7 @@ func TestFormNewSPAProfileShowsKeysOnce(t *testing.T) {
 		t.Errorf("the dialog lacks the server's lines:\n%s", d.lines.Text)
 	}
 	h.tap("Done")
-	if h.overlay() != nil || h.ui.spaKeysShown != nil || d.keys.Text != "" {
+	if h.overlay() != nil || h.ui.spaKeysShown != nil || d.text.Text != "" {
 		t.Fatal("the keys dialog did not go, or kept the keys")
 	}
 	settings, _ := os.ReadFile(h.store.SettingsFile())

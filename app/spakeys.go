@@ -13,8 +13,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
@@ -33,10 +31,7 @@ import (
 // The keys are secrets: the app shows them right after making them, and
 // on the form's Show keys… after asking, never elsewhere.
 type spaKeysDialog struct {
-	dlg   *dialog.CustomDialog
-	keys  *widget.Label // the key-gen text
-	lines *widget.Label // the server's lines
-	qr    *canvas.Image
+	secretView
 	// values are the keys in base64, for the test hook to keep out of
 	// its state file.
 	values []string
@@ -47,65 +42,36 @@ type spaKeysDialog struct {
 func (u *UI) showSPAKeys(p *profiles.Profile, once bool) *spaKeysDialog {
 	k := p.Secrets.SPA
 	d := &spaKeysDialog{values: []string{base64.StdEncoding.EncodeToString(k.Key), base64.StdEncoding.EncodeToString(k.HMACKey)}}
-	intro := fmt.Sprintf("Anyone who has these keys can open the door of %s. Close this window when you are done.", p.Name)
+	text := k.String()
+	setup := p.SPADoorSetup(once)
+	parts := secretParts{
+		title:  "SPA keys of " + p.Name,
+		intro:  fmt.Sprintf("Anyone who has these keys can open the door of %s. Close this window when you are done.", p.Name),
+		head:   "Keys (as fwknop --key-gen prints them)",
+		text:   strings.TrimSpace(text),
+		copies: []fyne.CanvasObject{widget.NewButtonWithIcon("Copy keys", theme.ContentCopyIcon(), func() { u.copySecret(text, "the SPA keys") })},
+		scan:   "On another device, scan the code with an fwknop client, or Scan QR… a picture of it in Sesame's form; or give the text to sesame profile add NAME --host HOST --spa FILE.",
+		// The QR code holds the one line fwknop's mobile clients read.
+		qrText:    k.QRText(),
+		qrSize:    240,
+		linesHead: "For the server (fwknopd's access.conf, or sesamed's Fwknop_Access)",
+		lines:     setup,
+		linesWhat: "the access.conf lines",
+		linesWrap: fyne.TextWrapBreak,
+		width:     760,
+		closed: func() {
+			if u.spaKeysShown == d {
+				u.spaKeysShown = nil
+			}
+		},
+	}
 	if once {
-		intro = fmt.Sprintf("Sesame made new SPA keys for %s and shows them only now (the form's Show keys… shows them again). "+
+		parts.title = "New SPA keys for " + p.Name
+		parts.intro = fmt.Sprintf("Sesame made new SPA keys for %s and shows them only now (the form's Show keys… shows them again). "+
 			"Put them in the server's access.conf, and copy them to your other devices: anyone who has them can open the door.", p.Name)
 	}
-	introL := widget.NewLabel(intro)
-	introL.Wrapping = fyne.TextWrapWord
-
-	text := k.String()
-	d.keys = widget.NewLabel(strings.TrimSpace(text))
-	d.keys.TextStyle.Monospace = true
-	d.keys.Selectable = true
-	d.keys.Wrapping = fyne.TextWrapBreak
-	copyKeys := widget.NewButtonWithIcon("Copy keys", theme.ContentCopyIcon(), func() { u.copySecret(text, "the SPA keys") })
-	var qr fyne.CanvasObject
-	// The QR code holds the one line fwknop's mobile clients read.
-	if img, err := qrImage(k.QRText()); err != nil {
-		qr = widget.NewLabel(err.Error())
-	} else {
-		d.qr = canvas.NewImageFromImage(img)
-		d.qr.FillMode = canvas.ImageFillContain
-		d.qr.ScaleMode = canvas.ImageScalePixels
-		d.qr.SetMinSize(fyne.NewSize(240, 240))
-		qr = d.qr
-	}
-	scan := widget.NewLabel("On another device, scan the code with an fwknop client, or Scan QR… a picture of it in Sesame's form; or give the text to sesame profile add NAME --host HOST --spa FILE.")
-	scan.Wrapping = fyne.TextWrapWord
-	scan.Importance = widget.LowImportance
-	keyBox := container.NewVBox(bold("Keys (as fwknop --key-gen prints them)"), d.keys, container.NewHBox(copyKeys), scan)
-
-	setup := p.SPADoorSetup(once)
-	d.lines = widget.NewLabel(setup)
-	d.lines.TextStyle.Monospace = true
-	d.lines.Selectable = true
-	d.lines.Wrapping = fyne.TextWrapBreak
-	copyLines := widget.NewButtonWithIcon("Copy lines", theme.ContentCopyIcon(), func() { u.copySecret(setup, "the access.conf lines") })
-
-	content := container.NewVBox(
-		introL,
-		container.NewBorder(nil, nil, qr, nil, keyBox),
-		bold("For the server (fwknopd's access.conf, or sesamed's Fwknop_Access)"),
-		d.lines,
-		container.NewHBox(copyLines),
-	)
-	title := "SPA keys of " + p.Name
-	if once {
-		title = "New SPA keys for " + p.Name
-	}
-	d.dlg = dialog.NewCustom(title, "Done", content, u.win)
-	d.dlg.SetOnClosed(func() {
-		if u.spaKeysShown == d {
-			u.spaKeysShown = nil
-		}
-		// Nothing keeps the keys once the dialog is gone.
-		d.keys.SetText("")
-		d.lines.SetText("")
-	})
+	d.secretView = u.newSecretView(parts)
 	u.spaKeysShown = d
-	d.dlg.Resize(fyne.NewSize(760, 0))
 	d.dlg.Show()
 	return d
 }

@@ -720,18 +720,26 @@ func contains(list []string, s string) bool {
 // suggest returns ", did you mean X?" for the closest known key, if any is
 // close enough to be a typo.
 func suggest(key string, known []string) string {
-	best, bestDist := "", 3
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
-	for _, k := range sorted {
-		if d := editDistance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
+	best := Closest(key, sorted)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(": did you mean %s?", displayKey(best))
+}
+
+// Closest returns the candidate nearest to key, the first of equals, when
+// it is within two edits (a typo), else "". Sesamed's config parsers use it
+// to name the key a misspelt one meant.
+func Closest(key string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, k := range candidates {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
 }
 
 // displayKey writes a canonical key the way knockd's manual does.

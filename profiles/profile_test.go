@@ -71,29 +71,35 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := validProfile()
 			tt.edit(&p)
-			err := p.Validate()
-			if len(tt.fields) == 0 {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("Validate() = nil, want errors for %v", tt.fields)
-			}
-			for _, f := range tt.fields {
-				found := false
-				for _, e := range unwrapAll(err) {
-					var fe *FieldError
-					if errors.As(e, &fe) && fe.Field == f {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("Validate() = %v, want an error for field %q", err, f)
-				}
-			}
+			wantFieldErrors(t, p.Validate(), tt.fields)
 		})
+	}
+}
+
+// wantFieldErrors fails t unless err, what Validate returned, holds a
+// FieldError for each of fields, or is nil when fields is empty.
+func wantFieldErrors(t *testing.T, err error, fields []string) {
+	t.Helper()
+	if len(fields) == 0 {
+		if err != nil {
+			t.Fatalf("Validate() = %v, want nil", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("Validate() = nil, want errors for %v", fields)
+	}
+	for _, f := range fields {
+		found := false
+		for _, e := range unwrapAll(err) {
+			var fe *FieldError
+			if errors.As(e, &fe) && fe.Field == f {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("Validate() = %v, want an error for field %q", err, f)
+		}
 	}
 }
 

@@ -73,25 +73,7 @@ func TestValidateSPA(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := spaProfile("vault")
 			tt.edit(p)
-			err := p.Validate()
-			if len(tt.fields) == 0 {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			for _, f := range tt.fields {
-				found := false
-				for _, e := range unwrapAll(err) {
-					var fe *FieldError
-					if errors.As(e, &fe) && fe.Field == f {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("Validate() = %v, want an error for field %q", err, f)
-				}
-			}
+			wantFieldErrors(t, p.Validate(), tt.fields)
 		})
 	}
 }

@@ -57,3 +57,18 @@ func (f *Fwknopd) Opened(t testing.TB, ns *NS, src, proto string, port int) bool
 	}
 	return false
 }
+
+// SesamedSPA runs sesamed (Sesamed) serving the fwknopd access.conf text
+// access through Fwknop_Access, with the firewall backend firewall ("auto",
+// "iptables" or "nftables") and its state in stateDir: a restart given the
+// same stateDir keeps the replay cache. flags follow sesamed's own (-D
+// logs the packets it refuses).
+func (ns *NS) SesamedSPA(t testing.TB, iface, firewall, stateDir, access string, flags ...string) *Sesamed {
+	t.Helper()
+	path := filepath.Join(stateDir, "access.conf")
+	if err := os.WriteFile(path, []byte(access), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf("[options]\n\tlogfile = /dev/null\n\tfirewall = %s\n\tstatedir = %s\n\tfwknop_access = %s\n", firewall, stateDir, path)
+	return ns.Sesamed(t, iface, conf, flags...)
+}

@@ -646,13 +646,7 @@ func suggest(name string) string {
 	if up != name && (slices.Contains(known, up) || ignored[up] != "" || refused[up] != "") {
 		return fmt.Sprintf(": fwknopd reads variable names in upper case only; write %s", up)
 	}
-	best, bestDist := "", 3
-	for _, k := range known {
-		if d := editDistance(up, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best != "" {
+	if best := knockdconf.Closest(up, known); best != "" {
 		return fmt.Sprintf(": did you mean %s?", best)
 	}
 	return ""
@@ -700,24 +694,4 @@ func (p *parser) finishStanza() error {
 		p.warnf(at, "REQUIRE_SOURCE_ADDRESS is not enabled for the stanza of SOURCE %s: a client that sends -s (0.0.0.0) gets the address the packet came from", s.SourceText)
 	}
 	return nil
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

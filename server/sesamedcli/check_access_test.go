@@ -48,19 +48,7 @@ func TestCheckAccess(t *testing.T) {
 				}
 				return
 			}
-			if code != tc.code {
-				t.Fatalf("exit status %d, want %d\n%s%s", code, tc.code, out, errOut)
-			}
-			for _, w := range tc.out {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tc.err {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
+			wantRun(t, code, out, errOut, tc.code, tc.out, tc.err)
 			if strings.Contains(out+errOut, key[:10]) || strings.Contains(out+errOut, hmac[:10]) {
 				t.Errorf("check printed a key:\n%s%s", out, errOut)
 			}

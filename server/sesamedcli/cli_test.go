@@ -17,6 +17,25 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// wantRun fails t unless run's exit status is wantCode, its stdout holds
+// each of want, and its stderr each of wantErr.
+func wantRun(t *testing.T, code int, stdout, stderr string, wantCode int, want, wantErr []string) {
+	t.Helper()
+	if code != wantCode {
+		t.Fatalf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantCode, stdout, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, stdout)
+		}
+	}
+	for _, w := range wantErr {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+}
+
 func writeConf(t *testing.T, conf string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "knockd.conf")
@@ -83,19 +102,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := run(t, tt.args...)
-			if code != tt.code {
-				t.Fatalf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
-			}
-			for _, w := range tt.out {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tt.err {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
+			wantRun(t, code, out, errOut, tt.code, tt.out, tt.err)
 			// The temporary directories' random names may hold any digits.
 			shown := strings.NewReplacer(filepath.Dir(good), "DIR", filepath.Dir(seqs), "DIR").Replace(out + errOut)
 			for _, s := range tt.notInOuput {
@@ -149,19 +156,7 @@ func TestCheckSaysWhatTheDaemonWill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := run(t, tt.args...)
-			if code != tt.code {
-				t.Fatalf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
-			}
-			for _, w := range tt.out {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tt.err {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
+			wantRun(t, code, out, errOut, tt.code, tt.out, tt.err)
 		})
 	}
 	if _, err := os.Stat(filepath.Join(dir, "k.log")); err == nil {

@@ -60,6 +60,54 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	return sorted[max(i, 1)-1]
 }
 
+// latency is one row of a latency table: what was measured, and the p50
+// and p95 of its measurements.
+type latency struct {
+	name     string
+	p50, p95 time.Duration
+}
+
+// summarize sorts lats and returns their row.
+func summarize(name string, lats []time.Duration) latency {
+	slices.Sort(lats)
+	return latency{name, percentile(lats, 50), percentile(lats, 95)}
+}
+
+// reportLatencies prints the rows under a header naming them col, each
+// p50 also as a ratio to base's (the peer, measured in the same run), and
+// reports each p50 and p95 as a benchmark metric.
+func reportLatencies(b *testing.B, col, peer string, rows []latency, base latency) {
+	w := len(col)
+	for _, r := range rows {
+		w = max(w, len(r.name))
+	}
+	fmt.Printf("%-*s %10s %10s %18s\n", w, col, "p50", "p95", "p50 / "+peer+"'s")
+	for _, r := range rows {
+		fmt.Printf("%-*s %7.1f ms %7.1f ms %18.3f\n", w, r.name, ms(r.p50), ms(r.p95), float64(r.p50)/float64(base.p50))
+		key := strings.NewReplacer(", ", "-", " ", "-").Replace(r.name)
+		b.ReportMetric(ms(r.p50), key+"-p50-ms")
+		b.ReportMetric(ms(r.p95), key+"-p95-ms")
+	}
+}
+
+// probing sends probe SYNs (see probe) from the client to port 22 of the
+// server every 200 µs until the stop it returns is called.
+func probing(b *testing.B, p *testnet.Pair) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := probe(p.Client, testnet.ServerAddr4.As4(), 200*time.Microsecond, done); err != nil {
+			b.Error(err)
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
 // probe sends a SYN to port 22 of the server every interval until stop is
 // closed, each from a fresh socket closed at once: the first one the
 // firewall lets through is answered with a SYN-ACK the capture sees.
@@ -90,15 +138,7 @@ func probe(ns *testnet.NS, to [4]byte, interval time.Duration, stop <-chan struc
 func openLatency(b *testing.B, p *testnet.Pair, daemon *testnet.Proc, capture *testnet.Capture, open, shut knocker.Sequence, closed func(out string) int, round int) time.Duration {
 	b.Helper()
 	from := len(capture.Packets())
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := probe(p.Client, testnet.ServerAddr4.As4(), 200*time.Microsecond, stop); err != nil {
-			b.Error(err)
-		}
-	}()
+	stopProbing := probing(b, p)
 	ctx := context.Background()
 	if err := p.Client.Do(func() error { return knocksend.SendTo(ctx, testnet.ServerAddr4, open, knocksend.Options{}) }); err != nil {
 		b.Fatal(err)
@@ -111,8 +151,7 @@ func openLatency(b *testing.B, p *testnet.Pair, daemon *testnet.Proc, capture *t
 		}
 		return !knockAt.IsZero() && pk.Src.Port() == 22 && pk.SYN && pk.ACK
 	})
-	close(stop)
-	wg.Wait()
+	stopProbing()
 	lat := pkts[len(pkts)-1].Time.Sub(knockAt)
 	if err := p.Client.Do(func() error { return knocksend.SendTo(ctx, testnet.ServerAddr4, shut, knocksend.Options{}) }); err != nil {
 		b.Fatal(err)
@@ -163,11 +202,7 @@ func BenchmarkOpenLatency(b *testing.B) {
 	for _, d := range benchDaemons() {
 		daemons[d.name] = d
 	}
-	type result struct {
-		name     string
-		p50, p95 time.Duration
-	}
-	var results []result
+	var results []latency
 	for _, c := range cases {
 		p := testnet.NewPair(b)
 		firewalltest.Guard(b, p.Server, c.guard, 22)
@@ -181,17 +216,10 @@ func BenchmarkOpenLatency(b *testing.B) {
 			lats = append(lats, openLatency(b, p, proc, capture, c.open, c.shut, c.closed, i+1))
 		}
 		b.StopTimer()
-		slices.Sort(lats)
-		results = append(results, result{c.name, percentile(lats, 50), percentile(lats, 95)})
+		results = append(results, summarize(c.name, lats))
 	}
 	fmt.Printf("\nopen latency, last knock to port 22 accepting (%d knocks each)\n", b.N)
-	fmt.Printf("%-28s %10s %10s %18s\n", "daemon, door", "p50", "p95", "p50 / knockd's")
-	for _, r := range results {
-		fmt.Printf("%-28s %7.1f ms %7.1f ms %18.2f\n", r.name, ms(r.p50), ms(r.p95), float64(r.p50)/float64(results[0].p50))
-		key := strings.NewReplacer(", ", "-", " ", "-").Replace(r.name)
-		b.ReportMetric(ms(r.p50), key+"-p50-ms")
-		b.ReportMetric(ms(r.p95), key+"-p95-ms")
-	}
+	reportLatencies(b, "daemon, door", "knockd", results, results[0])
 	fmt.Println("targets: sesamed p50 <= 15 ms with the iptables command, <= 1 ms native (nftables and iptables)")
 }
 
@@ -244,28 +272,41 @@ func flood(ns *testnet.NS, rate int, stop <-chan struct{}) (int, error) {
 		pkt[33] = 0x02 // SYN
 		binary.BigEndian.PutUint16(pkt[34:], 1024)
 		to := &unix.SockaddrInet4{Addr: dst}
-		start := time.Now()
-		for {
-			select {
-			case <-stop:
-				return nil
-			default:
+		sent, err = pace(rate, stop, func(int) error {
+			src := 198<<24 | 18<<16 | rand.Uint32N(1<<17)
+			binary.BigEndian.PutUint32(pkt[12:], src)
+			binary.BigEndian.PutUint16(pkt[20:], uint16(1024+rand.Uint32N(60000)))
+			binary.BigEndian.PutUint32(pkt[24:], rand.Uint32())
+			if err := unix.Sendto(fd, pkt, 0, to); err != nil && err != unix.ENOBUFS {
+				return err
 			}
-			// Pace by the clock: send what is due, then yield a moment.
-			due := int(time.Since(start).Seconds() * float64(rate))
-			for ; sent < due; sent++ {
-				src := 198<<24 | 18<<16 | rand.Uint32N(1<<17)
-				binary.BigEndian.PutUint32(pkt[12:], src)
-				binary.BigEndian.PutUint16(pkt[20:], uint16(1024+rand.Uint32N(60000)))
-				binary.BigEndian.PutUint32(pkt[24:], rand.Uint32())
-				if err := unix.Sendto(fd, pkt, 0, to); err != nil && err != unix.ENOBUFS {
-					return err
-				}
-			}
-			time.Sleep(200 * time.Microsecond)
-		}
+			return nil
+		})
+		return err
 	})
 	return sent, err
+}
+
+// pace calls send with 0, 1, 2, ... at rate calls per second until stop
+// closes or send fails, and returns how many calls it made.
+func pace(rate int, stop <-chan struct{}, send func(n int) error) (int, error) {
+	sent := 0
+	start := time.Now()
+	for {
+		select {
+		case <-stop:
+			return sent, nil
+		default:
+		}
+		// Pace by the clock: send what is due, then yield a moment.
+		due := int(time.Since(start).Seconds() * float64(rate))
+		for ; sent < due; sent++ {
+			if err := send(sent); err != nil {
+				return sent, err
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }
 
 type floodResult struct {
@@ -280,10 +321,24 @@ type floodResult struct {
 	openedAfter []time.Duration
 }
 
-var floodOnce struct {
+// floodCache keeps a flood benchmark's results: the flood takes seconds,
+// so it runs once per benchmark binary, whatever b.N.
+type floodCache struct {
 	sync.Once
 	results []floodResult
 }
+
+// get runs measure the first time, and returns its results.
+func (c *floodCache) get(b *testing.B, measure func() []floodResult) []floodResult {
+	c.Do(func() { c.results = measure() })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+	}
+	b.StopTimer()
+	return c.results
+}
+
+var floodOnce floodCache
 
 // BenchmarkFlood: 100k SYNs per second from random spoofed sources at the
 // first knock port for 5 s, while knock(1) knocks the door open three
@@ -298,36 +353,39 @@ func BenchmarkFlood(b *testing.B) {
 		rate     = 100_000
 		duration = 5 * time.Second
 	)
-	floodOnce.Do(func() {
+	res := floodOnce.get(b, func() (res []floodResult) {
 		for _, d := range benchDaemons() {
-			floodOnce.results = append(floodOnce.results, floodDaemon(b, d, rate, duration))
+			res = append(res, floodDaemon(b, d, rate, duration))
 		}
+		return res
 	})
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-	}
-	b.StopTimer()
 	fmt.Printf("\nflood: %dk SYN/s from random 198.18.0.0/15 sources to the first knock port for %s, 3 knocks by knock(1)\n", rate/1000, duration)
-	fmt.Printf("%-8s %10s %8s %10s %10s   %s\n", "daemon", "opened", "cpu-s", "peak RSS", "sent/s", "knock to open, each knock")
-	res := floodOnce.results
-	for _, r := range res {
-		var each []string
-		for _, o := range r.openedAfter {
-			if o == 0 {
-				each = append(each, "lost")
-			} else {
-				each = append(each, fmt.Sprintf("%.0f ms", ms(o)))
-			}
-		}
-		fmt.Printf("%-8s %7d/%d %8.2f %7.1f MB %9.0fk   %s\n", r.name, r.opened, r.knocks, r.cpu.Seconds(), float64(r.peakRSS)/(1<<20), r.pps/1000, strings.Join(each, ", "))
-		b.ReportMetric(float64(r.opened), r.name+"-opened")
-		b.ReportMetric(r.cpu.Seconds(), r.name+"-cpu-s")
-		b.ReportMetric(float64(r.peakRSS)/(1<<20), r.name+"-peak-rss-MB")
-	}
+	reportFlood(b, "knock to open, each knock", res)
 	if len(res) == 2 && res[1].cpu > 0 {
 		ratio := res[0].cpu.Seconds() / res[1].cpu.Seconds()
 		fmt.Printf("cpu ratio sesamed/knockd: %.2f (target: every knock opens, < 1.0, sesamed peak RSS <= 20 MB)\n", ratio)
 		b.ReportMetric(ratio, "cpu-ratio")
+	}
+}
+
+// reportFlood prints a row for each daemon flooded, with each real
+// knock's time to open under the header each, and reports the opened
+// count, CPU and peak RSS as benchmark metrics.
+func reportFlood(b *testing.B, each string, res []floodResult) {
+	fmt.Printf("%-8s %10s %8s %10s %10s   %s\n", "daemon", "opened", "cpu-s", "peak RSS", "sent/s", each)
+	for _, r := range res {
+		var times []string
+		for _, o := range r.openedAfter {
+			if o == 0 {
+				times = append(times, "lost")
+			} else {
+				times = append(times, fmt.Sprintf("%.0f ms", ms(o)))
+			}
+		}
+		fmt.Printf("%-8s %7d/%d %8.2f %7.1f MB %9.0fk   %s\n", r.name, r.opened, r.knocks, r.cpu.Seconds(), float64(r.peakRSS)/(1<<20), r.pps/1000, strings.Join(times, ", "))
+		b.ReportMetric(float64(r.opened), r.name+"-opened")
+		b.ReportMetric(r.cpu.Seconds(), r.name+"-cpu-s")
+		b.ReportMetric(float64(r.peakRSS)/(1<<20), r.name+"-peak-rss-MB")
 	}
 }
 
@@ -341,7 +399,45 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 		p.Client.Run(b, "ip", "addr", "add", c+"/24", "dev", testnet.ClientIf)
 	}
 	proc := d.start(b, p.Server, testnet.GuideConf)
-	cpu0, _ := procCPU(b, proc.Pid())
+	var knock testnet.KnockClient
+	for _, c := range testnet.KnockClients(b) {
+		if c.Name == "knock" {
+			knock = c
+		}
+	}
+	return floodRun{
+		name: d.name, daemon: proc, clients: clients, duration: duration,
+		flood: func(stop <-chan struct{}) (int, error) { return flood(p.Client, rate, stop) },
+		before: func(i int) {
+			p.Client.Run(b, "ip", "route", "replace", testnet.ServerAddr4.String(), "dev", testnet.ClientIf, "src", clients[i])
+		},
+		knock:  func(i int) { knock.Knock(b, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000") },
+		opened: func(addr string) bool { return p.Server.HasAcceptFrom(b, addr) },
+	}.measure(b)
+}
+
+// floodRun is a daemon flooded for duration while three real knocks go
+// out at 0.5, 2 and 3.5 s, the i-th from clients[i].
+type floodRun struct {
+	name     string
+	daemon   *testnet.Proc
+	clients  []string
+	duration time.Duration
+	// flood sends until stop closes, and returns how many it sent.
+	flood func(stop <-chan struct{}) (int, error)
+	// before, when set, readies the i-th knock before its time is taken.
+	before func(i int)
+	// knock sends the i-th real knock.
+	knock func(i int)
+	// opened reports whether the daemon has opened for addr.
+	opened func(addr string) bool
+}
+
+// measure runs the flood and the knocks, counts the knocks whose door
+// opened, times each, and measures the daemon's CPU and peak RSS; then it
+// stops the daemon.
+func (r floodRun) measure(b *testing.B) floodResult {
+	cpu0, _ := procCPU(b, r.daemon.Pid())
 	stop := make(chan struct{})
 	var sent int
 	var floodErr error
@@ -349,29 +445,23 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 	start := time.Now()
 	go func() {
 		defer close(done)
-		sent, floodErr = flood(p.Client, rate, stop)
+		sent, floodErr = r.flood(stop)
 	}()
-	var knock testnet.KnockClient
-	for _, c := range testnet.KnockClients(b) {
-		if c.Name == "knock" {
-			knock = c
-		}
-	}
-	res := floodResult{name: d.name, knocks: len(clients)}
+	res := floodResult{name: r.name, knocks: len(r.clients)}
 	// A knock counts if its door opens by the end of the flood plus a
-	// second's grace; the rules are watched while the knocks go on.
+	// second's grace; the doors are watched while the knocks go on.
 	var mu sync.Mutex
-	knocked := make([]time.Time, len(clients))
-	opened := make([]time.Duration, len(clients))
+	knocked := make([]time.Time, len(r.clients))
+	opened := make([]time.Duration, len(r.clients))
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		for n := 0; n < len(clients) && time.Now().Before(start.Add(duration+time.Second)); {
-			for i, c := range clients {
+		for n := 0; n < len(r.clients) && time.Now().Before(start.Add(r.duration+time.Second)); {
+			for i, c := range r.clients {
 				mu.Lock()
 				due := !knocked[i].IsZero() && opened[i] == 0
 				mu.Unlock()
-				if due && p.Server.HasAcceptFrom(b, c) {
+				if due && r.opened(c) {
 					mu.Lock()
 					opened[i] = time.Since(knocked[i])
 					mu.Unlock()
@@ -383,11 +473,13 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 	}()
 	for i, at := range []time.Duration{500 * time.Millisecond, 2000 * time.Millisecond, 3500 * time.Millisecond} {
 		time.Sleep(time.Until(start.Add(at)))
-		p.Client.Run(b, "ip", "route", "replace", testnet.ServerAddr4.String(), "dev", testnet.ClientIf, "src", clients[i])
+		if r.before != nil {
+			r.before(i)
+		}
 		mu.Lock()
 		knocked[i] = time.Now()
 		mu.Unlock()
-		knock.Knock(b, p.Client, testnet.ServerAddr4.String(), "7000", "8000", "9000")
+		r.knock(i)
 	}
 	<-watched
 	for _, o := range opened {
@@ -395,7 +487,7 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 			res.opened++
 		}
 	}
-	time.Sleep(time.Until(start.Add(duration)))
+	time.Sleep(time.Until(start.Add(r.duration)))
 	close(stop)
 	<-done
 	elapsed := time.Since(start)
@@ -404,18 +496,19 @@ func floodDaemon(b *testing.B, d benchDaemon, rate int, duration time.Duration) 
 	}
 	res.pps = float64(sent) / elapsed.Seconds()
 	// Let the daemon work off what it buffered, then count its CPU.
-	prev, _ := procCPU(b, proc.Pid())
+	pid := r.daemon.Pid()
+	prev, _ := procCPU(b, pid)
 	for i := 0; i < 50; i++ {
 		time.Sleep(200 * time.Millisecond)
-		cur, _ := procCPU(b, proc.Pid())
+		cur, _ := procCPU(b, pid)
 		if cur == prev {
 			break
 		}
 		prev = cur
 	}
-	cpu1, rss := procCPU(b, proc.Pid())
+	cpu1, rss := procCPU(b, pid)
 	res.cpu, res.peakRSS = cpu1-cpu0, rss
 	res.openedAfter = opened
-	proc.Stop()
+	r.daemon.Stop()
 	return res
 }

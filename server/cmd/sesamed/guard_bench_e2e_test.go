@@ -4,7 +4,6 @@ package main_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 // line saying so. Target (issue 13): within 1 s; a stranger shut out again
 // within 2 s.
 func BenchmarkRestoreAfterFlush(b *testing.B) {
-	type result struct {
-		kind     string
-		p50, p95 time.Duration
-	}
-	var results []result
+	var results []latency
 	for _, kind := range nativeKinds {
 		in := install(b, kind, nil)
 		s := in.start(b)
@@ -45,14 +40,13 @@ func BenchmarkRestoreAfterFlush(b *testing.B) {
 		if !strings.Contains(in.p.Server.Run(b, "sh", "-c", "nft list ruleset; ipset list -n"), "sesamed_allow") {
 			b.Fatal("sesamed's sets are not back")
 		}
-		slices.Sort(took)
-		results = append(results, result{kind, percentile(took, 50), percentile(took, 95)})
+		results = append(results, summarize(kind, took))
 	}
 	fmt.Printf("\nrestore after a flushed ruleset, flush started to sesamed's chain, guard and grant back (%d flushes each)\n", b.N)
 	for _, r := range results {
-		fmt.Printf("%-10s p50 %7.1f ms  p95 %7.1f ms\n", r.kind, ms(r.p50), ms(r.p95))
-		b.ReportMetric(ms(r.p50), r.kind+"-p50-ms")
-		b.ReportMetric(ms(r.p95), r.kind+"-p95-ms")
+		fmt.Printf("%-10s p50 %7.1f ms  p95 %7.1f ms\n", r.name, ms(r.p50), ms(r.p95))
+		b.ReportMetric(ms(r.p50), r.name+"-p50-ms")
+		b.ReportMetric(ms(r.p95), r.name+"-p95-ms")
 	}
 	fmt.Println("target: within 1 s")
 }

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +34,7 @@ func spaDaemons() []spaDaemon {
 	return []spaDaemon{
 		{"sesamed", func(b *testing.B, p *testnet.Pair, access string) *testnet.Proc {
 			firewalltest.Guard(b, p.Server, "nftables", 22)
-			return spaSesamed(b, p, b.TempDir(), access).Proc
+			return p.Server.SesamedSPA(b, testnet.ServerIf, "nftables", b.TempDir(), access).Proc
 		}, func(b *testing.B, p *testnet.Pair, addr string) bool { return granted(b, p, addr) }},
 		{"fwknopd", func(b *testing.B, p *testnet.Pair, access string) *testnet.Proc {
 			p.Server.GuardSSH(b)
@@ -122,11 +120,7 @@ func (r *rawUDP) send(src netip.Addr, payload []byte) error {
 func BenchmarkSPAOpenLatency(b *testing.B) {
 	testnet.RequireRoot(b)
 	testnet.RequireTools(b, "iptables", "nft", "tcpdump", "fwknopd")
-	type result struct {
-		name     string
-		p50, p95 time.Duration
-	}
-	var results []result
+	var results []latency
 	for _, d := range spaDaemons() {
 		p := testnet.NewPair(b)
 		proc := d.start(b, p, spaAccess(""))
@@ -138,15 +132,7 @@ func BenchmarkSPAOpenLatency(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			from := len(capture.Packets())
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := probe(p.Client, testnet.ServerAddr4.As4(), 200*time.Microsecond, stop); err != nil {
-					b.Error(err)
-				}
-			}()
+			stopProbing := probing(b, p)
 			// One second of access, so that the next round starts shut.
 			if err := raw.send(testnet.ClientAddr4, spaPacket(b, testnet.ClientAddr4.String(), 1)); err != nil {
 				b.Fatal(err)
@@ -158,30 +144,20 @@ func BenchmarkSPAOpenLatency(b *testing.B) {
 				}
 				return !sentAt.IsZero() && pk.Src.Port() == 22 && pk.SYN && pk.ACK
 			})
-			close(stop)
-			wg.Wait()
+			stopProbing()
 			lats = append(lats, pkts[len(pkts)-1].Time.Sub(sentAt))
 			testnet.WaitFor(b, d.name+" to close port 22 again", func() bool { return !d.opened(b, p, testnet.ClientAddr4.String()) })
 		}
 		b.StopTimer()
 		proc.Stop()
-		slices.Sort(lats)
-		results = append(results, result{d.name, percentile(lats, 50), percentile(lats, 95)})
+		results = append(results, summarize(d.name, lats))
 	}
 	fmt.Printf("\nSPA open latency, packet to port 22 accepting (%d packets each)\n", b.N)
-	fmt.Printf("%-10s %10s %10s %18s\n", "daemon", "p50", "p95", "p50 / fwknopd's")
-	for _, r := range results {
-		fmt.Printf("%-10s %7.1f ms %7.1f ms %18.3f\n", r.name, ms(r.p50), ms(r.p95), float64(r.p50)/float64(results[len(results)-1].p50))
-		b.ReportMetric(ms(r.p50), r.name+"-p50-ms")
-		b.ReportMetric(ms(r.p95), r.name+"-p95-ms")
-	}
+	reportLatencies(b, "daemon", "fwknopd", results, results[len(results)-1])
 	fmt.Println("target: sesamed p50 <= 5 ms")
 }
 
-var spaFloodOnce struct {
-	sync.Once
-	results []floodResult
-}
+var spaFloodOnce floodCache
 
 // BenchmarkSPAFlood: for 5 s, SPA-shaped datagrams (random base64 of an
 // SPA packet's length) from random spoofed sources in 192.0.2.0/24 at the
@@ -197,39 +173,20 @@ func BenchmarkSPAFlood(b *testing.B) {
 		rate     = 100_000
 		duration = 5 * time.Second
 	)
-	spaFloodOnce.Do(func() {
+	res := spaFloodOnce.get(b, func() (res []floodResult) {
 		for _, d := range spaDaemons() {
-			spaFloodOnce.results = append(spaFloodOnce.results, spaFloodDaemon(b, d, rate, duration))
+			res = append(res, spaFloodDaemon(b, d, rate, duration))
 		}
+		return res
 	})
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-	}
-	b.StopTimer()
-	res := spaFloodOnce.results
 	fmt.Printf("\nSPA flood: up to %dk random SPA-shaped datagrams/s from spoofed 192.0.2.0/24 sources for %s, 3 real SPA packets\n", rate/1000, duration)
-	fmt.Printf("%-8s %10s %8s %10s %10s   %s\n", "daemon", "opened", "cpu-s", "peak RSS", "sent/s", "packet to open, each")
-	for _, r := range res {
-		var each []string
-		for _, o := range r.openedAfter {
-			if o == 0 {
-				each = append(each, "lost")
-			} else {
-				each = append(each, fmt.Sprintf("%.0f ms", ms(o)))
-			}
-		}
-		fmt.Printf("%-8s %7d/%d %8.2f %7.1f MB %9.0fk   %v\n", r.name, r.opened, r.knocks, r.cpu.Seconds(), float64(r.peakRSS)/(1<<20), r.pps/1000, each)
-		b.ReportMetric(float64(r.opened), r.name+"-opened")
-		b.ReportMetric(r.cpu.Seconds(), r.name+"-cpu-s")
-		b.ReportMetric(float64(r.peakRSS)/(1<<20), r.name+"-peak-rss-MB")
-	}
+	reportFlood(b, "packet to open, each", res)
 	fmt.Println("target: sesamed opens 3 of 3")
 }
 
 func spaFloodDaemon(b *testing.B, d spaDaemon, rate int, duration time.Duration) floodResult {
 	p := testnet.NewPair(b)
 	proc := d.start(b, p, spaAccess(""))
-	cpu0, _ := procCPU(b, proc.Pid())
 	clients := []string{"192.0.2.2", "192.0.2.3", "192.0.2.4"}
 	reals := make([][]byte, len(clients))
 	for i, c := range clients {
@@ -246,88 +203,23 @@ func spaFloodDaemon(b *testing.B, d spaDaemon, rate int, duration time.Duration)
 		noise[i] = []byte(base64.RawStdEncoding.EncodeToString(raw))
 	}
 	floodRaw, realRaw := newRawUDP(b, p.Client), newRawUDP(b, p.Client)
-	stop := make(chan struct{})
-	var sent int
-	var floodErr error
-	done := make(chan struct{})
-	start := time.Now()
-	go func() {
-		defer close(done)
-		floodErr = p.Client.Do(func() error {
-			for {
-				select {
-				case <-stop:
-					return nil
-				default:
-				}
-				due := int(time.Since(start).Seconds() * float64(rate))
-				for ; sent < due; sent++ {
+	return floodRun{
+		name: d.name, daemon: proc, clients: clients, duration: duration,
+		flood: func(stop <-chan struct{}) (sent int, err error) {
+			err = p.Client.Do(func() error {
+				sent, err = pace(rate, stop, func(n int) error {
 					src := netip.AddrFrom4([4]byte{192, 0, 2, byte(10 + rand.Uint32N(240))})
-					if err := floodRaw.send(src, noise[sent%len(noise)]); err != nil {
-						return err
-					}
-				}
-				time.Sleep(200 * time.Microsecond)
+					return floodRaw.send(src, noise[n%len(noise)])
+				})
+				return err
+			})
+			return sent, err
+		},
+		knock: func(i int) {
+			if err := realRaw.send(netip.MustParseAddr(clients[i]), reals[i]); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}()
-	res := floodResult{name: d.name, knocks: len(clients)}
-	var mu sync.Mutex
-	sentAt := make([]time.Time, len(clients))
-	opened := make([]time.Duration, len(clients))
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for n := 0; n < len(clients) && time.Now().Before(start.Add(duration+time.Second)); {
-			for i, c := range clients {
-				mu.Lock()
-				due := !sentAt[i].IsZero() && opened[i] == 0
-				mu.Unlock()
-				if due && d.opened(b, p, c) {
-					mu.Lock()
-					opened[i] = time.Since(sentAt[i])
-					mu.Unlock()
-					n++
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	for i, at := range []time.Duration{500 * time.Millisecond, 2000 * time.Millisecond, 3500 * time.Millisecond} {
-		time.Sleep(time.Until(start.Add(at)))
-		mu.Lock()
-		sentAt[i] = time.Now()
-		mu.Unlock()
-		if err := realRaw.send(netip.MustParseAddr(clients[i]), reals[i]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	<-watched
-	for _, o := range opened {
-		if o > 0 {
-			res.opened++
-		}
-	}
-	time.Sleep(time.Until(start.Add(duration)))
-	close(stop)
-	<-done
-	elapsed := time.Since(start)
-	if floodErr != nil {
-		b.Fatalf("flood: %v", floodErr)
-	}
-	res.pps = float64(sent) / elapsed.Seconds()
-	prev, _ := procCPU(b, proc.Pid())
-	for i := 0; i < 50; i++ {
-		time.Sleep(200 * time.Millisecond)
-		cur, _ := procCPU(b, proc.Pid())
-		if cur == prev {
-			break
-		}
-		prev = cur
-	}
-	cpu1, rss := procCPU(b, proc.Pid())
-	res.cpu, res.peakRSS = cpu1-cpu0, rss
-	res.openedAfter = opened
-	proc.Stop()
-	return res
+		},
+		opened: func(addr string) bool { return d.opened(b, p, addr) },
+	}.measure(b)
 }

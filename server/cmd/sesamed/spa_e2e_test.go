@@ -29,18 +29,6 @@ func spaAccess(extra string) string {
 	return fmt.Sprintf("SOURCE ANY\nOPEN_PORTS tcp/22\nKEY_BASE64 %s\nHMAC_KEY_BASE64 %s\nFW_ACCESS_TIMEOUT 60\n%s", spaKey, spaHMACKey, extra)
 }
 
-// spaSesamed runs sesamed serving access (a file in dir) with its state
-// in dir, native nftables grants, and flags (-D logs refused noise).
-func spaSesamed(t testing.TB, p *testnet.Pair, dir, access string, flags ...string) *testnet.Sesamed {
-	t.Helper()
-	path := filepath.Join(dir, "access.conf")
-	if err := os.WriteFile(path, []byte(access), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conf := fmt.Sprintf("[options]\n\tlogfile = /dev/null\n\tfirewall = nftables\n\tstatedir = %s\n\tfwknop_access = %s\n", dir, path)
-	return p.Server.Sesamed(t, testnet.ServerIf, conf, flags...)
-}
-
 // fwknop runs the real fwknop client in the client namespace, with a
 // home of its own (it writes ~/.fwknop.run) and the given arguments after
 // the destination and keys.
@@ -93,7 +81,7 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 	firewalltest.Guard(t, p.Server, "nftables", 22)
 	p.Server.SSHD(t)
 	dir, home := t.TempDir(), t.TempDir()
-	s := spaSesamed(t, p, dir, spaAccess(""), "-D")
+	s := p.Server.SesamedSPA(t, testnet.ServerIf, "nftables", dir, spaAccess(""), "-D")
 	if reachable(t, p, testnet.ServerAddr4) {
 		t.Fatal("port 22 is open before any SPA packet")
 	}
@@ -135,7 +123,7 @@ func TestRealFwknopOpensSesamed(t *testing.T) {
 	s.Signal(unix.SIGTERM)
 	<-s.Done()
 	waitReachable(t, p, testnet.ServerAddr4, false)
-	s = spaSesamed(t, p, dir, spaAccess(""), "-D")
+	s = p.Server.SesamedSPA(t, testnet.ServerIf, "nftables", dir, spaAccess(""), "-D")
 	from := s.Len()
 	sendSaved(t, p, saved)
 	s.WaitOutputAfter(t, from, "Replay detected from source IP: 192.0.2.2")
