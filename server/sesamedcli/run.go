@@ -95,9 +95,9 @@ type process struct {
 	// once the instance lock is released: the parent's -d returns only
 	// when another start can take the lock.
 	failed error
-	log       *sesamedlog.Logger
-	ctx       context.Context // ends on SIGINT or SIGTERM
-	reload    chan struct{}   // SIGHUP
+	log    *sesamedlog.Logger
+	ctx    context.Context // ends on SIGINT or SIGTERM
+	reload chan struct{}   // SIGHUP
 }
 
 // takeReadyPipe takes, in the copy -d started, the pipe its parent waits
