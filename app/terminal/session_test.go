@@ -34,7 +34,11 @@ func TestWidgetRunsVim(t *testing.T) {
 	}
 	cmd := exec.Command("vim", "-u", "NONE", "-N", "-i", "NONE", "-n", file)
 	cmd.Env = []string{"TERM=xterm-256color", "LANG=C.UTF-8", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 10, Rows: 5}) // Attach sets the real size
+	// The pty starts at the widget's size: a SIGWINCH that reaches vim
+	// before it sets its handler is lost and leaves it drawing 10 columns
+	// (the likely cause of this test timing out on a loaded machine). The
+	// resize below checks that vim hears of a new size.
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 60, Rows: 15})
 	if err != nil {
 		t.Fatal(err)
 	}
