@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -55,15 +56,9 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
-	// newBtn and menuBtn are the + and ⋮ buttons above the list.
-	newBtn, menuBtn *widget.Button
-	form            *profileForm // the profile form, while it is open
-	// seedShown is the seed dialog, while it is open; seedConfirm the
-	// Show button of the question before it.
-	seedShown   *seedDialog
-	seedConfirm *widget.Button
-	// lastDialog is the title of the last failure shown.
-	lastDialog string
+	form     *profileForm    // the profile form, while it is open
+	// seedShown is the seed dialog, while it is open.
+	seedShown *seedDialog
 
 	trayOn   bool // the tray icon is set up
 	quitting bool
@@ -173,6 +168,26 @@ func (u *UI) do(f func()) {
 		return
 	}
 	u.deps.Do(f)
+}
+
+// every runs f on the UI goroutine at each multiple of d on the app's
+// clock (clock.Every: d = time.Second ticks as a countdown's seconds
+// change), from a goroutine of its own, until ctx is done; once ctx is
+// done f runs no more, even if a tick was already queued. The channel
+// returned is closed when the goroutine has returned.
+func (u *UI) every(ctx context.Context, d time.Duration, f func()) chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		clock.Every(ctx, u.deps.Clock, d, func() {
+			u.do(func() {
+				if ctx.Err() == nil {
+					f()
+				}
+			})
+		})
+	}()
+	return done
 }
 
 // loadProfile reads the named profile with its secrets and hands it to

@@ -124,8 +124,8 @@ func (d *detailPane) show(p *profiles.Profile) {
 }
 
 // showRotation shows a rotating profile's settings and starts the
-// countdown to its next window: a goroutine that wakes when the shown
-// seconds change, until stopCountdown.
+// countdown to its next window, ticking as the shown seconds change (the
+// windows start on whole seconds), until stopCountdown.
 func (d *detailPane) showRotation(r *profiles.Rotation) {
 	d.rotation = r
 	d.rotLine.SetText("Rotating sequence: " + r.Params.Describe())
@@ -133,29 +133,8 @@ func (d *detailPane) showRotation(r *profiles.Rotation) {
 	d.tick()
 	d.box.Refresh()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	d.stopTick, d.tickDone = cancel, done
-	clock := d.u.deps.Clock
-	go func() {
-		defer close(done)
-		for {
-			now := clock.Now()
-			left := r.Params.WindowStart(r.Params.WindowAt(now) + 1).Sub(now)
-			// The shown seconds change when left crosses a whole second.
-			wait := left % time.Second
-			if wait <= 0 {
-				wait = time.Second
-			}
-			if clock.Sleep(ctx, wait) != nil {
-				return
-			}
-			d.u.do(func() {
-				if ctx.Err() == nil {
-					d.tick()
-				}
-			})
-		}
-	}()
+	d.stopTick = cancel
+	d.tickDone = d.u.every(ctx, time.Second, d.tick)
 }
 
 // tick shows the countdown at the clock's time.

@@ -93,7 +93,6 @@ func explain(err error) explanation {
 
 // showExplained shows a failure in a dialog.
 func (u *UI) showExplained(ex explanation) {
-	u.lastDialog = ex.Title
 	detail := widget.NewLabel(ex.Detail)
 	detail.Wrapping = fyne.TextWrapWord
 	detail.Selectable = true
@@ -117,7 +116,6 @@ func (u *UI) showExplainedFor(ex explanation, name string) {
 		u.showExplained(ex)
 		return
 	}
-	u.lastDialog = ex.Title
 	detail := widget.NewLabel(ex.Detail)
 	detail.Wrapping = fyne.TextWrapWord
 	detail.Selectable = true

@@ -136,103 +136,134 @@ func (u *UI) profileNamed(name string) *profiles.Profile {
 	return nil
 }
 
+// build makes the form: its sections of rows in order, then the dialog
+// around them, then the first check of every field. Each section adds its
+// own rows, with their hints and first values, so a new kind of knock is
+// one more entry in kinds (form_kind.go) and nothing else here.
 func (f *profileForm) build(mode formMode) {
+	f.hintFor = map[string]string{}
+	f.grid = container.New(layout.NewFormLayout())
+	for _, section := range []func(){
+		f.identityRows, // name, host
+		f.kindRows,     // the kind of knock and each kind's rows
+		f.knockRows,    // close knocks, delay
+		f.sshRows,      // user, port, identity file, address family
+		f.timingRows,   // wait, keepalive, reconnect
+		f.noteRows,
+	} {
+		section()
+	}
+	f.buildDialog(mode)
+	f.checkAll(mode)
+	f.dlg.Resize(fyne.NewSize(640, 660))
+	f.u.showFocused(f.dlg, f.entries[fName])
+}
+
+// addRow adds a row to the form: a bold label, the field w and under it
+// the field's hint (which turns into its problem).
+func (f *profileForm) addRow(label, key, hint string, w fyne.CanvasObject) {
+	f.hintFor[key] = hint
+	h := widget.NewLabel(hint)
+	h.Wrapping = fyne.TextWrapWord
+	h.Importance = widget.LowImportance
+	h.SizeName = theme.SizeNameCaptionText
+	f.hints[key] = h
+	field := container.NewVBox(w)
+	if hint != "" || key != fNote {
+		field.Add(h)
+	}
+	l := widget.NewLabel(label)
+	l.TextStyle.Bold = true
+	f.grid.Add(l)
+	f.grid.Add(field)
+	f.rows[key] = [2]fyne.CanvasObject{l, field}
+}
+
+// entry makes the text field of key, holding value, checked as it is
+// typed.
+func (f *profileForm) entry(key, place, value string) *widget.Entry {
+	return f.bindEntry(widget.NewEntry(), key, place, value)
+}
+
+// bindEntry makes e the text field of key (for entries other than
+// widget.NewEntry's: password, multi-line).
+func (f *profileForm) bindEntry(e *widget.Entry, key, place, value string) *widget.Entry {
+	e.SetPlaceHolder(place)
+	e.SetText(value)
+	e.OnChanged = func(string) { f.check(key) }
+	f.entries[key] = e
+	return e
+}
+
+// durationText is a duration's field text: empty for none.
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+// identityRows: what the profile is called and which server it knocks.
+func (f *profileForm) identityRows() {
 	b := &f.base
-	f.hintFor = map[string]string{
-		fName:     "How the profile is listed (and sesame connect NAME).",
-		fHost:     "The server's name or address: knocked, then connected to.",
-		fPort:     "SSH port; empty for 22.",
-		fUser:     "SSH user; empty for ~/.ssh/config's, else your login name.",
-		fIdentity: "A private key to try first (optional).",
-		fOpen:     "The knocks that open the door: PORT[:tcp|udp][@GAP], e.g. 7000,8000:udp,9000.",
-		fClose:    "The knocks that shut it again (optional), e.g. 9000,8000,7000.",
-		fDelay:    "Between knocks, e.g. 200ms; empty for none.",
-		fWait:     "After the last knock, before connecting, e.g. 1s; empty for none.",
-		fNote:     "",
-	}
-	f.hintFor[fKeepalive] = "How often to ask the server whether it is still there, e.g. 15s; 3 unanswered end the session. Empty for 15s."
-	values := map[string]string{
-		fName: b.Name, fHost: b.Host, fUser: b.User, fIdentity: b.IdentityFile, fNote: b.Note,
-		fOpen: b.Secrets.Open.String(), fClose: b.Secrets.Close.String(),
-	}
-	for k, v := range f.rotatingValues() {
-		values[k] = v
-	}
+	f.addRow("Name", fName, "How the profile is listed (and sesame connect NAME).", f.entry(fName, "web", b.Name))
+	f.addRow("Host", fHost, "The server's name or address: knocked, then connected to.", f.entry(fHost, "e.g. server.example.com", b.Host))
+}
+
+// knockRows: the knocking that every kind of knock shares.
+func (f *profileForm) knockRows() {
+	b := &f.base
+	f.addRow("Close knocks", fClose, "The knocks that shut it again (optional), e.g. 9000,8000,7000.",
+		f.entry(fClose, "e.g. 9000,8000,7000", b.Secrets.Close.String()))
+	f.addRow("Delay", fDelay, "Between knocks, e.g. 200ms; empty for none.", f.entry(fDelay, "e.g. 200ms", durationText(b.Delay)))
+}
+
+// sshRows: how to log in once the door is open.
+func (f *profileForm) sshRows() {
+	b := &f.base
+	f.addRow("User", fUser, "SSH user; empty for ~/.ssh/config's, else your login name.", f.entry(fUser, "your login name", b.User))
+	port := ""
 	if b.Port != 0 {
-		values[fPort] = strconv.Itoa(b.Port)
+		port = strconv.Itoa(b.Port)
 	}
-	if b.Delay != 0 {
-		values[fDelay] = b.Delay.String()
-	}
-	if b.Wait != 0 {
-		values[fWait] = b.Wait.String()
-	}
-	if b.Keepalive != 0 {
-		values[fKeepalive] = b.Keepalive.String()
-	}
-	grid := container.New(layout.NewFormLayout())
-	f.grid = grid
-	add := func(label, key string, w fyne.CanvasObject) {
-		hint := widget.NewLabel(f.hintFor[key])
-		hint.Wrapping = fyne.TextWrapWord
-		hint.Importance = widget.LowImportance
-		hint.SizeName = theme.SizeNameCaptionText
-		f.hints[key] = hint
-		field := container.NewVBox(w)
-		if f.hintFor[key] != "" || key != fNote {
-			field.Add(hint)
-		}
-		l := widget.NewLabel(label)
-		l.TextStyle.Bold = true
-		grid.Add(l)
-		grid.Add(field)
-		f.rows[key] = [2]fyne.CanvasObject{l, field}
-	}
-	entry := func(key, place string) *widget.Entry {
-		e := widget.NewEntry()
-		switch key {
-		case fSeed:
-			e = widget.NewPasswordEntry()
-		case fNote:
-			e = widget.NewMultiLineEntry()
-			e.SetMinRowsVisible(2)
-			e.Wrapping = fyne.TextWrapWord
-		}
-		e.SetPlaceHolder(place)
-		e.SetText(values[key])
-		e.OnChanged = func(string) { f.check(key) }
-		f.entries[key] = e
-		return e
-	}
-	add("Name", fName, entry(fName, "web"))
-	add("Host", fHost, entry(fHost, "e.g. server.example.com"))
-	f.buildKind(add, entry)
-	add("Close knocks", fClose, entry(fClose, "e.g. 9000,8000,7000"))
-	add("Delay", fDelay, entry(fDelay, "e.g. 200ms"))
-	add("User", fUser, entry(fUser, "your login name"))
-	add("SSH port", fPort, entry(fPort, "22"))
+	f.addRow("SSH port", fPort, "SSH port; empty for 22.", f.entry(fPort, "22", port))
 	browse := widget.NewButtonWithIcon("Choose", theme.FolderOpenIcon(), f.chooseIdentity)
-	add("Identity file", fIdentity, container.NewBorder(nil, nil, nil, browse, entry(fIdentity, "~/.ssh/id_ed25519")))
+	identity := f.entry(fIdentity, "~/.ssh/id_ed25519", b.IdentityFile)
+	f.addRow("Identity file", fIdentity, "A private key to try first (optional).", container.NewBorder(nil, nil, nil, browse, identity))
 	f.family = widget.NewSelect(familyChoices(), nil)
 	f.family.SetSelectedIndex(int(b.Family))
-	add("Address family", "family", f.family)
-	add("Wait", fWait, entry(fWait, "e.g. 1s"))
-	add("Keepalive", fKeepalive, entry(fKeepalive, "15s"))
+	f.addRow("Address family", "family", "", f.family)
+}
+
+// timingRows: the waits and the session's keepalive and reconnection.
+func (f *profileForm) timingRows() {
+	b := &f.base
+	f.addRow("Wait", fWait, "After the last knock, before connecting, e.g. 1s; empty for none.", f.entry(fWait, "e.g. 1s", durationText(b.Wait)))
+	f.addRow("Keepalive", fKeepalive, "How often to ask the server whether it is still there, e.g. 15s; 3 unanswered end the session. Empty for 15s.",
+		f.entry(fKeepalive, "15s", durationText(b.Keepalive)))
 	f.autoReconnect = widget.NewCheck("Reconnect by itself when the connection is lost", nil)
 	f.autoReconnect.SetChecked(b.AutoReconnect)
-	add("", "auto-reconnect", f.autoReconnect)
-	add("Note", fNote, entry(fNote, ""))
+	f.addRow("", "auto-reconnect", "", f.autoReconnect)
+}
 
+// noteRows: the user's own note, free text.
+func (f *profileForm) noteRows() {
+	note := widget.NewMultiLineEntry()
+	note.SetMinRowsVisible(2)
+	note.Wrapping = fyne.TextWrapWord
+	f.addRow("Note", fNote, "", f.bindEntry(note, fNote, "", f.base.Note))
+}
+
+// buildDialog puts the rows in the dialog, under the line that says why
+// a save failed, with Cancel and Save.
+func (f *profileForm) buildDialog(mode formMode) {
 	f.problem = widget.NewLabel("")
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
 	f.problem.Hide()
 
-	title := map[formMode]string{formNew: "New profile", formEdit: "Edit " + b.Name, formDuplicate: "Duplicate " + f.orig}[mode]
-	if mode == formDuplicate {
-		title = "New profile from a copy"
-	}
-	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(grid)), f.u.win)
+	title := map[formMode]string{formNew: "New profile", formEdit: "Edit " + f.base.Name, formDuplicate: "New profile from a copy"}[mode]
+	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(f.grid)), f.u.win)
 	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
 	f.dlg.SetOnClosed(func() {
 		if f.u.form == f {
@@ -242,20 +273,22 @@ func (f *profileForm) build(mode formMode) {
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{f.cancel, f.save})
+}
+
+// checkAll checks every field once the form is built, and enables Save
+// if they are right. A new profile shows its problems as they are typed,
+// not all at once; an edited one shows them now.
+func (f *profileForm) checkAll(mode formMode) {
 	f.showKind()
 	for key := range f.entries {
 		f.validate(key)
 	}
 	f.update()
-	// New profiles show their problems as they are typed, not all at once.
 	if mode != formNew {
 		for key := range f.entries {
 			f.showHint(key)
 		}
 	}
-	f.dlg.Resize(fyne.NewSize(640, 660))
-	f.dlg.Show()
-	f.u.focusLater(f.entries[fName])
 }
 
 // check validates a field after an edit and shows the result. The
@@ -329,15 +362,6 @@ func (f *profileForm) validate(key string) {
 		err = fieldProblem(&profiles.Profile{User: text}, "user")
 	case fPort:
 		_, err = profiles.ParsePort(text)
-	case fOpen:
-		switch {
-		case f.rotating():
-			// The sequence comes from the seed.
-		case strings.TrimSpace(text) == "" && len(f.base.Secrets.OneTime) == 0:
-			err = errors.New("give the knocks that open the door, e.g. 7000,8000,9000")
-		case strings.TrimSpace(text) != "":
-			_, err = knocker.ParseSequence(text)
-		}
 	case fClose:
 		if strings.TrimSpace(text) != "" {
 			_, err = knocker.ParseSequence(text)
@@ -350,8 +374,11 @@ func (f *profileForm) validate(key string) {
 		_, err = profiles.ParseKeepalive(text)
 	case fIdentity:
 		err = checkIdentity(text)
-	case fSeed, fLength, fPorts, fWindow:
-		err = f.validateRotating(key)
+	default:
+		// A kind of knock's field, checked while that kind is chosen.
+		if k, ok := f.kindOf(key); ok && k.choice == f.kind.Selected {
+			err = k.check(key)
+		}
 	}
 	f.errs[key] = err
 }
@@ -408,8 +435,9 @@ func (f *profileForm) profile() (*profiles.Profile, *profiles.Edit, error) {
 
 // edit is the change the form describes, once its fields are valid:
 // profiles.Edit, whose rules of what replaces what are the CLI's too.
-// Every field is set, but the open sequence only when its knocks were
-// changed: left as they were, they keep one-time sequences.
+// Every field is set; the chosen kind of knock sets its own (the fixed
+// kind's open sequence only when its knocks were changed: left as they
+// were, they keep one-time sequences).
 func (f *profileForm) edit() *profiles.Edit {
 	v := func(k string) string { return f.entries[k].Text }
 	host, user, identity, note := v(fHost), strings.TrimSpace(v(fUser)), strings.TrimSpace(v(fIdentity)), v(fNote)
@@ -426,16 +454,7 @@ func (f *profileForm) edit() *profiles.Edit {
 	if s := strings.TrimSpace(v(fClose)); s != "" {
 		*e.Close, _ = knocker.ParseSequence(s)
 	}
-	if f.rotating() {
-		e.Seed, e.Params = f.rotation()
-		return e
-	}
-	if s := strings.TrimSpace(v(fOpen)); s != "" {
-		open, _ := knocker.ParseSequence(s)
-		if b := f.base.Secrets; b.Rotation != nil || open.String() != b.Open.String() {
-			e.Open = open
-		}
-	}
+	f.chosenKind().edit(e)
 	return e
 }
 

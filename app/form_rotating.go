@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sesame/profiles"
 	"sesame/rotate"
 )
 
@@ -20,7 +20,6 @@ import (
 const (
 	kindFixed    = "Fixed sequence"
 	kindRotating = "Rotating sequence (seed)"
-	fKind        = "kind"
 	fProtocols   = "protocols"
 )
 
@@ -42,78 +41,35 @@ func (f *profileForm) rotatingValues() map[string]string {
 	}
 }
 
-// buildKind adds the choice of sequence and the fields of both kinds;
-// showKind shows those of the chosen one.
-func (f *profileForm) buildKind(add func(label, key string, w fyne.CanvasObject), entry func(key, place string) *widget.Entry) {
-	f.hintFor[fSeed] = ""
-	f.hintFor[fLength] = "Knocks per sequence, 1 to 32: the door's Rotating_Length."
-	f.hintFor[fPorts] = "The range the knocks' ports are drawn from, LOW-HIGH: the door's Rotating_Ports."
-	f.hintFor[fProtocols] = "tcp, udp or mixed (each knock's protocol derived too): the door's Rotating_Protocols."
-	f.hintFor[fWindow] = "How long each sequence lasts: seconds or a duration (the door's Rotating_Window)."
-
-	f.kind = widget.NewRadioGroup([]string{kindFixed, kindRotating}, nil)
-	f.kind.Horizontal = true
-	f.kind.Required = true
-	f.kind.SetSelected(kindFixed)
-	if f.base.Secrets.Rotation != nil {
-		f.kind.SetSelected(kindRotating)
-	}
-	f.kind.OnChanged = func(string) {
-		f.showKind()
-		f.update()
-	}
-	add("Knocks", fKind, f.kind)
-	add("Open knocks", fOpen, entry(fOpen, "e.g. 7000,8000,9000"))
-
-	seed := entry(fSeed, "")
+// rotatingRows adds the rotating kind's rows: the seed and the settings.
+func (f *profileForm) rotatingRows() {
+	values := f.rotatingValues()
+	seed := f.bindEntry(widget.NewPasswordEntry(), fSeed, "", "")
 	seed.OnChanged = func(string) { f.seedChanged() }
 	newSeed := widget.NewButtonWithIcon("New seed", theme.ViewRefreshIcon(), f.makeSeed)
-	add("Seed", fSeed, container.NewBorder(nil, nil, nil, newSeed, seed))
-	add("Length", fLength, entry(fLength, strconv.Itoa(rotate.DefaultLength)))
-	add("Port range", fPorts, entry(fPorts, "10000-60000"))
+	f.addRow("Seed", fSeed, "", container.NewBorder(nil, nil, nil, newSeed, seed))
+	f.addRow("Length", fLength, "Knocks per sequence, 1 to 32: the door's Rotating_Length.",
+		f.entry(fLength, strconv.Itoa(rotate.DefaultLength), values[fLength]))
+	f.addRow("Port range", fPorts, "The range the knocks' ports are drawn from, LOW-HIGH: the door's Rotating_Ports.",
+		f.entry(fPorts, "10000-60000", values[fPorts]))
 	f.protocols = widget.NewSelect([]string{"tcp", "udp", "mixed"}, nil)
 	f.protocols.SetSelected(rotate.TCPOnly.String())
 	if r := f.base.Secrets.Rotation; r != nil {
 		f.protocols.SetSelected(r.Params.Protocols.String())
 	}
-	add("Protocols", fProtocols, f.protocols)
-	add("Window", fWindow, entry(fWindow, "30"))
+	f.addRow("Protocols", fProtocols, "tcp, udp or mixed (each knock's protocol derived too): the door's Rotating_Protocols.", f.protocols)
+	f.addRow("Window", fWindow, "How long each sequence lasts: seconds or a duration (the door's Rotating_Window).",
+		f.entry(fWindow, "30", values[fWindow]))
 }
 
 // rotating reports whether the form describes a rotating sequence.
 func (f *profileForm) rotating() bool { return f.kind.Selected == kindRotating }
 
-// showKind shows the fields of the chosen kind of sequence and checks
-// them. A profile turned rotating gets a new seed unless one is pasted.
-func (f *profileForm) showKind() {
-	rot := f.rotating()
-	show := func(key string, on bool) {
-		for _, o := range f.rows[key] {
-			if on {
-				o.Show()
-			} else {
-				o.Hide()
-			}
-		}
-	}
-	show(fOpen, !rot)
-	for _, key := range rotatingKeys {
-		show(key, rot)
-	}
-	f.grid.Refresh() // lays the rows out again
-	if rot && f.newSeed == nil && f.base.Secrets.Rotation == nil {
+// rotatingShown follows a change of kind: a profile turned rotating gets
+// a new seed unless one is pasted, and the seed's hint says which.
+func (f *profileForm) rotatingShown(on bool) {
+	if on && f.newSeed == nil && f.base.Secrets.Rotation == nil {
 		f.makeSeed()
-	}
-	f.hintFor[fKind] = "The same knocks every time (knockd and sesamed)."
-	if rot {
-		f.hintFor[fKind] = "Changes every window, derived from a seed shared with a sesamed door, which takes each window's sequence once: a knock seen on the network cannot be replayed."
-	}
-	f.showHint(fKind)
-	f.validate(fOpen)
-	for _, key := range rotatingKeys {
-		if _, ok := f.entries[key]; ok {
-			f.validate(key)
-		}
 	}
 	f.showHint(fSeed)
 }
@@ -150,9 +106,6 @@ func (f *profileForm) seedChanged() {
 // validateRotating checks a rotating field, with rotate's own words. The
 // seed field's hint says which seed is saved.
 func (f *profileForm) validateRotating(key string) error {
-	if !f.rotating() {
-		return nil
-	}
 	text := strings.TrimSpace(f.entries[key].Text)
 	switch key {
 	case fSeed:
@@ -209,6 +162,9 @@ func (f *profileForm) length() (int, error) {
 	p.Length = n
 	return n, p.Validate()
 }
+
+// editRotation puts the seed and the settings in the edit.
+func (f *profileForm) editRotation(e *profiles.Edit) { e.Seed, e.Params = f.rotation() }
 
 // rotation is the seed and the settings the form describes, once its
 // fields are valid: the pasted seed, else the one made in the form, else

@@ -111,52 +111,79 @@ func showForTest(u *UI, what string) {
 	}()
 }
 
+// testState is what the window shows: each pane reports its own part.
 func (u *UI) testState() hookState {
 	c := u.win.Canvas()
 	st := hookState{Scale: c.Scale(), Status: u.status.Text}
-	st.Connect = st.rect(u.detail.connect)
-	if u.detail.rotBox.Visible() {
-		st.Countdown = u.detail.countdown.Text
-		st.ShowSeed = st.rect(u.detail.showSeed)
+	u.list.report(&st)
+	u.detail.report(&st)
+	u.seedShown.report(&st)
+	for _, s := range u.sessions {
+		st.Tabs = append(st.Tabs, s.report(&st))
 	}
-	if u.seedConfirm != nil {
-		st.SeedConfirm = st.rect(u.seedConfirm)
-	}
-	st.SeedShown = u.seedShown != nil
-	st.Dialog = u.lastDialog
 	// The seed is shown on the screen, but kept out of the state file.
-	var secrets []string
-	if u.seedShown != nil {
-		secrets = append(secrets, u.seedShown.seed.Text)
-	}
-	if u.form != nil && u.form.entries[fSeed] != nil {
-		secrets = append(secrets, u.form.entries[fSeed].Text)
-	}
-	st.Texts = redact(shownTexts(c), secrets)
-	st.NewButton, st.MenuButton = st.rect(u.newBtn), st.rect(u.menuBtn)
-	if p := u.list.selected(); p != nil {
+	st.Texts = redact(shownTexts(c), []string{u.seedShown.secret(), u.form.secret()})
+	return st
+}
+
+// report tells where the + and ⋮ buttons are, and the profile selected.
+func (l *profileList) report(st *hookState) {
+	st.NewButton, st.MenuButton = st.rect(l.newBtn), st.rect(l.menuBtn)
+	if p := l.selected(); p != nil {
 		st.Selected = p.Name
 	}
-	for _, s := range u.sessions {
-		ts := hookTab{Title: s.tab.Text, Progress: s.progress.text()}
-		if s.term != nil {
-			ts.Screen = s.term.Model().ScreenText()
-		}
-		if s.banner.Visible() {
-			ts.Banner = s.bannerText.Text
-		}
-		if s.failure != nil {
-			ts.Failure = labelsIn(s.failure)
-		}
-		if s.lost != nil {
-			ts.Lost = labelsIn(s.lost)
-			if b := buttonIn(s.lost, "Reconnect"); b != nil {
-				ts.Reconnect = st.rect(b)
-			}
-		}
-		st.Tabs = append(st.Tabs, ts)
+}
+
+// report tells where Connect is and, for a rotating profile, the
+// countdown, Show seed… and the question it opens.
+func (d *detailPane) report(st *hookState) {
+	st.Connect = st.rect(d.connect)
+	if d.rotBox.Visible() {
+		st.Countdown = d.countdown.Text
+		st.ShowSeed = st.rect(d.showSeed)
 	}
-	return st
+	st.SeedConfirm = overlayButton(d.u.win.Canvas(), seedConfirmText)
+}
+
+// report tells whether the seed dialog is open (d is nil when it is not).
+func (d *seedDialog) report(st *hookState) { st.SeedShown = d != nil }
+
+// secret is the seed the dialog shows, to keep out of the state.
+func (d *seedDialog) secret() string {
+	if d == nil {
+		return ""
+	}
+	return d.seed.Text
+}
+
+// secret is the seed typed in the form (f is nil when it is closed), to
+// keep out of the state.
+func (f *profileForm) secret() string {
+	if f == nil || f.entries[fSeed] == nil {
+		return ""
+	}
+	return f.entries[fSeed].Text
+}
+
+// report is the session's tab.
+func (s *session) report(st *hookState) hookTab {
+	ts := hookTab{Title: s.tab.Text, Progress: s.progress.text()}
+	if s.term != nil {
+		ts.Screen = s.term.Model().ScreenText()
+	}
+	if s.banner.Visible() {
+		ts.Banner = s.bannerText.Text
+	}
+	if s.failure != nil {
+		ts.Failure = labelsIn(s.failure)
+	}
+	if s.lost != nil {
+		ts.Lost = labelsIn(s.lost)
+		if b := buttonIn(s.lost, "Reconnect"); b != nil {
+			ts.Reconnect = st.rect(b)
+		}
+	}
+	return ts
 }
 
 // rect is where b is in the window, in pixels; zero when it is hidden.

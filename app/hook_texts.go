@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // shownTexts is every text drawn in the window, on the content (layer 0)
@@ -19,18 +20,42 @@ import (
 func shownTexts(c fyne.Canvas) []hookText {
 	var out []hookText
 	scale := c.Scale()
-	layers := append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)
-	for i, root := range layers {
-		walkShown(root, fyne.NewPos(0, 0), fullClip(), func(t *canvas.Text, pos fyne.Position) {
-			if t.Text == "" {
-				return
+	for i, root := range layers(c) {
+		walkShown(root, fyne.NewPos(0, 0), fullClip(), func(o fyne.CanvasObject, pos fyne.Position) {
+			if t, ok := o.(*canvas.Text); ok && t.Text != "" {
+				out = append(out, hookText{Layer: i, Text: t.Text, Rect: rectAt(pos, t.Size(), scale)})
 			}
-			sz := t.Size()
-			out = append(out, hookText{Layer: i, Text: t.Text,
-				Rect: [4]float32{pos.X * scale, pos.Y * scale, sz.Width * scale, sz.Height * scale}})
 		})
 	}
 	return out
+}
+
+// overlayButton is where the button labelled text is on the topmost
+// overlay (a dialog) that has one, in window pixels; zero when none shows.
+func overlayButton(c fyne.Canvas, text string) [4]float32 {
+	ls := layers(c)
+	for i := len(ls) - 1; i > 0; i-- {
+		var r [4]float32
+		walkShown(ls[i], fyne.NewPos(0, 0), fullClip(), func(o fyne.CanvasObject, pos fyne.Position) {
+			if b, ok := o.(*widget.Button); ok && b.Text == text && r[2] == 0 {
+				r = rectAt(pos, b.Size(), c.Scale())
+			}
+		})
+		if r[2] > 0 {
+			return r
+		}
+	}
+	return [4]float32{}
+}
+
+// layers are the window's content and the overlays above it, bottom up.
+func layers(c fyne.Canvas) []fyne.CanvasObject {
+	return append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)
+}
+
+// rectAt is x, y, width, height in window pixels of an object at pos.
+func rectAt(pos fyne.Position, sz fyne.Size, scale float32) [4]float32 {
+	return [4]float32{pos.X * scale, pos.Y * scale, sz.Width * scale, sz.Height * scale}
 }
 
 // redact replaces the texts that hold one of secrets by "[secret]".
@@ -62,20 +87,18 @@ func (c clip) shows(p fyne.Position, sz fyne.Size) bool {
 	return x >= c.min.X && x <= c.max.X && y >= c.min.Y && y <= c.max.Y
 }
 
-// walkShown calls found for each visible text under o, whose parent is at
-// offset in the window.
-func walkShown(o fyne.CanvasObject, offset fyne.Position, cl clip, found func(*canvas.Text, fyne.Position)) {
+// walkShown calls found for each visible object under o (within the
+// scroll containers' views), whose parent is at offset in the window.
+func walkShown(o fyne.CanvasObject, offset fyne.Position, cl clip, found func(fyne.CanvasObject, fyne.Position)) {
 	if o == nil || !o.Visible() {
 		return
 	}
 	pos := offset.Add(o.Position())
+	if cl.shows(pos, o.Size()) {
+		found(o, pos)
+	}
 	var children []fyne.CanvasObject
 	switch w := o.(type) {
-	case *canvas.Text:
-		if cl.shows(pos, w.Size()) {
-			found(w, pos)
-		}
-		return
 	case *fyne.Container:
 		children = w.Objects
 	case fyne.Widget:

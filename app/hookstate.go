@@ -20,9 +20,7 @@ type hookState struct {
 	// written here).
 	SeedShown bool
 	Tabs      []hookTab
-	// Dialog is the title of the last failure dialog shown.
-	Dialog string
-	Status string
+	Status    string
 	// StallMS is the longest the UI goroutine took to run a no-op since
 	// start or the last SIGUSR1: how long the window was unresponsive.
 	StallMS float64

@@ -86,13 +86,17 @@ func address(p *profiles.Profile) string {
 	return s
 }
 
-// profileList is the filter box and the list under it.
+// profileList is the filter box with the + and ⋮ buttons beside it, and
+// the list under them.
 type profileList struct {
 	u       *UI
 	filter  *filterEntry
 	list    *keyList
 	shown   []*profiles.Profile
 	current string // the selected profile's name
+	// newBtn and menuBtn are the + (new profile) and ⋮ (new, import,
+	// export) buttons.
+	newBtn, menuBtn *widget.Button
 	// onSelect is told the selected profile (nil when none).
 	onSelect func(*profiles.Profile)
 }
@@ -137,7 +141,26 @@ func newProfileList(u *UI) *profileList {
 		}
 	}
 	l.list.onEnter = func() { u.connectSelected() }
+	l.newBtn = widget.NewButtonWithIcon("", theme.ContentAddIcon(), u.newProfile)
+	l.menuBtn = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), l.showMenu)
 	return l
+}
+
+// bar is the filter box with the + and ⋮ buttons beside it.
+func (l *profileList) bar() fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, container.NewHBox(l.newBtn, l.menuBtn), l.filter)
+}
+
+// showMenu opens the ⋮ menu under its button.
+func (l *profileList) showMenu() {
+	u := l.u
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItem("New profile…", u.newProfile),
+		fyne.NewMenuItem("Import profiles…", u.importProfiles),
+		fyne.NewMenuItem("Export profiles…", u.exportProfiles),
+	)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(l.menuBtn)
+	widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, l.menuBtn.Size().Height)))
 }
 
 // selected is the selected profile, or nil.

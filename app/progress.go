@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -85,7 +86,8 @@ type progressView struct {
 	rows    *fyne.Container
 	cancel  *widget.Button
 	obj     fyne.CanvasObject
-	ticking chan struct{} // closed to stop the countdown ticker
+	// stopTick ends the countdown's ticks; nil when none run.
+	stopTick context.CancelFunc
 }
 
 func newProgressView(u *UI, name string) *progressView {
@@ -191,36 +193,25 @@ func (v *progressView) countdown() bool {
 }
 
 // tick shows the countdown now and every tenth of a second while a step
-// is waiting.
+// is waiting, on the app's clock.
 func (v *progressView) tick() {
-	if !v.countdown() || v.ticking != nil {
+	if !v.countdown() || v.stopTick != nil {
 		return
 	}
-	stop := make(chan struct{})
-	v.ticking = stop
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				v.u.do(func() {
-					if v.ticking == stop && !v.countdown() {
-						v.stop()
-					}
-				})
-			}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.stopTick = cancel
+	v.u.every(ctx, 100*time.Millisecond, func() {
+		if !v.countdown() {
+			v.stop()
 		}
-	}()
+	})
 }
 
 // stop ends the countdown.
 func (v *progressView) stop() {
-	if v.ticking != nil {
-		close(v.ticking)
-		v.ticking = nil
+	if v.stopTick != nil {
+		v.stopTick()
+		v.stopTick = nil
 	}
 }
 

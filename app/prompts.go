@@ -204,13 +204,25 @@ func (u *UI) secretDialog(title, prompt string, canRemember bool, reply func(ssh
 	d.SetButtons([]fyne.CanvasObject{cancel, ok})
 	d.SetOnClosed(func() { reply(sshlaunch.Secret{}, sshlaunch.ErrCancelled) })
 	d.Resize(fyne.NewSize(420, 0))
-	u.focusLater(entry)
-	return d
+	return focusedDialog{Dialog: d, u: u, first: entry}
 }
 
-// focusLater focuses o once its dialog is on the canvas.
-func (u *UI) focusLater(o fyne.Focusable) {
-	go u.do(func() { u.win.Canvas().Focus(o) })
+// focusedDialog is a dialog whose first field takes the focus as it is
+// shown (the field is on the canvas only then).
+type focusedDialog struct {
+	dialog.Dialog
+	u     *UI
+	first fyne.Focusable
+}
+
+func (d focusedDialog) Show() { d.u.showFocused(d.Dialog, d.first) }
+
+// showFocused shows d and focuses its field first, in that order on the
+// UI goroutine: the focus goes to the dialog shown, not to whichever a
+// later turn of the UI loop finds on top.
+func (u *UI) showFocused(d interface{ Show() }, first fyne.Focusable) {
+	d.Show()
+	u.win.Canvas().Focus(first)
 }
 
 // Password implements sshlaunch.UI.
@@ -234,45 +246,52 @@ func (f *flowUI) Passphrase(ctx context.Context, keyFile string) (sshlaunch.Secr
 func (f *flowUI) KeyboardInteractive(ctx context.Context, name, instruction string, questions []string, echo []bool) ([]string, error) {
 	u := f.s.u
 	return ask(ctx, u, func(reply func([]string, error)) dialog.Dialog {
-		content := container.NewVBox()
-		if instruction != "" {
-			l := widget.NewLabel(instruction)
-			l.Wrapping = fyne.TextWrapWord
-			content.Add(l)
-		}
-		entries := make([]*widget.Entry, len(questions))
-		for i, q := range questions {
-			if i < len(echo) && echo[i] {
-				entries[i] = widget.NewEntry()
-			} else {
-				entries[i] = widget.NewPasswordEntry()
-			}
-			content.Add(widget.NewLabel(q))
-			content.Add(entries[i])
-		}
-		title := name
-		if title == "" {
-			title = "The server asks"
-		}
-		d := dialog.NewCustomWithoutButtons(title, content, u.win)
-		submit := func() {
-			answers := make([]string, len(entries))
-			for i, e := range entries {
-				answers[i] = e.Text
-			}
-			reply(answers, nil)
-			d.Hide()
-		}
-		if len(entries) > 0 {
-			entries[len(entries)-1].OnSubmitted = func(string) { submit() }
-			u.focusLater(entries[0])
-		}
-		cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { reply(nil, sshlaunch.ErrCancelled); d.Hide() })
-		ok := widget.NewButtonWithIcon("Send", theme.ConfirmIcon(), submit)
-		ok.Importance = widget.HighImportance
-		d.SetButtons([]fyne.CanvasObject{cancel, ok})
-		d.SetOnClosed(func() { reply(nil, sshlaunch.ErrCancelled) })
-		d.Resize(fyne.NewSize(420, 0))
-		return d
+		return u.questionsDialog(name, instruction, questions, echo, reply)
 	})
+}
+
+// questionsDialog asks a keyboard-interactive login's questions.
+func (u *UI) questionsDialog(name, instruction string, questions []string, echo []bool, reply func([]string, error)) dialog.Dialog {
+	content := container.NewVBox()
+	if instruction != "" {
+		l := widget.NewLabel(instruction)
+		l.Wrapping = fyne.TextWrapWord
+		content.Add(l)
+	}
+	entries := make([]*widget.Entry, len(questions))
+	for i, q := range questions {
+		if i < len(echo) && echo[i] {
+			entries[i] = widget.NewEntry()
+		} else {
+			entries[i] = widget.NewPasswordEntry()
+		}
+		content.Add(widget.NewLabel(q))
+		content.Add(entries[i])
+	}
+	title := name
+	if title == "" {
+		title = "The server asks"
+	}
+	d := dialog.NewCustomWithoutButtons(title, content, u.win)
+	submit := func() {
+		answers := make([]string, len(entries))
+		for i, e := range entries {
+			answers[i] = e.Text
+		}
+		reply(answers, nil)
+		d.Hide()
+	}
+	if len(entries) > 0 {
+		entries[len(entries)-1].OnSubmitted = func(string) { submit() }
+	}
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { reply(nil, sshlaunch.ErrCancelled); d.Hide() })
+	ok := widget.NewButtonWithIcon("Send", theme.ConfirmIcon(), submit)
+	ok.Importance = widget.HighImportance
+	d.SetButtons([]fyne.CanvasObject{cancel, ok})
+	d.SetOnClosed(func() { reply(nil, sshlaunch.ErrCancelled) })
+	d.Resize(fyne.NewSize(420, 0))
+	if len(entries) == 0 {
+		return d
+	}
+	return focusedDialog{Dialog: d, u: u, first: entries[0]}
 }

@@ -207,3 +207,35 @@ func (h *harness) typeInto(i int, text string) {
 	}
 	test.Type(e[i], text)
 }
+
+// A dialog with fields has its first field focused as it is shown, in
+// the same turn of the UI loop: nothing queued has to run first, so no
+// later dialog or scheduling decides where the keys go.
+func TestDialogsFocusTheirFirstField(t *testing.T) {
+	tests := []struct {
+		name string
+		show func(u *UI)
+	}{
+		{"profile form", func(u *UI) { u.newProfile() }},
+		{"password", func(u *UI) {
+			u.secretDialog("Password", "Password for root@web:", true, func(sshlaunch.Secret, error) {}).Show()
+		}},
+		{"keyboard-interactive", func(u *UI) {
+			u.questionsDialog("", "Two steps", []string{"Code:", "PIN:"}, []bool{true, false}, func([]string, error) {}).Show()
+		}},
+		{"import's host", func(u *UI) { u.askHost("knockd.conf", func(string) {}) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, profile(t, "web", "web.example.com", "7000", ""))
+			tt.show(h.ui) // on the test's goroutine, which runs the UI's work
+			e := h.entries()
+			if len(e) == 0 {
+				t.Fatalf("no field shown: %s", h.texts())
+			}
+			if got := h.ui.win.Canvas().Focused(); got != e[0] {
+				t.Fatalf("the focus is on %T %v, not on the dialog's first field", got, got)
+			}
+		})
+	}
+}

@@ -118,6 +118,10 @@ func bold(text string) *widget.Label {
 	return l
 }
 
+// seedConfirmText is the label of the button that shows the seed, once
+// asked.
+const seedConfirmText = "Show"
+
 // confirmShowSeed asks before showing a profile's seed (as sesame profile
 // show asks for --reveal), then reads it from the keyring and shows it.
 func (u *UI) confirmShowSeed(p *profiles.Profile) {
@@ -130,7 +134,7 @@ func (u *UI) confirmShowSeed(p *profiles.Profile) {
 	msg.Wrapping = fyne.TextWrapWord
 	var d *dialog.CustomDialog
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
-	show := widget.NewButtonWithIcon("Show", theme.VisibilityIcon(), func() {
+	show := widget.NewButtonWithIcon(seedConfirmText, theme.VisibilityIcon(), func() {
 		d.Hide()
 		u.loadProfile(name, func(full *profiles.Profile, err error) {
 			switch {
@@ -146,8 +150,6 @@ func (u *UI) confirmShowSeed(p *profiles.Profile) {
 	show.Importance = widget.WarningImportance
 	d = dialog.NewCustomWithoutButtons("Show the seed of "+name+"?", msg, u.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, show})
-	d.SetOnClosed(func() { u.seedConfirm = nil })
-	u.seedConfirm = show
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
 }

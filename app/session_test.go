@@ -90,6 +90,28 @@ func TestConnectShowsKnocksThenTerminal(t *testing.T) {
 	}
 }
 
+// The progress view's countdown ticks on the app's clock: it sleeps on
+// it while a knock waits, shows the time left as that clock moves, and
+// stops once no step waits.
+func TestProgressCountdownOnTheAppClock(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000,8000", ""))
+	h.launcher.hold("knock2")
+	h.launcher.hold("auth")
+	h.ui.list.filter.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.until("knock 2 counting down on the clock", func() bool {
+		s := h.session("web")
+		return s != nil && strings.Contains(s.progress.text(), "> Knock 2 of 2: TCP 8000 in 0.5 s") && h.clock.Pending() == 1
+	})
+	s := h.session("web")
+	h.clock.Advance(300 * time.Millisecond)
+	h.until("the countdown to follow the clock", func() bool { return strings.Contains(s.progress.text(), "in 0.2 s") })
+	h.launcher.release("knock2")
+	h.until("knock 2 sent", func() bool { return strings.Contains(s.progress.text(), "> Log in") })
+	h.until("the countdown asleep", func() bool { return h.clock.Pending() == 1 })
+	h.clock.Advance(100 * time.Millisecond)
+	h.until("the countdown to stop", func() bool { return s.progress.stopTick == nil && h.clock.Pending() == 0 })
+}
+
 // Cancel in the progress view stops the flow; the close knock still goes
 // out once the door was knocked open.
 func TestCancelWhileKnocking(t *testing.T) {

@@ -94,8 +94,7 @@ func (u *UI) askHost(file string, then func(host string)) {
 	check("")
 	problem.SetText("")
 	d.Resize(fyne.NewSize(480, 0))
-	d.Show()
-	u.focusLater(host)
+	u.showFocused(d, host)
 }
 
 // confirmImport lists what an import would create and saves it when the

@@ -29,20 +29,7 @@ func (u *UI) build() {
 	u.detail = newDetailPane(u)
 	u.list.onSelect = u.detail.show
 
-	newBtn := widget.NewButtonWithIcon("", theme.ContentAddIcon(), u.newProfile)
-	var more *widget.Button
-	more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
-		menu := fyne.NewMenu("",
-			fyne.NewMenuItem("New profile…", u.newProfile),
-			fyne.NewMenuItem("Import profiles…", u.importProfiles),
-			fyne.NewMenuItem("Export profiles…", u.exportProfiles),
-		)
-		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(more)
-		widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, more.Size().Height)))
-	})
-	u.newBtn, u.menuBtn = newBtn, more
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(newBtn, more), u.list.filter)
-	side := container.NewBorder(top, container.NewVBox(widget.NewSeparator(), u.detail.object()), nil, nil, u.list.list)
+	side := container.NewBorder(u.list.bar(), container.NewVBox(widget.NewSeparator(), u.detail.object()), nil, nil, u.list.list)
 
 	u.tabs = container.NewDocTabs()
 	u.tabs.CloseIntercept = func(item *container.TabItem) {
