@@ -29,6 +29,7 @@ import (
 type guardedSSH struct {
 	pair *testnet.Pair
 	home string
+	sshd *testnet.SSHD
 }
 
 func newGuardedSSH(t testing.TB) *guardedSSH {
@@ -39,7 +40,7 @@ func newGuardedSSH(t testing.TB) *guardedSSH {
 	p.Server.GuardSSH(t)
 	sshd := p.Server.SSHD(t)
 	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
-	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String())}
+	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String()), sshd: sshd}
 }
 
 // appBinary is the app with the test hook. The tests build it before they

@@ -177,6 +177,7 @@ func (s *session) report(st *hookState) hookTab {
 	if s.failure != nil {
 		ts.Failure = labelsIn(s.failure)
 	}
+	s.files.report(s.filesShown, &ts)
 	if s.lost != nil {
 		ts.Lost = labelsIn(s.lost)
 		if b := buttonIn(s.lost, "Reconnect"); b != nil {

@@ -56,4 +56,12 @@ type hookTab struct {
 	// button (x, y, width, height).
 	Lost      string
 	Reconnect [4]float32
+	// Files is the Files pane while it is shown: its folder, then a
+	// line per entry (folders end in /); Transfer the transfer under way
+	// and FilesResult how the last one ended; FilesSelected is the entry
+	// selected (Download takes it).
+	Files         string
+	Transfer      string
+	FilesResult   string
+	FilesSelected string
 }

@@ -46,6 +46,12 @@ type session struct {
 	autoReconnect bool
 	autoTries     int
 	reconnecting  bool
+	// files is the Files pane (sftp.go), made on first use; fileShell
+	// the connection it uses, nil while none is up.
+	files      *filesPane
+	filesBtn   *widget.Button
+	filesShown bool
+	fileShell  fileShell
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -68,7 +74,10 @@ func (u *UI) connect(name string) {
 	s.where.Truncation = fyne.TextTruncateEllipsis
 	s.disconnBtn = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), s.disconnect)
 	s.disconnBtn.Importance = widget.LowImportance
-	s.header = container.NewBorder(nil, nil, nil, s.disconnBtn, s.where)
+	s.filesBtn = widget.NewButtonWithIcon("Files", theme.FolderIcon(), s.toggleFiles)
+	s.filesBtn.Importance = widget.LowImportance
+	s.filesBtn.Hide()
+	s.header = container.NewBorder(nil, nil, nil, container.NewHBox(s.filesBtn, s.disconnBtn), s.where)
 	s.header.Hide()
 	s.body = container.NewStack(s.progress.object())
 	s.tab = container.NewTabItemWithIcon(u.tabTitle(name), theme.LoginIcon(),
@@ -141,10 +150,13 @@ func (s *session) shell(ctx context.Context, sh Shell) error {
 		term = terminal.New(terminal.WithDo(s.u.do))
 	}
 	shown := make(chan struct{})
+	fsh, _ := sh.(fileShell)
 	s.u.do(func() {
 		s.showTerminal(term)
+		s.setFileShell(fsh)
 		close(shown)
 	})
+	defer s.u.do(func() { s.setFileShell(nil) })
 	select {
 	case <-shown:
 	case <-ctx.Done():
@@ -190,6 +202,8 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
 	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
+	s.filesShown = false
+	s.filesBtn.Show()
 	s.body.Refresh()
 	s.tab.Icon = theme.ComputerIcon()
 	s.u.tabs.Refresh()
@@ -365,6 +379,8 @@ func (s *session) showLost(err error) {
 	s.lost = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil,
 		container.NewVBox(title, detail, hint, buttons))
 	s.body.Objects = []fyne.CanvasObject{container.NewBorder(s.lost, nil, nil, nil, s.term)}
+	s.filesShown = false
+	s.filesBtn.Hide()
 	s.body.Refresh()
 	s.tab.Icon = theme.WarningIcon()
 	u.tabs.Refresh()
@@ -387,6 +403,7 @@ func (s *session) reconnect() {
 	s.done = make(chan struct{})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.body.Objects = []fyne.CanvasObject{s.term}
+	s.filesShown = false
 	s.body.Refresh()
 	s.lost = nil
 	s.reconnecting = true

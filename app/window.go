@@ -63,6 +63,7 @@ func (u *UI) build() {
 	} {
 		u.win.Canvas().AddShortcut(s, func(s fyne.Shortcut) { u.shortcut(s, false) })
 	}
+	u.win.SetOnDropped(u.dropped) // files dropped on a session's Files pane go up
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
 			u.connectSelected()
