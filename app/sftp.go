@@ -121,6 +121,9 @@ func (f *filesPane) detach() {
 	if f.cancel != nil {
 		f.cancel()
 	}
+	if f.c != nil {
+		f.c.Close() // its connection is closing anyway: this only ends its goroutines
+	}
 	f.shell, f.c = nil, nil
 }
 

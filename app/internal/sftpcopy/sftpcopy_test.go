@@ -21,10 +21,18 @@ import (
 // server as this machine sees it.
 func server(t *testing.T) (*sftp.Client, *ssh.Client, string) {
 	t.Helper()
+	sc, _, sshd, _ := benchServer(t)
+	return sc, nil, filepath.Join(sshd.Dir, "home")
+}
+
+// benchServer is server, with the namespaces, the sshd and the client's
+// home (its key, and known_hosts for the server's address).
+func benchServer(t testing.TB) (*sftp.Client, *testnet.Pair, *testnet.SSHD, string) {
+	t.Helper()
 	testnet.RequireRoot(t)
 	p := testnet.NewPair(t)
 	sshd := p.Server.SSHD(t)
-	home := sshd.ClientHome(t, "")
+	home := sshd.ClientHome(t, testnet.ServerAddr4.String())
 	key, err := os.ReadFile(filepath.Join(home, ".ssh", "id_ed25519"))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +62,7 @@ func server(t *testing.T) (*sftp.Client, *ssh.Client, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sc.Close() })
-	return sc, client, filepath.Join(sshd.Dir, "home")
+	return sc, p, sshd, home
 }
 
 // tree writes files (name → content) under dir.
