@@ -56,6 +56,7 @@ type UI struct {
 	sessions []*session
 	status   *widget.Label
 	right    *fyne.Container // the welcome view or the tabs
+	side     *sideLayout     // the sidebar beside the tabs (zoom.go)
 	form     *profileForm    // the profile form, while it is open
 	// seedShown is the seed dialog, while it is open.
 	seedShown *seedDialog

@@ -200,6 +200,7 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	s.where.SetText(s.progress.sub.Text)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
+	term.SetZoom(s.u.zoom())
 	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
 	s.filesShown = false

@@ -49,18 +49,16 @@ func (u *UI) build() {
 	u.status.Importance = widget.LowImportance
 	u.status.Truncation = fyne.TextTruncateEllipsis
 
-	split := container.NewHSplit(side, u.right)
-	split.Offset = 0.28
-	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, split))
+	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, u.sidebar(side)))
 	u.win.Resize(fyne.NewSize(1100, 700))
 	u.win.Canvas().Focus(u.list.filter)
 
-	for _, s := range []fyne.Shortcut{
+	for _, s := range append(layoutKeys,
 		&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
 		&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
-	} {
+	) {
 		u.win.Canvas().AddShortcut(s, func(s fyne.Shortcut) { u.shortcut(s, false) })
 	}
 	u.win.SetOnDropped(u.dropped) // files dropped on a session's Files pane go up
@@ -108,7 +106,7 @@ func (u *UI) shortcut(s fyne.Shortcut, inTerminal bool) bool {
 	case cs.KeyName == fyne.KeyF && primary:
 		u.win.Canvas().Focus(u.list.filter)
 	default:
-		return false
+		return u.layoutShortcut(cs, primary)
 	}
 	return true
 }
