@@ -155,7 +155,7 @@ func (a *realApp) waitState(t testing.TB, what string, cond func(hookState) bool
 func (a *realApp) window(t testing.TB) string {
 	t.Helper()
 	if a.win == "" {
-		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "^Sesame$"))[0]
+		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "(^| — )Sesame$"))[0]
 	}
 	return a.win
 }

@@ -608,6 +608,7 @@ func (u *UI) deleteProfile(p *profiles.Profile) {
 			})
 		}()
 	}, u.win)
+	d.SetConfirmImportance(widget.DangerImportance)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
 }

@@ -104,6 +104,11 @@ func TestRealWindowLayout(t *testing.T) {
 	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
 		return strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
 	})
+	// The title names the session; the details say its door is open.
+	if name := strings.TrimSpace(a.disp.Xdotool(t, "getwindowname", win)); name != "lab — Sesame" {
+		t.Errorf("the window's title is %q, want lab — Sesame", name)
+	}
+	a.waitState(t, "the door open in the details", shows("● Door open for "))
 	at := a.origin(t)
 	if l := lightness(disp.Screenshot(t), at, 1100, 700); l > 0.3 {
 		t.Errorf("the desktop prefers dark, but the window's lightness is %.2f", l)
@@ -159,4 +164,33 @@ func TestRealWindowLayout(t *testing.T) {
 		return lightness(shot, b.origin(t), 1100, 700) > 0.6
 	})
 	xvfb.SavePNG(t, shot, artifact("layout-next-start.png"))
+
+	// Ctrl+B brings the sidebar back; Knock open and Knock close say how
+	// they went in the details, in words that stand out.
+	b.disp.Xdotool(t, "windowfocus", "--sync", b.window(t))
+	b.disp.Xdotool(t, "key", "ctrl+b")
+	b.waitState(t, "the sidebar shown", func(st hookState) bool { return !st.SidebarHidden && st.Connect[2] > 0 })
+	b.disp.Xdotool(t, "type", "--delay", "30", "lab")
+	b.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" })
+	b.clickText(t, "Knock open")
+	b.waitState(t, "the open knock's result", shows("● Door knocked open 0 s ago"))
+	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), true)
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("door-knocked-open.png"))
+	b.clickText(t, "Knock close")
+	b.waitState(t, "the close knock's result", shows("✓ Door knocked shut 0 s ago"))
+	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
+	xvfb.SavePNG(t, disp.Screenshot(t), artifact("door-knocked-shut.png"))
+}
+
+// shows is a condition on the state: a text in the window starts with
+// prefix (a wrapped label's first line).
+func shows(prefix string) func(hookState) bool {
+	return func(st hookState) bool {
+		for _, tx := range st.Texts {
+			if tx.Layer == 0 && strings.HasPrefix(tx.Text, prefix) {
+				return true
+			}
+		}
+		return false
+	}
 }

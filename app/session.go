@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -52,6 +53,8 @@ type session struct {
 	filesBtn   *widget.Button
 	filesShown bool
 	fileShell  fileShell
+	// openedAt is when the session came up, behind the door it opened.
+	openedAt time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -203,6 +206,9 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	term.SetZoom(s.u.zoom())
 	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
+	s.openedAt = s.u.deps.Clock.Now()
+	s.u.doorOf(s.name).opened = s.openedAt
+	s.u.detail.showDoor()
 	s.filesShown = false
 	s.filesBtn.Show()
 	s.body.Refresh()
@@ -245,6 +251,10 @@ func (s *session) finish(err error) {
 	if errors.As(err, &closeErr) {
 		s.closeErr = closeErr.Err
 	}
+	if s.openedAt != (time.Time{}) && s.closeErr == nil {
+		u.doorOf(s.name).closed = u.deps.Clock.Now() // the flow sent the close knock
+	}
+	defer u.detail.showDoor()
 	if s.term != nil && !s.userClosed && !u.quitting && !errors.As(err, &exit) && err != nil && s.closeErr == nil {
 		// The tab had a session: keep its terminal and scrollback, and
 		// offer to connect again in it.

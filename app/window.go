@@ -41,6 +41,7 @@ func (u *UI) build() {
 		if s := u.sessionOf(item); s != nil && s.term != nil && s.live() {
 			u.win.Canvas().Focus(s.term)
 		}
+		u.updateTitle()
 	}
 	u.right = container.NewStack(u.welcome(), u.tabs)
 	u.tabs.Hide()
@@ -119,7 +120,7 @@ func (u *UI) reload() {
 		return
 	}
 	u.all = ps
-	u.list.refilter()
+	u.list.refresh()
 	u.refreshTray()
 }
 
@@ -149,12 +150,14 @@ func (u *UI) closeCurrentTab() {
 func (u *UI) showTabs() {
 	if len(u.tabs.Items) == 0 {
 		u.tabs.Hide()
+		u.updateTitle()
 		u.right.Objects[0].Show()
 		u.win.Canvas().Focus(u.list.filter)
 		return
 	}
 	u.right.Objects[0].Hide()
 	u.tabs.Show()
+	u.updateTitle()
 }
 
 // knock sends a profile's open or close sequence on its own (the detail
@@ -172,6 +175,7 @@ func (u *UI) knock(p *profiles.Profile, closeSeq bool) {
 	go func() {
 		err := u.sendKnock(name, closeSeq)
 		u.do(func() {
+			u.knocked(name, closeSeq, err)
 			if err != nil {
 				u.setStatus(fmt.Sprintf("%s: the %s knock failed", name, what))
 				u.showError(fmt.Sprintf("The %s knock for %s failed", what, name), err, knockHint)

@@ -70,8 +70,12 @@ func (l *sideLayout) toggle() {
 	}
 	l.center.Refresh()
 	l.u.app.Preferences().SetBool(prefSidebarHidden, l.hidden)
-	if s := l.u.sessionOf(l.u.tabs.Selected()); s != nil && s.term != nil && s.live() {
+	// The keys typed next go where they went, or to the filter box when
+	// it is back and no terminal is shown.
+	if s := l.u.sessionOf(l.u.tabs.Selected()); s != nil && s.term != nil && s.live() && l.u.tabs.Visible() {
 		l.u.win.Canvas().Focus(s.term)
+	} else if !l.hidden {
+		l.u.win.Canvas().Focus(l.u.list.filter)
 	}
 }
 
