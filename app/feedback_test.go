@@ -58,10 +58,13 @@ func TestDoorLine(t *testing.T) {
 	}
 
 	h.tap("Knock open")
-	h.until("the open knock's result", func() bool { return strings.HasPrefix(door.Text, "● Door knocked open 0 s ago: open until Knock close") })
+	h.until("the open knock's result", func() bool {
+		return strings.HasPrefix(door.Text, "● Door knocked open 0 s ago: open until Knock close")
+	})
 	if door.Importance != widget.WarningImportance || !door.Visible() {
 		t.Errorf("an open door is shown with importance %v, visible %v", door.Importance, door.Visible())
 	}
+	h.until("the door's ticker to wait on the clock", func() bool { return h.clock.Pending() > 0 })
 	h.clock.Advance(65 * time.Second)
 	h.until("the door's age to tick", func() bool { return strings.HasPrefix(door.Text, "● Door knocked open 1 min 5 s ago") })
 	h.tap("Knock close")
