@@ -364,7 +364,7 @@ func (f *profileForm) validate(key string) {
 		_, err = profiles.ParsePort(text)
 	case fClose:
 		if strings.TrimSpace(text) != "" {
-			_, err = knocker.ParseSequence(text)
+			_, err = parseSeq(text)
 		}
 	case fDelay:
 		_, err = profiles.ParseDelay(text)
@@ -452,7 +452,7 @@ func (f *profileForm) edit() *profiles.Edit {
 	*e.Keepalive, _ = profiles.ParseKeepalive(v(fKeepalive))
 	*e.Family = knock.Family(max(f.family.SelectedIndex(), 0))
 	if s := strings.TrimSpace(v(fClose)); s != "" {
-		*e.Close, _ = knocker.ParseSequence(s)
+		*e.Close, _ = parseSeq(s)
 	}
 	f.chosenKind().edit(e)
 	return e
