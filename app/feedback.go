@@ -178,3 +178,25 @@ func keepOrder(prev, next []*profiles.Profile) []*profiles.Profile {
 	}
 	return append(out, added...)
 }
+
+// enterSelected is Enter on the list: it connects the selected profile,
+// or, when a session of it is open already, shows that session — a second
+// session of the same profile is the Connect button's, asked for on
+// purpose, not a key pressed again while the window was busy.
+func (u *UI) enterSelected() {
+	p := u.list.selected()
+	if p == nil {
+		return
+	}
+	for _, s := range u.sessions {
+		if s.name == p.Name && s.live() {
+			u.tabs.Select(s.tab)
+			if s.term != nil {
+				u.win.Canvas().Focus(s.term)
+			}
+			u.setStatus(p.Name + ": already open, shown; Connect opens a second session")
+			return
+		}
+	}
+	u.connect(p.Name)
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/profiles"
@@ -137,5 +138,30 @@ func TestUseDoesNotMoveRows(t *testing.T) {
 	h.ui.list.filter.SetText("o")
 	if got := order(); got != "bravo alpha" {
 		t.Errorf("a new filter shows %q, want the most recently used first", got)
+	}
+}
+
+// Enter on a profile whose session is open shows that session instead of
+// opening a second one; the Connect button still opens a second.
+func TestEnterDoesNotOpenASecondSession(t *testing.T) {
+	h := newHarness(t, profile(t, "web", "web.example.com", "7000", "7001"))
+	h.ui.list.selectName("web")
+	enter := &fyne.KeyEvent{Name: fyne.KeyReturn}
+	h.ui.list.filter.TypedKey(enter)
+	s := h.session("web")
+	h.until("the terminal", func() bool { return strings.Contains(h.screen(s), "welcome") })
+	h.ui.win.Canvas().Focus(h.ui.list.filter)
+	h.ui.list.filter.TypedKey(enter)
+	h.ui.list.list.TypedKey(enter)
+	h.settle()
+	if n := len(h.ui.sessions); n != 1 {
+		t.Fatalf("Enter again opened %d sessions, want the one", n)
+	}
+	if h.ui.win.Canvas().Focused() != s.term {
+		t.Error("Enter on an open profile did not bring its terminal up")
+	}
+	h.tap("Connect")
+	if n := len(h.ui.sessions); n != 2 {
+		t.Errorf("Connect opened %d sessions in all, want a second", n)
 	}
 }

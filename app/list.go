@@ -140,7 +140,7 @@ func newProfileList(u *UI) *profileList {
 			l.notify()
 		}
 	}
-	l.list.onEnter = func() { u.connectSelected() }
+	l.list.onEnter = u.enterSelected
 	l.newBtn = widget.NewButtonWithIcon("", theme.ContentAddIcon(), u.newProfile)
 	l.menuBtn = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), l.showMenu)
 	return l
@@ -335,7 +335,7 @@ func (e *filterEntry) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyUp:
 		e.onMove(-1)
 	case fyne.KeyReturn, fyne.KeyEnter:
-		e.u.connectSelected()
+		e.u.enterSelected()
 	case fyne.KeyEscape:
 		e.SetText("")
 	default:

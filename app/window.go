@@ -65,7 +65,7 @@ func (u *UI) build() {
 	u.win.SetOnDropped(u.dropped) // files dropped on a session's Files pane go up
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			u.connectSelected()
+			u.enterSelected()
 		}
 	})
 }
