@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/atomicfile"
@@ -68,31 +69,45 @@ func (u *UI) importData(data []byte, file string) {
 	})
 }
 
-// askHost asks which server a knockd.conf's doors are on.
+// askHost asks which server a knockd.conf's doors are on. Next is
+// enabled only for a host the profile would take, and Enter presses it.
 func (u *UI) askHost(file string, then func(host string)) {
 	host := widget.NewEntry()
 	host.SetPlaceHolder("server.example.com")
 	problem := widget.NewLabel("")
 	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
 	msg := widget.NewLabel(fmt.Sprintf("%s is a knockd.conf. Which server are its doors on?", file))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Import knockd.conf", "Next", "Cancel", container.NewVBox(msg, host, problem), func(ok bool) {
-		if ok {
-			then(host.Text)
-		}
-	}, u.win)
-	d.SetConfirmText("Next")
-	check := func(s string) {
-		err := fieldProblem(&profiles.Profile{Host: s}, "host")
-		if err != nil {
-			problem.SetText(err.Error())
-		} else {
-			problem.SetText("")
+	d := dialog.NewCustomWithoutButtons("Import knockd.conf", container.NewVBox(msg, host, problem), u.win)
+	next := widget.NewButtonWithIcon("Next", theme.NavigateNextIcon(), nil)
+	next.Importance = widget.HighImportance
+	valid := func() bool { return fieldProblem(&profiles.Profile{Host: host.Text}, "host") == nil }
+	next.OnTapped = func() {
+		if valid() {
+			d.Hide()
+			then(strings.TrimSpace(host.Text))
 		}
 	}
-	host.OnChanged = check
-	check("")
-	problem.SetText("")
+	host.OnSubmitted = func(string) { next.OnTapped() }
+	host.OnChanged = func(s string) {
+		err := fieldProblem(&profiles.Profile{Host: s}, "host")
+		switch {
+		case strings.TrimSpace(s) == "":
+			problem.SetText("") // nothing typed yet is no mistake
+		case err != nil:
+			problem.SetText(err.Error())
+		default:
+			problem.SetText("")
+		}
+		if err != nil {
+			next.Disable()
+		} else {
+			next.Enable()
+		}
+	}
+	host.OnChanged("")
+	d.SetButtons([]fyne.CanvasObject{widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), d.Hide), next})
 	d.Resize(fyne.NewSize(480, 0))
 	u.showFocused(d, host)
 }

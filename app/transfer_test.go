@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
@@ -20,13 +21,21 @@ func TestImportKnockdConf(t *testing.T) {
 	h := newHarness(t)
 	h.ui.importData([]byte(testnet.GuideConf), "/etc/knockd.conf")
 	h.dialogShows("Which server are its doors on?")
+	if !h.button("Next").Disabled() {
+		t.Error("Next is enabled before a host is given")
+	}
 	h.typeInto(0, "bad host")
 	if !strings.Contains(h.texts(), "without spaces") {
 		t.Errorf("a bad host is not pointed out:\n%s", h.texts())
 	}
+	if !h.button("Next").Disabled() {
+		t.Error("Next is enabled with a bad host")
+	}
+	h.entries()[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.dialogShows("Which server are its doors on?") // Enter did not go on with it
 	h.entries()[0].SetText("")
 	h.typeInto(0, "gate.example.com")
-	h.tap("Next")
+	h.entries()[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter is Next
 	h.dialogShows("Import 1 profiles?")
 	if !strings.Contains(h.texts(), "SSH (from doors openSSH and closeSSH)") {
 		t.Errorf("the import lists:\n%s", h.texts())
