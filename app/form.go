@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -207,7 +206,7 @@ func durationText(d time.Duration) string {
 func (f *profileForm) identityRows() {
 	b := &f.base
 	f.addRow("Name", fName, "How the profile is listed (and sesame connect NAME).", f.entry(fName, "web", b.Name))
-	f.addRow("Host", fHost, "The server's name or address: knocked, then connected to.", f.entry(fHost, "e.g. server.example.com", b.Host))
+	f.hostPortRow() // form_hostport.go
 }
 
 // knockRows: the knocking that every kind of knock shares.
@@ -222,11 +221,6 @@ func (f *profileForm) knockRows() {
 func (f *profileForm) sshRows() {
 	b := &f.base
 	f.addRow("User", fUser, "SSH user; empty for ~/.ssh/config's, else your login name.", f.entry(fUser, "your login name", b.User))
-	port := ""
-	if b.Port != 0 {
-		port = strconv.Itoa(b.Port)
-	}
-	f.addRow("SSH port", fPort, "SSH port; empty for 22.", f.entry(fPort, "22", port))
 	browse := widget.NewButtonWithIcon("Choose", theme.FolderOpenIcon(), f.chooseIdentity)
 	identity := f.entry(fIdentity, "~/.ssh/id_ed25519", b.IdentityFile)
 	f.addRow("Identity file", fIdentity, "A private key to try first (optional).", container.NewBorder(nil, nil, nil, browse, identity))

@@ -1,6 +1,9 @@
 package app
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseSeqTakesSpacesAndCommas(t *testing.T) {
 	for _, tc := range []struct {
@@ -40,5 +43,20 @@ func TestFormSequencesWithSpaces(t *testing.T) {
 	}
 	if p.Secrets.Open.String() != "7000,8000:udp,9000" || p.Secrets.Close.String() != "9000,8000" {
 		t.Errorf("saved open %s close %s", p.Secrets.Open, p.Secrets.Close)
+	}
+}
+
+// The SSH port sits beside the host, on the Host row, and its problems
+// show there.
+func TestFormHostAndPortOneRow(t *testing.T) {
+	h := newHarness(t)
+	f := h.ui.openForm(nil, formNew)
+	if f.rows[fPort] != f.rows[fHost] {
+		t.Fatal("the SSH port has a row of its own")
+	}
+	f.entries[fPort].SetText("70000")
+	checkProblem(t, f, fPort, "70000", "1 to 65535")
+	if !strings.Contains(h.texts(), "1 to 65535") {
+		t.Errorf("the port's problem is not shown:\n%s", h.texts())
 	}
 }
