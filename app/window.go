@@ -64,6 +64,13 @@ func (u *UI) build() {
 	}
 	u.win.SetOnDropped(u.dropped) // files dropped on a session's Files pane go up
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			u.escape()
+			return
+		}
+		if u.win.Canvas().Overlays().Top() != nil {
+			return // a dialog is up: Enter is not meant for the list behind it
+		}
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
 			u.enterSelected()
 		}
