@@ -286,7 +286,7 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.clickText(t, "Next")
 	a.dialogShown(t, "dialog-import-confirm", "Import", "Replace profiles of the same name")
 	a.clickText(t, "Import")
-	a.waitState(t, "the import saved", func(st hookState) bool { return strings.HasPrefix(st.Status, "Imported 1 profiles") })
+	a.waitState(t, "the import saved", func(st hookState) bool { return strings.HasPrefix(st.Status, "Imported 1 profile") })
 
 	// The ⋮ menu: each item.
 	menu := func(item string) {

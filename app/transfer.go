@@ -136,7 +136,7 @@ func (u *UI) confirmImport(file string, offered []profiles.Imported, skipped []p
 	list := widget.NewLabel(strings.Join(lines, "\n"))
 	list.Wrapping = fyne.TextWrapWord
 	replace := widget.NewCheck("Replace profiles of the same name", nil)
-	d := dialog.NewCustomConfirm(fmt.Sprintf("Import %d profiles?", len(offered)), "Import", "Cancel",
+	d := dialog.NewCustomConfirm("Import "+plural(len(offered), "profile")+"?", "Import", "Cancel",
 		container.NewBorder(nil, replace, nil, nil, container.NewVScroll(list)), func(ok bool) {
 			if ok {
 				u.saveImported(offered, replace.Checked)
@@ -153,7 +153,7 @@ func (u *UI) saveImported(offered []profiles.Imported, replace bool) {
 	for i, imp := range offered {
 		ps[i] = imp.Profile
 	}
-	u.setStatus(fmt.Sprintf("Importing %d profiles…", len(ps)))
+	u.setStatus("Importing " + plural(len(ps), "profile") + "…")
 	go func() {
 		res, err := u.deps.Store.SaveAll(ps, replace)
 		u.do(func() { u.imported(res, err) })
@@ -168,7 +168,7 @@ func (u *UI) imported(res *profiles.SaveResult, err error) {
 		return
 	}
 	u.reload()
-	msg := fmt.Sprintf("Imported %d profiles", len(res.Created)+len(res.Replaced))
+	msg := "Imported " + plural(len(res.Created)+len(res.Replaced), "profile")
 	if len(res.Skipped) > 0 {
 		var names []string
 		for _, s := range res.Skipped {
@@ -186,7 +186,7 @@ func (u *UI) exportProfiles() {
 	warn := widget.NewLabel("Without them the file lists hosts and settings only. With them, anyone who reads the file can open your doors: keep it safe.")
 	warn.Wrapping = fyne.TextWrapWord
 	warn.Importance = widget.LowImportance
-	d := dialog.NewCustomConfirm(fmt.Sprintf("Export %d profiles", len(u.all)), "Choose file…", "Cancel", container.NewVBox(secrets, warn), func(ok bool) {
+	d := dialog.NewCustomConfirm("Export "+plural(len(u.all), "profile"), "Choose file…", "Cancel", container.NewVBox(secrets, warn), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -228,7 +228,7 @@ func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
 	}
 	path := uri.Path()
 	ps := append([]*profiles.Profile(nil), u.all...)
-	u.setStatus(fmt.Sprintf("Exporting %d profiles…", len(ps)))
+	u.setStatus("Exporting " + plural(len(ps), "profile") + "…")
 	go func() {
 		err := exportTo(u.deps.Store, path, ps, withSecrets)
 		u.do(func() {
@@ -237,7 +237,7 @@ func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
 				u.showError("The export failed", err, "")
 				return
 			}
-			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(ps), path))
+			u.setStatus(fmt.Sprintf("Exported %s to %s", plural(len(ps), "profile"), path))
 		})
 	}()
 }

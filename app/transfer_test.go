@@ -36,7 +36,7 @@ func TestImportKnockdConf(t *testing.T) {
 	h.entries()[0].SetText("")
 	h.typeInto(0, "gate.example.com")
 	h.entries()[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter is Next
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	if !strings.Contains(h.texts(), "SSH (from doors openSSH and closeSSH)") {
 		t.Errorf("the import lists:\n%s", h.texts())
 	}
@@ -84,7 +84,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.ui.importData(full.Bytes(), "full.json")
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	h.importTap()
 	if p, _ := h.store.Get("web"); p.Secrets.Open.String() != "9333" {
 		t.Errorf("an import without Replace changed web: open %s", p.Secrets.Open)
@@ -93,7 +93,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Errorf("status %q", h.ui.status.Text)
 	}
 	h.ui.importData(full.Bytes(), "full.json")
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	for _, obj := range test.LaidOutObjects(h.overlay()) {
 		if c, ok := obj.(interface{ SetChecked(bool) }); ok {
 			c.SetChecked(true)
