@@ -77,7 +77,9 @@ func newFilesPane(s *session) *filesPane {
 	)
 	f.list.OnSelected = func(id widget.ListItemID) {
 		f.sel = id
-		f.download.Enable()
+		if f.cancel == nil {
+			f.download.Enable()
+		}
 	}
 	f.list.OnUnselected = func(widget.ListItemID) {
 		f.sel = -1
@@ -326,6 +328,7 @@ func (f *filesPane) askReplace(name, where string, replace, skip func()) {
 func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sftpcopy.Copier) error, next func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
+	f.setBusy(true)
 	f.result.Hide()
 	f.xferText.SetText(fmt.Sprintf("%s %s…", verb, name))
 	f.bar.SetValue(0)
@@ -362,6 +365,7 @@ func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sft
 	}, func(err error) {
 		cancel()
 		f.cancel = nil
+		f.setBusy(false)
 		f.xfer.Hide()
 		switch {
 		case errors.Is(err, context.Canceled):
@@ -381,6 +385,23 @@ func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sft
 			next()
 		}
 	})
+}
+
+// setBusy disables the buttons that start a transfer while one runs (one
+// at a time: they share the connection's bandwidth anyway).
+func (f *filesPane) setBusy(busy bool) {
+	for _, b := range []*widget.Button{f.upload, f.upDir} {
+		if busy {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if busy || f.sel < 0 {
+		f.download.Disable()
+	} else {
+		f.download.Enable()
+	}
 }
 
 func (f *filesPane) showProgress(verb string, p sftpcopy.Progress) {

@@ -68,7 +68,7 @@ func TestRealWindowFiles(t *testing.T) {
 	rand.Read(big)
 	files := map[string][]byte{"big.bin": big, "notes/a.txt": []byte("alpha\n"), "notes/deep/b.txt": []byte("beta\n")}
 	writeTree(t, filepath.Join(g.home, "proj"), files)
-	slow := make([]byte, 4<<20)
+	slow := make([]byte, 8<<20) // 30 s at 2 Mbit/s: cancelled long before it ends
 	rand.Read(slow)
 	writeTree(t, g.home, map[string][]byte{"slow.iso": slow, "dropped.txt": []byte("from the desktop\n")})
 	if err := os.Mkdir(filepath.Join(g.home, "down"), 0o755); err != nil {
@@ -173,6 +173,18 @@ func TestRealWindowFiles(t *testing.T) {
 	})
 	t.Logf("progress: %s", filesOf(st).Transfer)
 	xvfb.SavePNG(t, disp.Screenshot(t), artifact("files-progress.png"))
+	// One transfer at a time: a drop meanwhile is refused, and said so.
+	st, _ = a.read()
+	if tx, ok := st.find("big.bin"); ok {
+		at := a.origin(t)
+		xvfb.DropFiles(t, disp.Name, a.window(t), at.X+int(tx.Rect[0]+tx.Rect[2]/2), at.Y+int(tx.Rect[1]+tx.Rect[3]/2),
+			filepath.Join(g.home, "dropped.txt"))
+	} else {
+		t.Fatal("no big.bin in the Files pane to drop beside")
+	}
+	a.dialogShown(t, "files-busy", "A transfer is under way", "Close")
+	a.disp.Xdotool(t, "key", "Escape")
+	a.closed(t, "the busy error", "A transfer is under way")
 	a.clickText(t, "Cancel")
 	a.waitState(t, "the upload cancelled", func(st hookState) bool {
 		return strings.HasPrefix(filesOf(st).FilesResult, "Uploading slow.iso cancelled after ")
