@@ -129,8 +129,8 @@ func (f *filesPane) detach() {
 	f.shell, f.c = nil, nil
 }
 
-// client is the SFTP client, opened on the connection on first use
-// (network: called off the UI goroutine with the shell read on it).
+// openClient starts SFTP on the session's connection (network: called
+// off the UI goroutine, with the shell read on it).
 func openClient(sh fileShell) (*sftp.Client, error) {
 	if sh == nil {
 		return nil, errors.New("the session is not connected: reconnect first")
@@ -144,15 +144,20 @@ func (f *filesPane) withClient(work func(c *sftp.Client) error, then func(error)
 	sh, c := f.shell, f.c
 	go func() {
 		var err error
+		opened := false
 		if c == nil {
 			c, err = openClient(sh)
+			opened = err == nil
 		}
 		if err == nil {
 			err = work(c)
 		}
 		f.u.do(func() {
-			if f.shell == sh && f.c == nil && c != nil {
-				f.c = c
+			switch {
+			case opened && f.shell == sh && f.c == nil:
+				f.c = c // kept for the next work
+			case opened:
+				c.Close() // another was kept meanwhile, or the session ended
 			}
 			then(err)
 		})
