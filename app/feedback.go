@@ -200,3 +200,22 @@ func (u *UI) enterSelected() {
 	}
 	u.connect(p.Name)
 }
+
+// selectImported selects the first profile an import saved, so its
+// details are in view, and says what it lacks to log in as you mean to: a
+// knockd.conf names no SSH user or key.
+func (u *UI) selectImported(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	u.list.selectName(names[0])
+	p := u.list.selected()
+	if p == nil || p.User != "" {
+		return
+	}
+	lacks := "no SSH user (your login name is used)"
+	if p.IdentityFile == "" {
+		lacks = "no SSH user (your login name is used) and no key (ssh's are tried)"
+	}
+	u.setStatus(u.status.Text + fmt.Sprintf(". %s has %s: Edit to set them", p.Name, lacks))
+}

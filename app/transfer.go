@@ -177,6 +177,7 @@ func (u *UI) imported(res *profiles.SaveResult, err error) {
 		msg += fmt.Sprintf("; kept the existing %s (tick Replace to overwrite)", strings.Join(names, ", "))
 	}
 	u.setStatus(msg)
+	u.selectImported(append(append([]string(nil), res.Created...), res.Replaced...))
 }
 
 // exportProfiles writes every profile to a JSON file, with the secrets

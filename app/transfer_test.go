@@ -51,6 +51,9 @@ func TestImportKnockdConf(t *testing.T) {
 	if names(h.ui.all) != "SSH" {
 		t.Errorf("the list shows %s", names(h.ui.all))
 	}
+	if h.ui.list.current != "SSH" || !strings.Contains(h.ui.status.Text, "SSH has no SSH user") {
+		t.Errorf("after the import %q is selected and the status says %q; want SSH, and what it lacks", h.ui.list.current, h.ui.status.Text)
+	}
 }
 
 // Export writes secrets only when asked; its file imports back, and an
