@@ -42,3 +42,23 @@ func TestEscClosesDialogs(t *testing.T) {
 	}
 	key(esc) // nothing open: nothing happens
 }
+
+// Esc in a field of the profile form cancels the form, as Cancel does:
+// nothing is saved.
+func TestEscInFormFieldCancels(t *testing.T) {
+	h := newHarness(t)
+	h.ui.newProfile()
+	fe, ok := h.ui.win.Canvas().Focused().(*formEntry)
+	if !ok {
+		t.Fatalf("the form opens with the focus on %T, not on its Name field", h.ui.win.Canvas().Focused())
+	}
+	h.typeInto(0, "web")
+	fe.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	h.settle()
+	if h.overlay() != nil || h.ui.form != nil {
+		t.Errorf("Esc left the form open:\n%s", h.texts())
+	}
+	if ps, _ := h.store.List(); len(ps) != 0 {
+		t.Errorf("Esc saved %d profiles", len(ps))
+	}
+}

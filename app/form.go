@@ -59,6 +59,7 @@ type profileForm struct {
 	base profiles.Profile
 
 	entries map[string]*widget.Entry
+	first   *formEntry // the Name field, focused as the form opens
 	family  *widget.Select
 
 	autoReconnect *widget.Check
@@ -155,7 +156,7 @@ func (f *profileForm) build(mode formMode) {
 	f.buildDialog(mode)
 	f.checkAll(mode)
 	f.dlg.Resize(fyne.NewSize(640, 660))
-	f.u.showFocused(f.dlg, f.entries[fName])
+	f.u.showFocused(f.dlg, f.first)
 }
 
 // addRow adds a row to the form: a bold label, the field w and under it
@@ -180,8 +181,13 @@ func (f *profileForm) addRow(label, key, hint string, w fyne.CanvasObject) {
 
 // entry makes the text field of key, holding value, checked as it is
 // typed.
-func (f *profileForm) entry(key, place, value string) *widget.Entry {
-	return f.bindEntry(widget.NewEntry(), key, place, value)
+func (f *profileForm) entry(key, place, value string) *formEntry {
+	e := newFormEntry(f) // Esc in it cancels the form (form_esc.go)
+	f.bindEntry(&e.Entry, key, place, value)
+	if key == fName {
+		f.first = e
+	}
+	return e
 }
 
 // bindEntry makes e the text field of key (for entries other than

@@ -180,6 +180,13 @@ func TestRealWindowLayout(t *testing.T) {
 	b.waitState(t, "the close knock's result", shows("✓ Door knocked shut 0 s ago"))
 	g.pair.Server.WaitAccept(t, testnet.ClientAddr4.String(), false)
 	xvfb.SavePNG(t, disp.Screenshot(t), artifact("door-knocked-shut.png"))
+
+	// Esc closes the profile form, also with the focus in its Name field.
+	b.disp.Xdotool(t, "key", "ctrl+n")
+	b.dialogShown(t, "form-before-esc", "New profile", "Save")
+	b.disp.Xdotool(t, "type", "--delay", "20", "draft")
+	b.disp.Xdotool(t, "key", "Escape")
+	b.closed(t, "the form", "New profile")
 }
 
 // shows is a condition on the state: a text in the window starts with
