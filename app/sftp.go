@@ -113,7 +113,7 @@ func newFilesPane(s *session) *filesPane {
 // (again, after a reconnect).
 func (f *filesPane) attach(sh fileShell) {
 	f.shell, f.c = sh, nil
-	if f.box.Visible() {
+	if f.s.filesShown {
 		f.cd(f.dir)
 	}
 }
