@@ -55,8 +55,10 @@ type UI struct {
 	tabs     *container.DocTabs
 	sessions []*session
 	status   *widget.Label
-	right    *fyne.Container // the welcome view or the tabs
-	form     *profileForm    // the profile form, while it is open
+	right    *fyne.Container  // the welcome view or the tabs
+	side     *sideLayout      // the sidebar beside the tabs (zoom.go)
+	doors    map[string]*door // what this run knocked (feedback.go)
+	form     *profileForm     // the profile form, while it is open
 	// seedShown is the seed dialog, while it is open.
 	seedShown *seedDialog
 	// spaKeysShown is the SPA keys dialog, while it is open.

@@ -42,10 +42,14 @@ type detailPane struct {
 	// has returned.
 	stopTick context.CancelFunc
 	tickDone chan struct{}
+	// door says whether the door is open and for how long, or how the
+	// last knock went (feedback.go); stopDoor ends its ticking.
+	door     *widget.Label
+	stopDoor context.CancelFunc
 }
 
 func newDetailPane(u *UI) *detailPane {
-	d := &detailPane{u: u}
+	d := &detailPane{u: u, door: newDoorLabel()}
 	d.title = widget.NewLabel("")
 	d.title.TextStyle.Bold = true
 	d.title.SizeName = theme.SizeNameSubHeadingText
@@ -63,6 +67,7 @@ func newDetailPane(u *UI) *detailPane {
 	edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { u.editProfile(d.p) })
 	dup := widget.NewButtonWithIcon("Duplicate", theme.ContentCopyIcon(), func() { u.duplicateProfile(d.p) })
 	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { u.deleteProfile(d.p) })
+	del.Importance = widget.DangerImportance
 	d.buttons = []*widget.Button{d.connect, knockOpen, knockClose, edit, dup, del}
 
 	d.rotLine = widget.NewLabel("")
@@ -76,7 +81,7 @@ func newDetailPane(u *UI) *detailPane {
 	d.rotBox.Hide()
 
 	d.box = container.NewVBox(
-		d.title, d.lines, d.rotBox, d.note,
+		d.title, d.lines, d.door, d.rotBox, d.note,
 		d.connect,
 		container.NewGridWithColumns(2, knockOpen, knockClose),
 		container.NewGridWithColumns(3, edit, dup, del),
@@ -100,12 +105,14 @@ func (d *detailPane) show(p *profiles.Profile) {
 	d.box.Refresh()
 	d.loads++
 	if p == nil {
+		d.showDoor()
 		d.box.Hide()
 		d.empty.Show()
 		return
 	}
 	d.empty.Hide()
 	d.box.Show()
+	d.showDoor()
 	d.title.SetText(p.Name)
 	d.lines.SetText(strings.Join(describe(p, d.u.deps.Clock.Now()), "\n"))
 	d.note.SetText(p.Note)

@@ -286,7 +286,7 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.clickText(t, "Next")
 	a.dialogShown(t, "dialog-import-confirm", "Import", "Replace profiles of the same name")
 	a.clickText(t, "Import")
-	a.waitState(t, "the import saved", func(st hookState) bool { return strings.HasPrefix(st.Status, "Imported 1 profiles") })
+	a.waitState(t, "the import saved", func(st hookState) bool { return strings.HasPrefix(st.Status, "Imported 1 profile") })
 
 	// The ⋮ menu: each item.
 	menu := func(item string) {
@@ -339,7 +339,7 @@ func TestRealWindowDialogs(t *testing.T) {
 	a.dialogShown(t, "dialog-identity-file", "Open", "laptop")
 	a.clickText(t, "laptop")
 	a.clickText(t, "Open")
-	a.scrollTo(t, "Address family", "SSH port")
+	a.scrollTo(t, "Address family", "User") // the SSH port is on the Host row, above
 	a.waitState(t, "the identity refused", func(st hookState) bool {
 		return strings.Contains(st.topTexts(), "not a private key: this is a public key")
 	})

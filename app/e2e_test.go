@@ -29,6 +29,7 @@ import (
 type guardedSSH struct {
 	pair *testnet.Pair
 	home string
+	sshd *testnet.SSHD
 }
 
 func newGuardedSSH(t testing.TB) *guardedSSH {
@@ -39,7 +40,7 @@ func newGuardedSSH(t testing.TB) *guardedSSH {
 	p.Server.GuardSSH(t)
 	sshd := p.Server.SSHD(t)
 	p.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
-	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String())}
+	return &guardedSSH{pair: p, home: sshd.ClientHome(t, testnet.ServerAddr4.String()), sshd: sshd}
 }
 
 // appBinary is the app with the test hook. The tests build it before they
@@ -154,7 +155,7 @@ func (a *realApp) waitState(t testing.TB, what string, cond func(hookState) bool
 func (a *realApp) window(t testing.TB) string {
 	t.Helper()
 	if a.win == "" {
-		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "^Sesame$"))[0]
+		a.win = strings.Fields(a.disp.Xdotool(t, "search", "--sync", "--onlyvisible", "--name", "(^| — )Sesame$"))[0]
 	}
 	return a.win
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +59,7 @@ type profileForm struct {
 	base profiles.Profile
 
 	entries map[string]*widget.Entry
+	first   *formEntry // the Name field, focused as the form opens
 	family  *widget.Select
 
 	autoReconnect *widget.Check
@@ -159,7 +159,7 @@ func (f *profileForm) build(mode formMode) {
 	f.buildDialog(mode)
 	f.checkAll(mode)
 	f.dlg.Resize(fyne.NewSize(640, 660))
-	f.u.showFocused(f.dlg, f.entries[fName])
+	f.u.showFocused(f.dlg, f.first)
 }
 
 // addRow adds a row to the form: a bold label, the field w and under it
@@ -184,8 +184,13 @@ func (f *profileForm) addRow(label, key, hint string, w fyne.CanvasObject) {
 
 // entry makes the text field of key, holding value, checked as it is
 // typed.
-func (f *profileForm) entry(key, place, value string) *widget.Entry {
-	return f.bindEntry(widget.NewEntry(), key, place, value)
+func (f *profileForm) entry(key, place, value string) *formEntry {
+	e := newFormEntry(f) // Esc in it cancels the form (form_esc.go)
+	f.bindEntry(&e.Entry, key, place, value)
+	if key == fName {
+		f.first = e
+	}
+	return e
 }
 
 // bindEntry makes e the text field of key (for entries other than
@@ -210,7 +215,7 @@ func durationText(d time.Duration) string {
 func (f *profileForm) identityRows() {
 	b := &f.base
 	f.addRow("Name", fName, "How the profile is listed (and sesame connect NAME).", f.entry(fName, "web", b.Name))
-	f.addRow("Host", fHost, "The server's name or address: knocked, then connected to.", f.entry(fHost, "e.g. server.example.com", b.Host))
+	f.hostPortRow() // form_hostport.go
 }
 
 // knockRows: the knocking that every kind of knock shares.
@@ -225,11 +230,6 @@ func (f *profileForm) knockRows() {
 func (f *profileForm) sshRows() {
 	b := &f.base
 	f.addRow("User", fUser, "SSH user; empty for ~/.ssh/config's, else your login name.", f.entry(fUser, "your login name", b.User))
-	port := ""
-	if b.Port != 0 {
-		port = strconv.Itoa(b.Port)
-	}
-	f.addRow("SSH port", fPort, "SSH port; empty for 22.", f.entry(fPort, "22", port))
 	browse := widget.NewButtonWithIcon("Choose", theme.FolderOpenIcon(), f.chooseIdentity)
 	identity := f.entry(fIdentity, "~/.ssh/id_ed25519", b.IdentityFile)
 	f.addRow("Identity file", fIdentity, "A private key to try first (optional).", container.NewBorder(nil, nil, nil, browse, identity))
@@ -375,7 +375,7 @@ func (f *profileForm) validate(key string) {
 		_, err = profiles.ParsePort(text)
 	case fClose:
 		if strings.TrimSpace(text) != "" {
-			_, err = knocker.ParseSequence(text)
+			_, err = parseSeq(text)
 		}
 	case fDelay:
 		_, err = profiles.ParseDelay(text)
@@ -463,7 +463,7 @@ func (f *profileForm) edit() *profiles.Edit {
 	*e.Keepalive, _ = profiles.ParseKeepalive(v(fKeepalive))
 	*e.Family = knock.Family(max(f.family.SelectedIndex(), 0))
 	if s := strings.TrimSpace(v(fClose)); s != "" {
-		*e.Close, _ = knocker.ParseSequence(s)
+		*e.Close, _ = parseSeq(s)
 	}
 	f.chosenKind().edit(e)
 	return e
@@ -622,6 +622,7 @@ func (u *UI) deleteProfile(p *profiles.Profile) {
 			})
 		}()
 	}, u.win)
+	d.SetConfirmImportance(widget.DangerImportance)
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
 }

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2/widget"
 
-	"sesame/knocker"
 	"sesame/profiles"
 )
 
@@ -160,7 +159,7 @@ func (f *profileForm) validateOpen(string) error {
 	case text == "" && len(f.base.Secrets.OneTime) == 0:
 		return errors.New("give the knocks that open the door, e.g. 7000,8000,9000")
 	case text != "":
-		_, err := knocker.ParseSequence(text)
+		_, err := parseSeq(text)
 		return err
 	}
 	return nil
@@ -173,7 +172,7 @@ func (f *profileForm) editOpen(e *profiles.Edit) {
 	if s == "" {
 		return
 	}
-	open, _ := knocker.ParseSequence(s)
+	open, _ := parseSeq(s)
 	if b := f.base.Secrets; b.Rotation != nil || open.String() != b.Open.String() {
 		e.Open = open
 	}

@@ -118,6 +118,7 @@ func (u *UI) testState() hookState {
 	u.list.report(&st)
 	u.detail.report(&st)
 	u.seedShown.report(&st)
+	u.side.report(&st)
 	for _, s := range u.sessions {
 		st.Tabs = append(st.Tabs, s.report(&st))
 	}
@@ -195,6 +196,10 @@ func (s *session) report(st *hookState) hookTab {
 	}
 	if s.failure != nil {
 		ts.Failure = labelsIn(s.failure)
+	}
+	s.files.report(s.filesShown, &ts)
+	if s.term != nil {
+		ts.Cols, ts.Rows = s.term.GridSize()
 	}
 	if s.lost != nil {
 		ts.Lost = labelsIn(s.lost)

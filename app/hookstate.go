@@ -27,6 +27,10 @@ type hookState struct {
 	// NewButton and MenuButton are the + and ⋮ buttons above the list
 	// (x, y, width, height): icons, with no text to find them by.
 	NewButton, MenuButton [4]float32
+	// SidebarHidden says the sidebar is collapsed (Ctrl+B); Zoom is the
+	// terminals' zoom (1 is the theme's text size).
+	SidebarHidden bool
+	Zoom          float32
 	// Seq counts the states written: a live app keeps raising it.
 	Seq int64
 	// Texts is every text drawn in the window, on the content and the
@@ -56,4 +60,14 @@ type hookTab struct {
 	// button (x, y, width, height).
 	Lost      string
 	Reconnect [4]float32
+	// Files is the Files pane while it is shown: its folder, then a
+	// line per entry (folders end in /); Transfer the transfer under way
+	// and FilesResult how the last one ended; FilesSelected is the entry
+	// selected (Download takes it).
+	// Cols and Rows are the terminal's grid.
+	Cols, Rows    int
+	Files         string
+	Transfer      string
+	FilesResult   string
+	FilesSelected string
 }

@@ -113,10 +113,10 @@ func TestKeyringOffTheUIThread(t *testing.T) {
 					h.t.Fatal(err)
 				}
 				h.ui.importData(buf.Bytes(), "db.json")
-				h.dialogShows("Import 1 profiles?")
+				h.dialogShows("Import 1 profile?")
 			},
 			act:    func(h *harness, _ *memFile) { h.tap("Import") },
-			status: "Importing 1 profiles…",
+			status: "Importing 1 profile…",
 			done:   func(h *harness, _ *memFile) bool { return h.ui.profileNamed("db") != nil },
 			check: func(t *testing.T, h *harness, _ *memFile) {
 				if p, err := h.store.Get("db"); err != nil || p.Secrets.Open.String() != "6000,6100" {

@@ -140,7 +140,7 @@ func newProfileList(u *UI) *profileList {
 			l.notify()
 		}
 	}
-	l.list.onEnter = func() { u.connectSelected() }
+	l.list.onEnter = u.enterSelected
 	l.newBtn = widget.NewButtonWithIcon("", theme.ContentAddIcon(), u.newProfile)
 	l.menuBtn = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), l.showMenu)
 	return l
@@ -175,8 +175,17 @@ func (l *profileList) selected() *profiles.Profile {
 
 // refilter shows the profiles matching the filter, keeping the selection
 // when it is still shown and selecting the first one otherwise.
-func (l *profileList) refilter() {
-	l.shown = filtered(l.u.all, l.filter.Text)
+func (l *profileList) refilter() { l.showRows(filtered(l.u.all, l.filter.Text)) }
+
+// refresh shows the profiles again (one was used, saved, added), keeping
+// the rows where they were (keepOrder): the most-recently-used order does
+// not move a row under the pointer.
+func (l *profileList) refresh() { l.showRows(keepOrder(l.shown, filtered(l.u.all, l.filter.Text))) }
+
+// showRows shows ps, keeping the selection when it is still shown and
+// selecting the first one otherwise.
+func (l *profileList) showRows(ps []*profiles.Profile) {
+	l.shown = ps
 	l.list.Refresh()
 	idx := -1
 	for i, p := range l.shown {
@@ -326,7 +335,7 @@ func (e *filterEntry) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyUp:
 		e.onMove(-1)
 	case fyne.KeyReturn, fyne.KeyEnter:
-		e.u.connectSelected()
+		e.u.enterSelected()
 	case fyne.KeyEscape:
 		e.SetText("")
 	default:

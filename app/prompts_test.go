@@ -192,8 +192,11 @@ func TestPromptEndsWithTab(t *testing.T) {
 func (h *harness) entries() []*widget.Entry {
 	var out []*widget.Entry
 	for _, obj := range test.LaidOutObjects(h.overlay()) {
-		if e, ok := obj.(*widget.Entry); ok {
+		switch e := obj.(type) {
+		case *widget.Entry:
 			out = append(out, e)
+		case *formEntry: // the profile form's fields
+			out = append(out, &e.Entry)
 		}
 	}
 	return out
@@ -233,7 +236,11 @@ func TestDialogsFocusTheirFirstField(t *testing.T) {
 			if len(e) == 0 {
 				t.Fatalf("no field shown: %s", h.texts())
 			}
-			if got := h.ui.win.Canvas().Focused(); got != e[0] {
+			got := h.ui.win.Canvas().Focused()
+			if fe, ok := got.(*formEntry); ok {
+				got = &fe.Entry
+			}
+			if got != e[0] {
 				t.Fatalf("the focus is on %T %v, not on the dialog's first field", got, got)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -49,6 +50,14 @@ type session struct {
 	selfClose    string
 	autoTries    int
 	reconnecting bool
+	// files is the Files pane (sftp.go), made on first use; fileShell
+	// the connection it uses, nil while none is up.
+	files      *filesPane
+	filesBtn   *widget.Button
+	filesShown bool
+	fileShell  fileShell
+	// openedAt is when the session came up, behind the door it opened.
+	openedAt time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,7 +80,10 @@ func (u *UI) connect(name string) {
 	s.where.Truncation = fyne.TextTruncateEllipsis
 	s.disconnBtn = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), s.disconnect)
 	s.disconnBtn.Importance = widget.LowImportance
-	s.header = container.NewBorder(nil, nil, nil, s.disconnBtn, s.where)
+	s.filesBtn = widget.NewButtonWithIcon("Files", theme.FolderIcon(), s.toggleFiles)
+	s.filesBtn.Importance = widget.LowImportance
+	s.filesBtn.Hide()
+	s.header = container.NewBorder(nil, nil, nil, container.NewHBox(s.filesBtn, s.disconnBtn), s.where)
 	s.header.Hide()
 	s.body = container.NewStack(s.progress.object())
 	s.tab = container.NewTabItemWithIcon(u.tabTitle(name), theme.LoginIcon(),
@@ -148,10 +160,13 @@ func (s *session) shell(ctx context.Context, sh Shell) error {
 		term = terminal.New(terminal.WithDo(s.u.do))
 	}
 	shown := make(chan struct{})
+	fsh, _ := sh.(fileShell)
 	s.u.do(func() {
 		s.showTerminal(term)
+		s.setFileShell(fsh)
 		close(shown)
 	})
+	defer s.u.do(func() { s.setFileShell(nil) })
 	select {
 	case <-shown:
 	case <-ctx.Done():
@@ -195,8 +210,14 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	s.where.SetText(s.progress.sub.Text)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
+	term.SetZoom(s.u.zoom())
 	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
+	s.openedAt = s.u.deps.Clock.Now()
+	s.u.doorOf(s.name).opened = s.openedAt
+	s.u.detail.showDoor()
+	s.filesShown = false
+	s.filesBtn.Show()
 	s.body.Refresh()
 	s.tab.Icon = theme.ComputerIcon()
 	s.u.tabs.Refresh()
@@ -237,6 +258,16 @@ func (s *session) finish(err error) {
 	if errors.As(err, &closeErr) {
 		s.closeErr = closeErr.Err
 	}
+	switch {
+	case s.openedAt == (time.Time{}) || s.closeErr != nil:
+	case s.selfClose != "":
+		// SPA: no close knock went out; the door stays open until the
+		// server's timeout, counted from the packet.
+		u.doorOf(s.name).opened = s.openedAt
+	default:
+		u.doorOf(s.name).closed = u.deps.Clock.Now() // the flow sent the close knock
+	}
+	defer u.detail.showDoor()
 	if s.term != nil && !s.userClosed && !u.quitting && !errors.As(err, &exit) && err != nil && s.closeErr == nil {
 		// The tab had a session: keep its terminal and scrollback, and
 		// offer to connect again in it.
@@ -372,6 +403,8 @@ func (s *session) showLost(err error) {
 	s.lost = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil,
 		container.NewVBox(title, detail, hint, buttons))
 	s.body.Objects = []fyne.CanvasObject{container.NewBorder(s.lost, nil, nil, nil, s.term)}
+	s.filesShown = false
+	s.filesBtn.Hide()
 	s.body.Refresh()
 	s.tab.Icon = theme.WarningIcon()
 	u.tabs.Refresh()
@@ -394,6 +427,7 @@ func (s *session) reconnect() {
 	s.done = make(chan struct{})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.body.Objects = []fyne.CanvasObject{s.term}
+	s.filesShown = false
 	s.body.Refresh()
 	s.lost = nil
 	s.reconnecting = true

@@ -187,7 +187,7 @@ func TestImportFwknoprc(t *testing.T) {
 	rc := "[default]\nALLOW_IP source\n\n[gate]\nSPA_SERVER 192.0.2.9\nKEY_BASE64 " + base64.StdEncoding.EncodeToString(k.Key) +
 		"\nHMAC_KEY_BASE64 " + base64.StdEncoding.EncodeToString(k.HMACKey) + "\n"
 	h.ui.importData([]byte(rc), "/home/u/.fwknoprc")
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	if !strings.Contains(h.texts(), "gate (from stanza [gate] of /home/u/.fwknoprc)") {
 		t.Errorf("the import lists:\n%s", h.texts())
 	}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sesame/internal/atomicfile"
@@ -70,31 +71,45 @@ func (u *UI) importData(data []byte, file string) {
 	})
 }
 
-// askHost asks which server a knockd.conf's doors are on.
+// askHost asks which server a knockd.conf's doors are on. Next is
+// enabled only for a host the profile would take, and Enter presses it.
 func (u *UI) askHost(file string, then func(host string)) {
 	host := widget.NewEntry()
 	host.SetPlaceHolder("server.example.com")
 	problem := widget.NewLabel("")
 	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
 	msg := widget.NewLabel(fmt.Sprintf("%s is a knockd.conf. Which server are its doors on?", file))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Import knockd.conf", "Next", "Cancel", container.NewVBox(msg, host, problem), func(ok bool) {
-		if ok {
-			then(host.Text)
-		}
-	}, u.win)
-	d.SetConfirmText("Next")
-	check := func(s string) {
-		err := fieldProblem(&profiles.Profile{Host: s}, "host")
-		if err != nil {
-			problem.SetText(err.Error())
-		} else {
-			problem.SetText("")
+	d := dialog.NewCustomWithoutButtons("Import knockd.conf", container.NewVBox(msg, host, problem), u.win)
+	next := widget.NewButtonWithIcon("Next", theme.NavigateNextIcon(), nil)
+	next.Importance = widget.HighImportance
+	valid := func() bool { return fieldProblem(&profiles.Profile{Host: host.Text}, "host") == nil }
+	next.OnTapped = func() {
+		if valid() {
+			d.Hide()
+			then(strings.TrimSpace(host.Text))
 		}
 	}
-	host.OnChanged = check
-	check("")
-	problem.SetText("")
+	host.OnSubmitted = func(string) { next.OnTapped() }
+	host.OnChanged = func(s string) {
+		err := fieldProblem(&profiles.Profile{Host: s}, "host")
+		switch {
+		case strings.TrimSpace(s) == "":
+			problem.SetText("") // nothing typed yet is no mistake
+		case err != nil:
+			problem.SetText(err.Error())
+		default:
+			problem.SetText("")
+		}
+		if err != nil {
+			next.Disable()
+		} else {
+			next.Enable()
+		}
+	}
+	host.OnChanged("")
+	d.SetButtons([]fyne.CanvasObject{widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), d.Hide), next})
 	d.Resize(fyne.NewSize(480, 0))
 	u.showFocused(d, host)
 }
@@ -123,7 +138,7 @@ func (u *UI) confirmImport(file string, offered []profiles.Imported, skipped []p
 	list := widget.NewLabel(strings.Join(lines, "\n"))
 	list.Wrapping = fyne.TextWrapWord
 	replace := widget.NewCheck("Replace profiles of the same name", nil)
-	d := dialog.NewCustomConfirm(fmt.Sprintf("Import %d profiles?", len(offered)), "Import", "Cancel",
+	d := dialog.NewCustomConfirm("Import "+plural(len(offered), "profile")+"?", "Import", "Cancel",
 		container.NewBorder(nil, replace, nil, nil, container.NewVScroll(list)), func(ok bool) {
 			if ok {
 				u.saveImported(offered, replace.Checked)
@@ -140,7 +155,7 @@ func (u *UI) saveImported(offered []profiles.Imported, replace bool) {
 	for i, imp := range offered {
 		ps[i] = imp.Profile
 	}
-	u.setStatus(fmt.Sprintf("Importing %d profiles…", len(ps)))
+	u.setStatus("Importing " + plural(len(ps), "profile") + "…")
 	go func() {
 		res, err := u.deps.Store.SaveAll(ps, replace)
 		u.do(func() { u.imported(res, err) })
@@ -155,7 +170,7 @@ func (u *UI) imported(res *profiles.SaveResult, err error) {
 		return
 	}
 	u.reload()
-	msg := fmt.Sprintf("Imported %d profiles", len(res.Created)+len(res.Replaced))
+	msg := "Imported " + plural(len(res.Created)+len(res.Replaced), "profile")
 	if len(res.Skipped) > 0 {
 		var names []string
 		for _, s := range res.Skipped {
@@ -164,6 +179,7 @@ func (u *UI) imported(res *profiles.SaveResult, err error) {
 		msg += fmt.Sprintf("; kept the existing %s (tick Replace to overwrite)", strings.Join(names, ", "))
 	}
 	u.setStatus(msg)
+	u.selectImported(append(append([]string(nil), res.Created...), res.Replaced...))
 }
 
 // exportProfiles writes every profile to a JSON file, with the secrets
@@ -173,7 +189,7 @@ func (u *UI) exportProfiles() {
 	warn := widget.NewLabel("Without them the file lists hosts and settings only. With them, anyone who reads the file can open your doors: keep it safe.")
 	warn.Wrapping = fyne.TextWrapWord
 	warn.Importance = widget.LowImportance
-	d := dialog.NewCustomConfirm(fmt.Sprintf("Export %d profiles", len(u.all)), "Choose file…", "Cancel", container.NewVBox(secrets, warn), func(ok bool) {
+	d := dialog.NewCustomConfirm("Export "+plural(len(u.all), "profile"), "Choose file…", "Cancel", container.NewVBox(secrets, warn), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -215,7 +231,7 @@ func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
 	}
 	path := uri.Path()
 	ps := append([]*profiles.Profile(nil), u.all...)
-	u.setStatus(fmt.Sprintf("Exporting %d profiles…", len(ps)))
+	u.setStatus("Exporting " + plural(len(ps), "profile") + "…")
 	go func() {
 		err := exportTo(u.deps.Store, path, ps, withSecrets)
 		u.do(func() {
@@ -224,7 +240,7 @@ func (u *UI) exportFile(wc fyne.URIWriteCloser, withSecrets bool) {
 				u.showError("The export failed", err, "")
 				return
 			}
-			u.setStatus(fmt.Sprintf("Exported %d profiles to %s", len(ps), path))
+			u.setStatus(fmt.Sprintf("Exported %s to %s", plural(len(ps), "profile"), path))
 		})
 	}()
 }

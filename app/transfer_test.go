@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
@@ -20,14 +21,22 @@ func TestImportKnockdConf(t *testing.T) {
 	h := newHarness(t)
 	h.ui.importData([]byte(testnet.GuideConf), "/etc/knockd.conf")
 	h.dialogShows("Which server are its doors on?")
+	if !h.button("Next").Disabled() {
+		t.Error("Next is enabled before a host is given")
+	}
 	h.typeInto(0, "bad host")
 	if !strings.Contains(h.texts(), "without spaces") {
 		t.Errorf("a bad host is not pointed out:\n%s", h.texts())
 	}
+	if !h.button("Next").Disabled() {
+		t.Error("Next is enabled with a bad host")
+	}
+	h.entries()[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.dialogShows("Which server are its doors on?") // Enter did not go on with it
 	h.entries()[0].SetText("")
 	h.typeInto(0, "gate.example.com")
-	h.tap("Next")
-	h.dialogShows("Import 1 profiles?")
+	h.entries()[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter is Next
+	h.dialogShows("Import 1 profile?")
 	if !strings.Contains(h.texts(), "SSH (from doors openSSH and closeSSH)") {
 		t.Errorf("the import lists:\n%s", h.texts())
 	}
@@ -41,6 +50,9 @@ func TestImportKnockdConf(t *testing.T) {
 	}
 	if names(h.ui.all) != "SSH" {
 		t.Errorf("the list shows %s", names(h.ui.all))
+	}
+	if h.ui.list.current != "SSH" || !strings.Contains(h.ui.status.Text, "SSH has no SSH user") {
+		t.Errorf("after the import %q is selected and the status says %q; want SSH, and what it lacks", h.ui.list.current, h.ui.status.Text)
 	}
 }
 
@@ -75,7 +87,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.ui.importData(full.Bytes(), "full.json")
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	h.importTap()
 	if p, _ := h.store.Get("web"); p.Secrets.Open.String() != "9333" {
 		t.Errorf("an import without Replace changed web: open %s", p.Secrets.Open)
@@ -84,7 +96,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Errorf("status %q", h.ui.status.Text)
 	}
 	h.ui.importData(full.Bytes(), "full.json")
-	h.dialogShows("Import 1 profiles?")
+	h.dialogShows("Import 1 profile?")
 	for _, obj := range test.LaidOutObjects(h.overlay()) {
 		if c, ok := obj.(interface{ SetChecked(bool) }); ok {
 			c.SetChecked(true)

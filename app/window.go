@@ -41,6 +41,7 @@ func (u *UI) build() {
 		if s := u.sessionOf(item); s != nil && s.term != nil && s.live() {
 			u.win.Canvas().Focus(s.term)
 		}
+		u.updateTitle()
 	}
 	u.right = container.NewStack(u.welcome(), u.tabs)
 	u.tabs.Hide()
@@ -49,23 +50,29 @@ func (u *UI) build() {
 	u.status.Importance = widget.LowImportance
 	u.status.Truncation = fyne.TextTruncateEllipsis
 
-	split := container.NewHSplit(side, u.right)
-	split.Offset = 0.28
-	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, split))
+	u.win.SetContent(container.NewBorder(nil, u.status, nil, nil, u.sidebar(side)))
 	u.win.Resize(fyne.NewSize(1100, 700))
 	u.win.Canvas().Focus(u.list.filter)
 
-	for _, s := range []fyne.Shortcut{
+	for _, s := range append(layoutKeys,
 		&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
 		&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
-	} {
+	) {
 		u.win.Canvas().AddShortcut(s, func(s fyne.Shortcut) { u.shortcut(s, false) })
 	}
+	u.win.SetOnDropped(u.dropped) // files dropped on a session's Files pane go up
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			u.escape()
+			return
+		}
+		if u.win.Canvas().Overlays().Top() != nil {
+			return // a dialog is up: Enter is not meant for the list behind it
+		}
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			u.connectSelected()
+			u.enterSelected()
 		}
 	})
 }
@@ -107,7 +114,7 @@ func (u *UI) shortcut(s fyne.Shortcut, inTerminal bool) bool {
 	case cs.KeyName == fyne.KeyF && primary:
 		u.win.Canvas().Focus(u.list.filter)
 	default:
-		return false
+		return u.layoutShortcut(cs, primary)
 	}
 	return true
 }
@@ -120,7 +127,7 @@ func (u *UI) reload() {
 		return
 	}
 	u.all = ps
-	u.list.refilter()
+	u.list.refresh()
 	u.refreshTray()
 }
 
@@ -150,12 +157,14 @@ func (u *UI) closeCurrentTab() {
 func (u *UI) showTabs() {
 	if len(u.tabs.Items) == 0 {
 		u.tabs.Hide()
+		u.updateTitle()
 		u.right.Objects[0].Show()
 		u.win.Canvas().Focus(u.list.filter)
 		return
 	}
 	u.right.Objects[0].Hide()
 	u.tabs.Show()
+	u.updateTitle()
 }
 
 // knock sends a profile's open or close sequence on its own (the detail
@@ -173,6 +182,7 @@ func (u *UI) knock(p *profiles.Profile, closeSeq bool) {
 	go func() {
 		err := u.sendKnock(name, closeSeq)
 		u.do(func() {
+			u.knocked(name, closeSeq, err)
 			if err != nil {
 				hint := knockHint
 				var self selfClosingError

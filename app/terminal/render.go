@@ -106,6 +106,9 @@ func (r *renderer) updateFace() {
 	}
 	th := r.t.Theme()
 	r.textSize = th.Size(theme.SizeNameText)
+	if z := r.t.zoom; z > 0 {
+		r.textSize *= z
+	}
 	res := th.Font(fyne.TextStyle{Monospace: true})
 	px := float64(r.textSize * r.scale)
 	if r.face != nil && res == r.faceFont && px == r.facePx {

@@ -82,6 +82,7 @@ type Terminal struct {
 	mouse     mouseState
 	wheelAcc  float32
 	syncSince time.Time                 // when a synchronized update held back a frame
+	zoom      float32                   // text size over the theme's; 0 is 1
 	cell      atomic.Pointer[fyne.Size] // a cell in canvas units, set by the renderer
 
 	refreshPending atomic.Bool
@@ -126,6 +127,17 @@ func (t *Terminal) Write(p []byte) (int, error) {
 	t.vt.Write(p)
 	t.scheduleRefresh()
 	return len(p), nil
+}
+
+// SetZoom draws the text at zoom times the theme's text size (1 is the
+// theme's own); the grid gets fewer or more cells, and OnResize hears of
+// it. Call it on the Fyne goroutine.
+func (t *Terminal) SetZoom(zoom float32) {
+	if zoom == t.zoom {
+		return
+	}
+	t.zoom = zoom
+	t.Refresh()
 }
 
 // Title returns the title the program set last.

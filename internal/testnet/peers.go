@@ -146,6 +146,7 @@ func (ns *NS) SSHD(t testing.TB, extraConfig ...string) *SSHD {
 		"UsePAM no",
 		"StrictModes no",
 		"LogLevel VERBOSE",
+		"Subsystem sftp internal-sftp", // as a packaged sshd offers it: the app's Files pane uses it
 	}
 	cfg = append(extraConfig, cfg...) // sshd keeps the first value it reads
 	cfgPath := filepath.Join(dir, "sshd_config")
