@@ -4,6 +4,7 @@
 #   make bench  benchmarks against the real peers (knock, knockd, ssh)
 #   make demo   knock → SSH → close, in network namespaces (root)
 #   make package  a Linux desktop tarball and a Windows .exe in dist/
+#   make man      the man pages, from the commands, in dist/man/
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
@@ -30,7 +31,7 @@ FUZZ := ./knocker:FuzzParseSequence ./knockdconf:FuzzParse \
         ./spa:FuzzDecode
 
 .PHONY: all run build headless sesamed deps deps-test deps-package test check-fmt vet cross unit fuzz bench demo \
-        package package-linux package-windows clean
+        package package-linux package-windows man clean
 
 all: build sesamed
 
@@ -66,15 +67,23 @@ run: build
 	fi
 	./$(BIN)/sesame
 
+# Man pages rendered from the commands themselves, so they say what --help
+# says: sesame(1) and sesame-*(1) in dist/man/man1, sesamed(8) and
+# sesamed-*(8) in dist/man/man8 (sesamed install puts those in place).
+man:
+	rm -rf $(DIST)/man
+	$(GO) run ./internal/manpage/mangen $(DIST)/man
+
 # Desktop packages: a Linux tarball (binary, .desktop file, icons, laid out
 # under usr/local) and a Windows .exe with its icon, cross-compiled with
 # mingw-w64.
 package: package-linux package-windows
 	@ls -l $(DIST)
 
-package-linux: build
+package-linux: build man
 	rm -rf $(DIST)/linux
 	install -D -m 755 $(BIN)/sesame $(DIST)/linux/usr/local/bin/sesame
+	install -D -m 644 -t $(DIST)/linux/usr/local/share/man/man1 $(DIST)/man/man1/*.1
 	install -D -m 644 packaging/linux/org.sesame.Sesame.desktop $(DIST)/linux/usr/local/share/applications/org.sesame.Sesame.desktop
 	install -D -m 644 icons/icon.png $(DIST)/linux/usr/local/share/icons/hicolor/256x256/apps/org.sesame.Sesame.png
 	install -D -m 644 icons/sesame.svg $(DIST)/linux/usr/local/share/icons/hicolor/scalable/apps/org.sesame.Sesame.svg

@@ -24,7 +24,7 @@ func run(args []string) int {
 		return keeper.Main()
 	}
 	// The profile store is opened only by commands that use profiles.
-	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}}
+	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}, Headless: headless}
 	if len(args) == 0 {
 		return runApp(deps)
 	}

@@ -18,6 +18,9 @@ import (
 	"sesame/sshlaunch"
 )
 
+// headless is false: this build has the desktop app.
+const headless = false
+
 // runApp opens the desktop app.
 func runApp(deps cli.Deps) int {
 	if msg := noDisplay(); msg != "" {

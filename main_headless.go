@@ -9,6 +9,9 @@ import (
 	"sesame/cli"
 )
 
+// headless is true: this build has no desktop app.
+const headless = true
+
 // runApp explains that this build has no desktop app, then shows the usage.
 func runApp(deps cli.Deps) int {
 	fmt.Fprintln(deps.IO.ErrOut, "sesame: this is the headless build (no desktop app); use a subcommand:")

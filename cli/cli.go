@@ -18,13 +18,16 @@ import (
 
 	"sesame/internal/cmdexit"
 	"sesame/internal/keeper"
+	"sesame/internal/version"
 
 	"sesame/internal/clock"
 	"sesame/profiles"
 )
 
-// Exit statuses. Usage errors use 2, as knock(1)'s users expect from a
-// command line tool; a failure while working uses 1.
+// Exit statuses. Usage errors use 2 and a failure while working 1, except
+// where users expect another tool's: `connect` and `proxy` exit 255 for
+// every failure of their own as ssh does (ExitSSH), `knock` 1 as knock(1)
+// does (ExitKnock).
 const (
 	ExitOK    = cmdexit.OK
 	ExitError = cmdexit.Error
@@ -59,6 +62,9 @@ type Deps struct {
 	// CloseKeeper starts the process that knocks a door shut if this one
 	// dies with the door open (package keeper); nil runs without one.
 	CloseKeeper *keeper.Exec
+	// Headless is set by the build without the desktop app, whose help
+	// must not offer it.
+	Headless bool
 }
 
 // store opens the profile store.
@@ -82,24 +88,32 @@ func usageErrorf(format string, args ...any) error {
 
 // NewRootCmd builds the `sesame` command tree.
 func NewRootCmd(deps Deps) *cobra.Command {
+	long := `Sesame sends a port-knock sequence, opens an SSH session on the same
+address, and sends the close sequence when the session ends.`
+	if !deps.Headless {
+		long += "\n\nRun it without arguments to open the desktop app."
+	}
 	root := &cobra.Command{
-		Use:   "sesame",
-		Short: "Knock, connect over SSH, and knock the door shut again",
-		Long: `Sesame sends a port-knock sequence, opens an SSH session on the same
-address, and sends the close sequence when the session ends.
-
-Run it without arguments to open the desktop app.`,
+		Use:           "sesame",
+		Short:         "Knock, connect over SSH, and knock the door shut again",
+		Long:          long,
+		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// -V as knock(1) and sshd have it; cobra would take -v, which the
+	// subcommands use for --verbose.
+	root.Flags().BoolP("version", "V", false, "print the version and exit")
+	root.SetVersionTemplate("sesame {{.Version}}\n")
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
-	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
 	})
-	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps), newCmdFwknop(deps))
+	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps), newCmdFwknop(deps),
+		cmdexit.VersionCmd("sesame "+version.Version))
+	addCompletion(root, deps)
 	return root
 }
 

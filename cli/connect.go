@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,8 @@ type connectOptions struct {
 
 	Profile   string
 	Command   []string
+	SSH       sshArgs
+	NoCommand bool
 	ForceTTY  bool
 	NoTTY     bool
 	AcceptNew bool
@@ -46,10 +49,19 @@ send the profile's close sequence when the session ends — however it ends:
 normal exit, remote disconnect, lost network, Ctrl-C, SIGTERM, SIGHUP, or a
 failed connection or login after the knock.
 
-Flags come before NAME, as with ssh. Without COMMAND it opens a login shell
-on a terminal; with COMMAND it runs it as ssh does (the arguments joined with
-spaces; no terminal unless -t).
-The remote exit status becomes sesame's; sesame's own failures exit 255.
+Flags come before NAME, as with ssh; everything after NAME is the remote
+command, its own flags included (-- is allowed, not needed). Without
+COMMAND it opens a login shell on a terminal; with COMMAND it runs it as
+ssh does (the arguments joined with spaces; no terminal unless -t); with
+-N it runs nothing and holds the connection (and the door) until Ctrl-C.
+
+ssh's habits work: user@NAME, -l USER, -p PORT, -i FILE and -o Key=Value
+for User, Port, IdentityFile, ServerAliveInterval and
+StrictHostKeyChecking (yes, accept-new, ask) change this connection only,
+never the profile. Port forwards (-L, -R, -D) are not supported yet.
+Exit status: the remote command's; 255 for every failure of sesame's own
+(a bad command line, an unknown profile, the keyring, resolving, the
+knock, the door, the host key, the login), as ssh does.
 
 Unknown host keys are asked about on the terminal (with the SHA256
 fingerprint) and saved to ~/.ssh/known_hosts; without a terminal they are
@@ -58,7 +70,10 @@ refused unless --accept-new. A changed host key is always refused.
 profile leaves empty.`,
 		Example: `  sesame connect web
   sesame connect web -- uptime
-  sesame connect -t web -- sudo systemctl restart nginx`,
+  sesame connect -t web sudo systemctl restart nginx
+  sesame connect -l deploy -p 2222 -i ~/.ssh/deploy web uptime
+  sesame connect -o StrictHostKeyChecking=accept-new root@web
+  sesame connect -N web                 # hold the door open until Ctrl-C`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || args[0] == "--" {
 				return usageErrorf("name a profile: sesame connect NAME (sesame profile list shows them)")
@@ -66,6 +81,9 @@ profile leaves empty.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := forwardsGiven(cmd.Flags().Changed); err != nil {
+				return err
+			}
 			opts.Profile, opts.Command = args[0], args[1:]
 			if len(opts.Command) > 0 && opts.Command[0] == "--" {
 				opts.Command = opts.Command[1:]
@@ -73,10 +91,13 @@ profile leaves empty.`,
 			return runConnect(cmd.Context(), opts)
 		},
 	}
+	cmdexit.FailWith(cmd, ExitSSH)
 	f := cmd.Flags()
 	// As with ssh, flags come before the name; everything after it is the
 	// remote command, whose own flags (ls -l) are not sesame's.
 	f.SetInterspersed(false)
+	opts.SSH.register(f)
+	f.BoolVarP(&opts.NoCommand, "no-command", "N", false, "run no command and no shell: hold the connection and the door open until Ctrl-C")
 	f.BoolVarP(&opts.ForceTTY, "tty", "t", false, "ask for a terminal even when running a command")
 	f.BoolVarP(&opts.NoTTY, "no-tty", "T", false, "never ask for a terminal")
 	f.BoolVar(&opts.AcceptNew, "accept-new", false, "save an unknown host key without asking (a changed key is still refused)")
@@ -152,11 +173,37 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.Keepalive < 0 || (o.Keepalive > 0 && o.Keepalive < profiles.MinKeepalive) {
 		return usageErrorf("--keepalive must be at least 1s, e.g. 15s")
 	}
-	store, p, err := loadForConnect(ctx, o.Deps, "sesame connect", o.Profile, o.Family4, o.Family6)
+	if o.NoCommand && (len(o.Command) > 0 || o.ForceTTY) {
+		return usageErrorf("-N runs no command and asks for no terminal: drop the command or -t")
+	}
+	user, name, err := o.userAndName()
 	if err != nil {
 		return err
 	}
+	ov, err := o.SSH.parse(user)
+	if err != nil {
+		return err
+	}
+	if o.Keepalive == 0 {
+		o.Keepalive = o.SSH.keepalive
+	}
+	switch o.SSH.hostKeys {
+	case "accept-new":
+		o.AcceptNew = true
+	case "yes", "ask":
+		if o.AcceptNew {
+			return usageErrorf("--accept-new and -o StrictHostKeyChecking=%s disagree: give one", o.SSH.hostKeys)
+		}
+	}
+	// Only now, with the command line checked, is a one-time sequence
+	// taken.
+	store, p, err := loadForConnect(ctx, o.Deps, "sesame connect", name, o.Family4, o.Family6)
+	if err != nil {
+		return err
+	}
+	ov.apply(p)
 	ui := newTermUI(o.IO, p.Name, o.Verbose, o.AcceptNew, true)
+	ui.strict = o.SSH.hostKeys == "yes"
 	cfg := sshlaunch.Config{
 		Profile:           *p,
 		UI:                ui,
@@ -167,13 +214,19 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		CloseKeeper:       o.CloseKeeper,
 	}
 	command := sshlaunch.JoinCommand(o.Command)
-	wantPTY := !o.NoTTY && (o.ForceTTY || (command == "" && ui.interactive()))
-	if command == "" && !wantPTY && !o.NoTTY {
+	wantPTY := !o.NoCommand && !o.NoTTY && (o.ForceTTY || (command == "" && ui.interactive()))
+	if command == "" && !wantPTY && !o.NoTTY && !o.NoCommand {
 		fmt.Fprintln(o.IO.ErrOut, "sesame: pseudo-terminal will not be allocated because stdin is not a terminal")
 	}
 	runErr := sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		if err := store.Touch(p.Name, time.Now()); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
+		}
+		if o.NoCommand {
+			if o.Verbose {
+				fmt.Fprintf(o.IO.ErrOut, "sesame: %s: logged in; holding the connection and the door open until Ctrl-C (-N)\n", p.Name)
+			}
+			return holdOpen(ctx, c)
 		}
 		stdio := sshlaunch.Stdio{In: ui.stdin(), Out: o.IO.Out, Err: o.IO.ErrOut}
 		if !wantPTY {
@@ -197,6 +250,44 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	})
 	unspendIfShut(o.IO.ErrOut, "sesame connect", store, p, runErr)
 	return connectResult(runErr)
+}
+
+// userAndName reads user@NAME. Only a name with an @ opens the store
+// here, to keep an old profile named with one working.
+func (o *connectOptions) userAndName() (user, name string, err error) {
+	if !strings.Contains(o.Profile, "@") {
+		return "", o.Profile, nil
+	}
+	_, list, err := listProfiles(o.Deps)
+	if err != nil {
+		return "", "", err
+	}
+	user, name = splitUser(o.Profile, func(n string) bool {
+		for _, p := range list {
+			if strings.EqualFold(p.Name, n) {
+				return true
+			}
+		}
+		return false
+	})
+	if user == "" && name != o.Profile {
+		return "", "", usageErrorf("%q: no user before the @ (write USER@NAME)", o.Profile)
+	}
+	return user, name, nil
+}
+
+// holdOpen is -N: the connection (and so the door) stays until ctx ends
+// (Ctrl-C, SIGTERM) or the server goes away.
+func holdOpen(ctx context.Context, c *sshlaunch.Conn) error {
+	gone := make(chan error, 1)
+	go func() { gone <- c.Client.Wait() }()
+	select {
+	case <-ctx.Done():
+		// Ctrl-C is how -N is meant to end: not a failure.
+		return nil
+	case err := <-gone:
+		return fmt.Errorf("the server closed the connection: %v", err)
+	}
 }
 
 // connectResult turns the flow's error into the exit status: the remote

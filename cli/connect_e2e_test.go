@@ -346,7 +346,7 @@ func TestProxyWithOpenSSH(t *testing.T) {
 func TestProxyFindsProfileByHost(t *testing.T) {
 	d := newSSHDoor(t, guardKnockd)
 	_, errOut, code := d.try(t, "proxy", "no-such-profile")
-	if code != 2 || !strings.Contains(errOut, "no profile named") {
+	if code != 255 || !strings.Contains(errOut, "no profile named") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }

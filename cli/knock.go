@@ -10,10 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/internal/version"
 	"sesame/knock"
 	"sesame/knocker"
 )
+
+// ExitKnock is `sesame knock`'s status for any failure, as knock(1)'s.
+const ExitKnock = 1
 
 // knockOptions are the flags and arguments of `sesame knock`, named after
 // knock(1)'s.
@@ -26,6 +30,7 @@ type knockOptions struct {
 	IPv4    bool
 	IPv6    bool
 	Verbose bool
+	JSON    bool
 	Version bool
 	Close   bool
 	// ProbePort is the port that shows a one-time knock opened the door;
@@ -60,8 +65,19 @@ sequence. A profile with one-time sequences uses the next unused one, and
 then checks that the door opened: its SSH port (or --probe-port) answers
 within 3s. The sequence is counted used only when it did, or when you say
 so at the prompt (on a terminal); otherwise the next knock sends it again.
+For any other profile, --probe-port PORT checks the same way, and a door
+that did not open is a failure.
+
+--json prints one JSON object on stdout: host, address, profile and
+sequence ("open" or "close") for a profile, knocks (port, proto, at) for
+HOST PORT... (a profile's ports are secret and never shown), sent (how
+many went out), door_checked and door_open (null when not checked), and
+one_time_left.
 With -v, a profile's knocks are counted, not printed: its ports are a
-secret.`,
+secret.
+
+Exit status, as knock(1)'s: 0 when every knock was sent, 1 for any
+failure (bad input, an unknown host, a knock that could not be sent).`,
 		Example: `  sesame knock -v myserver.example.com 7000 8000 9000
   sesame knock -d 200 -6 myserver.example.com 123:tcp 456:udp 789:tcp
   sesame knock myserver.example.com 7000,8000:udp@1s,9000
@@ -81,7 +97,7 @@ secret.`,
 				return usageErrorf("--close needs a profile name: sesame knock --close NAME")
 			}
 			if opts.Changed("probe-port") {
-				return usageErrorf("--probe-port is for a profile with one-time sequences: sesame knock --probe-port PORT NAME")
+				return usageErrorf("--probe-port is for a profile: sesame knock --probe-port PORT NAME")
 			}
 			if len(args) < 2 {
 				return usageErrorf("need a host and at least one port (e.g. sesame knock myserver 7000 8000 9000), or a profile name")
@@ -90,6 +106,8 @@ secret.`,
 			return runKnock(cmd.Context(), opts)
 		},
 	}
+	// knock(1) exits 1 for every failure, bad usage included.
+	cmdexit.FailWith(cmd, ExitKnock)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.UDP, "udp", "u", false, "make every knock UDP (default is TCP)")
 	f.StringVarP(&opts.Delay, "delay", "d", "0", "wait `MS` milliseconds between knocks (or a duration: 250ms, 1.5s)")
@@ -98,7 +116,8 @@ secret.`,
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print each knock as it is sent")
 	f.BoolVarP(&opts.Version, "version", "V", false, "print the version and exit")
 	f.BoolVar(&opts.Close, "close", false, "with a profile: send its close sequence")
-	f.IntVar(&opts.ProbePort, "probe-port", -1, "with a one-time profile: the `PORT` whose answer shows the door opened (default: the profile's SSH port; 0: do not check, count the sequence used)")
+	f.BoolVar(&opts.JSON, "json", false, "print what was sent as JSON (a profile's ports are never shown; -v then goes to stderr)")
+	f.IntVar(&opts.ProbePort, "probe-port", -1, "with a profile: check that `PORT` answers after the knock, i.e. the door opened (one-time profiles check their SSH port by default; 0: do not check, count the sequence used)")
 	return cmd
 }
 
@@ -159,10 +178,14 @@ func runKnock(ctx context.Context, o *knockOptions) error {
 		return err
 	}
 	if o.Verbose {
-		req.opt.Progress = verboseHits(o.Deps.IO.Out)
+		req.opt.Progress = verboseHits(o.progressOut())
 	}
-	_, err = send(ctx, req)
-	return err
+	rep := &knockReport{Host: o.Host}
+	req.opt.Progress = rep.track(req.opt.Progress, true)
+	if _, err = send(ctx, req); err != nil {
+		return err
+	}
+	return o.report(rep)
 }
 
 // send resolves the host, then knocks, and returns the address knocked.

@@ -58,15 +58,16 @@ func probeDoor(parent context.Context, addr netip.Addr, port int, timeout time.D
 // confirmOneTime says whether the door opened after a one-time knock and
 // decides whether the sequence stays spent: yes when the door opened or
 // the user, asked at a terminal, says it did; otherwise unspend puts it
-// back for the next knock. An interrupted check leaves it spent.
-func confirmOneTime(ctx context.Context, streams IOStreams, name string, addr netip.Addr, port int, unspend func() error) (spent bool, err error) {
+// back for the next knock. An interrupted check leaves it spent. open is
+// what the probe saw.
+func confirmOneTime(ctx context.Context, streams IOStreams, name string, addr netip.Addr, port int, unspend func() error) (open, spent bool, err error) {
 	open, how := probeDoor(ctx, addr, port, probeTimeout)
 	if err := ctx.Err(); err != nil {
-		return true, err
+		return false, true, err
 	}
 	if open {
 		fmt.Fprintf(streams.ErrOut, "sesame knock: %s: the door opened: %s\n", name, how)
-		return true, nil
+		return true, true, nil
 	}
 	fmt.Fprintf(streams.ErrOut, "sesame knock: %s: the door did not open: %s. The knock may have been lost, sent within the door's cooldown after another knock, "+
 		"or the server may be more than 3 sequences ahead of this profile (sesamed accepts the next 3 unused, knockd only the next); "+
@@ -75,14 +76,14 @@ func confirmOneTime(ctx context.Context, streams IOStreams, name string, addr ne
 		fmt.Fprintf(streams.ErrOut, "Count the one-time sequence as used anyway? [y/N] ")
 		answer, _ := bufio.NewReader(streams.In).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
-			return true, nil
+			return false, true, nil
 		}
 	}
 	if err := unspend(); err != nil {
-		return true, fmt.Errorf("the one-time sequence could not be put back for the next knock (it stays counted as used): %w", err)
+		return false, true, fmt.Errorf("the one-time sequence could not be put back for the next knock (it stays counted as used): %w", err)
 	}
 	fmt.Fprintf(streams.ErrOut, "sesame knock: %s: the one-time sequence is not counted as used: the next knock sends it again\n", name)
-	return false, nil
+	return false, false, nil
 }
 
 func isTerminalReader(r io.Reader) bool {

@@ -58,8 +58,13 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		return err
 	}
 	if o.Verbose {
-		req.opt.Progress = verboseCount(o.Deps.IO.Out, p.Name)
+		req.opt.Progress = verboseCount(o.progressOut(), p.Name)
 	}
+	rep := &knockReport{Host: p.Host, Profile: p.Name, Sequence: "open"}
+	if o.Close {
+		rep.Sequence = "close"
+	}
+	req.opt.Progress = rep.track(req.opt.Progress, false)
 	addr, err := send(ctx, req)
 	if err != nil {
 		return err
@@ -72,18 +77,43 @@ func runKnockProfile(ctx context.Context, o *knockOptions) error {
 		if port < 0 {
 			port = p.SSHPort()
 		}
-		spent, err := confirmOneTime(ctx, o.Deps.IO, p.Name, addr, port, func() error {
+		open, spent, err := confirmOneTime(ctx, o.Deps.IO, p.Name, addr, port, func() error {
 			_, err := store.UnspendOneTime(p.Name, seq)
 			return err
 		})
-		if err != nil || !spent {
+		if err != nil {
 			return err
 		}
+		rep.checked(open)
+		left := len(p.Secrets.OneTime)
+		if !spent {
+			left++
+		}
+		rep.OneTimeLeft = &left
+		if !spent {
+			return o.report(rep)
+		}
+	} else if o.Changed("probe-port") && o.ProbePort > 0 {
+		// Asked for on any profile: is the door open now?
+		open, how := probeDoor(ctx, addr, o.ProbePort, probeTimeout)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rep.checked(open)
+		if !open {
+			_ = o.report(rep)
+			return fmt.Errorf("%s: the door did not open: %s", p.Name, how)
+		}
+		fmt.Fprintf(o.Deps.IO.ErrOut, "sesame knock: %s: the door opened: %s\n", p.Name, how)
 	}
 	if !o.Close && p.Secrets.OneTimeUsed > 0 {
 		warnOneTime(o.Deps.IO.ErrOut, "sesame knock", p)
+		if rep.OneTimeLeft == nil && p.Secrets.Rotation == nil {
+			left := len(p.Secrets.OneTime)
+			rep.OneTimeLeft = &left
+		}
 	}
-	return nil
+	return o.report(rep)
 }
 
 // warnOneTime warns when a profile's one-time sequences run low; cmd names

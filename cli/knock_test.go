@@ -91,8 +91,8 @@ func TestKnockBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := runCLI(t, append([]string{"knock"}, tt.args...)...)
-			if code != ExitUsage {
-				t.Errorf("exit status %d, want %d", code, ExitUsage)
+			if code != ExitKnock {
+				t.Errorf("exit status %d, want knock(1)'s %d", code, ExitKnock)
 			}
 			if !strings.Contains(stderr, tt.token) {
 				t.Errorf("error %q does not name %s", stderr, tt.token)

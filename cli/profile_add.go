@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/profiles"
 )
 
@@ -46,12 +47,12 @@ door; the --rotating- flags must match the door's Rotating_ keys.`,
 		},
 	}
 	opts.Flags.register(cmd.Flags(), false)
-	cmd.MarkFlagsMutuallyExclusive("open", "seed")
+	cmdexit.Exclusive(cmd, seedOrOpen, "open", "seed")
 	return cmd
 }
 
 func runProfileAdd(o *profileAddOptions) error {
-	if err := profiles.ValidateName(o.Name); err != nil {
+	if err := profiles.ValidateAlias(o.Name); err != nil {
 		return &UsageError{Err: err}
 	}
 	if !o.Changed("host") || (!o.Changed("open") && !o.Changed("seed")) {

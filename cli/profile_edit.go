@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/profiles"
 )
 
@@ -32,9 +33,9 @@ func newCmdProfileEdit(deps Deps) *cobra.Command {
 		},
 	}
 	opts.Flags.register(cmd.Flags(), true)
-	cmd.MarkFlagsMutuallyExclusive("password-stdin", "forget-password")
-	cmd.MarkFlagsMutuallyExclusive("passphrase-stdin", "forget-passphrase")
-	cmd.MarkFlagsMutuallyExclusive("open", "seed")
+	cmdexit.Exclusive(cmd, "one saves a password, the other forgets it", "password-stdin", "forget-password")
+	cmdexit.Exclusive(cmd, "one saves a passphrase, the other forgets it", "passphrase-stdin", "forget-passphrase")
+	cmdexit.Exclusive(cmd, seedOrOpen, "open", "seed")
 	return cmd
 }
 

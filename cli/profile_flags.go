@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -75,14 +76,39 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 		fs.BoolVar(&f.ForgetPassword, "forget-password", false, "forget the remembered SSH password")
 		fs.BoolVar(&f.ForgetPassphrase, "forget-passphrase", false, "forget the remembered key passphrase")
 	}
+	if edit {
+		hideDefaults(fs)
+	}
 	fs.SortFlags = false
 	f.names = nil
 	fs.VisitAll(func(fl *pflag.Flag) { f.names = append(f.names, fl.Name) })
 }
 
+// defaultText is a default named in a flag's usage.
+var defaultText = regexp.MustCompile(`\s*\(default [^);]*\)|default [^;)]*; `)
+
+// hideDefaults keeps edit's help from showing defaults: edit changes only
+// the flags given, so add's defaults never apply there.
+func hideDefaults(fs *pflag.FlagSet) {
+	fs.VisitAll(func(fl *pflag.Flag) {
+		fl.Usage = defaultText.ReplaceAllString(fl.Usage, "")
+		switch fl.Value.Type() {
+		case "string":
+			fl.DefValue = ""
+		case "bool":
+			fl.DefValue = "false"
+		default:
+			fl.DefValue = "0"
+		}
+	})
+}
+
 // apply sets on p the flags that were given (changed reports which),
 // through profiles.Edit: the rules of what replaces what are the app's
 // too. Secrets to read from standard input are read in a fixed order:
+// seedOrOpen is why --open and --seed cannot be given together.
+const seedOrOpen = "--open sets a fixed sequence, --seed a rotating one derived from a seed: a profile has one kind, give one"
+
 // open or seed, close, password, passphrase, one line each. Errors name
 // the flag and never quote a secret.
 func (f *profileFlags) apply(p *profiles.Profile, changed func(string) bool, in *secretInput) error {

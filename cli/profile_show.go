@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/knocker"
 	"sesame/profiles"
 	"sesame/rotate"
@@ -18,6 +19,7 @@ type profileShowOptions struct {
 	Name    string
 	Reveal  bool
 	Current bool
+	JSON    bool
 }
 
 func newCmdProfileShow(deps Deps) *cobra.Command {
@@ -38,8 +40,10 @@ current window.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Reveal, "reveal", false, "print the secrets (knock sequences, seed, password, passphrase) too")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object (settings, and which secrets are saved; the secrets themselves only with --reveal)")
 	cmd.Flags().BoolVar(&opts.Current, "current", false, "print a rotating profile's sequence right now and when the next window begins")
-	cmd.MarkFlagsMutuallyExclusive("reveal", "current")
+	cmdexit.Exclusive(cmd, "--current prints only the sequence of this window, not the profile", "json", "current")
+	cmdexit.Exclusive(cmd, "--current prints only the sequence of this window; --reveal prints every secret: give one", "reveal", "current")
 	return cmd
 }
 
@@ -58,6 +62,12 @@ func runProfileShow(o *profileShowOptions) error {
 			return profileError(err)
 		}
 		return o.current(p)
+	}
+	if o.JSON {
+		if werr := writeJSON(o.Deps.IO.Out, shown(p, missing, o.Reveal)); werr != nil {
+			return werr
+		}
+		return err // the keyring entry missing, after saying what is known
 	}
 	tw := tabwriter.NewWriter(o.Deps.IO.Out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }

@@ -63,6 +63,9 @@ goes out.`,
 			return runProxy(cmd.Context(), opts)
 		},
 	}
+	// ssh reads any status of its ProxyCommand as the connection failing;
+	// 255 is ssh's own, which scripts already treat so.
+	cmdexit.FailWith(cmd, ExitSSH)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr")
 	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")

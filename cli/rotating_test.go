@@ -63,7 +63,7 @@ func TestProfileSeedFlags(t *testing.T) {
 		{"seed from stdin", testSeed + "\n", []string{"add", "a", "--host", "h", "--seed", "-"}, 0, ""},
 		{"bad seed", "", []string{"add", "a", "--host", "h", "--seed", "hunter1hunter1"}, 2, "--seed: the seed is not valid base32"},
 		{"short seed", "", []string{"add", "a", "--host", "h", "--seed", "GEZDGNBV"}, 2, "at least 160 are needed"},
-		{"seed and open", "", []string{"add", "a", "--host", "h", "--seed", "new", "--open", "1,2"}, 2, "[open seed] were all set"},
+		{"seed and open", "", []string{"add", "a", "--host", "h", "--seed", "new", "--open", "1,2"}, 2, "--open and --seed cannot be used together: --open sets a fixed sequence"},
 		{"rotating flags without a seed", "", []string{"add", "a", "--host", "h", "--open", "1", "--rotating-window", "60"}, 2, "give --seed new"},
 		{"bad window", "", []string{"add", "a", "--host", "h", "--seed", "new", "--rotating-window", "2s"}, 2, "window 2s: use whole seconds from 5s"},
 		{"bad ports", "", []string{"add", "a", "--host", "h", "--seed", "new", "--rotating-ports", "100"}, 2, "--rotating-ports"},
@@ -187,7 +187,7 @@ func TestKnockRotatingProfile(t *testing.T) {
 	if got := e.get("rot").Secrets.Rotation.LastWindow; got != w+2 || params.WindowAt(clk.Now()) != w+1 {
 		t.Fatalf("third knock used window %d at window %d; want %d at %d", got, params.WindowAt(clk.Now()), w+2, w+1)
 	}
-	if code, _, stderr := e.run("", "profile", "show", "rot", "--current", "--reveal"); code != ExitUsage || !strings.Contains(stderr, "were all set") {
+	if code, _, stderr := e.run("", "profile", "show", "rot", "--current", "--reveal"); code != ExitUsage || !strings.Contains(stderr, "--current and --reveal cannot be used together") {
 		t.Fatalf("--current with --reveal: exit %d %q", code, stderr)
 	}
 }

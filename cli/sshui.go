@@ -26,6 +26,9 @@ type termUI struct {
 	// acceptNew saves an unknown host key without asking — what
 	// --accept-new asks for, and the only way without a terminal.
 	acceptNew bool
+	// strict refuses an unknown host key without asking, as ssh's
+	// StrictHostKeyChecking=yes.
+	strict bool
 	// canRemember offers to keep passwords and passphrases in the keyring.
 	canRemember bool
 	name        string
@@ -145,6 +148,11 @@ func (u *termUI) UnknownHostKey(ctx context.Context, info sshlaunch.HostKeyInfo)
 	if u.acceptNew {
 		fmt.Fprintf(u.errOut, "sesame: adding %s key %s of %s to %s (--accept-new)\n", info.Key.Type(), info.Fingerprint, info.Host, info.KnownHosts)
 		return sshlaunch.AcceptAndSaveHostKey, nil
+	}
+	if u.strict {
+		fmt.Fprintf(u.errOut, "sesame: host %s is not in %s (%s key %s) and StrictHostKeyChecking is yes: it is refused\n",
+			info.Host, info.KnownHosts, info.Key.Type(), info.Fingerprint)
+		return sshlaunch.RejectHostKey, nil
 	}
 	if !u.interactive() {
 		fmt.Fprintf(u.errOut, "sesame: host %s is not in %s (%s key %s); without a terminal to ask on, it is refused: "+

@@ -202,15 +202,13 @@ func mirrored(a, b knocker.Sequence) bool {
 	return true
 }
 
-// sanitizeName makes a door name usable as a profile name.
+// sanitizeName makes a door name usable as a profile name, which is an
+// ssh Host alias too.
 func sanitizeName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' {
-			return '-'
-		}
-		return r
-	}, name)
-	return strings.TrimLeft(strings.TrimSpace(name), "-")
+	if strings.Trim(name, "-/\\ \t") == "" {
+		return "" // nothing of a name: the door is skipped
+	}
+	return SuggestName(name)
 }
 
 // addOneTime reads a door's one-time sequences into the profile, as many as

@@ -42,3 +42,31 @@ func TestRun(t *testing.T) {
 		t.Fatalf("an unknown flag exits %d, want %d (%s)", code, Usage, out.String())
 	}
 }
+
+func TestFailWith(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		err  error
+		code int
+	}{
+		{"failure", []string{"sub"}, errors.New("it broke"), 255},
+		{"own usage error", []string{"sub"}, errUsage, 255},
+		{"unknown flag", []string{"sub", "--nope"}, nil, 255},
+		{"status passes through", []string{"sub"}, &Status{Code: 3}, 3},
+		{"success", []string{"sub"}, nil, OK},
+		{"another command keeps the usual codes", []string{"other"}, errUsage, Usage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := &cobra.Command{Use: "tool", SilenceErrors: true, SilenceUsage: true}
+			sub := &cobra.Command{Use: "sub", RunE: func(*cobra.Command, []string) error { return tt.err }}
+			FailWith(sub, 255)
+			root.AddCommand(sub, &cobra.Command{Use: "other", RunE: func(*cobra.Command, []string) error { return tt.err }})
+			var out bytes.Buffer
+			if code := Run(context.Background(), root, tt.args, &out, func(err error) bool { return errors.Is(err, errUsage) }); code != tt.code {
+				t.Fatalf("Run = %d (%s), want %d", code, out.String(), tt.code)
+			}
+		})
+	}
+}

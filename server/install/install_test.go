@@ -110,7 +110,7 @@ func TestUnitFile(t *testing.T) {
 		[]string{"/var/run/knockd.pid", "/var/log/sesamed/sesamed.log", "/etc/knockd/otp.txt", "/etc/knockd/otp2.txt", ""})
 	for _, want := range []string{
 		"After=network-online.target\nWants=network-online.target\n",
-		"Documentation=man:knockd(8)\n",
+		"Documentation=man:sesamed(8) man:knockd(8)\n",
 		// Ready only once sesamed says so (sd_notify), so that a daemon
 		// that cannot guard the port fails the start.
 		"Type=notify\n",

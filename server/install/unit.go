@@ -42,7 +42,7 @@ func unitFile(binary, config, guardFile string, writable []string) string {
 	}
 	return `[Unit]
 Description=sesamed, a knockd-compatible port-knocking daemon
-Documentation=man:knockd(8)
+Documentation=man:sesamed(8) man:knockd(8)
 After=network-online.target
 Wants=network-online.target
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sesame/internal/cmdexit"
 	"sesame/knocker"
 	"sesame/server/loadconf"
 	"sesame/server/rotating"
@@ -25,6 +26,8 @@ type checkOptions struct {
 	// accepted now (or at At): for testing a client, never by default.
 	ShowCurrent bool
 	At          string
+	// JSON prints a checkReport instead of text.
+	JSON bool
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }
@@ -53,6 +56,8 @@ client; anyone who reads them can open the door until they are used).`,
 	cmd.Flags().StringVarP(opts.LogFile, "logfile", "g", "", "as sesamed -g: the log file it will use (default: the config's LogFile)")
 	cmd.Flags().BoolVar(&opts.ShowCurrent, "show-current", false, "print the sequences rotating doors accept now (secret: for testing)")
 	cmd.Flags().StringVar(&opts.At, "at", "", "with --show-current: at this `TIME` (RFC 3339) instead of now")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as one JSON object on stdout: file, ok, doors, warnings and errors with file and line (never sequences or seeds)")
+	cmdexit.Exclusive(cmd, "--json never prints knock sequences, and --show-current is for reading them", "json", "show-current")
 	return cmd
 }
 
@@ -62,6 +67,17 @@ func runCheck(opts *checkOptions) error {
 		ifaces = loadconf.SplitInterfaces(*opts.Interface)
 	}
 	ld, err := loadconf.Load(loadconf.Options{Path: *opts.Config, LogFile: *opts.LogFile, Interfaces: ifaces})
+	if opts.JSON {
+		rep := newCheckReport(*opts.Config, ld, err)
+		if werr := writeCheckJSON(opts.IO.Out, rep); werr != nil {
+			return werr
+		}
+		if !rep.OK {
+			// Said on stdout; the status alone tells a script.
+			return &cmdexit.Status{Code: cmdexit.Error}
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -65,7 +66,7 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Version {
-				fmt.Fprintf(opts.IO.Out, "sesamed %s (knockd 0.8 compatible)\n", version.Version)
+				fmt.Fprintln(opts.IO.Out, versionLine())
 				return nil
 			}
 			opts.PidFileSet = cmd.Flags().Changed("pidfile")
@@ -75,7 +76,6 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
-	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&opts.Config, "config", "c", DefaultConfig, "use an alternate config file")
@@ -90,9 +90,28 @@ Unlike knockd, -p and -g win over the config's PidFile and LogFile.`,
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "be verbose")
 	f.BoolVarP(&opts.Version, "version", "V", false, "display version")
 	f.StringVar(&opts.Guard, "guard", "", "keep the baseline sesamed install recorded in `FILE` (its install.json) in place: built before sesamed reports ready (no start without it), restored when the ruleset is flushed")
-	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts))
+	// -i completes the machine's interfaces.
+	_ = root.RegisterFlagCompletionFunc("interface", completeInterfaces)
+	root.AddCommand(newCmdCheck(deps, opts), newCmdInstall(deps, opts), newCmdUninstall(deps, opts),
+		cmdexit.VersionCmd(versionLine()))
 	return root
 }
+
+// completeInterfaces lists the network interfaces for -i.
+func completeInterfaces(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	names := make([]string, len(ifs))
+	for i, ifc := range ifs {
+		names[i] = ifc.Name
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// versionLine is what -V, --version and `sesamed version` print.
+func versionLine() string { return "sesamed " + version.Version + " (knockd 0.8 compatible)" }
 
 // Main runs the command line with args (without the program name) and
 // returns the exit status. Errors are one line on ErrOut.

@@ -77,8 +77,8 @@ func TestCheck(t *testing.T) {
 		{"a missing config", []string{"check", "-c", "/nonexistent/knockd.conf"}, 1,
 			nil, []string{"read knockd config", "/nonexistent/knockd.conf"}, nil},
 		{"version", []string{"-V"}, 0, []string{"sesamed ", "(knockd 0.8 compatible)"}, nil, nil},
-		{"an unknown flag", []string{"-x"}, 2, nil, []string{"unknown shorthand flag: 'x'"}, nil},
-		{"an argument", []string{"eth0"}, 2, nil, []string{"unknown command"}, nil},
+		{"an unknown flag", []string{"-x"}, 2, nil, []string{"unknown flag -x: see sesamed --help"}, nil},
+		{"an argument", []string{"eth0"}, 2, nil, []string{"unknown command \"eth0\""}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,5 +166,31 @@ func TestCheckSaysWhatTheDaemonWill(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "k.log")); err == nil {
 		t.Error("check created the log file")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-V"}, {"version"}} {
+		code, out, errOut := run(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "sesamed ") || strings.Count(out, "\n") != 1 || errOut != "" {
+			t.Errorf("sesamed %v = %d, %q, %q; want 0 and one line", args, code, out, errOut)
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	if _, help, _ := run(t, "--help"); !strings.Contains(help, "completion") {
+		t.Fatalf("help does not list completion:\n%s", help)
+	}
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		if code, out, _ := run(t, "completion", shell); code != 0 || !strings.Contains(out, "sesamed") {
+			t.Errorf("completion %s: exit %d", shell, code)
+		}
+	}
+	if _, out, _ := run(t, "__complete", "-i", ""); !strings.Contains(out, "lo\n") {
+		t.Errorf("-i does not complete interfaces: %q", out)
+	}
+	if _, out, _ := run(t, "__complete", "ch"); !strings.HasPrefix(out, "check\t") {
+		t.Errorf("subcommands are not completed: %q", out)
 	}
 }

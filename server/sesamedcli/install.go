@@ -74,7 +74,10 @@ Open_Ports, keeping the original as CONFIG.sesamed-backup.`,
 			if err != nil {
 				return err
 			}
-			return install.Install(cmd.Context(), opt)
+			if err := install.Install(cmd.Context(), opt); err != nil {
+				return err
+			}
+			return installManPages(cmd, o.Root, o.DryRun)
 		},
 	}
 	o.addCommon(cmd)
@@ -105,7 +108,10 @@ and the differences are printed — --restore-backup restores it anyway.`,
 			if err != nil {
 				return err
 			}
-			return install.Uninstall(cmd.Context(), opt)
+			if err := install.Uninstall(cmd.Context(), opt); err != nil {
+				return err
+			}
+			return uninstallManPages(cmd, o.Root, o.DryRun)
 		},
 	}
 	o.addCommon(cmd)
