@@ -48,6 +48,8 @@ type exportProfile struct {
 	KeepaliveMax  int         `json:"keepalive_max,omitempty"`
 	AutoReconnect bool        `json:"auto_reconnect,omitempty"`
 	Note          string      `json:"note,omitempty"`
+	Forwards      []string    `json:"forwards,omitempty"`
+	Jump          []string    `json:"jump,omitempty"`
 	Secrets       *secretsDoc `json:"secrets,omitempty"`
 }
 
@@ -58,7 +60,8 @@ func Export(w io.Writer, ps []*Profile, withSecrets bool) error {
 	for _, p := range ps {
 		ep := exportProfile{Name: p.Name, Host: p.Host, Port: p.Port, User: p.User, Identity: p.IdentityFile,
 			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note,
-			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect}
+			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect,
+			Forwards: ForwardStrings(p.Forwards), Jump: p.Jump}
 		if p.Family != knock.FamilyAuto {
 			ep.Family = p.Family.String()
 		}
@@ -117,6 +120,10 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 		if p.Keepalive, err = parseSettingDuration(ep.Keepalive); err != nil {
 			return nil, fmt.Errorf("%s: keepalive: %v", where, err)
 		}
+		if p.Forwards, err = ParseForwards(ep.Forwards); err != nil {
+			return nil, fmt.Errorf("%s: forwards: %v", where, err)
+		}
+		p.Jump = ep.Jump
 		if ep.Secrets != nil {
 			if p.Secrets, err = ep.Secrets.secrets("its secrets"); err != nil {
 				return nil, fmt.Errorf("%s: %v", where, err)
