@@ -43,7 +43,7 @@ type settingsEntry struct {
 	// Forwards are Forward.String()s; Jump names profiles.
 	Forwards []string `yaml:"forwards,omitempty" mapstructure:"forwards"`
 	Jump     []string `yaml:"jump,omitempty" mapstructure:"jump"`
-	LastUsed      string `yaml:"last_used,omitempty" mapstructure:"last_used"`
+	LastUsed string   `yaml:"last_used,omitempty" mapstructure:"last_used"`
 }
 
 // settings is the settings file, read whole. Keys other than profiles and
