@@ -58,7 +58,13 @@ ssh does (the arguments joined with spaces; no terminal unless -t); with
 ssh's habits work: user@NAME, -l USER, -p PORT, -i FILE and -o Key=Value
 for User, Port, IdentityFile, ServerAliveInterval and
 StrictHostKeyChecking (yes, accept-new, ask) change this connection only,
-never the profile. Port forwards (-L, -R, -D) are not supported yet.
+never the profile. Port forwards work as ssh's: -L [BIND:]PORT:HOST:HOSTPORT
+(here to there), -R [BIND:]PORT:HOST:HOSTPORT (there to here) and
+-D [BIND:]PORT (a SOCKS5 proxy here, connecting from the server); they add
+to the profile's own (profile edit --forward). Listeners bind to the
+loopback address unless BIND says otherwise (* for all). The door stays
+open until the last forwarded connection has ended; -N holds it for the
+forwards alone until Ctrl-C.
 Exit status: the remote command's; 255 for every failure of sesame's own
 (a bad command line, an unknown profile, the keyring, resolving, the
 knock, the door, the host key, the login), as ssh does.
@@ -73,7 +79,9 @@ profile leaves empty.`,
   sesame connect -t web sudo systemctl restart nginx
   sesame connect -l deploy -p 2222 -i ~/.ssh/deploy web uptime
   sesame connect -o StrictHostKeyChecking=accept-new root@web
-  sesame connect -N web                 # hold the door open until Ctrl-C`,
+  sesame connect -N web                 # hold the door open until Ctrl-C
+  sesame connect -N -L 5432:db:5432 web # the database behind web, on localhost:5432
+  sesame connect -N -D 1080 web         # a SOCKS5 proxy through web`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || args[0] == "--" {
 				return usageErrorf("name a profile: sesame connect NAME (sesame profile list shows them)")
@@ -81,9 +89,6 @@ profile leaves empty.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := forwardsGiven(cmd.Flags().Changed); err != nil {
-				return err
-			}
 			opts.Profile, opts.Command = args[0], args[1:]
 			if len(opts.Command) > 0 && opts.Command[0] == "--" {
 				opts.Command = opts.Command[1:]
@@ -221,6 +226,25 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	runErr := sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		if err := store.Touch(p.Name, time.Now()); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
+		}
+		if len(p.Forwards) > 0 {
+			fw, err := c.Forward(ctx, p.Forwards)
+			if err != nil {
+				return err
+			}
+			if o.Verbose {
+				for i, a := range fw.Addrs() {
+					fmt.Fprintf(o.IO.ErrOut, "sesame: %s: forwarding %s (listening on %s)\n", p.Name, p.Forwards[i], a)
+				}
+			}
+			// The door stays open until the last forwarded connection
+			// has ended, as ssh waits for them.
+			defer func() {
+				if n := fw.Active(); n > 0 {
+					fmt.Fprintf(o.IO.ErrOut, "sesame: %s: waiting for %d forwarded connection(s) to end before closing the door (Ctrl-C closes them)\n", p.Name, n)
+				}
+				fw.Wait(ctx)
+			}()
 		}
 		if o.NoCommand {
 			if o.Verbose {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -89,6 +90,12 @@ func runProfileShow(o *profileShowOptions) error {
 	row("keepalive", fmt.Sprintf("every %s, %d unanswered end the session", ka, kmax))
 	if p.AutoReconnect {
 		row("auto-reconnect", "yes (in the app)")
+	}
+	for _, fw := range p.Forwards {
+		row("forward", fw.String())
+	}
+	if len(p.Jump) > 0 {
+		row("jump", strings.Join(p.Jump, ","))
 	}
 	row("note", p.Note)
 	row("last used", when(p.LastUsed))
