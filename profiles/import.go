@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"bytes"
+	"os"
 	"strings"
 
 	"sesame/knockdconf"
@@ -15,13 +16,16 @@ type Import struct {
 	File string
 	// Knockd is the parsed knockd.conf, or nil when the file is a Sesame
 	// export (whose profiles carry their hosts).
-	Knockd   *knockdconf.Config
+	Knockd *knockdconf.Config
+	// SSH is the parsed ssh_config, or nil. Its hosts update existing
+	// profiles (PlanSSHImport); the others need a knock first.
+	SSH      *SSHConfig
 	exported []*Profile
 }
 
-// ReadImport detects whether data is a Sesame export (JSON) or a
-// knockd.conf (IsExport tells which, also of a file that fails) and parses
-// it.
+// ReadImport detects whether data is a Sesame export (JSON), an
+// ssh_config (IsSSHConfig) or a knockd.conf (IsExport tells which, also of
+// a file that fails) and parses it.
 func ReadImport(data []byte, file string) (*Import, error) {
 	if IsExport(data) {
 		ps, err := ReadExport(data, file)
@@ -29,6 +33,14 @@ func ReadImport(data []byte, file string) (*Import, error) {
 			return nil, err
 		}
 		return &Import{File: file, exported: ps}, nil
+	}
+	if IsSSHConfig(data) {
+		home, _ := os.UserHomeDir()
+		cfg, err := ReadSSHConfig(data, file, home)
+		if err != nil {
+			return nil, err
+		}
+		return &Import{File: file, SSH: cfg}, nil
 	}
 	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
 	if err != nil {
@@ -48,6 +60,14 @@ const noSecretsReason = "exported without its secrets: export it again with secr
 func (im *Import) Offer(host string, readOneTime OneTimeReader) (offered []Imported, skipped []Skipped) {
 	if im.Knockd != nil {
 		return FromKnockd(im.Knockd, host, readOneTime)
+	}
+	if im.SSH != nil {
+		// An ssh_config has no knocks: its hosts update profiles (see
+		// PlanSSHImport), or wait for one.
+		for _, h := range im.SSH.Hosts {
+			skipped = append(skipped, Skipped{Name: h.Alias, Reason: "needs a knock sequence: " + h.NeedsKnockCommand(SuggestName(h.Alias))})
+		}
+		return nil, skipped
 	}
 	for _, p := range im.exported {
 		if p.Secrets.IsZero() {
