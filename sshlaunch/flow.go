@@ -161,6 +161,10 @@ type Config struct {
 	// without one. The CLI and the app run their own binary as keeper.
 	CloseKeeper *keeper.Exec
 
+	// via is the jump host's connection this flow goes through: knocks
+	// and the dial leave from it (RunVia).
+	via *Conn
+
 	// probe says whether the SSH port answered before the knock
 	// (startProbe); nil when there was no probe.
 	probe *probe
@@ -295,7 +299,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	// The keeper holds the close knock before the door opens, so no way
 	// this process can end leaves it open.
 	var kp *keeper.Keeper
-	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 {
+	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 && cfg.via == nil {
 		var kerr error
 		kp, kerr = cfg.CloseKeeper.Start(keeper.Job{Addr: addr, Sequence: p.Secrets.Close, Delay: p.Delay})
 		if kerr != nil {
@@ -317,9 +321,12 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 		}
 	}
 	// One SYN to the SSH port just before the knock: an answer to it means
-	// the door was open already, and the knock proves nothing.
-	cfg.probe = startProbe(ap)
-	defer cfg.probe.stop()
+	// the door was open already, and the knock proves nothing. (Not for a
+	// host behind a jump host: a SYN from here says nothing of it.)
+	if cfg.via == nil {
+		cfg.probe = startProbe(ap)
+		defer cfg.probe.stop()
+	}
 	if kerr := cfg.knock(ctx, addr, p.Secrets.Open, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.

@@ -1,0 +1,123 @@
+package sshlaunch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"sesame/knock"
+	"sesame/knocker"
+)
+
+// UDPThroughJumpError refuses a profile behind a jump host whose knocks
+// include UDP: a knock through the jump host's SSH connection is a
+// direct-tcpip channel, which the jump host turns into a TCP SYN; SSH
+// carries no UDP.
+type UDPThroughJumpError struct {
+	Profile, Jump string
+}
+
+func (e *UDPThroughJumpError) Error() string {
+	return fmt.Sprintf("profile %s is reached through the jump host %s, and its knock sequence has UDP knocks: "+
+		"knocks through a jump host go out as TCP connection attempts from it (SSH carries no UDP), and sending UDP "+
+		"would need sesame on %s itself, which Sesame does not do: give the door a TCP-only sequence", e.Profile, e.Jump, e.Jump)
+}
+
+// RunVia runs the flow to cfg's host through the jump hosts hops, first
+// hop first. Each hop is a flow of its own: its door is knocked from the
+// hop before it (the first from here) and its SSH connection made through
+// that hop, so every hop's door opens for the address that really
+// connects. The doors close in reverse order when the session ends, the
+// inner one first, while the hop it is knocked from is still connected.
+//
+// The open and close sequences of hops after the first must be TCP only,
+// and are checked before any door opens.
+func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx context.Context, c *Conn) error) error {
+	chain := append(append([]Config{}, hops...), cfg)
+	for i := 1; i < len(chain); i++ {
+		p := chain[i].Profile
+		if hasUDP(p.Secrets.Open) || hasUDP(p.Secrets.Close) {
+			return &UDPThroughJumpError{Profile: p.Name, Jump: chain[i-1].Profile.Name}
+		}
+	}
+	return runChain(ctx, nil, chain, session)
+}
+
+func runChain(ctx context.Context, via *Conn, chain []Config, session func(context.Context, *Conn) error) error {
+	c := chain[0]
+	if via != nil {
+		c.via = via
+		c.knock = knockVia(via.Client)
+		// A close keeper would knock from here, not from the jump host.
+		c.CloseKeeper = nil
+	}
+	if len(chain) == 1 {
+		return Run(ctx, c, session)
+	}
+	return Run(ctx, c, func(ctx context.Context, conn *Conn) error {
+		return runChain(ctx, conn, chain[1:], session)
+	})
+}
+
+func hasUDP(seq knocker.Sequence) bool {
+	for _, st := range seq {
+		if st.Proto != knocker.TCP {
+			return true
+		}
+	}
+	return false
+}
+
+// minViaGap spaces knocks through a jump host: each is a channel opened
+// by a goroutine of its own (the answer may never come, from a port that
+// drops it), and the gap keeps their requests, and so the jump host's
+// SYNs, in order.
+const minViaGap = 20 * time.Millisecond
+
+// knockVia sends a TCP sequence from the jump host: each knock is a
+// direct-tcpip channel open, which makes the jump host send a SYN to the
+// port. Whether the port answers does not matter, as with a knock from
+// here; a channel that does open is closed at once.
+func knockVia(client *ssh.Client) func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
+	return func(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error {
+		if err := seq.Validate(); err != nil {
+			return err
+		}
+		for i, st := range seq {
+			if st.Proto != knocker.TCP {
+				return errors.New("a UDP knock cannot go through a jump host")
+			}
+			if i > 0 {
+				gap := opts.Delay
+				if st.GapSet {
+					gap = st.Gap
+				}
+				gap = max(gap, minViaGap)
+				if opts.Progress != nil {
+					opts.Progress(knock.Event{Kind: knock.Waiting, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now().Add(gap)})
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(gap):
+				}
+			}
+			target := net.JoinHostPort(addr.String(), strconv.Itoa(int(st.Port)))
+			go func() {
+				if c, err := client.Dial("tcp", target); err == nil {
+					c.Close()
+				}
+			}()
+			if opts.Progress != nil {
+				opts.Progress(knock.Event{Kind: knock.Sent, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now()})
+			}
+		}
+		return nil
+	}
+}
