@@ -113,6 +113,7 @@ address, and sends the close sequence when the session ends.`
 	})
 	root.AddCommand(newCmdKnock(deps), newCmdConnect(deps), newCmdProxy(deps), newCmdProfile(deps), newCmdFwknop(deps),
 		cmdexit.VersionCmd("sesame "+version.Version))
+	root.AddCommand(newCmdSSHConfig(deps))
 	addCompletion(root, deps)
 	return root
 }

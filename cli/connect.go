@@ -250,7 +250,7 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 			if o.Verbose {
 				fmt.Fprintf(o.IO.ErrOut, "sesame: %s: logged in; holding the connection and the door open until Ctrl-C (-N)\n", p.Name)
 			}
-			return holdOpen(ctx, c)
+			return c.Hold(ctx)
 		}
 		stdio := sshlaunch.Stdio{In: ui.stdin(), Out: o.IO.Out, Err: o.IO.ErrOut}
 		if !wantPTY {
@@ -298,20 +298,6 @@ func (o *connectOptions) userAndName() (user, name string, err error) {
 		return "", "", usageErrorf("%q: no user before the @ (write USER@NAME)", o.Profile)
 	}
 	return user, name, nil
-}
-
-// holdOpen is -N: the connection (and so the door) stays until ctx ends
-// (Ctrl-C, SIGTERM) or the server goes away.
-func holdOpen(ctx context.Context, c *sshlaunch.Conn) error {
-	gone := make(chan error, 1)
-	go func() { gone <- c.Client.Wait() }()
-	select {
-	case <-ctx.Done():
-		// Ctrl-C is how -N is meant to end: not a failure.
-		return nil
-	case err := <-gone:
-		return fmt.Errorf("the server closed the connection: %v", err)
-	}
 }
 
 // connectResult turns the flow's error into the exit status: the remote

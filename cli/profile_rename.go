@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"sesame/profiles"
 )
 
 type profileRenameOptions struct {
@@ -26,6 +28,10 @@ func newCmdProfileRename(deps Deps) *cobra.Command {
 }
 
 func runProfileRename(o *profileRenameOptions) error {
+	// The new name is held to the ssh alias rule the old one may predate.
+	if err := profiles.ValidateAlias(o.New); err != nil {
+		return &UsageError{Err: err}
+	}
 	store, err := o.Deps.store()
 	if err != nil {
 		return err

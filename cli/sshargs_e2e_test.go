@@ -77,3 +77,31 @@ func TestConnectNoCommandHoldsTheDoor(t *testing.T) {
 	}
 	d.assertClosed(t)
 }
+
+// TestConnectNoCommandNoticesALostLink: -N sends keepalives, so a link
+// that goes silent ends it (255, "connection lost") and the door is
+// knocked shut, rather than holding it open forever.
+func TestConnectNoCommandNoticesALostLink(t *testing.T) {
+	d := newSSHDoor(t, guardKnockd)
+	d.trust(t)
+	// A bound only so that a sesame that never notices fails the test
+	// instead of hanging it, as try's.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
+	defer cancel()
+	var out, errOut testnet.Buffer
+	cmd := d.command(t, ctx, "connect", "-N", "-v", "-o", "ServerAliveInterval=1", "web")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testnet.WaitFor(t, "the login", func() bool { return strings.Contains(errOut.String(), "holding the connection") })
+	// The server goes silent: its firewall drops everything (knockd,
+	// listening on the capture, still sees the close knock).
+	d.pair.Server.Run(t, "iptables", "-w", "-I", "INPUT", "-j", "DROP")
+	err := cmd.Wait()
+	if cmd.ProcessState.ExitCode() != 255 || !strings.Contains(errOut.String(), "connection lost") {
+		t.Fatalf("exit %v, stderr %q; want 255 and connection lost", err, errOut.String())
+	}
+	d.pair.Server.Run(t, "iptables", "-w", "-D", "INPUT", "-j", "DROP")
+	d.assertClosed(t)
+}

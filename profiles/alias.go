@@ -17,8 +17,9 @@ const aliasSpecial = `*?!,"'#@%`
 // it must be what an ssh Host alias can be (sesame ssh-config writes it as
 // one, and `ssh NAME` must find it): no spaces, slashes, control
 // characters, or ssh_config's special characters. Unicode letters are
-// fine. Profiles named before this rule keep working; only new names and
-// renames are held to it. The error names a valid suggestion.
+// fine. Profiles named before this rule keep working, so the store itself
+// holds names only to ValidateName; the command line holds new names and
+// renames to this. The error names a valid suggestion.
 func ValidateAlias(name string) error {
 	if why := aliasProblem(name); why != "" && name != "" {
 		return &FieldError{"name", fmt.Sprintf("%q %s, so it cannot be an ssh Host alias: use %q", name, why, SuggestName(name))}

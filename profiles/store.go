@@ -176,9 +176,6 @@ func (s *Store) load(st *settings, i int) (*Profile, error) {
 // Create saves a new profile; if the name is taken it returns an
 // *ExistsError and changes nothing.
 func (s *Store) Create(p *Profile) error {
-	if err := ValidateAlias(p.Name); err != nil {
-		return err
-	}
 	res, err := s.SaveAll([]*Profile{p}, false)
 	if err == nil && len(res.Skipped) > 0 {
 		return res.Skipped[0]
@@ -424,7 +421,7 @@ func (s *Store) RefillOneTime(name string, seqs []knocker.Sequence) (*Profile, i
 // entry is keyed by a name that never changes), so the rename happens
 // entirely or not at all.
 func (s *Store) Rename(oldName, newName string) error {
-	if err := ValidateAlias(newName); err != nil {
+	if err := ValidateName(newName); err != nil {
 		return err
 	}
 	return s.write(func(tx *tx) error {

@@ -36,6 +36,7 @@ var (
 	reUnknownShort = regexp.MustCompile(`^unknown shorthand flag: '(.)' in (\S+)`)
 	reNeedsValue   = regexp.MustCompile(`^flag needs an argument: (?:'(.)' in -\S+|(--\S+))`)
 	reBadValue     = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-., )?--([^"]+)" flag: `)
+	reBadSyntax    = regexp.MustCompile(`^bad flag syntax: (\S+)`)
 	reUnknownCmd   = regexp.MustCompile(`^unknown command "([^"]*)" for "([^"]*)"(?:\s+Did you mean this\?\s+(\S+))?`)
 	reArgCount     = regexp.MustCompile(`^(?:accepts (\d+) arg\(s\), received (\d+)|accepts at most (\d+) arg\(s\), received (\d+)|requires at least (\d+) arg\(s\), only received (\d+)|accepts between (\d+) and (\d+) arg\(s\), received (\d+))`)
 )
@@ -80,6 +81,9 @@ func explain(cmd *cobra.Command, err error) error {
 	}
 	if m := reUnknownFlag.FindStringSubmatch(msg); m != nil {
 		return wrap(err, fmt.Sprintf("unknown flag %s: %s for the flags it takes", m[1], help))
+	}
+	if m := reBadSyntax.FindStringSubmatch(msg); m != nil {
+		return wrap(err, fmt.Sprintf("%s is not a flag: write -x or --name (%s)", m[1], help))
 	}
 	if m := reUnknownShort.FindStringSubmatch(msg); m != nil {
 		return wrap(err, fmt.Sprintf("unknown flag -%s: %s for the flags it takes", m[1], help))

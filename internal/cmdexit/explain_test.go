@@ -42,6 +42,7 @@ func TestCobraMessagesExplained(t *testing.T) {
 		{[]string{"show", "x", "-p"}, "tool show: -p/--port needs a value (see tool show --help)\n"},
 		{[]string{"show", "x", "--nope"}, "tool show: unknown flag --nope: see tool show --help for the flags it takes\n"},
 		{[]string{"show", "x", "-z"}, "tool show: unknown flag -z: see tool show --help for the flags it takes\n"},
+		{[]string{"show", "x", "---p"}, "tool show: ---p is not a flag: write -x or --name (see tool show --help)\n"},
 		{[]string{"show"}, "tool show: wrong number of arguments (0 given): usage: tool show NAME [flags]\n"},
 		{[]string{"shwo"}, `tool: unknown command "shwo": did you mean tool show? (tool --help lists the commands)` + "\n"},
 	}
