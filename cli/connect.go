@@ -37,6 +37,9 @@ type connectOptions struct {
 	Keepalive time.Duration
 	Family4   bool
 	Family6   bool
+	// Jump is --jump: the profiles of the jump hosts, in place of the
+	// profile's own; "none" goes direct.
+	Jump string
 }
 
 func newCmdConnect(deps Deps) *cobra.Command {
@@ -65,6 +68,14 @@ to the profile's own (profile edit --forward). Listeners bind to the
 loopback address unless BIND says otherwise (* for all). The door stays
 open until the last forwarded connection has ended; -N holds it for the
 forwards alone until Ctrl-C.
+
+--jump (or the profile's own, profile edit --jump) goes through jump
+hosts where each hop has its own door: the first hop is knocked from
+here and connected to, the next hop is knocked from it (each TCP knock is
+a connection attempt the jump host makes, through its SSH connection)
+and connected to through it, and so on; the doors close inner first when
+the session ends. Knocks through a jump host are TCP only: a sequence with
+UDP knocks is refused before any door opens.
 Exit status: the remote command's; 255 for every failure of sesame's own
 (a bad command line, an unknown profile, the keyring, resolving, the
 knock, the door, the host key, the login), as ssh does.
@@ -81,7 +92,8 @@ profile leaves empty.`,
   sesame connect -o StrictHostKeyChecking=accept-new root@web
   sesame connect -N web                 # hold the door open until Ctrl-C
   sesame connect -N -L 5432:db:5432 web # the database behind web, on localhost:5432
-  sesame connect -N -D 1080 web         # a SOCKS5 proxy through web`,
+  sesame connect -N -D 1080 web         # a SOCKS5 proxy through web
+  sesame connect -J bastion db          # knock bastion, then db from bastion`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || args[0] == "--" {
 				return usageErrorf("name a profile: sesame connect NAME (sesame profile list shows them)")
@@ -108,6 +120,7 @@ profile leaves empty.`,
 	f.BoolVar(&opts.AcceptNew, "accept-new", false, "save an unknown host key without asking (a changed key is still refused)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr (knocks are counted, not shown)")
 	f.DurationVar(&opts.Keepalive, "keepalive", 0, "send a keepalive this often, in place of the profile's (default 15s); its keepalive-max unanswered (default 3) end the session")
+	f.StringVarP(&opts.Jump, "jump", "J", "", "go through the hosts of these profiles, first hop first, each knocked from the hop before it (as ssh -J; in place of the profile's --jump; none goes direct) (`PROFILE[,PROFILE]`)")
 	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&opts.Family6, "ipv6", "6", false, "use IPv6 only")
 	return cmd
@@ -223,7 +236,11 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	if command == "" && !wantPTY && !o.NoTTY && !o.NoCommand {
 		fmt.Fprintln(o.IO.ErrOut, "sesame: pseudo-terminal will not be allocated because stdin is not a terminal")
 	}
-	runErr := sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
+	hops, err := o.jumpHops(ctx, p)
+	if err != nil {
+		return err
+	}
+	runErr := sshlaunch.RunVia(ctx, hops, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		if err := store.Touch(p.Name, time.Now()); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
 		}
@@ -274,6 +291,42 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	})
 	unspendIfShut(o.IO.ErrOut, "sesame connect", store, p, runErr)
 	return connectResult(runErr)
+}
+
+// jumpHops loads the jump hosts' profiles (--jump, else the profile's),
+// each with the open sequence it knocks with, as flows of their own.
+func (o *connectOptions) jumpHops(ctx context.Context, p *profiles.Profile) ([]sshlaunch.Config, error) {
+	names := p.Jump
+	if o.Jump != "" {
+		names = splitList(o.Jump)
+		if len(names) == 1 && strings.EqualFold(names[0], "none") {
+			names = nil
+		}
+	}
+	seen := map[string]bool{strings.ToLower(p.Name): true}
+	var hops []sshlaunch.Config
+	for _, n := range names {
+		if seen[strings.ToLower(n)] {
+			return nil, usageErrorf("--jump %s: %s comes twice in the way to %s: a jump host is passed once", strings.Join(names, ","), n, p.Name)
+		}
+		seen[strings.ToLower(n)] = true
+		store, hp, err := loadForConnect(ctx, o.Deps, "sesame connect", n, o.Family4, o.Family6)
+		if err != nil {
+			return nil, fmt.Errorf("jump host %s: %w", n, err)
+		}
+		ui := newTermUI(o.IO, hp.Name, o.Verbose, o.AcceptNew, true)
+		ui.strict = o.SSH.hostKeys == "yes"
+		hops = append(hops, sshlaunch.Config{
+			Profile:           *hp,
+			UI:                ui,
+			Keeper:            storeKeeper{store},
+			Env:               sshlaunch.DefaultEnv(),
+			Resolver:          o.Resolver,
+			KeepaliveInterval: o.Keepalive,
+			CloseKeeper:       o.CloseKeeper,
+		})
+	}
+	return hops, nil
 }
 
 // userAndName reads user@NAME. Only a name with an @ opens the store

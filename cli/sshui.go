@@ -87,7 +87,8 @@ func (u *termUI) Progress(e sshlaunch.Event) {
 		if e.Err != nil {
 			fmt.Fprintf(u.errOut, "sesame: the close knock failed: %v\n", e.Err)
 		} else {
-			fmt.Fprintf(u.errOut, "sesame: door closed\n")
+			// Named: behind a jump host there is one door per hop.
+			fmt.Fprintf(u.errOut, "sesame: %s: door closed\n", u.name)
 		}
 	}
 }

@@ -118,6 +118,33 @@ func knockVia(client *ssh.Client) func(context.Context, netip.Addr, knocker.Sequ
 				opts.Progress(knock.Event{Kind: knock.Sent, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now()})
 			}
 		}
+		return flushed(ctx, client)
+	}
+}
+
+// flushed returns once the jump host has handled the last knock's channel
+// open: the gap lets its goroutine send it, and the jump host answers
+// requests in order, so the answer to one sent after it means the SYN
+// has gone out. Without it a close knock's last SYN could be lost to the
+// jump host's connection closing right after.
+func flushed(ctx context.Context, client *ssh.Client) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(minViaGap):
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+		done <- err
+	}()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("the jump host's connection: %w", err)
+		}
 		return nil
 	}
 }

@@ -1,0 +1,86 @@
+//go:build linux
+
+package cli_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"sesame/internal/testnet"
+)
+
+// innerConf is the guides' knockd.conf with other ports, so that a knock
+// meant for one door cannot open the other.
+var innerConf = strings.NewReplacer("7000", "7100", "8000", "7200", "9000", "7300").Replace(testnet.GuideConf)
+
+// TestConnectJumpHost: a host behind a bastion, each with the real knockd
+// and sshd and its own door. sesame connect knocks the bastion from the
+// client, then the inner host from the bastion (so its door opens for the
+// bastion's address, the only one that reaches it), logs in through the
+// bastion, and closes both doors, the inner one first. A profile whose
+// sequence has UDP knocks is refused behind a jump host before any door
+// opens.
+func TestConnectJumpHost(t *testing.T) {
+	d := newSSHDoor(t, guardKnockd) // the bastion: profile web
+	inner, link := testnet.Behind(t, d.pair.Server, 0)
+	inner.GuardSSH(t)
+	isshd := inner.SSHD(t)
+	pub, err := os.ReadFile(d.key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(isshd.AuthorizedKeys, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inner.Knockd(t, link.FarIf, innerConf)
+	known := testnet.ServerAddr4.String() + " " + d.sshd.HostKey + "\n" + link.Far.String() + " " + isshd.HostKey + "\n"
+	if err := os.WriteFile(d.knownHosts(), []byte(known), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.sesame(t, "profile", "add", "inner", "--host", link.Far.String(), "--user", "root",
+		"--open", "7100,7200,7300", "--close", "7300,7200,7100", "--jump", "web")
+
+	var out, errOut testnet.Buffer
+	cmd := d.command(t, context.Background(), "connect", "-v", "inner", `echo "$SSH_CONNECTION"; cat >/dev/null`)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testnet.WaitFor(t, "the session on the inner host", func() bool { return strings.Contains(out.String(), "\n") })
+	// sshd's SSH_CONNECTION: client address, port, server address, port.
+	if f := strings.Fields(out.String()); len(f) != 4 || f[0] != link.Near.String() || f[2] != link.Far.String() {
+		t.Fatalf("SSH_CONNECTION on the inner host is %q, want a connection from the bastion's %s to %s", out.String(), link.Near, link.Far)
+	}
+	if !d.pair.Server.HasAcceptFrom(t, testnet.ClientAddr4.String()) {
+		t.Error("the bastion's door is not open for the client during the session")
+	}
+	if !inner.HasAcceptFrom(t, link.Near.String()) {
+		t.Error("the inner door is not open for the bastion during the session")
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("connect through the bastion: %v\n%s", err, errOut.String())
+	}
+	inner.WaitAccept(t, link.Near.String(), false)
+	d.assertClosed(t)
+	stderr := errOut.String()
+	i, w := strings.Index(stderr, "sesame: inner: door closed"), strings.Index(stderr, "sesame: web: door closed")
+	if i < 0 || w < 0 || i > w {
+		t.Errorf("the doors did not close inner first:\n%s", stderr)
+	}
+
+	// UDP knocks cannot go through SSH: refused before the bastion is
+	// knocked.
+	d.sesame(t, "profile", "add", "udp", "--host", link.Far.String(), "--user", "root",
+		"--open", "7100:udp,7200,7300", "--jump", "web")
+	_, errText, code := d.try(t, "connect", "-v", "udp", "true")
+	if code != 255 || !strings.Contains(errText, "UDP knocks") || strings.Contains(errText, "knock 1/") {
+		t.Fatalf("connect udp: exit %d, stderr %q; want 255, a refusal naming the UDP knocks, and no knock sent", code, errText)
+	}
+}
