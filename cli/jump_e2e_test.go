@@ -75,11 +75,34 @@ func TestConnectJumpHost(t *testing.T) {
 		t.Errorf("the doors did not close inner first:\n%s", stderr)
 	}
 
+	// Two hops: a third host only the inner one reaches, with a door of
+	// its own, knocked from the inner host.
+	deep, deepLink := testnet.Behind(t, inner, 1)
+	deep.GuardSSH(t)
+	dsshd := deep.SSHD(t)
+	if err := os.WriteFile(dsshd.AuthorizedKeys, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deep.Knockd(t, deepLink.FarIf, strings.NewReplacer("7000", "7400", "8000", "7500", "9000", "7600").Replace(testnet.GuideConf))
+	known += deepLink.Far.String() + " " + dsshd.HostKey + "\n"
+	if err := os.WriteFile(d.knownHosts(), []byte(known), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.sesame(t, "profile", "add", "deep", "--host", deepLink.Far.String(), "--user", "root",
+		"--open", "7400,7500,7600", "--close", "7600,7500,7400")
+	got, errText, code := d.try(t, "connect", "-v", "--jump", "web,inner", "deep", `echo "$SSH_CONNECTION"`)
+	if f := strings.Fields(got); code != 0 || len(f) != 4 || f[0] != deepLink.Near.String() {
+		t.Fatalf("connect --jump web,inner deep: exit %d, SSH_CONNECTION %q, want one from %s\n%s", code, got, deepLink.Near, errText)
+	}
+	deep.WaitAccept(t, deepLink.Near.String(), false)
+	inner.WaitAccept(t, link.Near.String(), false)
+	d.assertClosed(t)
+
 	// UDP knocks cannot go through SSH: refused before the bastion is
 	// knocked.
 	d.sesame(t, "profile", "add", "udp", "--host", link.Far.String(), "--user", "root",
 		"--open", "7100:udp,7200,7300", "--jump", "web")
-	_, errText, code := d.try(t, "connect", "-v", "udp", "true")
+	_, errText, code = d.try(t, "connect", "-v", "udp", "true")
 	if code != 255 || !strings.Contains(errText, "UDP knocks") || strings.Contains(errText, "knock 1/") {
 		t.Fatalf("connect udp: exit %d, stderr %q; want 255, a refusal naming the UDP knocks, and no knock sent", code, errText)
 	}
