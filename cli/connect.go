@@ -293,12 +293,24 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	return connectResult(runErr)
 }
 
-// jumpHops loads the jump hosts' profiles (--jump, else the profile's),
-// each with the open sequence it knocks with, as flows of their own.
+// jumpHops loads the jump hosts' profiles (--jump, else the profile's).
 func (o *connectOptions) jumpHops(ctx context.Context, p *profiles.Profile) ([]sshlaunch.Config, error) {
+	return loadHops(ctx, o.Deps, "sesame connect", o.Jump, p, o.Family4, o.Family6, func(hp *profiles.Profile, store *profiles.Store) sshlaunch.Config {
+		ui := newTermUI(o.IO, hp.Name, o.Verbose, o.AcceptNew, true)
+		ui.strict = o.SSH.hostKeys == "yes"
+		return sshlaunch.Config{Profile: *hp, UI: ui, Keeper: storeKeeper{store}, Env: sshlaunch.DefaultEnv(),
+			Resolver: o.Resolver, KeepaliveInterval: o.Keepalive, CloseKeeper: o.CloseKeeper}
+	})
+}
+
+// loadHops loads the jump hosts' profiles — jump (--jump) when given, else
+// p's own; "none" goes direct — each with the open sequence it knocks
+// with, as flows of their own made by config.
+func loadHops(ctx context.Context, deps Deps, cmd, jump string, p *profiles.Profile, fam4, fam6 bool,
+	config func(*profiles.Profile, *profiles.Store) sshlaunch.Config) ([]sshlaunch.Config, error) {
 	names := p.Jump
-	if o.Jump != "" {
-		names = splitList(o.Jump)
+	if jump != "" {
+		names = splitList(jump)
 		if len(names) == 1 && strings.EqualFold(names[0], "none") {
 			names = nil
 		}
@@ -307,24 +319,14 @@ func (o *connectOptions) jumpHops(ctx context.Context, p *profiles.Profile) ([]s
 	var hops []sshlaunch.Config
 	for _, n := range names {
 		if seen[strings.ToLower(n)] {
-			return nil, usageErrorf("--jump %s: %s comes twice in the way to %s: a jump host is passed once", strings.Join(names, ","), n, p.Name)
+			return nil, usageErrorf("jump hosts %s: %s comes twice on the way to %s: a jump host is passed once", strings.Join(names, ","), n, p.Name)
 		}
 		seen[strings.ToLower(n)] = true
-		store, hp, err := loadForConnect(ctx, o.Deps, "sesame connect", n, o.Family4, o.Family6)
+		store, hp, err := loadForConnect(ctx, deps, cmd, n, fam4, fam6)
 		if err != nil {
 			return nil, fmt.Errorf("jump host %s: %w", n, err)
 		}
-		ui := newTermUI(o.IO, hp.Name, o.Verbose, o.AcceptNew, true)
-		ui.strict = o.SSH.hostKeys == "yes"
-		hops = append(hops, sshlaunch.Config{
-			Profile:           *hp,
-			UI:                ui,
-			Keeper:            storeKeeper{store},
-			Env:               sshlaunch.DefaultEnv(),
-			Resolver:          o.Resolver,
-			KeepaliveInterval: o.Keepalive,
-			CloseKeeper:       o.CloseKeeper,
-		})
+		hops = append(hops, config(hp, store))
 	}
 	return hops, nil
 }

@@ -75,6 +75,33 @@ func TestConnectJumpHost(t *testing.T) {
 		t.Errorf("the doors did not close inner first:\n%s", stderr)
 	}
 
+	// OpenSSH's own ssh, with sesame proxy as its ProxyCommand, goes
+	// through the bastion too (the profile's --jump).
+	testnet.RequireTools(t, "ssh")
+	proxy := "env HOME=" + d.home + " SESAME_CONFIG_DIR=" + d.config + " " + testnet.Binary(t, "sesame", "headless") + " proxy inner"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testnet.Await)
+	defer cancel()
+	sshOut, err := os.CreateTemp(t.TempDir(), "ssh-out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sshOut.Close()
+	ssh := d.pair.Client.Command(ctx, "ssh", "-F", "/dev/null", "-i", d.key,
+		"-o", "UserKnownHostsFile="+d.knownHosts(), "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+		"-o", "ProxyCommand="+proxy, "root@"+link.Far.String(), `echo "$SSH_CONNECTION"`)
+	// A file, not a pipe: sesame proxy outlives ssh while it closes the doors.
+	ssh.Stdout, ssh.Stderr = sshOut, sshOut
+	if err := ssh.Run(); err != nil {
+		text, _ := os.ReadFile(sshOut.Name())
+		t.Fatalf("ssh with sesame proxy inner: %v\n%s", err, text)
+	}
+	text, _ := os.ReadFile(sshOut.Name())
+	if f := strings.Fields(string(text)); len(f) < 4 || f[0] != link.Near.String() {
+		t.Fatalf("ssh through sesame proxy: SSH_CONNECTION %q, want one from the bastion's %s", text, link.Near)
+	}
+	inner.WaitAccept(t, link.Near.String(), false)
+	d.assertClosed(t)
+
 	// Two hops: a third host only the inner one reaches, with a door of
 	// its own, knocked from the inner host.
 	deep, deepLink := testnet.Behind(t, inner, 1)

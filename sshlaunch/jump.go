@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -39,6 +40,30 @@ func (e *UDPThroughJumpError) Error() string {
 // The open and close sequences of hops after the first must be TCP only,
 // and are checked before any door opens.
 func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx context.Context, c *Conn) error) error {
+	if err := checkChain(hops, cfg); err != nil {
+		return err
+	}
+	return throughHops(ctx, nil, hops, func(ctx context.Context, via *Conn) error {
+		cfg.behind(via)
+		return Run(ctx, cfg, session)
+	})
+}
+
+// ProxyVia is Proxy through jump hosts, as RunVia: the relayed connection
+// is a channel through the last hop, to cfg's host, whose door that hop
+// knocked.
+func ProxyVia(ctx context.Context, hops []Config, cfg Config, host string, port int, in io.Reader, out io.Writer) error {
+	if err := checkChain(hops, cfg); err != nil {
+		return err
+	}
+	return throughHops(ctx, nil, hops, func(ctx context.Context, via *Conn) error {
+		cfg.behind(via)
+		return Proxy(ctx, cfg, host, port, in, out)
+	})
+}
+
+// checkChain refuses UDP knocks behind a jump host, before any door opens.
+func checkChain(hops []Config, cfg Config) error {
 	chain := append(append([]Config{}, hops...), cfg)
 	for i := 1; i < len(chain); i++ {
 		p := chain[i].Profile
@@ -46,23 +71,32 @@ func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx con
 			return &UDPThroughJumpError{Profile: p.Name, Jump: chain[i-1].Profile.Name}
 		}
 	}
-	return runChain(ctx, nil, chain, session)
+	return nil
 }
 
-func runChain(ctx context.Context, via *Conn, chain []Config, session func(context.Context, *Conn) error) error {
-	c := chain[0]
-	if via != nil {
-		c.via = via
-		c.knock = knockVia(via.Client)
-		// A close keeper would knock from here, not from the jump host.
-		c.CloseKeeper = nil
+// throughHops opens the hops' doors and connections in turn and calls
+// last with the last one (nil when there are no hops).
+func throughHops(ctx context.Context, via *Conn, hops []Config, last func(context.Context, *Conn) error) error {
+	if len(hops) == 0 {
+		return last(ctx, via)
 	}
-	if len(chain) == 1 {
-		return Run(ctx, c, session)
-	}
+	c := hops[0]
+	c.behind(via)
 	return Run(ctx, c, func(ctx context.Context, conn *Conn) error {
-		return runChain(ctx, conn, chain[1:], session)
+		return throughHops(ctx, conn, hops[1:], last)
 	})
+}
+
+// behind makes the flow go through via (nothing when via is nil): knocks
+// and the dial leave from it.
+func (c *Config) behind(via *Conn) {
+	if via == nil {
+		return
+	}
+	c.via = via
+	c.knock = knockVia(via.Client)
+	// A close keeper would knock from here, not from the jump host.
+	c.CloseKeeper = nil
 }
 
 func hasUDP(seq knocker.Sequence) bool {
