@@ -39,7 +39,7 @@ func serveIn(t *testing.T, ns *testnet.NS, addr, greeting string) {
 	}()
 }
 
-func listenIn(t *testing.T, ns *testnet.NS, addr string) net.Listener {
+func listenIn(t testing.TB, ns *testnet.NS, addr string) net.Listener {
 	t.Helper()
 	var l net.Listener
 	if err := ns.Do(func() error {
