@@ -171,3 +171,17 @@ func TestConnectDoorWaitsForForwards(t *testing.T) {
 	}
 	d.assertClosed(t)
 }
+
+// TestConnectForwardThatCannotListen: a -L whose port is taken fails the
+// connect with an error naming the forward, exit 255, and the door it
+// opened is closed.
+func TestConnectForwardThatCannotListen(t *testing.T) {
+	d := newSSHDoor(t, guardKnockd)
+	d.trust(t)
+	listenIn(t, d.pair.Client, "127.0.0.1:17001") // taken
+	_, errOut, code := d.try(t, "connect", "-L", "17001:127.0.0.1:7001", "web", "true")
+	if code != 255 || !strings.Contains(errOut, "port forward -L 17001:127.0.0.1:7001: cannot listen here") {
+		t.Fatalf("exit %d, stderr %q; want 255 and the forward named", code, errOut)
+	}
+	d.assertClosed(t)
+}

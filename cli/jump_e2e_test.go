@@ -125,6 +125,19 @@ func TestConnectJumpHost(t *testing.T) {
 	inner.WaitAccept(t, link.Near.String(), false)
 	d.assertClosed(t)
 
+	// An inner door that does not open (a wrong sequence) fails the
+	// connect, and the bastion's door is closed all the same.
+	d.sesame(t, "profile", "add", "wrong", "--host", link.Far.String(), "--user", "root",
+		"--open", "7700,7800,7900", "--jump", "web")
+	_, errText, code = d.try(t, "connect", "wrong", "true")
+	if code != 255 || !strings.Contains(errText, "did not open") {
+		t.Fatalf("connect wrong: exit %d, stderr %q; want 255 and the door that did not open", code, errText)
+	}
+	d.assertClosed(t)
+	if inner.HasAcceptFrom(t, link.Near.String()) {
+		t.Fatal("the inner door opened for a wrong sequence")
+	}
+
 	// UDP knocks cannot go through SSH: refused before the bastion is
 	// knocked.
 	d.sesame(t, "profile", "add", "udp", "--host", link.Far.String(), "--user", "root",
