@@ -199,6 +199,28 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 	return e, nil
 }
 
+// checkJump refuses a --jump that names no profile, when it is given:
+// the hop's door and login come from its profile, which must be there.
+func (f *profileFlags) checkJump(store *profiles.Store, changed func(string) bool) error {
+	if !changed("jump") {
+		return nil
+	}
+	list, err := store.List()
+	if err != nil {
+		return profileError(err)
+	}
+	for _, n := range splitList(f.Jump) {
+		found := false
+		for _, p := range list {
+			found = found || strings.EqualFold(p.Name, n)
+		}
+		if !found {
+			return usageErrorf("--jump %s: there is no profile %s: add the jump host as a profile first (sesame profile add %s --host HOST --open SEQ), or check sesame profile list", f.Jump, n, n)
+		}
+	}
+	return nil
+}
+
 // splitList reads a comma-separated list, dropping empty items.
 func splitList(s string) []string {
 	out := []string{}

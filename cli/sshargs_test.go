@@ -88,7 +88,7 @@ func TestConnectRefusesBadForwardsAndCombinations(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"-L", "8080:localhost", "web"}, "-L 8080:localhost: 2 parts"},
+		{[]string{"-L", "8080:localhost", "web"}, "-L 8080:localhost: 2 colon-separated part(s)"},
 		{[]string{"-R", "8080:localhost:http", "web"}, `the host's port "http" is not a port`},
 		{[]string{"-D", "1080:x:1", "web"}, "-D 1080:x:1: too many parts"},
 		{[]string{"-N", "web", "uptime"}, "-N runs no command"},

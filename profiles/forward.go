@@ -66,7 +66,7 @@ func ParseForwardSpec(kind ForwardKind, spec string) (Forward, error) {
 		case 4:
 			f.Bind, parts = parts[0], parts[1:]
 		default:
-			return f, bad(fmt.Sprintf("%d parts", len(parts)))
+			return f, bad(fmt.Sprintf("%d colon-separated part(s) where 3 or 4 are needed", len(parts)))
 		}
 		f.Host = parts[1]
 		if f.HostPort, err = forwardPort(parts[2]); err != nil {

@@ -19,7 +19,7 @@ func TestParseForward(t *testing.T) {
 		{in: "r 9000:localhost:3000", want: Forward{Kind: RemoteForward, Port: 9000, Host: "localhost", HostPort: 3000}, listen: "localhost:9000"},
 		{in: "D 1080", want: Forward{Kind: DynamicForward, Port: 1080}, listen: "localhost:1080"},
 		{in: "D 0.0.0.0:1080", want: Forward{Kind: DynamicForward, Bind: "0.0.0.0", Port: 1080}, listen: "0.0.0.0:1080"},
-		{in: "L 8080:localhost", wantErr: "2 parts"},
+		{in: "L 8080:localhost", wantErr: "2 colon-separated part(s)"},
 		{in: "L 8080:localhost:http", wantErr: `the host's port "http" is not a port`},
 		{in: "L 0:localhost:80", wantErr: "listening port"},
 		{in: "D 1080:x:80", wantErr: "too many parts"},
