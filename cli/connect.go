@@ -244,24 +244,12 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		if err := store.Touch(p.Name, time.Now()); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
 		}
-		if len(p.Forwards) > 0 {
-			fw, err := c.Forward(ctx, p.Forwards)
-			if err != nil {
-				return err
+		// The flow has made the forwards; the door stays open after the
+		// session until the last forwarded connection has ended.
+		if fw := c.Forwarder; fw != nil && o.Verbose {
+			for i, a := range fw.Addrs() {
+				fmt.Fprintf(o.IO.ErrOut, "sesame: %s: forwarding %s (listening on %s)\n", p.Name, p.Forwards[i], a)
 			}
-			if o.Verbose {
-				for i, a := range fw.Addrs() {
-					fmt.Fprintf(o.IO.ErrOut, "sesame: %s: forwarding %s (listening on %s)\n", p.Name, p.Forwards[i], a)
-				}
-			}
-			// The door stays open until the last forwarded connection
-			// has ended, as ssh waits for them.
-			defer func() {
-				if n := fw.Active(); n > 0 {
-					fmt.Fprintf(o.IO.ErrOut, "sesame: %s: waiting for %d forwarded connection(s) to end before closing the door (Ctrl-C closes them)\n", p.Name, n)
-				}
-				fw.Wait(ctx)
-			}()
 		}
 		if o.NoCommand {
 			if o.Verbose {

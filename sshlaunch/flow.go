@@ -164,6 +164,10 @@ type Config struct {
 	// via is the jump host's connection this flow goes through: knocks
 	// and the dial leave from it (RunVia).
 	via *Conn
+	// jumped says RunVia or ProxyVia took care of the profile's Jump;
+	// hop that this flow is a jump host on the way to another, whose
+	// forwards are not made (as ssh -J does not).
+	jumped, hop bool
 
 	// probe says whether the SSH port answered before the knock
 	// (startProbe); nil when there was no probe.
@@ -223,6 +227,8 @@ type Conn struct {
 	Client *ssh.Client
 	Addr   netip.AddrPort
 	Target Target
+	// Forwarder runs the profile's port forwards; nil when it has none.
+	Forwarder *Forwarder
 
 	cfg *Config
 }
@@ -255,6 +261,12 @@ const closeTimeout = 10 * time.Second
 // whatever happens next — a dial or authentication failure, the session's
 // end, ctx being cancelled (Ctrl-C, SIGTERM, SIGHUP, a closed tab) — and
 // only then does Run return the error that ended the flow.
+//
+// The profile's port forwards are made before session is called (one
+// that cannot listen fails the flow, as ssh's ExitOnForwardFailure), and
+// when session returns the close knock waits for the last forwarded
+// connection to end, as ssh does (a StageNotice says how many are left),
+// or for ctx to end, which closes them.
 func Run(ctx context.Context, cfg Config, session func(ctx context.Context, c *Conn) error) error {
 	return withDoor(ctx, &cfg, "", 0, func(ctx context.Context, ap netip.AddrPort, t Target) error {
 		conn, err := connect(ctx, &cfg, t, ap)
@@ -263,6 +275,19 @@ func Run(ctx context.Context, cfg Config, session func(ctx context.Context, c *C
 		}
 		defer conn.Client.Close()
 		cfg.UI.Progress(Event{Stage: StageSession, Addr: ap})
+		if fs := cfg.Profile.Forwards; len(fs) > 0 && !cfg.hop {
+			fw, err := conn.Forward(ctx, fs)
+			if err != nil {
+				return err
+			}
+			conn.Forwarder = fw
+			defer func() {
+				if n := fw.Active(); n > 0 {
+					cfg.UI.Progress(Event{Stage: StageNotice, Addr: ap, Err: &ForwardsOpenError{Open: n}})
+				}
+				fw.Wait(ctx)
+			}()
+		}
 		return session(ctx, conn)
 	})
 }
@@ -278,6 +303,11 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	p := cfg.Profile
 	if verr := p.Validate(); verr != nil {
 		return fmt.Errorf("profile %q: %w", p.Name, verr)
+	}
+	if len(p.Jump) > 0 && !cfg.jumped {
+		// Knocking from here a door only the jump host reaches would
+		// prove nothing: refuse rather than connect the wrong way.
+		return &JumpNeededError{Profile: p.Name, Jump: p.Jump}
 	}
 	target, terr := resolveTarget(p, cfg.Env)
 	if terr != nil {

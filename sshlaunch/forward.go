@@ -32,6 +32,17 @@ type Forwarder struct {
 	closing bool
 }
 
+// ForwardsOpenError is the notice that the session has ended with
+// forwarded connections still open: the door stays open until they end.
+type ForwardsOpenError struct{ Open int }
+
+func (e *ForwardsOpenError) Error() string {
+	return fmt.Sprintf("waiting for %d forwarded connection(s) to end before closing the door", e.Open)
+}
+
+// Advice implements Adviser.
+func (e *ForwardsOpenError) Advice() string { return "Ctrl-C (or closing the tab) closes them now" }
+
 // dialer opens a connection to addr: over SSH for -L and -D (the server
 // connects), from here for -R.
 type dialer func(ctx context.Context, addr string) (net.Conn, error)

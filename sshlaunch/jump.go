@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -30,6 +31,23 @@ func (e *UDPThroughJumpError) Error() string {
 		"would need sesame on %s itself, which Sesame does not do: give the door a TCP-only sequence", e.Profile, e.Jump, e.Jump)
 }
 
+// JumpNeededError refuses to connect directly to a profile that goes
+// through jump hosts, which only RunVia and ProxyVia do.
+type JumpNeededError struct {
+	Profile string
+	Jump    []string
+}
+
+func (e *JumpNeededError) Error() string {
+	return fmt.Sprintf("profile %s is reached through the jump host(s) %s, each knocked from the one before, and this way of connecting cannot do that",
+		e.Profile, strings.Join(e.Jump, ","))
+}
+
+// Advice implements Adviser.
+func (e *JumpNeededError) Advice() string {
+	return fmt.Sprintf("Connect with: sesame connect %s", e.Profile)
+}
+
 // RunVia runs the flow to cfg's host through the jump hosts hops, first
 // hop first. Each hop is a flow of its own: its door is knocked from the
 // hop before it (the first from here) and its SSH connection made through
@@ -45,6 +63,7 @@ func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx con
 	}
 	return throughHops(ctx, nil, hops, func(ctx context.Context, via *Conn) error {
 		cfg.behind(via)
+		cfg.jumped = true
 		return Run(ctx, cfg, session)
 	})
 }
@@ -58,6 +77,7 @@ func ProxyVia(ctx context.Context, hops []Config, cfg Config, host string, port 
 	}
 	return throughHops(ctx, nil, hops, func(ctx context.Context, via *Conn) error {
 		cfg.behind(via)
+		cfg.jumped = true
 		return Proxy(ctx, cfg, host, port, in, out)
 	})
 }
@@ -82,6 +102,9 @@ func throughHops(ctx context.Context, via *Conn, hops []Config, last func(contex
 	}
 	c := hops[0]
 	c.behind(via)
+	// A hop's own jump hosts and forwards are not followed: the chain is
+	// the one given.
+	c.jumped, c.hop = true, true
 	return Run(ctx, c, func(ctx context.Context, conn *Conn) error {
 		return throughHops(ctx, conn, hops[1:], last)
 	})

@@ -1,0 +1,45 @@
+package sshlaunch
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"sesame/knock"
+	"sesame/knocker"
+	"sesame/profiles"
+)
+
+// TestJumpRefusedBeforeAnyKnock: a profile behind a jump host is refused
+// by Run (which cannot go through one), and a hop with UDP knocks by
+// RunVia, both before anything is knocked.
+func TestJumpRefusedBeforeAnyKnock(t *testing.T) {
+	tcp, _ := knocker.ParseSequence("7100,7200")
+	udp, _ := knocker.ParseSequence("7100:udp,7200")
+	knocked := 0
+	stub := func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
+		knocked++
+		return errors.New("no network in this test")
+	}
+	profile := func(name, host string, open knocker.Sequence, jump ...string) Config {
+		return Config{Profile: profiles.Profile{Name: name, Host: host, Jump: jump, Secrets: profiles.Secrets{Open: open}},
+			UI: &quietUI{}, knock: stub}
+	}
+	session := func(context.Context, *Conn) error { return nil }
+
+	err := Run(context.Background(), profile("db", "192.0.2.66", tcp, "bastion"), session)
+	var jn *JumpNeededError
+	if !errors.As(err, &jn) || !strings.Contains(Advice(err), "sesame connect db") {
+		t.Errorf("Run of a profile behind a jump host: %v, want a JumpNeededError with the command", err)
+	}
+	err = RunVia(context.Background(), []Config{profile("bastion", "192.0.2.1", tcp)}, profile("db", "192.0.2.66", udp, "bastion"), session)
+	var ue *UDPThroughJumpError
+	if !errors.As(err, &ue) || ue.Profile != "db" || ue.Jump != "bastion" {
+		t.Errorf("RunVia with UDP knocks behind the jump host: %v, want a UDPThroughJumpError", err)
+	}
+	if knocked != 0 {
+		t.Errorf("%d knocks went out before the refusals", knocked)
+	}
+}
