@@ -123,6 +123,22 @@ func (f Forward) Spec() string {
 	return b.String()
 }
 
+// SSHConfigLine is the forward as an ssh_config line ("LocalForward 8080
+// localhost:80"), which ReadSSHConfig reads back.
+func (f Forward) SSHConfigLine() string {
+	listen := strconv.Itoa(f.Port)
+	if f.Bind != "" {
+		listen = bracket(f.Bind) + ":" + listen
+	}
+	switch f.Kind {
+	case LocalForward:
+		return "LocalForward " + listen + " " + bracket(f.Host) + ":" + strconv.Itoa(f.HostPort)
+	case RemoteForward:
+		return "RemoteForward " + listen + " " + bracket(f.Host) + ":" + strconv.Itoa(f.HostPort)
+	}
+	return "DynamicForward " + listen
+}
+
 // ListenAddr is the host:port to listen on.
 func (f Forward) ListenAddr() string {
 	bind := f.Bind

@@ -181,3 +181,18 @@ func TestPlanSSHImport(t *testing.T) {
 		t.Errorf("need a knock: %+v, want db and mail2", need)
 	}
 }
+
+// TestForwardSSHConfigLineReadsBack: what sesame ssh-config writes for a
+// forward, profile import reads back as the same forward.
+func TestForwardSSHConfigLineReadsBack(t *testing.T) {
+	for _, text := range []string{"L 8080:localhost:80", "L [::1]:8080:[2001:db8::5]:80", "R *:9000:localhost:3000", "D 1080", "D 192.0.2.9:1080"} {
+		f, err := ParseForward(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := ReadSSHConfig([]byte("Host a\n    "+f.SSHConfigLine()+"\n"), "config", t.TempDir())
+		if err != nil || len(cfg.Hosts) != 1 || len(cfg.Hosts[0].Settings.Forwards) != 1 || cfg.Hosts[0].Settings.Forwards[0] != f {
+			t.Errorf("%q as %q reads back as %+v, %v", text, f.SSHConfigLine(), cfg, err)
+		}
+	}
+}
