@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"sesame/profiles"
 	"slices"
 	"strings"
@@ -44,5 +46,26 @@ func TestProfileForwardAndJumpFlags(t *testing.T) {
 		if e.state() != before {
 			t.Errorf("%v changed the profiles", tt.args)
 		}
+	}
+}
+
+// TestProfileImportSSHConfigGoesOn: a host whose settings a profile
+// refuses (its own jump host) is skipped with why; the others are
+// updated, and the import fails.
+func TestProfileImportSSHConfigGoesOn(t *testing.T) {
+	e := newProfileEnv(t)
+	e.ok("", "profile", "add", "a", "--host", "192.0.2.1", "--open", "7000")
+	e.ok("", "profile", "add", "b", "--host", "192.0.2.2", "--open", "7000")
+	config := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(config, []byte("Host a\n  ProxyJump a\nHost b\n  User bee\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := e.run("", "profile", "import", config)
+	if code == 0 || !strings.Contains(out, "skipped a (Host a") || !strings.Contains(out, "own jump host") ||
+		!strings.Contains(out, "updated b from Host b") || !strings.Contains(stderr, "1 profile(s) not updated (a)") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if e.get("b").User != "bee" || len(e.get("a").Jump) != 0 {
+		t.Fatalf("b's user %q, a's jump %v: want b updated and a untouched", e.get("b").User, e.get("a").Jump)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"sesame/profiles"
 )
@@ -31,12 +32,17 @@ func runSSHConfigImport(o *profileImportOptions, data []byte) error {
 	}
 	updates, need := profiles.PlanSSHImport(cfg, existing)
 	w, errOut := o.Deps.IO.Out, o.Deps.IO.ErrOut
+	// One host that cannot be applied (a forward or jump the profile
+	// refuses) does not stop the others; the import then fails.
+	var failed []string
 	for _, u := range updates {
 		if _, err := store.Update(u.Profile, func(p *profiles.Profile) error {
 			u.Host.Apply(p)
 			return nil
 		}); err != nil {
-			return profileError(err)
+			fmt.Fprintf(w, "skipped %s (Host %s, %s): %v\n", u.Profile, u.Host.Alias, u.Host.Where, profileError(err))
+			failed = append(failed, u.Profile)
+			continue
 		}
 		how := ""
 		if u.ByHost {
@@ -62,6 +68,9 @@ func runSSHConfigImport(o *profileImportOptions, data []byte) error {
 	}
 	if len(updates) == 0 && len(need) == 0 {
 		fmt.Fprintf(w, "nothing imported from %s: it has no Host without wildcards\n", o.File)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s: %d profile(s) not updated (%s): see why above", o.File, len(failed), strings.Join(failed, ", "))
 	}
 	return nil
 }
