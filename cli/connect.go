@@ -184,6 +184,22 @@ func unspendIfShut(w io.Writer, cmd string, store *profiles.Store, p *profiles.P
 	fmt.Fprintf(w, "%s: %s: the door did not open, so the one-time sequence is not counted as used: the next knock sends it again\n", cmd, p.Name)
 }
 
+// unspendChain is unspendIfShut for the door that did not open: a jump
+// host's, or the profile's own.
+func unspendChain(w io.Writer, cmd string, store *profiles.Store, p *profiles.Profile, hops []sshlaunch.Config, runErr error) {
+	h := sshlaunch.HopFailed(runErr)
+	if h == "" {
+		unspendIfShut(w, cmd, store, p, runErr)
+		return
+	}
+	for _, c := range hops {
+		if c.Profile.Name == h {
+			hp := c.Profile
+			unspendIfShut(w, cmd, store, &hp, runErr)
+		}
+	}
+}
+
 func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.ForceTTY && o.NoTTY {
 		return usageErrorf("-t and -T cannot be used together")
@@ -277,7 +293,7 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		}
 		return c.Run(ctx, command, stdio, pty)
 	})
-	unspendIfShut(o.IO.ErrOut, "sesame connect", store, p, runErr)
+	unspendChain(o.IO.ErrOut, "sesame connect", store, p, hops, runErr)
 	return connectResult(runErr)
 }
 

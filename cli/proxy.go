@@ -102,7 +102,7 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 		return &cmdexit.Coded{Code: ExitSSH, Err: err}
 	}
 	err = sshlaunch.ProxyVia(ctx, hops, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
-	unspendIfShut(o.IO.ErrOut, "sesame proxy", store, p, err)
+	unspendChain(o.IO.ErrOut, "sesame proxy", store, p, hops, err)
 	if err != nil {
 		return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
 	}

@@ -105,9 +105,37 @@ func throughHops(ctx context.Context, via *Conn, hops []Config, last func(contex
 	// A hop's own jump hosts and forwards are not followed: the chain is
 	// the one given.
 	c.jumped, c.hop = true, true
-	return Run(ctx, c, func(ctx context.Context, conn *Conn) error {
-		return throughHops(ctx, conn, hops[1:], last)
+	var beyond error
+	err := Run(ctx, c, func(ctx context.Context, conn *Conn) error {
+		beyond = throughHops(ctx, conn, hops[1:], last)
+		return beyond
 	})
+	if err != nil && err != beyond {
+		// The hop's own failure (its door, its login), not one further on.
+		return &HopError{Profile: c.Profile.Name, Err: err}
+	}
+	return err
+}
+
+// HopError is the failure of a jump host on the way, named, so that the
+// caller knows whose door did not open.
+type HopError struct {
+	Profile string
+	Err     error
+}
+
+func (e *HopError) Error() string { return "jump host " + e.Profile + ": " + e.Err.Error() }
+
+func (e *HopError) Unwrap() error { return e.Err }
+
+// HopFailed returns the profile name of the jump host whose own failure
+// err is, or "".
+func HopFailed(err error) string {
+	var h *HopError
+	if errors.As(err, &h) {
+		return h.Profile
+	}
+	return ""
 }
 
 // behind makes the flow go through via (nothing when via is nil): knocks

@@ -43,3 +43,25 @@ func TestJumpRefusedBeforeAnyKnock(t *testing.T) {
 		t.Errorf("%d knocks went out before the refusals", knocked)
 	}
 }
+
+// TestHopErrorNamesTheHop: a jump host whose own door does not open is
+// named in the error, so that the caller knows whose one-time sequence to
+// put back; the profile beyond it is never knocked.
+func TestHopErrorNamesTheHop(t *testing.T) {
+	seq, _ := knocker.ParseSequence("7100,7200")
+	var knocked []string
+	cfg := func(name string) Config {
+		return Config{Profile: profiles.Profile{Name: name, Host: "127.0.0.1", Port: 1, Secrets: profiles.Secrets{Open: seq}},
+			UI: &quietUI{}, knock: func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
+				knocked = append(knocked, name)
+				return errors.New("the knock could not be sent")
+			}}
+	}
+	err := RunVia(context.Background(), []Config{cfg("bastion")}, cfg("db"), func(context.Context, *Conn) error { return nil })
+	if HopFailed(err) != "bastion" || !NotOpened(err) || !strings.HasPrefix(err.Error(), "jump host bastion: ") {
+		t.Fatalf("RunVia = %v; want bastion's door named as not opened", err)
+	}
+	if strings.Join(knocked, ",") != "bastion" {
+		t.Fatalf("knocked %v, want bastion only", knocked)
+	}
+}
