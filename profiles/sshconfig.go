@@ -274,6 +274,10 @@ func (r *sshReader) host(alias, where string) SSHHost {
 			s.Forwards = append(s.Forwards, f)
 		}
 	}
+	if s.IdentityFile != "" {
+		// The tokens ssh expands in IdentityFile that are known here.
+		s.IdentityFile = strings.NewReplacer("%d", r.home, "%h", s.Host, "%r", s.User, "%n", alias, "%%", "%").Replace(s.IdentityFile)
+	}
 	return h
 }
 

@@ -72,6 +72,11 @@ Host *
 			},
 		},
 		{
+			name: "IdentityFile's tokens",
+			text: "Host a\n  HostName a.example.com\n  User u\n  IdentityFile %d/keys/%r@%h-%n\n",
+			want: []host{{alias: "a", set: Profile{Host: "a.example.com", User: "u", IdentityFile: home + "/keys/u@a.example.com-a"}}},
+		},
+		{
 			name: "settings before the first Host apply to all",
 			text: "User everyone\nHost a\nHost b\n  User bee\n",
 			want: []host{{alias: "a", set: Profile{Host: "a", User: "everyone"}}, {alias: "b", set: Profile{Host: "b", User: "everyone"}}},
