@@ -5,6 +5,7 @@ package cli_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,17 +14,35 @@ import (
 
 // innerConf is the guides' knockd.conf with other ports, so that a knock
 // meant for one door cannot open the other.
-var innerConf = strings.NewReplacer("7000", "7100", "8000", "7200", "9000", "7300").Replace(testnet.GuideConf)
+// Its openUDP and closeUDP doors start with a UDP knock.
+var innerConf = strings.NewReplacer("7000", "7100", "8000", "7200", "9000", "7300").Replace(testnet.GuideConf) + `
+[openUDP]
+	sequence    = 7101:udp,7201,7301
+	seq_timeout = 5
+	command     = /sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+
+[closeUDP]
+	sequence    = 7301,7201,7101:udp
+	seq_timeout = 5
+	command     = /sbin/iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT
+	tcpflags    = syn
+`
 
 // TestConnectJumpHost: a host behind a bastion, each with the real knockd
 // and sshd and its own door. sesame connect knocks the bastion from the
 // client, then the inner host from the bastion (so its door opens for the
 // bastion's address, the only one that reaches it), logs in through the
-// bastion, and closes both doors, the inner one first. A profile whose
-// sequence has UDP knocks is refused behind a jump host before any door
-// opens.
+// bastion, and closes both doors, the inner one first. UDP knocks, which
+// SSH cannot carry, are sent by sesame on the bastion when it has one, and
+// refused with why when it has not.
 func TestConnectJumpHost(t *testing.T) {
-	d := newSSHDoor(t, guardKnockd) // the bastion: profile web
+	// The bastion, profile web; its sshd takes ~/.ssh/environment, which
+	// puts sesame on the PATH of commands run over SSH.
+	d := newSSHHost(t, "PermitUserEnvironment yes")
+	d.pair.Server.Knockd(t, testnet.ServerIf, testnet.GuideConf)
+	d.sesame(t, "profile", "add", "web", "--host", testnet.ServerAddr4.String(), "--user", "root",
+		"--open", "7000,8000,9000", "--close", "9000,8000,7000")
 	inner, link := testnet.Behind(t, d.pair.Server, 0)
 	inner.GuardSSH(t)
 	isshd := inner.SSHD(t)
@@ -138,12 +157,31 @@ func TestConnectJumpHost(t *testing.T) {
 		t.Fatal("the inner door opened for a wrong sequence")
 	}
 
-	// UDP knocks cannot go through SSH: refused before the bastion is
-	// knocked.
+	// UDP knocks cannot go through SSH: without sesame on the bastion
+	// they are refused with why (and the bastion's door closed); with it,
+	// it sends them.
 	d.sesame(t, "profile", "add", "udp", "--host", link.Far.String(), "--user", "root",
-		"--open", "7100:udp,7200,7300", "--jump", "web")
-	_, errText, code = d.try(t, "connect", "-v", "udp", "true")
-	if code != 255 || !strings.Contains(errText, "UDP knocks") || strings.Contains(errText, "knock 1/") {
-		t.Fatalf("connect udp: exit %d, stderr %q; want 255, a refusal naming the UDP knocks, and no knock sent", code, errText)
+		"--open", "7101:udp,7201,7301", "--close", "7301,7201,7101:udp", "--jump", "web")
+	_, errText, code = d.try(t, "connect", "udp", "true")
+	if code != 255 || !strings.Contains(errText, "web has no sesame command") || !strings.Contains(errText, "Install sesame on web") {
+		t.Fatalf("connect udp without sesame on the bastion: exit %d, stderr %q; want 255 and why", code, errText)
 	}
+	d.assertClosed(t)
+	bin := t.TempDir()
+	if err := os.Symlink(testnet.Binary(t, "sesame", "headless"), filepath.Join(bin, "sesame")); err != nil {
+		t.Fatal(err)
+	}
+	env := "PATH=/usr/sbin:/usr/bin:/sbin:/bin:" + bin + "\n"
+	if err := os.MkdirAll(filepath.Join(d.sshd.Dir, "home", ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d.sshd.Dir, "home", ".ssh", "environment"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, errText, code = d.try(t, "connect", "udp", `echo "$SSH_CONNECTION"`)
+	if f := strings.Fields(got); code != 0 || len(f) != 4 || f[0] != link.Near.String() {
+		t.Fatalf("connect udp with sesame on the bastion: exit %d, SSH_CONNECTION %q\n%s", code, got, errText)
+	}
+	inner.WaitAccept(t, link.Near.String(), false)
+	d.assertClosed(t)
 }

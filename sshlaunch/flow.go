@@ -363,6 +363,10 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 		if unreachable(kerr) {
 			return &UnreachableError{Addr: ap, Knock: true, Err: kerr}
 		}
+		var ue *UDPThroughJumpError
+		if errors.As(kerr, &ue) {
+			return kerr // it has its own advice
+		}
 		return &OpenKnockError{Err: kerr}
 	}
 	cfg.Log.Info("open knock sent", "profile", p.Name, "addr", addr)

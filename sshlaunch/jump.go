@@ -18,17 +18,23 @@ import (
 )
 
 // UDPThroughJumpError refuses a profile behind a jump host whose knocks
-// include UDP: a knock through the jump host's SSH connection is a
-// direct-tcpip channel, which the jump host turns into a TCP SYN; SSH
-// carries no UDP.
+// include UDP when the jump host has no sesame to send them: SSH carries
+// no UDP (a TCP knock through it is a direct-tcpip channel, which the
+// jump host turns into a SYN), so UDP knocks are sent by `sesame knock`
+// run on the jump host. Nothing of the sequence was sent.
 type UDPThroughJumpError struct {
 	Profile, Jump string
 }
 
 func (e *UDPThroughJumpError) Error() string {
-	return fmt.Sprintf("profile %s is reached through the jump host %s, and its knock sequence has UDP knocks: "+
-		"knocks through a jump host go out as TCP connection attempts from it (SSH carries no UDP), and sending UDP "+
-		"would need sesame on %s itself, which Sesame does not do: give the door a TCP-only sequence", e.Profile, e.Jump, e.Jump)
+	return fmt.Sprintf("profile %s is reached through the jump host %s, and its knock sequence has UDP knocks, "+
+		"which SSH cannot carry: they are sent by sesame on %s, and %s has no sesame command",
+		e.Profile, e.Jump, e.Jump, e.Jump)
+}
+
+// Advice implements Adviser.
+func (e *UDPThroughJumpError) Advice() string {
+	return fmt.Sprintf("Install sesame on %s (on the PATH of a command run over SSH), or give %s's door a TCP-only sequence.", e.Jump, e.Profile)
 }
 
 // JumpNeededError refuses to connect directly to a profile that goes
@@ -82,14 +88,16 @@ func ProxyVia(ctx context.Context, hops []Config, cfg Config, host string, port 
 	})
 }
 
-// checkChain refuses UDP knocks behind a jump host, before any door opens.
+// checkChain refuses a chain that passes a profile twice, before any
+// door opens.
 func checkChain(hops []Config, cfg Config) error {
-	chain := append(append([]Config{}, hops...), cfg)
-	for i := 1; i < len(chain); i++ {
-		p := chain[i].Profile
-		if hasUDP(p.Secrets.Open) || hasUDP(p.Secrets.Close) {
-			return &UDPThroughJumpError{Profile: p.Name, Jump: chain[i-1].Profile.Name}
+	seen := map[string]bool{}
+	for _, c := range append(append([]Config{}, hops...), cfg) {
+		n := strings.ToLower(c.Profile.Name)
+		if seen[n] {
+			return fmt.Errorf("the way to %s passes %s twice: a jump host is passed once", cfg.Profile.Name, c.Profile.Name)
 		}
+		seen[n] = true
 	}
 	return nil
 }
@@ -145,7 +153,7 @@ func (c *Config) behind(via *Conn) {
 		return
 	}
 	c.via = via
-	c.knock = knockVia(via.Client)
+	c.knock = knockVia(via, c.Profile.Name)
 	// A close keeper would knock from here, not from the jump host.
 	c.CloseKeeper = nil
 }
@@ -165,19 +173,22 @@ func hasUDP(seq knocker.Sequence) bool {
 // SYNs, in order.
 const minViaGap = 20 * time.Millisecond
 
-// knockVia sends a TCP sequence from the jump host: each knock is a
-// direct-tcpip channel open, which makes the jump host send a SYN to the
-// port. Whether the port answers does not matter, as with a knock from
-// here; a channel that does open is closed at once.
-func knockVia(client *ssh.Client) func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
+// knockVia sends a sequence from the jump host via, for the profile
+// named profile. A TCP-only sequence goes as direct-tcpip channel opens,
+// each of which makes the jump host send a SYN to the port (whether the
+// port answers does not matter, as with a knock from here; a channel that
+// does open is closed at once). A sequence with UDP knocks is sent by
+// sesame on the jump host (knockWithSesame).
+func knockVia(via *Conn, profile string) func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
+	client := via.Client
 	return func(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error {
 		if err := seq.Validate(); err != nil {
 			return err
 		}
+		if hasUDP(seq) {
+			return knockWithSesame(ctx, client, addr, seq, opts, profile, via.cfg.Profile.Name)
+		}
 		for i, st := range seq {
-			if st.Proto != knocker.TCP {
-				return errors.New("a UDP knock cannot go through a jump host")
-			}
 			if i > 0 {
 				gap := opts.Delay
 				if st.GapSet {
@@ -205,6 +216,47 @@ func knockVia(client *ssh.Client) func(context.Context, netip.Addr, knocker.Sequ
 		}
 		return flushed(ctx, client)
 	}
+}
+
+// knockWithSesame has the jump host's own sesame send seq to addr:
+// `sesame knock -4|-6 -d DELAY ADDR -`, the sequence on its standard
+// input, never on its command line. Its output is not passed on: an error
+// of the knock would name a port, which is a secret.
+func knockWithSesame(ctx context.Context, client *ssh.Client, addr netip.Addr, seq knocker.Sequence, opts knock.Options, profile, jump string) error {
+	sess, err := client.NewSession()
+	if err != nil {
+		return fmt.Errorf("open a session on the jump host %s to knock: %w", jump, err)
+	}
+	defer sess.Close()
+	sess.Stdin = strings.NewReader(seq.String() + "\n")
+	family := "-4"
+	if addr.Is6() && !addr.Is4In6() {
+		family = "-6"
+	}
+	cmd := fmt.Sprintf("sesame knock %s -d %dms %s -", family, opts.Delay.Milliseconds(), addr)
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(cmd) }()
+	select {
+	case <-ctx.Done():
+		sess.Close()
+		return ctx.Err()
+	case err = <-done:
+	}
+	var ee *ssh.ExitError
+	switch {
+	case errors.As(err, &ee) && ee.ExitStatus() == 127: // the shell found no sesame
+		return &UDPThroughJumpError{Profile: profile, Jump: jump}
+	case errors.As(err, &ee):
+		return fmt.Errorf("sesame knock on the jump host %s failed with status %d (run sesame knock there to see why)", jump, ee.ExitStatus())
+	case err != nil:
+		return fmt.Errorf("sesame knock on the jump host %s: %w", jump, err)
+	}
+	if opts.Progress != nil {
+		for i, st := range seq {
+			opts.Progress(knock.Event{Kind: knock.Sent, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now()})
+		}
+	}
+	return nil
 }
 
 // flushed returns once the jump host has handled the last knock's channel
