@@ -74,8 +74,9 @@ hosts where each hop has its own door: the first hop is knocked from
 here and connected to, the next hop is knocked from it (each TCP knock is
 a connection attempt the jump host makes, through its SSH connection)
 and connected to through it, and so on; the doors close inner first when
-the session ends. Knocks through a jump host are TCP only: a sequence with
-UDP knocks is refused before any door opens.
+the session ends. SSH carries no UDP: UDP knocks are sent by sesame on the
+hop before (the sequence on its standard input), and refused with why
+when that hop has no sesame.
 Exit status: the remote command's; 255 for every failure of sesame's own
 (a bad command line, an unknown profile, the keyring, resolving, the
 knock, the door, the host key, the login), as ssh does.
