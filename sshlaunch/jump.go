@@ -61,8 +61,9 @@ func (e *JumpNeededError) Advice() string {
 // connects. The doors close in reverse order when the session ends, the
 // inner one first, while the hop it is knocked from is still connected.
 //
-// The open and close sequences of hops after the first must be TCP only,
-// and are checked before any door opens.
+// TCP knocks behind a hop go through its SSH connection; UDP knocks are
+// sent by sesame on the hop (knockVia). A chain that passes a profile
+// twice is refused before any door opens.
 func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx context.Context, c *Conn) error) error {
 	if err := checkChain(hops, cfg); err != nil {
 		return err
