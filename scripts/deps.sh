@@ -14,7 +14,7 @@ build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # knock, fwknop's client and server (the SPA peers), OpenSSH, a Secret Service, a display, and the full-screen programs
 # the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
 # and photograph the app's real window under Xvfb.
-test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop"
+test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client curl gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop"
 
 # make package cross-compiles the Windows .exe with cgo (Fyne) through mingw-w64.
 package_pkgs="gcc-mingw-w64-x86-64"
