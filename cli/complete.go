@@ -33,11 +33,34 @@ func addCompletion(root *cobra.Command, deps Deps) {
 		}
 	}
 	walk(root)
+	completeJump(root, deps)
 	if connect, _, err := root.Find([]string{"connect"}); err == nil {
 		_ = connect.RegisterFlagCompletionFunc("option", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"User=", "Port=", "IdentityFile=", "ServerAliveInterval=", "StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new", "StrictHostKeyChecking=ask"},
 				cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 		})
+	}
+}
+
+// completeJump completes --jump's last hop with profile names, wherever
+// the flag is (connect, proxy, profile add and edit).
+func completeJump(root *cobra.Command, deps Deps) {
+	names := completeProfiles(deps, false)
+	complete := func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		done := ""
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			done, toComplete = toComplete[:i+1], toComplete[i+1:]
+		}
+		list, dir := names(cmd, nil, toComplete)
+		for i := range list {
+			list[i] = done + list[i]
+		}
+		return list, dir
+	}
+	for _, path := range [][]string{{"connect"}, {"proxy"}, {"profile", "add"}, {"profile", "edit"}} {
+		if c, _, err := root.Find(path); err == nil && c.Flags().Lookup("jump") != nil {
+			_ = c.RegisterFlagCompletionFunc("jump", complete)
+		}
 	}
 }
 

@@ -30,6 +30,9 @@ func TestCompletion(t *testing.T) {
 		{[]string{"knock", "d"}, []string{"db\tdb.example.com"}},
 		{[]string{"profile", "show", "W"}, []string{"web\tweb.example.com"}},
 		{[]string{"profile", "rename", "web", ""}, nil},
+		{[]string{"connect", "--jump", "w"}, []string{"web\tweb.example.com"}},
+		{[]string{"connect", "-J", "web,d"}, []string{"web,db\tdb.example.com"}},
+		{[]string{"profile", "edit", "db", "--jump", ""}, []string{"db\tdb.example.com", "web\tweb.example.com"}},
 		{[]string{"prof"}, []string{"profile\tKeep hosts as profiles: settings in a file, knock sequences and passwords in the OS keyring"}},
 	}
 	for _, tt := range tests {

@@ -37,6 +37,9 @@ type connectOptions struct {
 	Keepalive time.Duration
 	Family4   bool
 	Family6   bool
+	// Jump is --jump: the profiles of the jump hosts, in place of the
+	// profile's own; "none" goes direct.
+	Jump string
 }
 
 func newCmdConnect(deps Deps) *cobra.Command {
@@ -58,7 +61,22 @@ ssh does (the arguments joined with spaces; no terminal unless -t); with
 ssh's habits work: user@NAME, -l USER, -p PORT, -i FILE and -o Key=Value
 for User, Port, IdentityFile, ServerAliveInterval and
 StrictHostKeyChecking (yes, accept-new, ask) change this connection only,
-never the profile. Port forwards (-L, -R, -D) are not supported yet.
+never the profile. Port forwards work as ssh's: -L [BIND:]PORT:HOST:HOSTPORT
+(here to there), -R [BIND:]PORT:HOST:HOSTPORT (there to here) and
+-D [BIND:]PORT (a SOCKS5 proxy here, connecting from the server); they add
+to the profile's own (profile edit --forward). Listeners bind to the
+loopback address unless BIND says otherwise (* for all). The door stays
+open until the last forwarded connection has ended; -N holds it for the
+forwards alone until Ctrl-C.
+
+--jump (or the profile's own, profile edit --jump) goes through jump
+hosts where each hop has its own door: the first hop is knocked from
+here and connected to, the next hop is knocked from it (each TCP knock is
+a connection attempt the jump host makes, through its SSH connection)
+and connected to through it, and so on; the doors close inner first when
+the session ends. SSH carries no UDP: UDP knocks are sent by sesame on the
+hop before (the sequence on its standard input), and refused with why
+when that hop has no sesame.
 Exit status: the remote command's; 255 for every failure of sesame's own
 (a bad command line, an unknown profile, the keyring, resolving, the
 knock, the door, the host key, the login), as ssh does.
@@ -73,7 +91,10 @@ profile leaves empty.`,
   sesame connect -t web sudo systemctl restart nginx
   sesame connect -l deploy -p 2222 -i ~/.ssh/deploy web uptime
   sesame connect -o StrictHostKeyChecking=accept-new root@web
-  sesame connect -N web                 # hold the door open until Ctrl-C`,
+  sesame connect -N web                 # hold the door open until Ctrl-C
+  sesame connect -N -L 5432:db:5432 web # the database behind web, on localhost:5432
+  sesame connect -N -D 1080 web         # a SOCKS5 proxy through web
+  sesame connect -J bastion db          # knock bastion, then db from bastion`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || args[0] == "--" {
 				return usageErrorf("name a profile: sesame connect NAME (sesame profile list shows them)")
@@ -81,9 +102,6 @@ profile leaves empty.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := forwardsGiven(cmd.Flags().Changed); err != nil {
-				return err
-			}
 			opts.Profile, opts.Command = args[0], args[1:]
 			if len(opts.Command) > 0 && opts.Command[0] == "--" {
 				opts.Command = opts.Command[1:]
@@ -103,6 +121,7 @@ profile leaves empty.`,
 	f.BoolVar(&opts.AcceptNew, "accept-new", false, "save an unknown host key without asking (a changed key is still refused)")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr (knocks are counted, not shown)")
 	f.DurationVar(&opts.Keepalive, "keepalive", 0, "send a keepalive this often, in place of the profile's (default 15s); its keepalive-max unanswered (default 3) end the session")
+	f.StringVarP(&opts.Jump, "jump", "J", "", "go through the hosts of these profiles, first hop first, each knocked from the hop before it (as ssh -J; in place of the profile's --jump; none goes direct) (`PROFILE[,PROFILE]`)")
 	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&opts.Family6, "ipv6", "6", false, "use IPv6 only")
 	return cmd
@@ -166,6 +185,22 @@ func unspendIfShut(w io.Writer, cmd string, store *profiles.Store, p *profiles.P
 	fmt.Fprintf(w, "%s: %s: the door did not open, so the one-time sequence is not counted as used: the next knock sends it again\n", cmd, p.Name)
 }
 
+// unspendChain is unspendIfShut for the door that did not open: a jump
+// host's, or the profile's own.
+func unspendChain(w io.Writer, cmd string, store *profiles.Store, p *profiles.Profile, hops []sshlaunch.Config, runErr error) {
+	h := sshlaunch.HopFailed(runErr)
+	if h == "" {
+		unspendIfShut(w, cmd, store, p, runErr)
+		return
+	}
+	for _, c := range hops {
+		if c.Profile.Name == h {
+			hp := c.Profile
+			unspendIfShut(w, cmd, store, &hp, runErr)
+		}
+	}
+}
+
 func runConnect(ctx context.Context, o *connectOptions) error {
 	if o.ForceTTY && o.NoTTY {
 		return usageErrorf("-t and -T cannot be used together")
@@ -218,9 +253,20 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 	if command == "" && !wantPTY && !o.NoTTY && !o.NoCommand {
 		fmt.Fprintln(o.IO.ErrOut, "sesame: pseudo-terminal will not be allocated because stdin is not a terminal")
 	}
-	runErr := sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
+	hops, err := o.jumpHops(ctx, p)
+	if err != nil {
+		return err
+	}
+	runErr := sshlaunch.RunVia(ctx, hops, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		if err := store.Touch(p.Name, time.Now()); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "sesame: warning: the last use of %s was not saved: %v\n", p.Name, err)
+		}
+		// The flow has made the forwards; the door stays open after the
+		// session until the last forwarded connection has ended.
+		if fw := c.Forwarder; fw != nil && o.Verbose {
+			for i, a := range fw.Addrs() {
+				fmt.Fprintf(o.IO.ErrOut, "sesame: %s: forwarding %s (listening on %s)\n", p.Name, p.Forwards[i], a)
+			}
 		}
 		if o.NoCommand {
 			if o.Verbose {
@@ -248,8 +294,46 @@ func runConnect(ctx context.Context, o *connectOptions) error {
 		}
 		return c.Run(ctx, command, stdio, pty)
 	})
-	unspendIfShut(o.IO.ErrOut, "sesame connect", store, p, runErr)
+	unspendChain(o.IO.ErrOut, "sesame connect", store, p, hops, runErr)
 	return connectResult(runErr)
+}
+
+// jumpHops loads the jump hosts' profiles (--jump, else the profile's).
+func (o *connectOptions) jumpHops(ctx context.Context, p *profiles.Profile) ([]sshlaunch.Config, error) {
+	return loadHops(ctx, o.Deps, "sesame connect", o.Jump, p, o.Family4, o.Family6, func(hp *profiles.Profile, store *profiles.Store) sshlaunch.Config {
+		ui := newTermUI(o.IO, hp.Name, o.Verbose, o.AcceptNew, true)
+		ui.strict = o.SSH.hostKeys == "yes"
+		return sshlaunch.Config{Profile: *hp, UI: ui, Keeper: storeKeeper{store}, Env: sshlaunch.DefaultEnv(),
+			Resolver: o.Resolver, KeepaliveInterval: o.Keepalive, CloseKeeper: o.CloseKeeper}
+	})
+}
+
+// loadHops loads the jump hosts' profiles — jump (--jump) when given, else
+// p's own; "none" goes direct — each with the open sequence it knocks
+// with, as flows of their own made by config.
+func loadHops(ctx context.Context, deps Deps, cmd, jump string, p *profiles.Profile, fam4, fam6 bool,
+	config func(*profiles.Profile, *profiles.Store) sshlaunch.Config) ([]sshlaunch.Config, error) {
+	names := p.Jump
+	if jump != "" {
+		names = splitList(jump)
+		if len(names) == 1 && strings.EqualFold(names[0], "none") {
+			names = nil
+		}
+	}
+	seen := map[string]bool{strings.ToLower(p.Name): true}
+	var hops []sshlaunch.Config
+	for _, n := range names {
+		if seen[strings.ToLower(n)] {
+			return nil, usageErrorf("jump hosts %s: %s comes twice on the way to %s: a jump host is passed once", strings.Join(names, ","), n, p.Name)
+		}
+		seen[strings.ToLower(n)] = true
+		store, hp, err := loadForConnect(ctx, deps, cmd, n, fam4, fam6)
+		if err != nil {
+			return nil, fmt.Errorf("jump host %s: %w", n, err)
+		}
+		hops = append(hops, config(hp, store))
+	}
+	return hops, nil
 }
 
 // userAndName reads user@NAME. Only a name with an @ opens the store

@@ -58,14 +58,14 @@ func newSSHDoor(t testing.TB, guard string) *sshDoor {
 // newSSHHost is the server and client of an sshDoor with no door yet and
 // no profile: a real sshd behind the guides' baseline (port 22 dropped),
 // and a client whose key the server takes.
-func newSSHHost(t testing.TB) *sshDoor {
+func newSSHHost(t testing.TB, sshdConfig ...string) *sshDoor {
 	t.Helper()
 	keyring.Require(t)
 	testnet.RequireRoot(t)
 	testnet.RequireTools(t, "iptables", "ssh-keygen")
 	d := &sshDoor{pair: testnet.NewPair(t), home: t.TempDir(), config: filepath.Join(t.TempDir(), "config")}
 	d.pair.Server.GuardSSH(t)
-	d.sshd = d.pair.Server.SSHD(t)
+	d.sshd = d.pair.Server.SSHD(t, sshdConfig...)
 
 	d.key = filepath.Join(d.home, ".ssh", "id_ed25519")
 	if err := os.MkdirAll(filepath.Dir(d.key), 0o700); err != nil {

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -149,8 +151,22 @@ func (o *knockOptions) request() (*knockRequest, error) {
 	if delay > knocker.MaxGap {
 		return nil, usageErrorf("-d: delay %s is too long: at most 1h", delay)
 	}
-	seq, err := knocker.ParseArgs(o.Ports)
+	ports := o.Ports
+	if len(ports) == 1 && ports[0] == "-" {
+		// The sequence on standard input, out of argv and ps: how a
+		// sesame on the other side of a jump host is given a door's knock.
+		if o.Verbose || o.JSON {
+			return nil, usageErrorf("-v and --json would show the ports read from standard input, which are a secret: drop them")
+		}
+		if ports, err = readSequenceLine(o.Deps.IO.In); err != nil {
+			return nil, err
+		}
+	}
+	seq, err := knocker.ParseArgs(ports)
 	if err != nil {
+		if len(o.Ports) == 1 && o.Ports[0] == "-" {
+			return nil, usageErrorf("the sequence on standard input is not one (write it as 7000,8000:udp,9000)")
+		}
 		return nil, &UsageError{Err: err}
 	}
 	if o.UDP {
@@ -161,6 +177,22 @@ func (o *knockOptions) request() (*knockRequest, error) {
 		return nil, err
 	}
 	return &knockRequest{host: o.Host, seq: seq, opt: knock.Options{Family: fam, Delay: delay, Resolver: o.Resolver}}, nil
+}
+
+// readSequenceLine reads one line of ports from r, for `knock HOST -`.
+func readSequenceLine(r io.Reader) ([]string, error) {
+	if r == nil {
+		return nil, usageErrorf("knock HOST -: no standard input to read the sequence from")
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the sequence from standard input: %w", err)
+	}
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return nil, usageErrorf("knock HOST -: standard input has no sequence (write it as 7000,8000:udp,9000)")
+	}
+	return fields, nil
 }
 
 // family is the address family -4 or -6 ask for, else def.

@@ -76,6 +76,9 @@ func runProfileAdd(o *profileAddOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.Flags.checkJump(store, o.Changed); err != nil {
+		return err
+	}
 	if err := store.Create(p); err != nil {
 		if errors.Is(err, profiles.ErrExists) {
 			return usageErrorf("%v: edit it with sesame profile edit %s, or pick another name", err, o.Name)

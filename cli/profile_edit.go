@@ -52,6 +52,9 @@ func runProfileEdit(o *profileEditOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.Flags.checkJump(store, o.Changed); err != nil {
+		return err
+	}
 	in := newSecretInput(o.Deps.IO)
 	p, err := store.Update(o.Name, func(p *profiles.Profile) error {
 		return o.Flags.apply(p, o.Changed, in)

@@ -38,6 +38,9 @@ type profileFlags struct {
 	SPAKeys                                  string
 	SPAPort, SPATimeout                      int
 	SPAProto, SPAAccess, SPAAllowIP, SPAUser string
+	// Forwards are "L 8080:localhost:80"-style; Jump is PROFILE[,PROFILE].
+	Forwards []string
+	Jump     string
 	// edit only
 	ForgetPassword, ForgetPassphrase bool
 
@@ -84,6 +87,14 @@ func (f *profileFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.IntVar(&f.Port, "port", 0, "SSH port (default 22)")
 	fs.StringVar(&f.Identity, "identity", "", "SSH private key `FILE` to try first")
 	fs.StringVar(&f.Family, "family", "", "address family: auto, 4 or 6")
+	fwHelp := `a port forward every connect makes: "L [BIND:]PORT:HOST:HOSTPORT", "R [BIND:]PORT:HOST:HOSTPORT" or "D [BIND:]PORT", as ssh's -L, -R, -D (repeat for more)`
+	jumpHelp := "connect through these profiles' hosts, first hop first, each knocked on its own door (as ssh's ProxyJump)"
+	if edit {
+		fwHelp += `; replaces the profile's forwards, "" removes them`
+		jumpHelp += `; "" removes them`
+	}
+	fs.StringArrayVar(&f.Forwards, "forward", nil, fwHelp)
+	fs.StringVar(&f.Jump, "jump", "", jumpHelp+" (`PROFILE[,PROFILE]`)")
 	fs.StringVar(&f.Note, "note", "", "free text for you")
 	fs.BoolVar(&f.PasswordStdin, "password-stdin", false, "read the SSH password to remember from standard input (a terminal prompts without echo)")
 	fs.BoolVar(&f.PassphraseStdin, "passphrase-stdin", false, "read the identity file's passphrase to remember from standard input")
@@ -112,6 +123,8 @@ func hideDefaults(fs *pflag.FlagSet) {
 			fl.DefValue = ""
 		case "bool":
 			fl.DefValue = "false"
+		case "stringArray":
+			fl.DefValue = "[]"
 		default:
 			fl.DefValue = "0"
 		}
@@ -180,10 +193,61 @@ func (f *profileFlags) edit(p *profiles.Profile, changed func(string) bool, in *
 	if changed("auto-reconnect") {
 		e.AutoReconnect = &f.AutoReconnect
 	}
+	if changed("forward") {
+		fws := []profiles.Forward{}
+		for _, t := range f.Forwards {
+			if strings.TrimSpace(t) == "" {
+				continue
+			}
+			fw, err := profiles.ParseForward(t)
+			if err != nil {
+				return nil, usageErrorf("--forward: %v", err)
+			}
+			fws = append(fws, fw)
+		}
+		e.Forwards = &fws
+	}
+	if changed("jump") {
+		jump := splitList(f.Jump)
+		e.Jump = &jump
+	}
 	if err := f.editSecrets(e, p, changed, in); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// checkJump refuses a --jump that names no profile, when it is given:
+// the hop's door and login come from its profile, which must be there.
+func (f *profileFlags) checkJump(store *profiles.Store, changed func(string) bool) error {
+	if !changed("jump") {
+		return nil
+	}
+	list, err := store.List()
+	if err != nil {
+		return profileError(err)
+	}
+	for _, n := range splitList(f.Jump) {
+		found := false
+		for _, p := range list {
+			found = found || strings.EqualFold(p.Name, n)
+		}
+		if !found {
+			return usageErrorf("--jump %s: there is no profile %s: add the jump host as a profile first (sesame profile add %s --host HOST --open SEQ), or check sesame profile list", f.Jump, n, n)
+		}
+	}
+	return nil
+}
+
+// splitList reads a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	out := []string{}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parsed sets *dst to the named flag's text read by parse, when the flag

@@ -27,10 +27,10 @@ func newCmdProfileImport(deps Deps) *cobra.Command {
 	opts := &profileImportOptions{Deps: deps, ReadOneTime: knockdconf.ReadOneTimeSequencesFile}
 	cmd := &cobra.Command{
 		Use:   "import FILE [--host HOST] [--door NAME] [--force]",
-		Short: "Import profiles from an export, a knockd.conf or a ~/.fwknoprc",
+		Short: "Import profiles from an export, a knockd.conf, a ~/.fwknoprc or ~/.ssh/config",
 		Long: `Import profiles from a JSON file made by sesame profile export, from a
-~/.fwknoprc (each stanza becomes an SPA profile), or from a knockd.conf
-(give --host, the server those doors are on):
+~/.fwknoprc (each stanza becomes an SPA profile), from ~/.ssh/config (see
+below), or from a knockd.conf (give --host, the server those doors are on):
 
   - each door becomes a profile named after the door;
   - an open door and its close door become one profile with both sequences:
@@ -53,11 +53,22 @@ a one-time door whose profile exists refills it: its one-time sequences
 become the file's unused ones, and every other field (user, key, last use)
 stays. Any other existing profile is never replaced without --force. The import says what
 it created and what it skipped, and why; a file with an error changes
-nothing.`,
+nothing.
+
+From an ssh config (~/.ssh/config), each Host alias without wildcards
+sets HostName, User, Port, IdentityFile, ProxyJump (as --jump) and
+LocalForward, RemoteForward, DynamicForward (as --forward) on the profile
+of that name, or else on the profile of the same host and port (e.g. one
+imported from the server's knockd.conf, whose knock it then uses).
+Include is followed; wildcard blocks are applied, not imported; Match
+blocks are skipped with a note. An ssh config has no knocks: a host with
+no profile yet is listed with the profile add command that adds it once
+you fill in its sequence. Importing again updates the same profiles.`,
 		Example: `  sesame profile import ~/.fwknoprc
   sesame profile import /etc/knockd.conf --host myserver.example.com
   sesame profile import /etc/knockd.conf --host myserver.example.com --door smtp
-  sesame profile import profiles.json --force`,
+  sesame profile import profiles.json --force
+  sesame profile import ~/.ssh/config`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -74,6 +85,9 @@ func runProfileImport(o *profileImportOptions) error {
 	data, err := readImportFile(o.File)
 	if err != nil {
 		return &UsageError{Err: err}
+	}
+	if profiles.IsSSHConfig(data) {
+		return runSSHConfigImport(o, data)
 	}
 	// The flags are checked first, so that a wrong flag is named even in a
 	// file that does not parse.

@@ -21,12 +21,15 @@ type listedProfile struct {
 	Delay    string     `json:"delay"`
 	Wait     string     `json:"wait"`
 	Note     string     `json:"note,omitempty"`
+	Forwards []string   `json:"forwards,omitempty"`
+	Jump     []string   `json:"jump,omitempty"`
 	LastUsed *time.Time `json:"last_used,omitempty"`
 }
 
 func listed(p *profiles.Profile) listedProfile {
 	lp := listedProfile{Name: p.Name, Host: p.Host, Port: p.SSHPort(), User: p.User, Identity: p.IdentityFile,
-		Family: p.Family.String(), Delay: p.Delay.String(), Wait: p.Wait.String(), Note: p.Note}
+		Family: p.Family.String(), Delay: p.Delay.String(), Wait: p.Wait.String(), Note: p.Note,
+		Forwards: profiles.ForwardStrings(p.Forwards), Jump: p.Jump}
 	if !p.LastUsed.IsZero() {
 		lp.LastUsed = &p.LastUsed
 	}

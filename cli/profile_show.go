@@ -93,6 +93,12 @@ func runProfileShow(o *profileShowOptions) error {
 	if p.AutoReconnect {
 		row("auto-reconnect", "yes (in the app)")
 	}
+	for _, fw := range p.Forwards {
+		row("forward", fw.String())
+	}
+	if len(p.Jump) > 0 {
+		row("jump", strings.Join(p.Jump, ","))
+	}
 	row("note", p.Note)
 	row("last used", when(p.LastUsed))
 	if missing {

@@ -24,6 +24,7 @@ type proxyOptions struct {
 	Verbose bool
 	Family4 bool
 	Family6 bool
+	Jump    string
 }
 
 func newCmdProxy(deps Deps) *cobra.Command {
@@ -41,6 +42,9 @@ remote modes all knock first and close the door after them:
       ProxyCommand sesame proxy %n
 
 NAME is a profile name or, failing that, the host of exactly one profile.
+A profile with jump hosts (--jump) is reached through them, each hop's
+door knocked from the hop before, as sesame connect does; the hops log in
+with keys and host keys already known, since ssh owns the terminal.
 OpenSSH sends its ProxyCommand SIGHUP when it exits; the close knock still
 goes out.`,
 		Example: `  ssh -o ProxyCommand='sesame proxy web' web
@@ -68,6 +72,7 @@ goes out.`,
 	cmdexit.FailWith(cmd, ExitSSH)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "report each step on stderr")
+	f.StringVarP(&opts.Jump, "jump", "J", "", "go through the hosts of these profiles, each knocked from the hop before it, in place of the profile's --jump (none goes direct) (`PROFILE[,PROFILE]`)")
 	f.BoolVarP(&opts.Family4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&opts.Family6, "ipv6", "6", false, "use IPv6 only")
 	return cmd
@@ -87,8 +92,17 @@ func runProxy(ctx context.Context, o *proxyOptions) error {
 	}
 	ui := newTermUI(IOStreams{ErrOut: o.IO.ErrOut}, p.Name, o.Verbose, false, false)
 	cfg := sshlaunch.Config{Profile: *p, UI: ui, Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver, CloseKeeper: o.CloseKeeper}
-	err = sshlaunch.Proxy(ctx, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
-	unspendIfShut(o.IO.ErrOut, "sesame proxy", store, p, err)
+	// ssh owns the terminal: a jump host's unknown key or password
+	// cannot be asked about here, so hops log in with keys they know.
+	hops, err := loadHops(ctx, o.Deps, "sesame proxy", o.Jump, p, o.Family4, o.Family6, func(hp *profiles.Profile, _ *profiles.Store) sshlaunch.Config {
+		return sshlaunch.Config{Profile: *hp, UI: newTermUI(IOStreams{ErrOut: o.IO.ErrOut}, hp.Name, o.Verbose, false, false),
+			Env: sshlaunch.DefaultEnv(), Resolver: o.Resolver, CloseKeeper: o.CloseKeeper}
+	})
+	if err != nil {
+		return &cmdexit.Coded{Code: ExitSSH, Err: err}
+	}
+	err = sshlaunch.ProxyVia(ctx, hops, cfg, o.Host, o.Port, o.IO.In, o.IO.Out)
+	unspendChain(o.IO.ErrOut, "sesame proxy", store, p, hops, err)
 	if err != nil {
 		return &cmdexit.Coded{Code: ExitSSH, Err: withAdvice(err)}
 	}

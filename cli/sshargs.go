@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,8 @@ type sshArgs struct {
 	Port     int
 	Identity string
 	Options  []string
-	// Forwards collects -L, -R and -D, which are not supported yet: they
-	// are refused with a pointer to what works instead.
-	Forwards []string
+	// Local, Remote and Dynamic are -L, -R and -D, ssh's port forwards.
+	Local, Remote, Dynamic []string
 
 	// Set by apply from Options.
 	keepalive time.Duration
@@ -35,26 +35,27 @@ func (a *sshArgs) register(f *pflag.FlagSet) {
 	f.IntVarP(&a.Port, "port", "p", 0, "connect to SSH `PORT` (as ssh -p), in place of the profile's")
 	f.StringVarP(&a.Identity, "identity", "i", "", "use the private key `FILE` (as ssh -i), in place of the profile's")
 	f.StringArrayVarP(&a.Options, "option", "o", nil, "an ssh option as `Key=Value`: User, Port, IdentityFile, ServerAliveInterval, StrictHostKeyChecking (yes, accept-new, ask)")
-	for _, fw := range []struct{ short, name, what string }{
-		{"L", "local-forward", "local port forward"},
-		{"R", "remote-forward", "remote port forward"},
-		{"D", "dynamic-forward", "dynamic (SOCKS) forward"},
-	} {
-		f.StringArrayP(fw.name, fw.short, nil, "a "+fw.what+": not supported yet")
-		_ = f.MarkHidden(fw.name)
-	}
+	f.StringArrayVarP(&a.Local, "local-forward", "L", nil, "forward `[BIND:]PORT:HOST:HOSTPORT`: connections to PORT here go to HOST:HOSTPORT from the server (as ssh -L)")
+	f.StringArrayVarP(&a.Remote, "remote-forward", "R", nil, "forward `[BIND:]PORT:HOST:HOSTPORT`: connections to PORT on the server go to HOST:HOSTPORT from here (as ssh -R)")
+	f.StringArrayVarP(&a.Dynamic, "dynamic-forward", "D", nil, "a SOCKS5 proxy on `[BIND:]PORT` here whose connections leave from the server (as ssh -D)")
 }
 
-// forwardsGiven reports a forward flag the user gave, with what to do
-// instead.
-func forwardsGiven(changed func(string) bool) error {
-	for _, fw := range []struct{ short, name string }{{"L", "local-forward"}, {"R", "remote-forward"}, {"D", "dynamic-forward"}} {
-		if changed(fw.name) {
-			return usageErrorf("-%s: port forwarding is not supported by sesame connect yet; "+
-				"use ssh itself through the door: ssh -%s ... NAME with the ProxyCommand that sesame ssh-config NAME prints", fw.short, fw.short)
+// forwards reads -L, -R and -D.
+func (a *sshArgs) forwards() ([]profiles.Forward, error) {
+	var out []profiles.Forward
+	for _, g := range []struct {
+		kind  profiles.ForwardKind
+		specs []string
+	}{{profiles.LocalForward, a.Local}, {profiles.RemoteForward, a.Remote}, {profiles.DynamicForward, a.Dynamic}} {
+		for _, s := range g.specs {
+			fw, err := profiles.ParseForwardSpec(g.kind, s)
+			if err != nil {
+				return nil, usageErrorf("%v", err)
+			}
+			out = append(out, fw)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // splitUser reads ssh's user@NAME: the user is before the last @. A name
@@ -71,6 +72,8 @@ func splitUser(arg string, exists func(string) bool) (user, name string) {
 type override struct {
 	User, Identity string
 	Port           int
+	// Forwards are added to the profile's.
+	Forwards []profiles.Forward
 }
 
 // apply puts the override on p, for this connection only.
@@ -84,6 +87,7 @@ func (ov override) apply(p *profiles.Profile) {
 	if ov.Identity != "" {
 		p.IdentityFile = ov.Identity
 	}
+	p.Forwards = append(slices.Clone(p.Forwards), ov.Forwards...)
 }
 
 // parse checks the options and returns what they change, before anything
@@ -141,6 +145,9 @@ func (a *sshArgs) parse(user string) (ov override, err error) {
 		ov.Port = a.Port
 	default:
 		ov.Port = optPort
+	}
+	if ov.Forwards, err = a.forwards(); err != nil {
+		return ov, err
 	}
 	if id := firstNonEmpty(a.Identity, optIdentity); id != "" {
 		path, err := expandHome(id)

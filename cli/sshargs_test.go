@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,9 @@ func TestSSHArgsApply(t *testing.T) {
 		{name: "unknown option", args: sshArgs{Options: []string{"Compression=yes"}}, err: "takes only User"},
 		{name: "StrictHostKeyChecking=no", args: sshArgs{Options: []string{"StrictHostKeyChecking=no"}}, err: "accept-new"},
 		{name: "bad keepalive", args: sshArgs{Options: []string{"ServerAliveInterval=0"}}, err: "ServerAliveInterval=0"},
+		{name: "forwards", args: sshArgs{Local: []string{"8080:localhost:80"}, Dynamic: []string{"1080"}},
+			want: profiles.Profile{User: "admin", Port: 2200, Forwards: []profiles.Forward{
+				{Kind: profiles.LocalForward, Port: 8080, Host: "localhost", HostPort: 80}, {Kind: profiles.DynamicForward, Port: 1080}}}},
 		{name: "missing identity", args: sshArgs{Identity: key + ".nope"}, err: "-i " + key + ".nope"},
 	}
 	for _, tt := range tests {
@@ -55,6 +59,7 @@ func TestSSHArgsApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.User != tt.want.User || p.Port != tt.want.Port || p.IdentityFile != tt.want.IdentityFile ||
+				!slices.Equal(p.Forwards, tt.want.Forwards) ||
 				a.keepalive != tt.keepalive || a.hostKeys != tt.hostKeys {
 				t.Fatalf("got %+v (keepalive %s, host keys %q), want %+v", p, a.keepalive, a.hostKeys, tt.want)
 			}
@@ -76,15 +81,16 @@ func TestSplitUser(t *testing.T) {
 	}
 }
 
-func TestConnectRefusesForwardsAndBadCombinations(t *testing.T) {
+func TestConnectRefusesBadForwardsAndCombinations(t *testing.T) {
 	e := newProfileEnv(t)
 	e.ok("", "profile", "add", "web", "--host", "192.0.2.1", "--open", "7000")
 	for _, tt := range []struct {
 		args []string
 		says string
 	}{
-		{[]string{"-L", "8080:localhost:80", "web"}, "-L: port forwarding is not supported"},
-		{[]string{"-D", "1080", "web"}, "-D: port forwarding"},
+		{[]string{"-L", "8080:localhost", "web"}, "-L 8080:localhost: 2 colon-separated part(s)"},
+		{[]string{"-R", "8080:localhost:http", "web"}, `the host's port "http" is not a port`},
+		{[]string{"-D", "1080:x:1", "web"}, "-D 1080:x:1: too many parts"},
 		{[]string{"-N", "web", "uptime"}, "-N runs no command"},
 		{[]string{"-l", "a", "b@web"}, "two users"},
 		{[]string{"@web"}, "no user before the @"},

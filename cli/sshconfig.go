@@ -162,6 +162,11 @@ func writeHost(b *bytes.Buffer, p *profiles.Profile, program string) {
 	if p.IdentityFile != "" {
 		fmt.Fprintf(b, "    IdentityFile %s\n", configQuote(p.IdentityFile))
 	}
+	// ssh makes the forwards itself; the jump hosts are sesame proxy's
+	// (no ProxyJump: each hop's door is knocked from the one before).
+	for _, f := range p.Forwards {
+		fmt.Fprintf(b, "    %s\n", f.SSHConfigLine())
+	}
 	// %n is the name as typed on ssh's command line: the profile's.
 	fmt.Fprintf(b, "    ProxyCommand %s proxy %%n\n", configQuote(program))
 }

@@ -40,7 +40,8 @@ func TestSSHConfigBlockRoundTrip(t *testing.T) {
 func TestSSHConfigPrintsHostBlocks(t *testing.T) {
 	e := newProfileEnv(t)
 	e.ok("", "profile", "add", "web", "--host", "web.example.com", "--open", "7000", "--user", "admin", "--port", "2222")
-	e.ok("", "profile", "add", "db", "--host", "192.0.2.7", "--open", "7001")
+	e.ok("", "profile", "add", "db", "--host", "192.0.2.7", "--open", "7001",
+		"--forward", "L 5432:localhost:5432", "--forward", "D [::1]:1080", "--jump", "web")
 	if err := e.store().Save(&profiles.Profile{Name: "old web", Host: "h", Secrets: profiles.Secrets{Open: e.get("db").Secrets.Open}}); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +49,8 @@ func TestSSHConfigPrintsHostBlocks(t *testing.T) {
 	want := blockBegin + `
 Host db
     HostName 192.0.2.7
+    LocalForward 5432 localhost:5432
+    DynamicForward [::1]:1080
     ProxyCommand "/opt/my sesame/sesame" proxy %n
 Host web
     HostName web.example.com

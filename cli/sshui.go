@@ -88,9 +88,10 @@ func (u *termUI) Progress(e sshlaunch.Event) {
 		case e.Err != nil:
 			fmt.Fprintf(u.errOut, "sesame: the close knock failed: %v\n", e.Err)
 		case e.SelfClose != "":
-			fmt.Fprintf(u.errOut, "sesame: %s\n", e.SelfClose)
+			fmt.Fprintf(u.errOut, "sesame: %s: %s\n", u.name, e.SelfClose)
 		default:
-			fmt.Fprintf(u.errOut, "sesame: door closed\n")
+			// Named: behind a jump host there is one door per hop.
+			fmt.Fprintf(u.errOut, "sesame: %s: door closed\n", u.name)
 		}
 	}
 }

@@ -25,6 +25,10 @@ type Edit struct {
 	Keepalive                      *time.Duration
 	KeepaliveMax                   *int
 	AutoReconnect                  *bool
+	// Forwards and Jump, when not nil, replace the profile's; empty
+	// removes them.
+	Forwards *[]Forward
+	Jump     *[]string
 
 	// Open, when not empty, is a fixed open sequence. It replaces a seed
 	// and one-time sequences: a profile knocks one way.
@@ -113,6 +117,8 @@ func (e *Edit) Apply(p *Profile) error {
 	set(&p.Keepalive, e.Keepalive)
 	set(&p.KeepaliveMax, e.KeepaliveMax)
 	set(&p.AutoReconnect, e.AutoReconnect)
+	set(&p.Forwards, e.Forwards)
+	set(&p.Jump, e.Jump)
 	return nil
 }
 

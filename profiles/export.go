@@ -56,6 +56,8 @@ type exportProfile struct {
 	AutoReconnect bool        `json:"auto_reconnect,omitempty"`
 	Note          string      `json:"note,omitempty"`
 	SPA           *spaSetting `json:"spa,omitempty"`
+	Forwards      []string    `json:"forwards,omitempty"`
+	Jump          []string    `json:"jump,omitempty"`
 	Secrets       *secretsDoc `json:"secrets,omitempty"`
 }
 
@@ -67,7 +69,8 @@ func Export(w io.Writer, ps []*Profile, withSecrets bool) error {
 		ep := exportProfile{Name: p.Name, Host: p.Host, Port: p.Port, User: p.User, Identity: p.IdentityFile,
 			Delay: durationSetting(p.Delay), Wait: durationSetting(p.Wait), Note: p.Note,
 			Keepalive: durationSetting(p.Keepalive), KeepaliveMax: p.KeepaliveMax, AutoReconnect: p.AutoReconnect,
-			Kind: p.Kind().String(), SPA: newSPASetting(p.SPA)}
+			Kind: p.Kind().String(), SPA: newSPASetting(p.SPA),
+			Forwards: ForwardStrings(p.Forwards), Jump: p.Jump}
 		if p.Family != knock.FamilyAuto {
 			ep.Family = p.Family.String()
 		}
@@ -126,6 +129,10 @@ func ReadExport(data []byte, file string) ([]*Profile, error) {
 		if p.Keepalive, err = parseSettingDuration(ep.Keepalive); err != nil {
 			return nil, fmt.Errorf("%s: keepalive: %v", where, err)
 		}
+		if p.Forwards, err = ParseForwards(ep.Forwards); err != nil {
+			return nil, fmt.Errorf("%s: forwards: %v", where, err)
+		}
+		p.Jump = ep.Jump
 		if ep.Secrets != nil {
 			if p.Secrets, err = ep.Secrets.secrets("its secrets"); err != nil {
 				return nil, fmt.Errorf("%s: %v", where, err)

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"bytes"
+	"os"
 	"strings"
 
 	"sesame/knockdconf"
@@ -19,12 +20,16 @@ type Import struct {
 	// export (whose profiles carry their hosts) or a ~/.fwknoprc.
 	Knockd *knockdconf.Config
 	// RC are the stanzas of a ~/.fwknoprc, or nil for another file.
-	RC       []spa.RCStanza
+	RC []spa.RCStanza
+	// SSH is the parsed ssh_config, or nil. Its hosts update existing
+	// profiles (PlanSSHImport); the others need a knock first.
+	SSH      *SSHConfig
 	exported []*Profile
 }
 
 // ReadImport detects whether data is a Sesame export (JSON, IsExport), a
-// ~/.fwknoprc (IsFwknoprc) or a knockd.conf, and parses it.
+// ~/.fwknoprc (IsFwknoprc), an ssh_config (IsSSHConfig) or a knockd.conf,
+// and parses it.
 func ReadImport(data []byte, file string) (*Import, error) {
 	if IsExport(data) {
 		ps, err := ReadExport(data, file)
@@ -42,6 +47,14 @@ func ReadImport(data []byte, file string) (*Import, error) {
 			rc = []spa.RCStanza{}
 		}
 		return &Import{File: file, RC: rc}, nil
+	}
+	if IsSSHConfig(data) {
+		home, _ := os.UserHomeDir()
+		cfg, err := ReadSSHConfig(data, file, home)
+		if err != nil {
+			return nil, err
+		}
+		return &Import{File: file, SSH: cfg}, nil
 	}
 	cfg, err := knockdconf.Parse(bytes.NewReader(data), file)
 	if err != nil {
@@ -66,6 +79,14 @@ func (im *Import) Offer(host string, readOneTime OneTimeReader) (offered []Impor
 	}
 	if im.RC != nil {
 		return FromFwknoprc(im.RC, im.File, host)
+	}
+	if im.SSH != nil {
+		// An ssh_config has no knocks: its hosts update profiles (see
+		// PlanSSHImport), or wait for one.
+		for _, h := range im.SSH.Hosts {
+			skipped = append(skipped, Skipped{Name: h.Alias, Reason: "needs a knock sequence: " + h.NeedsKnockCommand(SuggestName(h.Alias))})
+		}
+		return nil, skipped
 	}
 	for _, p := range im.exported {
 		if p.Secrets.IsZero() {

@@ -146,6 +146,12 @@ type Profile struct {
 	// Secrets.SPA's keys send one fwknop packet instead of a knock
 	// sequence.
 	SPA *SPA
+	// Forwards are the port forwards every connection makes (ssh's -L,
+	// -R, -D and LocalForward, RemoteForward, DynamicForward).
+	Forwards []Forward
+	// Jump names the profiles of the jump hosts to go through, first hop
+	// first (ssh's ProxyJump, each hop with its own door).
+	Jump []string
 	// Note is free text for the user.
 	Note string
 	// LastUsed is when the profile was last knocked or connected with; the
@@ -227,6 +233,18 @@ func (p *Profile) Validate() error {
 	}
 	if p.KeepaliveMax < 0 || p.KeepaliveMax > MaxKeepaliveMax {
 		add("keepalive-max", "must be between 1 and 100 (or empty for 3)")
+	}
+	for _, f := range p.Forwards {
+		if err := f.validate(); err != nil {
+			add("forward", fmt.Sprintf("%s: %v", f, err))
+		}
+	}
+	for _, j := range p.Jump {
+		if strings.EqualFold(j, p.Name) {
+			add("jump", "a profile cannot be its own jump host")
+		} else if err := ValidateName(j); err != nil {
+			add("jump", fmt.Sprintf("%q is not a profile name", j))
+		}
 	}
 	rot := p.Secrets.Rotation
 	switch {

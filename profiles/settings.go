@@ -45,7 +45,10 @@ type settingsEntry struct {
 	KeepaliveMax  int    `yaml:"keepalive_max,omitempty" mapstructure:"keepalive_max"`
 	AutoReconnect bool   `yaml:"auto_reconnect,omitempty" mapstructure:"auto_reconnect"`
 	Note          string `yaml:"note,omitempty" mapstructure:"note"`
-	LastUsed      string `yaml:"last_used,omitempty" mapstructure:"last_used"`
+	// Forwards are Forward.String()s; Jump names profiles.
+	Forwards []string `yaml:"forwards,omitempty" mapstructure:"forwards"`
+	Jump     []string `yaml:"jump,omitempty" mapstructure:"jump"`
+	LastUsed string   `yaml:"last_used,omitempty" mapstructure:"last_used"`
 	// SPA is an SPA profile's settings (its keys are in the keyring).
 	SPA *spaSetting `yaml:"spa,omitempty" mapstructure:"spa"`
 }
@@ -185,6 +188,10 @@ func (e *settingsEntry) profile(file string) (*Profile, error) {
 	if p.Keepalive, err = parseSettingDuration(e.Keepalive); err != nil {
 		return nil, bad("keepalive", err)
 	}
+	if p.Forwards, err = ParseForwards(e.Forwards); err != nil {
+		return nil, bad("forwards", err)
+	}
+	p.Jump = e.Jump
 	if e.LastUsed != "" {
 		if p.LastUsed, err = time.Parse(time.RFC3339Nano, e.LastUsed); err != nil {
 			return nil, bad("last_used", errors.New("not an RFC 3339 time"))
@@ -212,6 +219,7 @@ func (e *settingsEntry) setProfile(p *Profile) {
 	e.Keepalive = durationSetting(p.Keepalive)
 	e.KeepaliveMax, e.AutoReconnect = p.KeepaliveMax, p.AutoReconnect
 	e.SPA = newSPASetting(p.SPA)
+	e.Forwards, e.Jump = ForwardStrings(p.Forwards), p.Jump
 	e.LastUsed = ""
 	if !p.LastUsed.IsZero() {
 		e.LastUsed = p.LastUsed.UTC().Format(time.RFC3339Nano)

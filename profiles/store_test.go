@@ -63,6 +63,9 @@ func fullProfile(t testing.TB, name string) *Profile {
 		Name: name, Host: "web.example.com", Port: 2222, User: "admin", IdentityFile: "/home/u/.ssh/id_ed25519",
 		Family: knock.Family6, Delay: 150 * time.Millisecond, Wait: 1500 * time.Millisecond, Note: "rack 4: ask Sam",
 		Keepalive: 5 * time.Second, KeepaliveMax: 4, AutoReconnect: true,
+		Forwards: []Forward{{Kind: LocalForward, Port: 8080, Host: "localhost", HostPort: 80},
+			{Kind: DynamicForward, Bind: "::1", Port: 1080}},
+		Jump:     []string{"bastion"},
 		LastUsed: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
 		Secrets: Secrets{
 			Open: seq(t, "17001,17002:udp,17003@250ms"), Close: seq(t, "17003,17002:udp,17001"),

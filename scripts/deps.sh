@@ -16,7 +16,7 @@ build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
 # and photograph the app's real window under Xvfb; Wine and mingw-w64 for
 # the Windows build's end-to-end tests (internal/winetest).
-test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
+test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client curl gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
 
 # make package cross-compiles the Windows .exe with cgo (Fyne) through
 # mingw-w64 (windres for its icon and version) and zips it.

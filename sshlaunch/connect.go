@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,7 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 		if left <= 0 {
 			break
 		}
-		d := net.Dialer{Timeout: min(timeout, left)}
-		c, err := d.DialContext(ctx, "tcp", ap.String())
+		c, err := dialOnce(ctx, cfg, ap, min(timeout, left))
 		if err == nil {
 			noticeAlreadyOpen(cfg, ap)
 			return c, nil
@@ -63,6 +63,21 @@ func dialDoor(ctx context.Context, cfg *Config, ap netip.AddrPort) (net.Conn, er
 		return nil, &UnreachableError{Addr: ap, Err: lastErr}
 	}
 	return nil, &DoorError{Addr: ap, Elapsed: time.Since(start), Err: lastErr}
+}
+
+// dialOnce makes one attempt: from here, or through the jump host.
+func dialOnce(ctx context.Context, cfg *Config, ap netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	if cfg.via == nil {
+		d := net.Dialer{Timeout: timeout}
+		return d.DialContext(ctx, "tcp", ap.String())
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := cfg.via.Client.DialContext(actx, "tcp", ap.String())
+	if err != nil && actx.Err() != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("dial %s through the jump host: %w", ap, os.ErrDeadlineExceeded)
+	}
+	return c, err
 }
 
 // noticeAlreadyOpen tells the UI when the probe before the knock got an

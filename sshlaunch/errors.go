@@ -149,6 +149,7 @@ func NotOpened(err error) bool {
 		door    *DoorError
 		knock   *OpenKnockError
 		unreach *UnreachableError
+		udp     *UDPThroughJumpError
 	)
-	return errors.As(err, &door) || errors.As(err, &knock) || (errors.As(err, &unreach) && unreach.Knock)
+	return errors.As(err, &door) || errors.As(err, &knock) || (errors.As(err, &unreach) && unreach.Knock) || errors.As(err, &udp)
 }

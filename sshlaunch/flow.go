@@ -166,6 +166,14 @@ type Config struct {
 	// without one. The CLI and the app run their own binary as keeper.
 	CloseKeeper *keeper.Exec
 
+	// via is the jump host's connection this flow goes through: knocks
+	// and the dial leave from it (RunVia).
+	via *Conn
+	// jumped says RunVia or ProxyVia took care of the profile's Jump;
+	// hop that this flow is a jump host on the way to another, whose
+	// forwards are not made (as ssh -J does not).
+	jumped, hop bool
+
 	// probe says whether the SSH port answered before the knock
 	// (startProbe); nil when there was no probe.
 	probe *probe
@@ -209,6 +217,10 @@ func (c *Config) setDefaults() {
 // Both report their progress as knocks.
 func (c *Config) open(ctx context.Context, addr netip.Addr, p *profiles.Profile, opts knock.Options) error {
 	if p.Kind() == profiles.KindSPA {
+		if c.via != nil {
+			// The packet would leave from here, not from the jump host.
+			return fmt.Errorf("profile %s is an SPA profile: its packet cannot go through a jump host yet; connect to it without --jump, or give the jump host its own knock door", p.Name)
+		}
 		return c.sendSPA(ctx, addr, p, spaknock.Options{Progress: opts.Progress})
 	}
 	return c.knock(ctx, addr, p.Secrets.Open, opts)
@@ -239,6 +251,8 @@ type Conn struct {
 	Client *ssh.Client
 	Addr   netip.AddrPort
 	Target Target
+	// Forwarder runs the profile's port forwards; nil when it has none.
+	Forwarder *Forwarder
 
 	cfg *Config
 }
@@ -271,6 +285,12 @@ const closeTimeout = 10 * time.Second
 // whatever happens next — a dial or authentication failure, the session's
 // end, ctx being cancelled (Ctrl-C, SIGTERM, SIGHUP, a closed tab) — and
 // only then does Run return the error that ended the flow.
+//
+// The profile's port forwards are made before session is called (one
+// that cannot listen fails the flow, as ssh's ExitOnForwardFailure), and
+// when session returns the close knock waits for the last forwarded
+// connection to end, as ssh does (a StageNotice says how many are left),
+// or for ctx to end, which closes them.
 func Run(ctx context.Context, cfg Config, session func(ctx context.Context, c *Conn) error) error {
 	return withDoor(ctx, &cfg, "", 0, func(ctx context.Context, ap netip.AddrPort, t Target) error {
 		conn, err := connect(ctx, &cfg, t, ap)
@@ -279,6 +299,19 @@ func Run(ctx context.Context, cfg Config, session func(ctx context.Context, c *C
 		}
 		defer conn.Client.Close()
 		cfg.UI.Progress(Event{Stage: StageSession, Addr: ap})
+		if fs := cfg.Profile.Forwards; len(fs) > 0 && !cfg.hop {
+			fw, err := conn.Forward(ctx, fs)
+			if err != nil {
+				return err
+			}
+			conn.Forwarder = fw
+			defer func() {
+				if n := fw.Active(); n > 0 {
+					cfg.UI.Progress(Event{Stage: StageNotice, Addr: ap, Err: &ForwardsOpenError{Open: n}})
+				}
+				fw.Wait(ctx)
+			}()
+		}
 		return session(ctx, conn)
 	})
 }
@@ -294,6 +327,11 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	p := cfg.Profile
 	if verr := p.Validate(); verr != nil {
 		return fmt.Errorf("profile %q: %w", p.Name, verr)
+	}
+	if len(p.Jump) > 0 && !cfg.jumped {
+		// Knocking from here a door only the jump host reaches would
+		// prove nothing: refuse rather than connect the wrong way.
+		return &JumpNeededError{Profile: p.Name, Jump: p.Jump}
 	}
 	target, terr := resolveTarget(p, cfg.Env)
 	if terr != nil {
@@ -315,7 +353,7 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 	// The keeper holds the close knock before the door opens, so no way
 	// this process can end leaves it open.
 	var kp *keeper.Keeper
-	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 {
+	if cfg.CloseKeeper != nil && len(p.Secrets.Close) > 0 && cfg.via == nil {
 		var kerr error
 		kp, kerr = cfg.CloseKeeper.Start(keeper.Job{Addr: addr, Sequence: p.Secrets.Close, Delay: p.Delay})
 		if kerr != nil {
@@ -337,14 +375,21 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 		}
 	}
 	// One SYN to the SSH port just before the knock: an answer to it means
-	// the door was open already, and the knock proves nothing.
-	cfg.probe = startProbe(ap)
-	defer cfg.probe.stop()
+	// the door was open already, and the knock proves nothing. (Not for a
+	// host behind a jump host: a SYN from here says nothing of it.)
+	if cfg.via == nil {
+		cfg.probe = startProbe(ap)
+		defer cfg.probe.stop()
+	}
 	if kerr := cfg.open(ctx, addr, &p, openOpts); kerr != nil {
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
 		if unreachable(kerr) {
 			return &UnreachableError{Addr: ap, Knock: true, Err: kerr}
+		}
+		var ue *UDPThroughJumpError
+		if errors.As(kerr, &ue) {
+			return kerr // it has its own advice
 		}
 		return &OpenKnockError{Err: kerr}
 	}

@@ -1,0 +1,68 @@
+package sshlaunch
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+)
+
+// TestSOCKSHandshake runs the server side of the SOCKS5 handshake against
+// a client's bytes and checks what it asks for and answers.
+func TestSOCKSHandshake(t *testing.T) {
+	tests := []struct {
+		name    string
+		client  []byte
+		target  string
+		reply   []byte // what the server writes, in full
+		wantErr string
+		hangUp  bool // the client hangs up after its bytes
+	}{
+		{name: "IPv4", client: []byte{5, 1, 0, 5, 1, 0, 1, 192, 0, 2, 7, 0, 80},
+			target: "192.0.2.7:80", reply: []byte{5, 0}},
+		{name: "IPv6", client: append(append([]byte{5, 2, 2, 0, 5, 1, 0, 4}, net.ParseIP("2001:db8::9")...), 1, 187),
+			target: "[2001:db8::9]:443", reply: []byte{5, 0}},
+		{name: "domain", client: append(append([]byte{5, 1, 0, 5, 1, 0, 3, 11}, "example.com"...), 0x1f, 0x90),
+			target: "example.com:8080", reply: []byte{5, 0}},
+		{name: "SOCKS4", client: []byte{4, 1, 0, 80, 192, 0, 2, 7, 0}, wantErr: "only 5"},
+		{name: "auth only", client: []byte{5, 1, 2}, reply: []byte{5, 0xff}, wantErr: "no method without authentication"},
+		{name: "BIND", client: []byte{5, 1, 0, 5, 2, 0, 1, 192, 0, 2, 7, 0, 80},
+			reply: []byte{5, 0, 5, socksBadCommand, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "only CONNECT"},
+		{name: "bad address type", client: []byte{5, 1, 0, 5, 1, 0, 9},
+			reply: []byte{5, 0, 5, socksBadAddress, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "address type 9"},
+		{name: "cut short", client: []byte{5, 1, 0, 5, 1, 0, 1, 192}, reply: []byte{5, 0}, wantErr: "EOF", hangUp: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server, client := net.Pipe()
+			defer client.Close()
+			var got bytes.Buffer
+			read := make(chan struct{})
+			go func() {
+				_, _ = io.Copy(&got, client)
+				close(read)
+			}()
+			go func() {
+				_, _ = client.Write(tt.client)
+				if tt.hangUp {
+					// All of it was read: the server waits for more.
+					client.Close()
+				}
+			}()
+			target, err := socksHandshake(server)
+			server.Close()
+			<-read
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one with %q", err, tt.wantErr)
+				}
+			} else if err != nil || target != tt.target {
+				t.Fatalf("socksHandshake = %q, %v; want %q", target, err, tt.target)
+			}
+			if !bytes.Equal(got.Bytes(), tt.reply) {
+				t.Errorf("the server wrote % x, want % x", got.Bytes(), tt.reply)
+			}
+		})
+	}
+}
