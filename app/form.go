@@ -72,6 +72,8 @@ type profileForm struct {
 	newSeed rotate.Seed
 	// spa is the SPA kind's state (form_spa.go).
 	spa *spaForm
+	// fwd is the Forwards and Jump hosts sections (form_forward.go).
+	fwd *forwardSection
 	// rows are each field's label and field, to hide those of the other
 	// kind of sequence.
 	rows    map[string][2]fyne.CanvasObject
@@ -152,6 +154,7 @@ func (f *profileForm) build(mode formMode) {
 		f.knockRows,    // close knocks, delay
 		f.sshRows,      // user, port, identity file, address family
 		f.timingRows,   // wait, keepalive, reconnect
+		f.forwardRows,  // port forwards, jump hosts (form_forward.go)
 		f.noteRows,
 	} {
 		section()
@@ -305,6 +308,9 @@ func (f *profileForm) check(key string) {
 	for _, k := range keys {
 		f.validate(k)
 		f.showHint(k)
+	}
+	if key == fName {
+		f.fwd.check() // a profile is not its own jump host
 	}
 	f.update()
 }
@@ -466,6 +472,7 @@ func (f *profileForm) edit() *profiles.Edit {
 		*e.Close, _ = parseSeq(s)
 	}
 	f.chosenKind().edit(e)
+	f.fwd.edit(e)
 	return e
 }
 

@@ -85,6 +85,22 @@ func TestEdit(t *testing.T) {
 			with(rotating(0), func(p *Profile) { p.Secrets.Rotation.Params = *slow }), ""},
 		{"a new seed keeps the settings", with(rotating(42), func(p *Profile) { p.Secrets.Rotation.Params = *slow }), Edit{Seed: seedB},
 			with(rotating(0), func(p *Profile) { p.Secrets.Rotation.Seed, p.Secrets.Rotation.Params = seedB, *slow }), ""},
+		{"forwards and jump hosts replace the profile's", with(fixed(), func(p *Profile) {
+			p.Forwards, p.Jump = []Forward{{Kind: DynamicForward, Port: 1080}}, []string{"old"}
+		}), Edit{Forwards: &[]Forward{{Kind: LocalForward, Port: 8080, Host: "localhost", HostPort: 80}}, Jump: &[]string{"gw", "inner"}},
+			with(fixed(), func(p *Profile) {
+				p.Forwards, p.Jump = []Forward{{Kind: LocalForward, Port: 8080, Host: "localhost", HostPort: 80}}, []string{"gw", "inner"}
+			}), ""},
+		{"empty forwards and jump hosts remove them", with(fixed(), func(p *Profile) {
+			p.Forwards, p.Jump = []Forward{{Kind: DynamicForward, Port: 1080}}, []string{"gw"}
+		}), Edit{Forwards: &[]Forward{}, Jump: &[]string{}},
+			with(fixed(), func(p *Profile) { p.Forwards, p.Jump = []Forward{}, []string{} }), ""},
+		{"no forwards nor jump hosts keep them", with(fixed(), func(p *Profile) {
+			p.Forwards, p.Jump = []Forward{{Kind: DynamicForward, Port: 1080}}, []string{"gw"}
+		}), Edit{Host: str("other")},
+			with(fixed(), func(p *Profile) {
+				p.Host, p.Forwards, p.Jump = "other", []Forward{{Kind: DynamicForward, Port: 1080}}, []string{"gw"}
+			}), ""},
 		{"settings without a seed", fixed(), Edit{Params: slow, Host: str("other")}, fixed(), ErrNoSeed.Error()},
 		{"bad settings", rotating(42), Edit{Params: params(func(p *rotate.Params) { p.PortMin, p.PortMax = 100, 101 })},
 			rotating(42), "rotating sequence: port range 100-101 is smaller"},
@@ -98,6 +114,57 @@ func TestEdit(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Apply made\n%+v\n%+v\nwant\n%+v\n%+v", got, got.Secrets.Rotation, tt.want, tt.want.Secrets.Rotation)
+			}
+		})
+	}
+}
+
+// TestEditForwardFaces pins that a forward reads the same, with the same
+// words, on both faces: the CLI's --forward "L SPEC" (ParseForward) and
+// the form's kind and spec (ParseForwardSpec), so an Edit made by either
+// holds the same forwards.
+func TestEditForwardFaces(t *testing.T) {
+	tests := []struct {
+		kind ForwardKind
+		spec string
+		want Forward
+		err  string // in both errors; "" for none
+	}{
+		{LocalForward, "8080:localhost:80", Forward{Kind: LocalForward, Port: 8080, Host: "localhost", HostPort: 80}, ""},
+		{LocalForward, "127.0.0.1:8080:db:5432", Forward{Kind: LocalForward, Bind: "127.0.0.1", Port: 8080, Host: "db", HostPort: 5432}, ""},
+		{RemoteForward, "[::1]:9000:[2001:db8::1]:22", Forward{Kind: RemoteForward, Bind: "::1", Port: 9000, Host: "2001:db8::1", HostPort: 22}, ""},
+		{DynamicForward, "*:1080", Forward{Kind: DynamicForward, Bind: "*", Port: 1080}, ""},
+		{LocalForward, "8080:localhost", Forward{}, "2 colon-separated part(s) where 3 or 4 are needed"},
+		{LocalForward, "8080:localhost:http", Forward{}, `the host's port "http" is not a port 1-65535`},
+		{DynamicForward, "1:2:3", Forward{}, "too many parts"},
+		{RemoteForward, "0:localhost:22", Forward{}, `the listening port "0" is not a port`},
+		{LocalForward, "8080:a b:80", Forward{}, "is not a host name or address"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+" "+tt.spec, func(t *testing.T) {
+			form, ferr := ParseForwardSpec(tt.kind, tt.spec)
+			cli, cerr := ParseForward(string(tt.kind) + " " + tt.spec)
+			for face, err := range map[string]error{"form": ferr, "--forward": cerr} {
+				if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+					t.Fatalf("%s: error %v, want %q", face, err, tt.err)
+				}
+			}
+			if ferr != nil {
+				if ferr.Error() != cerr.Error() {
+					t.Errorf("the faces say different things:\nform:      %v\n--forward: %v", ferr, cerr)
+				}
+				return
+			}
+			if form != tt.want || cli != tt.want {
+				t.Errorf("form read %+v, --forward %+v, want %+v", form, cli, tt.want)
+			}
+			p := validProfile()
+			fws := []Forward{form}
+			if err := (&Edit{Forwards: &fws}).Apply(&p); err != nil || p.Validate() != nil {
+				t.Fatalf("Apply: %v, Validate: %v", err, p.Validate())
+			}
+			if back, err := ParseForward(p.Forwards[0].String()); err != nil || back != tt.want {
+				t.Errorf("saved as %q, read back %+v, %v", p.Forwards[0], back, err)
 			}
 		})
 	}
