@@ -27,8 +27,11 @@ type Launcher interface {
 // ConnectRequest is one connect.
 type ConnectRequest struct {
 	Profile profiles.Profile
-	UI      sshlaunch.UI
-	Keeper  sshlaunch.SecretKeeper
+	// Hops are the profiles of Profile's jump hosts, first hop first,
+	// each with the open sequence it knocks with (hops.go).
+	Hops   []profiles.Profile
+	UI     sshlaunch.UI
+	Keeper sshlaunch.SecretKeeper
 }
 
 // Shell starts the login shell on an authenticated connection.
@@ -57,7 +60,14 @@ func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context
 		Resolver:    l.Resolver,
 		CloseKeeper: l.CloseKeeper,
 	}
-	return sshlaunch.Run(ctx, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
+	// Each hop's door is knocked from the hop before it and closed, inner
+	// one first, when the session ends, as sesame connect does.
+	hops := make([]sshlaunch.Config, len(req.Hops))
+	for i, hp := range req.Hops {
+		hops[i] = cfg
+		hops[i].Profile = hp
+	}
+	return sshlaunch.RunVia(ctx, hops, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		return shell(ctx, loginShell{c})
 	})
 }

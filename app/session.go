@@ -135,14 +135,21 @@ func (s *session) run(ctx context.Context, done chan struct{}) {
 			u.deps.Log.Warn("could not save the profile's last use", "profile", p.Name, "err", terr)
 		}
 		u.do(u.reload)
-		req := ConnectRequest{Profile: prof, UI: &flowUI{s: s}, Keeper: u.deps.Store}
-		err = u.deps.Launcher.Connect(ctx, req, s.shell)
-		if prof.Secrets.OneTimeUsed > 0 && sshlaunch.NotOpened(err) {
-			// The server did not take that one-time sequence: the next
-			// knock sends it again.
-			if _, uerr := u.deps.Store.UnspendOneTime(prof.Name, prof.Secrets.Open); uerr != nil {
-				u.deps.Log.Warn("could not put the unused one-time sequence back", "profile", prof.Name, "err", uerr)
+		// The jump hosts' doors (hops.go), knocked each from the one before.
+		hops, herr := u.takeHops(&prof)
+		err = herr
+		if herr == nil {
+			req := ConnectRequest{Profile: prof, Hops: hops, UI: &flowUI{s: s}, Keeper: u.deps.Store}
+			err = u.deps.Launcher.Connect(ctx, req, s.shell)
+		}
+		// A one-time sequence not taken by the server goes back, so the
+		// next knock sends it again: the door that did not open, and every
+		// door behind a hop that did not (never knocked).
+		if herr != nil || sshlaunch.NotOpened(err) {
+			if sshlaunch.HopFailed(err) != "" {
+				u.unspendHops(hops, err)
 			}
+			u.unspend(&prof)
 		}
 	}
 	u.do(func() { s.finish(err) })

@@ -1,0 +1,49 @@
+package app
+
+import (
+	"fmt"
+
+	"sesame/profiles"
+	"sesame/sshlaunch"
+)
+
+// takeHops reads the jump hosts of p, first hop first, each with the
+// sequence that opens its door now (a one-time one is used up here, as
+// the profile's own is).
+func (u *UI) takeHops(p *profiles.Profile) ([]profiles.Profile, error) {
+	hops := make([]profiles.Profile, 0, len(p.Jump))
+	for _, n := range p.Jump {
+		hp, _, err := u.deps.Store.TakeOpen(n)
+		if err != nil {
+			u.unspendHops(hops, nil)
+			return nil, fmt.Errorf("jump host %s of %s: %w (edit %s's jump hosts, or add the profile %s)", n, p.Name, err, p.Name, n)
+		}
+		hops = append(hops, *hp)
+	}
+	return hops, nil
+}
+
+// unspendHops puts back the one-time sequences that were taken and not
+// sent: every one when err is nil (nothing was knocked), else, when a
+// hop's door did not open, that hop's and those of every door beyond it,
+// which the chain never reached.
+func (u *UI) unspendHops(hops []profiles.Profile, err error) {
+	failed := sshlaunch.HopFailed(err)
+	reached := err == nil
+	for _, hp := range hops {
+		reached = reached || hp.Name == failed
+		if reached {
+			u.unspend(&hp)
+		}
+	}
+}
+
+// unspend puts p's one-time sequence back, if it knocks with one.
+func (u *UI) unspend(p *profiles.Profile) {
+	if p.Secrets.OneTimeUsed == 0 {
+		return
+	}
+	if _, err := u.deps.Store.UnspendOneTime(p.Name, p.Secrets.Open); err != nil {
+		u.deps.Log.Warn("could not put the unused one-time sequence back", "profile", p.Name, "err", err)
+	}
+}
