@@ -47,3 +47,25 @@ func (u *UI) unspend(p *profiles.Profile) {
 		u.deps.Log.Warn("could not put the unused one-time sequence back", "profile", p.Name, "err", err)
 	}
 }
+
+// hopUI is a jump host's part of a session's flow: its prompts (host key,
+// password) are the session's, its progress goes to the status line, as
+// the tab's checklist is the profile's own door; a failed close knock is
+// the session's to show (the hop's door may still be open).
+type hopUI struct {
+	*flowUI
+	hop string
+}
+
+func (h hopUI) Progress(ev sshlaunch.Event) {
+	if ev.Stage == sshlaunch.StageNotice || (ev.Stage == sshlaunch.StageClosed && ev.Err != nil) {
+		h.flowUI.Progress(ev)
+		return
+	}
+	msg := ev.Stage.String()
+	if k := ev.Knock; k != nil && ev.Stage == sshlaunch.StageKnock {
+		msg = fmt.Sprintf("knock %d of %d", k.Step, k.Total)
+	}
+	s := h.s
+	s.u.do(func() { s.u.setStatus(fmt.Sprintf("%s: jump host %s: %s", s.name, h.hop, msg)) })
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"sesame/knock"
+
 	"sesame/sshlaunch"
 )
 
@@ -19,10 +21,17 @@ func TestConnectGoesThroughJumpHosts(t *testing.T) {
 	db.Jump = []string{"gw", "inner"}
 	h := newHarness(t, gw, inner, db)
 	h.launcher.script = func(ctx context.Context, req ConnectRequest, shell func(context.Context, Shell) error) error {
+		// The hop's progress goes to the status line, not the tab's
+		// checklist of the profile's own door.
+		ev := knock.Event{Kind: knock.Sent, Step: 1, Total: 1}
+		req.HopUI("gw").Progress(sshlaunch.Event{Stage: sshlaunch.StageKnock, Knock: &ev})
 		return &sshlaunch.HopError{Profile: "gw", Err: &sshlaunch.DoorError{Err: errors.New("timeout")}}
 	}
 	h.ui.connect("db")
 	h.until("the flow ends", func() bool { s := h.session("db"); return s != nil && s.ended })
+	if s := h.session("db"); s.progress.knocks[0].state != stepPending {
+		t.Errorf("the hop's knock was shown as the profile's own")
+	}
 	if h.launcher.connected() != 1 {
 		t.Fatalf("%d connects", h.launcher.connected())
 	}

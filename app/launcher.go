@@ -32,6 +32,8 @@ type ConnectRequest struct {
 	Hops   []profiles.Profile
 	UI     sshlaunch.UI
 	Keeper sshlaunch.SecretKeeper
+	// HopUI is the UI of a hop's flow; nil uses UI.
+	HopUI func(hop string) sshlaunch.UI
 }
 
 // Shell starts the login shell on an authenticated connection.
@@ -66,6 +68,9 @@ func (l SSH) Connect(ctx context.Context, req ConnectRequest, shell func(context
 	for i, hp := range req.Hops {
 		hops[i] = cfg
 		hops[i].Profile = hp
+		if req.HopUI != nil {
+			hops[i].UI = req.HopUI(hp.Name)
+		}
 	}
 	return sshlaunch.RunVia(ctx, hops, cfg, func(ctx context.Context, c *sshlaunch.Conn) error {
 		return shell(ctx, loginShell{c})

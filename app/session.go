@@ -139,7 +139,9 @@ func (s *session) run(ctx context.Context, done chan struct{}) {
 		hops, herr := u.takeHops(&prof)
 		err = herr
 		if herr == nil {
-			req := ConnectRequest{Profile: prof, Hops: hops, UI: &flowUI{s: s}, Keeper: u.deps.Store}
+			ui := &flowUI{s: s}
+			req := ConnectRequest{Profile: prof, Hops: hops, UI: ui, Keeper: u.deps.Store,
+				HopUI: func(hop string) sshlaunch.UI { return hopUI{ui, hop} }}
 			err = u.deps.Launcher.Connect(ctx, req, s.shell)
 		}
 		// A one-time sequence not taken by the server goes back, so the
