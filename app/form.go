@@ -87,6 +87,8 @@ type profileForm struct {
 	dlg     *dialog.CustomDialog
 	// saving is set while the profile is written: Save and Cancel wait.
 	saving bool
+	// onSaved, when set, is told of the profile saved (import_ssh.go).
+	onSaved func(*profiles.Profile)
 }
 
 // formMode is what the form does with the profile it is given.
@@ -526,6 +528,9 @@ func (f *profileForm) saved(p *profiles.Profile) {
 	}
 	if f.madeSPAKeys() {
 		f.u.showSPAKeys(p, true)
+	}
+	if f.onSaved != nil {
+		f.onSaved(p)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,8 +21,8 @@ import (
 // kilobytes, and reading a device or a wrong file whole would hang.
 const maxImportSize = 16 << 20
 
-// importProfiles asks for a Sesame export, a knockd.conf or a ~/.fwknoprc
-// and imports it.
+// importProfiles asks for a Sesame export, a knockd.conf, a ~/.fwknoprc
+// or a ~/.ssh/config and imports it.
 func (u *UI) importProfiles() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
@@ -44,7 +43,7 @@ func (u *UI) importProfiles() {
 		}
 		u.importData(data, rc.URI().Path())
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".conf", ".fwknoprc"}))
+	d.SetFilter(importFilter{}) // and ~/.ssh/config (import_ssh.go)
 	showFileDialog(d)
 }
 
@@ -52,6 +51,10 @@ func (u *UI) importProfiles() {
 // (whose stanzas name their servers), or a knockd.conf whose host is
 // asked for.
 func (u *UI) importData(data []byte, file string) {
+	if profiles.IsSSHConfig(data) {
+		u.importSSHConfig(data, file) // import_ssh.go
+		return
+	}
 	im, err := profiles.ReadImport(data, file)
 	switch {
 	case err != nil && profiles.IsExport(data):
