@@ -3,71 +3,29 @@
 package cli_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"sesame/internal/testnet"
 )
 
-// serveIn runs, on addr inside ns, a service that greets each connection
-// with greeting and a line, then echoes what it reads until EOF.
+// serveIn, listenIn and greeting are testnet's, shared with the app's
+// tests.
 func serveIn(t *testing.T, ns *testnet.NS, addr, greeting string) {
-	t.Helper()
-	l := listenIn(t, ns, addr)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.WriteString(c, greeting+"\n")
-				_, _ = io.Copy(c, c)
-			}()
-		}
-	}()
+	ns.ServeGreeting(t, addr, greeting)
 }
 
-func listenIn(t testing.TB, ns *testnet.NS, addr string) net.Listener {
-	t.Helper()
-	var l net.Listener
-	if err := ns.Do(func() error {
-		var err error
-		l, err = net.Listen("tcp", addr)
-		return err
-	}); err != nil {
-		t.Fatalf("listen on %s in %s: %v", addr, ns.Name, err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
+func listenIn(t testing.TB, ns *testnet.NS, addr string) net.Listener { return ns.Listen(t, addr) }
 
-// greeting dials addr from ns and returns the service's first line, and
-// the connection, still open.
 func greeting(t *testing.T, ns *testnet.NS, addr string) (string, net.Conn) {
-	t.Helper()
-	c, err := ns.Dial(netip.MustParseAddrPort(addr), testnet.Await)
-	if err != nil {
-		t.Fatalf("dial %s in %s: %v", addr, ns.Name, err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(testnet.Await))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		c.Close()
-		t.Fatalf("read from %s in %s: %v", addr, ns.Name, err)
-	}
-	return strings.TrimSpace(line), c
+	return ns.Greeting(t, addr)
 }
 
 // TestConnectForwards: -L reaches a service only the server's loopback
