@@ -63,7 +63,8 @@ func (u *UI) importSSHConfig(data []byte, file string) {
 	im.show(cfg.Notes)
 }
 
-// show lists what the import does, with Update for the profiles found and
+// show lists what the import does (each host by its file's name and
+// line: the folder is the user's own), with Update for the profiles found and
 // an Add button per host that needs a knock.
 func (im *sshImport) show(notes []string) {
 	u := im.u
@@ -71,7 +72,7 @@ func (im *sshImport) show(notes []string) {
 	if len(im.updates) > 0 {
 		var lines []string
 		for _, up := range im.updates {
-			l := fmt.Sprintf("• %s from Host %s (%s)", up.Profile, up.Host.Alias, up.Host.Where)
+			l := fmt.Sprintf("• %s from Host %s (%s)", up.Profile, up.Host.Alias, path.Base(up.Host.Where))
 			if up.ByHost {
 				l += fmt.Sprintf(", found by its host %s: it keeps its knock", up.Host.Settings.Host)
 			}
@@ -91,9 +92,12 @@ func (im *sshImport) show(notes []string) {
 		box.Add(boldLabel(plural(len(im.need), "host") + need))
 		for i, h := range im.need {
 			s := h.Settings
-			what := fmt.Sprintf("%s (%s): %s", h.Alias, h.Where, s.Host)
+			what := fmt.Sprintf("%s (%s): %s", h.Alias, path.Base(h.Where), s.Host)
 			if s.Port != 0 {
 				what += fmt.Sprintf(" port %d", s.Port)
+			}
+			if len(s.Jump) > 0 {
+				what += " through " + strings.Join(s.Jump, ", ")
 			}
 			for _, w := range h.Warnings {
 				what += "\n    warning: " + w

@@ -36,10 +36,10 @@ func TestImportSSHConfig(t *testing.T) {
 	h.ui.importData([]byte(testSSHConfig), "/home/u/.ssh/config")
 	h.dialogShows("2 profiles to update")
 	for _, want := range []string{
-		"• web from Host web (/home/u/.ssh/config:2)",
-		"• door from Host db (/home/u/.ssh/config:6), found by its host db.example.com: it keeps its knock",
+		"• web from Host web (config:2)",
+		"• door from Host db (config:6), found by its host db.example.com: it keeps its knock",
 		"1 host needs a knock before it can be a profile:",
-		"new (/home/u/.ssh/config:9): new.example.com port 2222",
+		"new (config:9): new.example.com port 2222",
 	} {
 		if !strings.Contains(h.texts(), want) {
 			t.Errorf("the import dialog lacks %q:\n%s", want, h.texts())
