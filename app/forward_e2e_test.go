@@ -17,10 +17,11 @@ import (
 )
 
 // The real app in a real window, with a profile's port forward and a
-// profile behind a jump host: the -L forward, made by the session, reaches
-// a service only the server's loopback has; the inner host's door is
-// knocked from the bastion (its only way in) and the session comes from
-// the bastion; closing each tab closes every door, the inner one first.
+// profile behind a jump host: the -L forward, made by the session opened
+// from the list, reaches a service only the server's loopback has; the
+// inner host, connected from the tray, has its door knocked from the
+// bastion (its only way in) and its session comes from the bastion;
+// closing each tab closes every door, the inner one first.
 func TestRealWindowForwardAndJumpHost(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool", "xwd")
 	appBinary(t)
@@ -96,12 +97,11 @@ func TestRealWindowForwardAndJumpHost(t *testing.T) {
 		t.Error("the forward still listens after its tab closed")
 	}
 
-	// The jump host: the filter box has the focus again.
-	a.disp.Xdotool(t, "key", "BackSpace", "BackSpace", "BackSpace")
-	a.disp.Xdotool(t, "type", "--delay", "30", "inner")
-	a.waitState(t, "inner selected", func(st hookState) bool { return st.Selected == "inner" })
-	a.disp.Xdotool(t, "key", "Return")
+	// The jump host, from the tray's menu.
+	a.trayClick(t, "inner", "Connect")
 	a.waitState(t, "inner's shell", prompt)
+	a.disp.Xdotool(t, "windowfocus", "--sync", win)
+	a.waitState(t, "the terminal's focus", func(st hookState) bool { return st.Tabs[0].Title == "inner" })
 	a.disp.Xdotool(t, "type", "--delay", "20", `echo "from $SSH_CONNECTION" | cut -d" " -f1,2`)
 	a.disp.Xdotool(t, "key", "Return")
 	st := a.waitState(t, "sshd's SSH_CONNECTION on the inner host", func(st hookState) bool {
