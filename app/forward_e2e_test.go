@@ -3,6 +3,7 @@
 package app
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -109,6 +110,9 @@ func TestRealWindowForwardAndJumpHost(t *testing.T) {
 	})
 	if want := "\nfrom " + link.Near.String() + "\n"; !strings.Contains(tabScreen(st, 0), want) {
 		t.Errorf("the inner host's session does not come from the bastion's %s:\n%s", link.Near, tabScreen(st, 0))
+	}
+	if want := "root@" + link.Far.String() + ":22 through lab"; !strings.Contains(fmt.Sprint(st.Texts), want) {
+		t.Errorf("the tab's header does not say %q", want)
 	}
 	if !g.pair.Server.HasAcceptFrom(t, client) {
 		t.Error("the bastion's door is not open for the client during the session")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 
 	"sesame/profiles"
 	"sesame/sshlaunch"
@@ -68,4 +69,13 @@ func (h hopUI) Progress(ev sshlaunch.Event) {
 	}
 	s := h.s
 	s.u.do(func() { s.u.setStatus(fmt.Sprintf("%s: jump host %s: %s", s.name, h.hop, msg)) })
+}
+
+// viaText is what a session's header adds for its jump hosts: " through
+// gw, inner", or nothing.
+func viaText(jump []string) string {
+	if len(jump) == 0 {
+		return ""
+	}
+	return " through " + strings.Join(jump, ", ")
 }

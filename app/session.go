@@ -58,6 +58,8 @@ type session struct {
 	fileShell  fileShell
 	// openedAt is when the session came up, behind the door it opened.
 	openedAt time.Time
+	// via names the jump hosts the session goes through, for its header.
+	via string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -125,6 +127,7 @@ func (s *session) run(ctx context.Context, done chan struct{}) {
 		prof := *p
 		u.do(func() {
 			s.progress.start(&prof)
+			s.via = viaText(prof.Jump) // hops.go
 			s.autoReconnect = prof.AutoReconnect
 			s.selfClose = ""
 			if prof.SPA != nil {
@@ -216,7 +219,7 @@ func latest(ch chan sshlaunch.WindowSize, sz sshlaunch.WindowSize) {
 
 func (s *session) showTerminal(term *terminal.Terminal) {
 	s.term = term
-	s.where.SetText(s.progress.sub.Text)
+	s.where.SetText(s.progress.sub.Text + s.via)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
 	term.SetZoom(s.u.zoom())
