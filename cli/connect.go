@@ -185,20 +185,41 @@ func unspendIfShut(w io.Writer, cmd string, store *profiles.Store, p *profiles.P
 	fmt.Fprintf(w, "%s: %s: the door did not open, so the one-time sequence is not counted as used: the next knock sends it again\n", cmd, p.Name)
 }
 
-// unspendChain is unspendIfShut for the door that did not open: a jump
-// host's, or the profile's own.
+// unspendChain is unspendIfShut for the door that did not open (a jump
+// host's, or the profile's own) and for every door behind a hop that did
+// not open: the chain never knocked them, so their one-time sequences go
+// back too.
 func unspendChain(w io.Writer, cmd string, store *profiles.Store, p *profiles.Profile, hops []sshlaunch.Config, runErr error) {
 	h := sshlaunch.HopFailed(runErr)
 	if h == "" {
 		unspendIfShut(w, cmd, store, p, runErr)
 		return
 	}
+	behind := false
 	for _, c := range hops {
-		if c.Profile.Name == h {
-			hp := c.Profile
+		hp := c.Profile
+		switch {
+		case hp.Name == h:
 			unspendIfShut(w, cmd, store, &hp, runErr)
+			behind = true
+		case behind:
+			unspendUnsent(w, cmd, store, &hp)
 		}
 	}
+	unspendUnsent(w, cmd, store, p)
+}
+
+// unspendUnsent puts back the one-time sequence taken for a door that was
+// never knocked.
+func unspendUnsent(w io.Writer, cmd string, store *profiles.Store, p *profiles.Profile) {
+	if p.Secrets.OneTimeUsed == 0 {
+		return
+	}
+	if _, err := store.UnspendOneTime(p.Name, p.Secrets.Open); err != nil {
+		fmt.Fprintf(w, "%s: warning: the one-time sequence of %s was not sent and could not be put back: %v\n", cmd, p.Name, err)
+		return
+	}
+	fmt.Fprintf(w, "%s: %s: its door was never knocked, so the one-time sequence is not counted as used\n", cmd, p.Name)
 }
 
 func runConnect(ctx context.Context, o *connectOptions) error {
