@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -141,6 +141,10 @@ func (o *sshConfigOptions) block() ([]byte, error) {
 				p.Name, shellQuote(p.Name), shellQuote(profiles.SuggestName(p.Name)))
 			continue
 		}
+		if why := unsafeForConfig(p); why != "" {
+			fmt.Fprintf(o.Deps.IO.ErrOut, "sesame ssh-config: left out %q: its %s; fix it with sesame profile edit %s\n", p.Name, why, shellQuote(p.Name))
+			continue
+		}
 		writeHost(&b, p, program)
 	}
 	// Options after the block apply to every host again.
@@ -171,10 +175,26 @@ func writeHost(b *bytes.Buffer, p *profiles.Profile, program string) {
 	fmt.Fprintf(b, "    ProxyCommand %s proxy %%n\n", configQuote(program))
 }
 
+// unsafeForConfig says why a profile's values cannot go in an ssh_config
+// as they are, or "": a line break or other control character would start
+// a line of its own (a ProxyCommand of the file's choosing, from an
+// imported profile), and ssh_config has no escape for a double quote.
+func unsafeForConfig(p *profiles.Profile) string {
+	for _, v := range []struct{ what, value string }{{"host", p.Host}, {"user", p.User}, {"identity file", p.IdentityFile}} {
+		if strings.ContainsFunc(v.value, unicode.IsControl) {
+			return v.what + " has a control character (a line break?)"
+		}
+		if strings.ContainsRune(v.value, '"') {
+			return v.what + " has a double quote"
+		}
+	}
+	return ""
+}
+
 // configQuote quotes a value with spaces as ssh_config reads it.
 func configQuote(s string) string {
 	if strings.ContainsAny(s, " \t") {
-		return strconv.Quote(s)
+		return `"` + s + `"` // unsafeForConfig keeps quotes out
 	}
 	return s
 }
@@ -270,7 +290,11 @@ func findBlock(config []byte) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	end = start + e + len(blockEnd)
-	if end < len(config) && config[end] == '\n' {
+	// The marker's line ending goes with the block: "\n", or "\r\n" in a
+	// file edited on Windows.
+	if end+1 < len(config) && config[end] == '\r' && config[end+1] == '\n' {
+		end += 2
+	} else if end < len(config) && config[end] == '\n' {
 		end++
 	}
 	return start, end, true

@@ -32,6 +32,12 @@ func TestSSHConfigBlockRoundTrip(t *testing.T) {
 			t.Fatalf("uninstall gave %q, want the original %q byte for byte", removed, config)
 		}
 	}
+	// A file an editor turned to CRLF after the install: the block and
+	// its line ending go, the rest stays.
+	crlf := strings.ReplaceAll(blockBegin+"\nHost web\nHost *\n"+blockEnd+"\n", "\n", "\r\n") + "Host x\r\n"
+	if removed, found := withoutBlock([]byte(crlf)); !found || string(removed) != "Host x\r\n" {
+		t.Fatalf("uninstall from a CRLF file gave %q", removed)
+	}
 	if _, found := withoutBlock([]byte("Host a\n")); found {
 		t.Fatal("found a block in a config without one")
 	}
@@ -96,5 +102,23 @@ Host *
 	e.ok("", "ssh-config", "--uninstall", "--file", link)
 	if got, _ := os.ReadFile(real); string(got) != "Host old\n" {
 		t.Fatalf("after --uninstall: %q", got)
+	}
+}
+
+// TestSSHConfigLeavesOutUnsafeValues: a value that would start a line of
+// its own in ssh_config (a ProxyCommand of an imported file's choosing)
+// never reaches it, even from a profile stored before Validate refused it.
+func TestSSHConfigLeavesOutUnsafeValues(t *testing.T) {
+	for _, p := range []*profiles.Profile{
+		{Name: "a", Host: "web\nProxyCommand=id"},
+		{Name: "b", Host: "web", User: "root\r\nProxyCommand id"},
+		{Name: "c", Host: "web", IdentityFile: `k" ProxyCommand "id`},
+	} {
+		if unsafeForConfig(p) == "" {
+			t.Errorf("%s: %q / %q / %q written as they are", p.Name, p.Host, p.User, p.IdentityFile)
+		}
+	}
+	if why := unsafeForConfig(&profiles.Profile{Name: "ok", Host: "web", User: "root", IdentityFile: "~/my keys/id"}); why != "" {
+		t.Errorf("a plain profile refused: %s", why)
 	}
 }

@@ -210,14 +210,19 @@ func (p *Profile) Validate() error {
 		add("host", "is empty: give a host name or address")
 	case host != p.Host:
 		add("host", "has leading or trailing spaces")
-	case strings.ContainsAny(host, " \t/@"):
+	case strings.ContainsAny(host, " \t/@\"") || strings.ContainsFunc(host, unicode.IsControl):
 		add("host", "must be a host name or address, without spaces, user@ or a path")
 	}
 	if p.Port < 0 || p.Port > 65535 {
 		add("port", portReason(strconv.Itoa(p.Port)))
 	}
-	if strings.ContainsAny(p.User, " \t\n@:") {
-		add("user", "must not contain spaces, @ or :")
+	if strings.ContainsAny(p.User, " \t\n@:\"") || strings.ContainsFunc(p.User, unicode.IsControl) {
+		add("user", "must not contain spaces, @, : or control characters")
+	}
+	// The identity file is written into ssh_config by sesame ssh-config: a
+	// line break would start a line of its own.
+	if strings.ContainsFunc(p.IdentityFile, unicode.IsControl) || strings.ContainsRune(p.IdentityFile, '"') {
+		add("identity", "must not contain control characters or double quotes")
 	}
 	if p.Family < knock.FamilyAuto || p.Family > knock.Family6 {
 		add("family", "must be auto, 4 or 6")

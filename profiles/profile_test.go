@@ -38,6 +38,11 @@ func TestValidate(t *testing.T) {
 		{"user@host", func(p *Profile) { p.Host = "root@web" }, []string{"host"}},
 		{"port 70000", func(p *Profile) { p.Port = 70000 }, []string{"port"}},
 		{"user with space", func(p *Profile) { p.User = "a b" }, []string{"user"}},
+		// Each would start a line of its own in sesame ssh-config's output.
+		{"host with a line break", func(p *Profile) { p.Host = "web\nProxyCommand=sh${IFS}-c${IFS}id" }, []string{"host"}},
+		{"user with a control character", func(p *Profile) { p.User = "root\r" }, []string{"user"}},
+		{"identity with a line break", func(p *Profile) { p.IdentityFile = "~/.ssh/k\nProxyCommand=x" }, []string{"identity"}},
+		{"identity with a quote", func(p *Profile) { p.IdentityFile = `~/.ssh/"k` }, []string{"identity"}},
 		{"negative delay", func(p *Profile) { p.Delay = -time.Second }, []string{"delay"}},
 		{"long wait", func(p *Profile) { p.Wait = time.Hour }, []string{"wait"}},
 		{"no open sequence", func(p *Profile) { p.Secrets.Open = nil }, []string{"open"}},
