@@ -77,15 +77,18 @@ func checkShape(p []byte) error {
 	return nil
 }
 
+// isB64 is the alphabet of a packet on the wire: libfko strips the '='
+// padding, and refusing it (with strict decoding) keeps one packet to one
+// text, so a resent packet cannot dodge ReplayDigest by a changed tail.
 func isB64(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
 }
 
 func decrypted(data []byte, k Keys) (Message, error) {
 	full := make([]byte, 0, len(saltedPrefix)+len(data))
-	full = append(append(full, saltedPrefix...), bytes.TrimRight(data, "=")...)
+	full = append(append(full, saltedPrefix...), data...)
 	ct := make([]byte, b64.DecodedLen(len(full)))
-	n, err := b64.Decode(ct, full)
+	n, err := b64.Strict().Decode(ct, full)
 	if err != nil {
 		return Message{}, fmt.Errorf("%w: the ciphertext is not base64", ErrDecrypt)
 	}

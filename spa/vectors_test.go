@@ -243,6 +243,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"prefix added", append([]byte(saltedPrefix), v.packet...), v.keys, ErrNotSPA},
 		{"too short", v.packet[:100], v.keys, ErrNotSPA},
 		{"not base64", append(bytes.Clone(v.packet), '\n'), v.keys, ErrNotSPA},
+		{"padding added", append(bytes.Clone(v.packet), '='), v.keys, ErrNotSPA},
 		{"too long", bytes.Repeat([]byte("A"), 1501), v.keys, ErrNotSPA},
 		{"HMAC read as ciphertext", v.packet, noHMAC, ErrDecrypt},
 	}
