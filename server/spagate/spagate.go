@@ -135,12 +135,14 @@ func (g *Gate) Check(p Packet, now time.Time) (Grant, error) {
 // earlier stanza recorded it already.
 func (g *Gate) stanza(s *accessconf.Stanza, p Packet, src netip.Addr, digest *string, now time.Time, recorded *bool) (Grant, error) {
 	n := s.Num
-	if !s.Expires.IsZero() && now.After(s.Expires) {
-		return refused("[%s] (stanza #%d) Access stanza has expired", src, n)
-	}
 	m, err := spa.Decode(p.Payload, s.Keys())
 	if errors.Is(err, spa.ErrNotSPA) || errors.Is(err, spa.ErrBadHMAC) {
 		return Grant{}, ErrNoHMAC
+	}
+	// After the HMAC: junk at an expired stanza stays noise, not a
+	// logged refusal.
+	if !s.Expires.IsZero() && now.After(s.Expires) {
+		return refused("[%s] (stanza #%d) Access stanza has expired", src, n)
 	}
 	// The HMAC matched: the packet is from someone with the keys, and
 	// only now is it worth hashing for the replay cache (fwknopd looks

@@ -146,6 +146,27 @@ RESTRICT_PORTS tcp/23
 	}
 }
 
+// TestExpiredStanza: an expired stanza refuses its own packets, and junk
+// sent at it stays noise (not a logged refusal for every datagram).
+func TestExpiredStanza(t *testing.T) {
+	g := gate(t, "SOURCE ANY\nKEY_BASE64 "+keyB64+"\nHMAC_KEY_BASE64 "+hmacB64+"\nACCESS_EXPIRE 01/01/2020\n")
+	for _, tc := range []struct {
+		name string
+		data []byte
+		kind Kind
+		line string
+	}{
+		{"its own packet", packet(t, keys(t, keyB64, hmacB64), spa.Message{}), Refused, "Access stanza has expired"},
+		{"random base64", []byte(strings.Repeat("QUJD", 60)), Noise, ""},
+	} {
+		_, err := g.Check(Packet{Src: client, Dst: server, DstPort: 62201, Payload: tc.data}, now)
+		var r *Refusal
+		if !errors.As(err, &r) || r.Kind != tc.kind || !strings.Contains(r.Line, tc.line) {
+			t.Errorf("%s: %v, want kind %d and %q", tc.name, err, tc.kind, tc.line)
+		}
+	}
+}
+
 // TestReplayAcrossRestart: a packet accepted before a restart is refused
 // after it, and only HMAC-checked packets take room in the cache.
 func TestReplayAcrossRestart(t *testing.T) {
