@@ -21,14 +21,20 @@ const attachParentProcess = ^uintptr(0)
 // console, so it attaches to its parent's. Standard handles it was given
 // (ssh's pipes to a ProxyCommand, a redirect to a file) are kept. The
 // headless build is a console program and has its handles already.
-func attachConsole() {
+//
+// cmd.exe does not wait for a GUI program: it goes on reading the same
+// keyboard. So standard input is not the console's (keystrokes, a
+// password among them, would go to whichever reads first): it is empty,
+// and attachConsole reports that it attached, for main to point at
+// sesame-cli.exe when a command fails.
+func attachConsole() (attached bool) {
 	std := []struct {
 		id     uint32
 		file   **os.File
 		device string
 		mode   int
 	}{
-		{windows.STD_INPUT_HANDLE, &os.Stdin, "CONIN$", os.O_RDWR},
+		{windows.STD_INPUT_HANDLE, &os.Stdin, os.DevNull, os.O_RDONLY},
 		{windows.STD_OUTPUT_HANDLE, &os.Stdout, "CONOUT$", os.O_RDWR},
 		{windows.STD_ERROR_HANDLE, &os.Stderr, "CONOUT$", os.O_RDWR},
 	}
@@ -39,10 +45,10 @@ func attachConsole() {
 		}
 	}
 	if !missing {
-		return
+		return false
 	}
 	if r, _, _ := kernel32.NewProc("AttachConsole").Call(attachParentProcess); r == 0 {
-		return // started without a console (Explorer): nothing to print to
+		return false // started without a console (Explorer): nothing to print to
 	}
 	for _, s := range std {
 		if h, err := windows.GetStdHandle(s.id); err == nil && h != 0 && h != windows.InvalidHandle {
@@ -55,6 +61,7 @@ func attachConsole() {
 		*s.file = f
 		_ = windows.SetStdHandle(s.id, windows.Handle(f.Fd()))
 	}
+	return true
 }
 
 // onConsoleEvents answers the console's events — Ctrl+C, Ctrl+Break, the

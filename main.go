@@ -24,9 +24,7 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == keeper.Arg {
 		return keeper.Main()
 	}
-	if len(args) > 0 {
-		attachConsole()
-	}
+	attached := len(args) > 0 && attachConsole()
 	// The profile store is opened only by commands that use profiles.
 	deps := cli.Deps{IO: cli.SystemStreams(), Profiles: profiles.OpenDefault, CloseKeeper: &keeper.Exec{}, Headless: headless}
 	if len(args) == 0 {
@@ -47,5 +45,9 @@ func run(args []string) int {
 	defer onConsoleEvents(h)()
 	_ = onSessionEnd(h)
 	defer close(done)
-	return cli.Main(ctx, args, deps)
+	code := cli.Main(ctx, args, deps)
+	if attached && code != 0 {
+		os.Stderr.WriteString("sesame: sesame.exe is the desktop app and reads no keyboard in a console (cmd.exe reads it too): use sesame-cli.exe for commands that ask for input\n")
+	}
+	return code
 }
