@@ -490,7 +490,15 @@ func loginName() string {
 	return "sesame"
 }
 
-func runFwknop(ctx context.Context, o *fwknopOptions) error {
+func runFwknop(ctx context.Context, o *fwknopOptions) (err error) {
+	defer func() {
+		// fwknop(1) takes keys so and scripts use it; argv is no place
+		// for secrets, so say so after each run that worked (an error
+		// stays the one line it is).
+		if err == nil && (o.Key != "" || o.HMACKey != "") {
+			fmt.Fprintln(o.Deps.IO.ErrOut, "sesame fwknop: warning: keys on the command line can be read by other users of this computer (ps) and stay in your shell's history: put them in a stanza of ~/.fwknoprc (-n NAME), or make an SPA profile (sesame profile add NAME --spa FILE)")
+		}
+	}()
 	req, err := o.request()
 	if err != nil {
 		return err

@@ -124,6 +124,9 @@ func TestFwknopTestModeAndSavePacket(t *testing.T) {
 	if leaks(t, stdout+stderr) {
 		t.Fatalf("a key was printed:\n%s%s", stdout, stderr)
 	}
+	if !strings.Contains(stderr, "warning: keys on the command line can be read by other users") {
+		t.Errorf("keys given as flags, and no warning: %q", stderr)
+	}
 	code, _, stderr = runCLI(t, append(args, "-b")...)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
