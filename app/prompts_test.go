@@ -123,8 +123,8 @@ func TestPasswordRemembered(t *testing.T) {
 	var remember *widget.Check
 	for _, obj := range test.LaidOutObjects(h.overlay()) {
 		switch w := obj.(type) {
-		case *widget.Entry:
-			entry = w
+		case *escEntry:
+			entry = &w.Entry
 		case *widget.Check:
 			remember = w
 		}
@@ -196,6 +196,8 @@ func (h *harness) entries() []*widget.Entry {
 		case *widget.Entry:
 			out = append(out, e)
 		case *formEntry: // the profile form's fields
+			out = append(out, &e.Entry)
+		case *escEntry: // the other dialogs' fields
 			out = append(out, &e.Entry)
 		}
 	}
