@@ -239,7 +239,10 @@ func TestDialogsFocusTheirFirstField(t *testing.T) {
 				t.Fatalf("no field shown: %s", h.texts())
 			}
 			got := h.ui.win.Canvas().Focused()
-			if fe, ok := got.(*formEntry); ok {
+			switch fe := got.(type) {
+			case *formEntry:
+				got = &fe.Entry
+			case *escEntry:
 				got = &fe.Entry
 			}
 			if got != e[0] {
