@@ -63,6 +63,9 @@ type UI struct {
 	seedShown *seedDialog
 	// spaKeysShown is the SPA keys dialog, while it is open.
 	spaKeysShown *spaKeysDialog
+	// font is the terminals' font read from fontPath (font.go).
+	font     fyne.Resource
+	fontPath string
 
 	trayOn   bool // the tray icon is set up
 	quitting bool

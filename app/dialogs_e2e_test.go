@@ -501,6 +501,16 @@ func TestRealWindowConnectDialogs(t *testing.T) {
 	a.clickText(t, "Connect")
 	a.dialogShown(t, "dialog-hostkey-unknown-again", "Unknown host key", "Accept and save")
 	a.clickText(t, "Accept and save")
+	// Esc typed into the password field, which has the focus as the
+	// dialog opens, cancels the login as Cancel does, and the door is
+	// shut; Try again asks anew.
+	pwPrompt := "Password for ghost@" + testnet.ServerAddr4.String() + ":"
+	a.dialogShown(t, "dialog-password-esc", "Password", "Log in", pwPrompt)
+	a.disp.Xdotool(t, "type", "--delay", "20", "typed")
+	a.disp.Xdotool(t, "key", "Escape")
+	a.closed(t, "the password dialog", pwPrompt)
+	pair.Server.WaitAccept(t, client, false)
+	a.clickText(t, "Try again")
 	for i := range 3 {
 		a.dialogShown(t, fmt.Sprintf("dialog-password-%d", i+1), "Password", "Log in", "Password for ghost@"+testnet.ServerAddr4.String()+":")
 		a.disp.Xdotool(t, "type", "--delay", "20", "wrong")

@@ -78,6 +78,7 @@ type profileForm struct {
 	// kind of sequence.
 	rows    map[string][2]fyne.CanvasObject
 	grid    *fyne.Container
+	scroll  *container.Scroll // the grid's, which a focused field scrolls (form_scroll.go)
 	hints   map[string]*widget.Label
 	hintFor map[string]string
 	errs    map[string]error
@@ -270,8 +271,9 @@ func (f *profileForm) buildDialog(mode formMode) {
 	f.problem.Wrapping = fyne.TextWrapWord
 	f.problem.Hide()
 
+	f.scroll = container.NewVScroll(f.grid)
 	title := map[formMode]string{formNew: "New profile", formEdit: "Edit " + f.base.Name, formDuplicate: "New profile from a copy"}[mode]
-	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, container.NewVScroll(f.grid)), f.u.win)
+	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(f.problem, nil, nil, nil, f.scroll), f.u.win)
 	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
 	f.dlg.SetOnClosed(func() {
 		if f.u.form == f {

@@ -158,6 +158,9 @@ func (l *profileList) showMenu() {
 		fyne.NewMenuItem("New profile…", u.newProfile),
 		fyne.NewMenuItem("Import profiles…", u.importProfiles),
 		fyne.NewMenuItem("Export profiles…", u.exportProfiles),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Terminal font…", u.chooseTermFont),
+		fyne.NewMenuItem("Bundled terminal font", func() { u.setTermFont("") }),
 	)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(l.menuBtn)
 	widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, l.menuBtn.Size().Height)))

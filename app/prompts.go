@@ -201,7 +201,7 @@ func keyFile(info sshlaunch.HostKeyInfo) string {
 func (u *UI) secretDialog(title, prompt string, canRemember bool, reply func(sshlaunch.Secret, error)) dialog.Dialog {
 	label := widget.NewLabel(prompt)
 	label.Wrapping = fyne.TextWrapWord
-	entry := widget.NewPasswordEntry()
+	entry := u.dialogEntry(true)
 	remember := widget.NewCheck("Remember in the keyring", nil)
 	content := container.NewVBox(label, entry)
 	if canRemember {
@@ -273,13 +273,9 @@ func (u *UI) questionsDialog(name, instruction string, questions []string, echo 
 		l.Wrapping = fyne.TextWrapWord
 		content.Add(l)
 	}
-	entries := make([]*widget.Entry, len(questions))
+	entries := make([]*escEntry, len(questions))
 	for i, q := range questions {
-		if i < len(echo) && echo[i] {
-			entries[i] = widget.NewEntry()
-		} else {
-			entries[i] = widget.NewPasswordEntry()
-		}
+		entries[i] = u.dialogEntry(i >= len(echo) || !echo[i])
 		content.Add(widget.NewLabel(q))
 		content.Add(entries[i])
 	}

@@ -123,8 +123,8 @@ func TestPasswordRemembered(t *testing.T) {
 	var remember *widget.Check
 	for _, obj := range test.LaidOutObjects(h.overlay()) {
 		switch w := obj.(type) {
-		case *widget.Entry:
-			entry = w
+		case *escEntry:
+			entry = &w.Entry
 		case *widget.Check:
 			remember = w
 		}
@@ -197,6 +197,8 @@ func (h *harness) entries() []*widget.Entry {
 			out = append(out, e)
 		case *formEntry: // the profile form's fields
 			out = append(out, &e.Entry)
+		case *escEntry: // the other dialogs' fields
+			out = append(out, &e.Entry)
 		}
 	}
 	return out
@@ -237,7 +239,10 @@ func TestDialogsFocusTheirFirstField(t *testing.T) {
 				t.Fatalf("no field shown: %s", h.texts())
 			}
 			got := h.ui.win.Canvas().Focused()
-			if fe, ok := got.(*formEntry); ok {
+			switch fe := got.(type) {
+			case *formEntry:
+				got = &fe.Entry
+			case *escEntry:
 				got = &fe.Entry
 			}
 			if got != e[0] {

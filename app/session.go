@@ -222,7 +222,8 @@ func (s *session) showTerminal(term *terminal.Terminal) {
 	s.where.SetText(s.progress.sub.Text + s.via)
 	s.header.Show()
 	term.OnShortcut = func(sc fyne.Shortcut) bool { return s.u.shortcut(sc, true) }
-	term.SetZoom(s.u.zoom())
+	term.SetZoom(s.u.zoomFor(s.name))
+	term.SetFont(s.u.termFont()) // checked as it was read
 	term.OnPasteFailed = func(err error) { s.u.setStatus(fmt.Sprintf("%s: nothing pasted: %v", s.name, err)) }
 	s.body.Objects = []fyne.CanvasObject{term}
 	s.openedAt = s.u.deps.Clock.Now()

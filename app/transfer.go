@@ -77,7 +77,7 @@ func (u *UI) importData(data []byte, file string) {
 // askHost asks which server a knockd.conf's doors are on. Next is
 // enabled only for a host the profile would take, and Enter presses it.
 func (u *UI) askHost(file string, then func(host string)) {
-	host := widget.NewEntry()
+	host := u.dialogEntry(false)
 	host.SetPlaceHolder("server.example.com")
 	problem := widget.NewLabel("")
 	problem.Importance = widget.DangerImportance

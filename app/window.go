@@ -54,7 +54,7 @@ func (u *UI) build() {
 	u.win.Resize(fyne.NewSize(1100, 700))
 	u.win.Canvas().Focus(u.list.filter)
 
-	for _, s := range append(layoutKeys,
+	for _, s := range append(append(layoutKeys, profileZoomKeys...),
 		&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},

@@ -117,11 +117,7 @@ func (u *UI) setZoom(z float32) {
 	z = min(max(z, zoomMin), zoomMax)
 	z = float32(int(z*10+0.5)) / 10 // whole steps: 1.1, not 1.0999999
 	u.app.Preferences().SetFloat(prefZoom, float64(z))
-	for _, s := range u.sessions {
-		if s.term != nil {
-			s.term.SetZoom(z)
-		}
-	}
+	u.applyZoom() // profiles with a zoom of their own keep it (zoom_profile.go)
 	u.setStatus(fmt.Sprintf("Terminal text at %d %% (Ctrl+0 resets it)", int(z*100+0.5)))
 }
 
@@ -141,6 +137,9 @@ var layoutKeys = []fyne.Shortcut{
 // there; the zoom keys send nothing a program reads, so they zoom there too
 // — but not Ctrl+Shift+-, which is Ctrl+_ (undo).
 func (u *UI) layoutShortcut(cs *desktop.CustomShortcut, primary bool) bool {
+	if u.profileZoomShortcut(cs) {
+		return true
+	}
 	ctrl := cs.Modifier == fyne.KeyModifierShortcutDefault
 	ctrlShift := cs.Modifier == fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift
 	switch {

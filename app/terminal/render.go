@@ -110,6 +110,9 @@ func (r *renderer) updateFace() {
 		r.textSize *= z
 	}
 	res := th.Font(fyne.TextStyle{Monospace: true})
+	if r.t.font != nil {
+		res = r.t.font
+	}
 	px := float64(r.textSize * r.scale)
 	if r.face != nil && res == r.faceFont && px == r.facePx {
 		return

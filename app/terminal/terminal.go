@@ -33,6 +33,7 @@ package terminal
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,7 @@ type Terminal struct {
 	wheelAcc  float32
 	syncSince time.Time                 // when a synchronized update held back a frame
 	zoom      float32                   // text size over the theme's; 0 is 1
+	font      fyne.Resource             // the TTF the text is drawn in; nil is the theme's monospace
 	cell      atomic.Pointer[fyne.Size] // a cell in canvas units, set by the renderer
 
 	refreshPending atomic.Bool
@@ -138,6 +140,32 @@ func (t *Terminal) SetZoom(zoom float32) {
 	}
 	t.zoom = zoom
 	t.Refresh()
+}
+
+// SetFont draws the text in font, a TrueType or OpenType font (monospace,
+// or the cells take the width of its M); nil is the theme's monospace
+// font. A font it cannot read is refused with the reason, and the text
+// stays in the font it had. Call it on the Fyne goroutine.
+func (t *Terminal) SetFont(font fyne.Resource) error {
+	if font == t.font {
+		return nil
+	}
+	if font != nil {
+		if err := CheckFont(font); err != nil {
+			return err
+		}
+	}
+	t.font = font
+	t.Refresh()
+	return nil
+}
+
+// CheckFont says whether SetFont would take font, without a terminal.
+func CheckFont(font fyne.Resource) error {
+	if _, err := newFace(font.Content(), 16); err != nil {
+		return fmt.Errorf("%s: %w", font.Name(), err)
+	}
+	return nil
 }
 
 // Title returns the title the program set last.
