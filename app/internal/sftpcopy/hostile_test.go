@@ -277,7 +277,7 @@ func TestDownloadStopsAtMaxDepth(t *testing.T) {
 
 // Names that are plain here pass, odd as they look.
 func TestCheckName(t *testing.T) {
-	for _, name := range []string{"a", ".bashrc", "...", "..a", "a..", "with space", "ünï", "a:b"} {
+	for _, name := range []string{"a", ".bashrc", "...", "..a", "a..", "with space", "ünï"} {
 		if err := CheckName(name); err != nil {
 			t.Errorf("CheckName(%q) = %v, want nil", name, err)
 		}
