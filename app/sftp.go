@@ -298,6 +298,12 @@ func (f *filesPane) downloadTo(src, dir string) {
 		return
 	}
 	name := path.Base(src)
+	// The name came from the server: refuse it before it reaches a local
+	// path (on Windows ..\x would climb), not only in the copy itself.
+	if err := sftpcopy.CheckName(name); err != nil {
+		f.u.showError("Cannot download "+name, err, "")
+		return
+	}
 	run := func() {
 		f.transfer("Downloading", name, func(ctx context.Context, cp sftpcopy.Copier) error {
 			return cp.Download(ctx, src, dir)

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -156,13 +157,24 @@ func (c Copier) upload(ctx context.Context, from, to string, it item, p *Progres
 // Download copies the remote file or folder src into the local folder
 // dstDir, under its own name, replacing files there of the same name.
 func (c Copier) Download(ctx context.Context, src, dstDir string) error {
-	items, err := c.walkRemote(src)
-	if err != nil {
-		return err
+	base := path.Base(src)
+	if err := CheckName(base); err != nil {
+		return fmt.Errorf("download %s: %w", src, err)
 	}
-	dst := filepath.Join(dstDir, path.Base(src))
+	// A folder the server lists wrongly is skipped, and said at the end,
+	// while the rest comes down.
+	items, skipped := c.walkRemote(src)
+	if items == nil {
+		return skipped
+	}
+	dst := filepath.Join(dstDir, base)
 	p := progressOf(items)
 	for _, it := range items {
+		// walkRemote let only plain names through; this is the last
+		// guard before a write.
+		if it.rel != "" && !filepath.IsLocal(filepath.FromSlash(it.rel)) {
+			return fmt.Errorf("download %s: %q would land outside %s: %w", src, it.rel, dst, ErrUnsafeName)
+		}
 		to := filepath.Join(dst, filepath.FromSlash(it.rel))
 		if it.dir {
 			if err := os.MkdirAll(to, 0o755); err != nil {
@@ -176,6 +188,9 @@ func (c Copier) Download(ctx context.Context, src, dstDir string) error {
 		}
 		p.Files++
 		c.report(p)
+	}
+	if skipped != nil {
+		return fmt.Errorf("download %s: the rest came down, but: %w", src, skipped)
 	}
 	return nil
 }
@@ -250,8 +265,39 @@ func walkLocal(src string) ([]item, error) {
 	return items, err
 }
 
-// walkRemote is walkLocal on the server.
-func (c Copier) walkRemote(src string) ([]item, error) {
+// ErrUnsafeName is why a name the server sent is not used: it could
+// write outside the folder the user chose.
+var ErrUnsafeName = errors.New("the server sent a name that is not one plain file name")
+
+// ErrTooDeep is why a folder more than maxDepth levels down is skipped.
+var ErrTooDeep = errors.New("folders nested too deep")
+
+// maxDepth bounds how deep a download goes: the server says what is a
+// folder, so a hostile one could nest folders without end.
+const maxDepth = 128
+
+// maxSkipped is how many skipped entries an error names.
+const maxSkipped = 10
+
+// CheckName accepts a name the server sent only if it is one plain file
+// name here and on every system the app runs on: not empty, not . or ..,
+// with no / or \ (a separator on Windows), and local by the rules of
+// this system (which on Windows also refuses NUL, COM1, C:x and the like).
+func CheckName(name string) error {
+	switch {
+	case name == "", name == ".", name == "..",
+		strings.ContainsAny(name, `/\`),
+		!filepath.IsLocal(name):
+		return fmt.Errorf("refused %q: %w (it could write outside the folder you chose; rename it on the server to download it)", name, ErrUnsafeName)
+	}
+	return nil
+}
+
+// walkRemote is walkLocal on the server. It returns what can be copied
+// safely, with an error naming each entry it skipped (a name that is not
+// one plain file name, a folder too deep); items is nil only when src
+// itself cannot be read.
+func (c Copier) walkRemote(src string) (items []item, skipped error) {
 	fi, err := c.C.Stat(src)
 	if err != nil {
 		return nil, fmt.Errorf("read %s on the server: %w", src, err)
@@ -259,19 +305,29 @@ func (c Copier) walkRemote(src string) ([]item, error) {
 	if !fi.IsDir() {
 		return []item{{size: fi.Size(), mode: fi.Mode()}}, nil
 	}
-	items := []item{{dir: true, mode: fi.Mode()}}
-	var walk func(rel string) error
-	walk = func(rel string) error {
-		infos, err := c.C.ReadDir(path.Join(src, rel))
+	items = []item{{dir: true, mode: fi.Mode()}}
+	var errs []error
+	var walk func(rel string, depth int) error
+	walk = func(rel string, depth int) error {
+		dir := path.Join(src, rel)
+		if depth > maxDepth {
+			errs = append(errs, fmt.Errorf("skipped what is in %s on the server: %w (more than %d levels; download a folder further down)", dir, ErrTooDeep, maxDepth))
+			return nil
+		}
+		infos, err := c.C.ReadDir(dir)
 		if err != nil {
-			return fmt.Errorf("list %s on the server: %w", path.Join(src, rel), err)
+			return fmt.Errorf("list %s on the server: %w", dir, err)
 		}
 		for _, fi := range infos {
+			if err := CheckName(fi.Name()); err != nil {
+				errs = append(errs, fmt.Errorf("in %s on the server: %w", dir, err))
+				continue
+			}
 			r := path.Join(rel, fi.Name())
 			switch {
 			case fi.IsDir():
 				items = append(items, item{rel: r, dir: true, mode: fi.Mode()})
-				if err := walk(r); err != nil {
+				if err := walk(r, depth+1); err != nil {
 					return err
 				}
 			case fi.Mode().IsRegular():
@@ -280,7 +336,14 @@ func (c Copier) walkRemote(src string) ([]item, error) {
 		}
 		return nil
 	}
-	return items, walk("")
+	if err := walk("", 1); err != nil {
+		return nil, err
+	}
+	// A server can send any number of bad names; a few make the point.
+	if n := len(errs); n > maxSkipped {
+		errs = append(errs[:maxSkipped], fmt.Errorf("and %d more skipped", n-maxSkipped))
+	}
+	return items, errors.Join(errs...)
 }
 
 // counting passes bytes through, adding them to the progress, and stops

@@ -194,3 +194,28 @@ func TestCancel(t *testing.T) {
 		t.Errorf("a cancelled upload returned %v, want context.Canceled", err)
 	}
 }
+
+// An upload does not follow a symbolic link inside the folder picked, to a
+// folder or a file outside it: what the link points at stays here.
+func TestUploadLeavesLinksOut(t *testing.T) {
+	outside := t.TempDir()
+	tree(t, outside, map[string][]byte{"secret": []byte("s")})
+	pick := filepath.Join(t.TempDir(), "pick")
+	tree(t, pick, map[string][]byte{"a": []byte("a")})
+	for link, to := range map[string]string{"dirlink": outside, "filelink": filepath.Join(outside, "secret")} {
+		if err := os.Symlink(to, filepath.Join(pick, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := walkLocal(pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.rel)
+	}
+	if len(got) != 2 || got[0] != "" || got[1] != "a" {
+		t.Errorf("an upload of pick would send %q, want only the folder and a", got)
+	}
+}
