@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -30,7 +31,13 @@ type Forwarder struct {
 	// the one it was connected to (false).
 	conns   map[net.Conn]bool
 	closing bool
+	// handshake bounds a SOCKS client's greeting and request, so one that
+	// connects and sends nothing cannot hold Wait (and the door) forever.
+	handshake time.Duration
 }
+
+// socksHandshakeTimeout is Forwarder.handshake's value.
+const socksHandshakeTimeout = 30 * time.Second
 
 // ForwardsOpenError is the notice that the session has ended with
 // forwarded connections still open: the door stays open until they end.
@@ -51,14 +58,15 @@ type dialer func(ctx context.Context, addr string) (net.Conn, error)
 // fails the whole start (as ssh's ExitOnForwardFailure): the user asked
 // for it, and a session without it would look as if it worked.
 func (c *Conn) Forward(ctx context.Context, fs []profiles.Forward) (*Forwarder, error) {
-	return startForwards(ctx, c.Client, fs, c.cfg.Log)
+	return startForwards(ctx, c.Client, fs, c.cfg.Log, socksHandshakeTimeout)
 }
 
-func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forward, log *slog.Logger) (*Forwarder, error) {
+// startForwards is Forward; handshake bounds a SOCKS handshake.
+func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forward, log *slog.Logger, handshake time.Duration) (*Forwarder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{log: log, conns: map[net.Conn]bool{}}
+	f := &Forwarder{log: log, conns: map[net.Conn]bool{}, handshake: handshake}
 	overSSH := func(ctx context.Context, addr string) (net.Conn, error) { return client.DialContext(ctx, "tcp", addr) }
 	fromHere := func(ctx context.Context, addr string) (net.Conn, error) {
 		var d net.Dialer
@@ -251,9 +259,15 @@ const (
 )
 
 func (f *Forwarder) socks(ctx context.Context, c net.Conn, fw profiles.Forward, dial dialer) {
+	if err := c.SetDeadline(time.Now().Add(f.handshake)); err != nil {
+		return
+	}
 	target, err := socksHandshake(c)
 	if err != nil {
 		f.log.Warn("SOCKS: bad request", "forward", fw.String(), "from", c.RemoteAddr(), "err", err)
+		return
+	}
+	if err := c.SetDeadline(time.Time{}); err != nil {
 		return
 	}
 	out, err := dial(ctx, target)
@@ -321,6 +335,10 @@ func socksHandshake(c net.Conn) (string, error) {
 		var n [1]byte
 		if _, err := io.ReadFull(c, n[:]); err != nil {
 			return "", err
+		}
+		if n[0] == 0 {
+			_ = socksReply(c, socksBadAddress)
+			return "", errors.New("an empty domain name")
 		}
 		name := make([]byte, n[0])
 		if _, err := io.ReadFull(c, name); err != nil {

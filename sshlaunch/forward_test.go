@@ -2,10 +2,15 @@ package sshlaunch
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"sesame/internal/testnet"
+	"sesame/profiles"
 )
 
 // TestSOCKSHandshake runs the server side of the SOCKS5 handshake against
@@ -31,6 +36,8 @@ func TestSOCKSHandshake(t *testing.T) {
 			reply: []byte{5, 0, 5, socksBadCommand, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "only CONNECT"},
 		{name: "bad address type", client: []byte{5, 1, 0, 5, 1, 0, 9},
 			reply: []byte{5, 0, 5, socksBadAddress, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "address type 9"},
+		{name: "empty domain", client: []byte{5, 1, 0, 5, 1, 0, 3, 0},
+			reply: []byte{5, 0, 5, socksBadAddress, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "empty domain"},
 		{name: "cut short", client: []byte{5, 1, 0, 5, 1, 0, 1, 192}, reply: []byte{5, 0}, wantErr: "EOF", hangUp: true},
 	}
 	for _, tt := range tests {
@@ -64,5 +71,39 @@ func TestSOCKSHandshake(t *testing.T) {
 				t.Errorf("the server wrote % x, want % x", got.Bytes(), tt.reply)
 			}
 		})
+	}
+}
+
+// TestSilentSOCKSClientDoesNotHoldTheDoor: a SOCKS client that connects
+// and sends nothing is dropped when the handshake's deadline passes, so
+// Wait, which holds the door open, returns.
+func TestSilentSOCKSClientDoesNotHoldTheDoor(t *testing.T) {
+	fs := []profiles.Forward{{Kind: profiles.DynamicForward, Bind: "127.0.0.1", Port: 0}}
+	f, err := startForwards(t.Context(), nil, fs, nil, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", f.Addrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for deadline := time.Now().Add(testnet.Await); f.Active() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the forward did not take the client's connection")
+		}
+	}
+	waited := make(chan struct{})
+	go func() {
+		f.Wait(context.Background())
+		close(waited)
+	}()
+	select {
+	case <-waited:
+	case <-time.After(testnet.Await):
+		t.Fatalf("Wait still holds the door %s after the silent client connected", testnet.Await)
+	}
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the silent client read %d bytes, want its connection closed", n)
 	}
 }
