@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -117,13 +118,34 @@ func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forwar
 // -R forward's is the server's).
 func (f *Forwarder) Addrs() []net.Addr { return f.addrs }
 
+// acceptBackoff bounds the wait before accepting again after a
+// temporary failure (out of file descriptors, a connection aborted
+// before it was accepted), as net/http's server does.
+const acceptBackoff = time.Second
+
 func (f *Forwarder) accept(ctx context.Context, l net.Listener, handle func(context.Context, net.Conn)) {
 	defer f.accepting.Done()
+	var wait time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
+			if temporaryAccept(err) {
+				wait = min(max(2*wait, 5*time.Millisecond), acceptBackoff)
+				f.log.Warn("port forward: accept failed, trying again", "listen", l.Addr(), "in", wait, "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+					continue
+				}
+			}
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+				f.log.Debug("port forward: stopped listening", "listen", l.Addr())
+			} else {
+				f.log.Warn("port forward: stopped listening", "listen", l.Addr(), "err", err)
+			}
 			return
 		}
+		wait = 0
 		if !f.track(c, true) {
 			c.Close()
 			return
@@ -133,6 +155,18 @@ func (f *Forwarder) accept(ctx context.Context, l net.Listener, handle func(cont
 			handle(ctx, c)
 		}()
 	}
+}
+
+// temporaryAccept says whether a failed Accept may succeed if tried
+// again: the process or system out of descriptors or buffers, or a client
+// that gave up before it was accepted.
+func temporaryAccept(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // track counts c as open, unless the forwarder is closing; forwarded

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,4 +112,44 @@ func TestSilentSOCKSClientDoesNotHoldTheDoor(t *testing.T) {
 	if n, err := c.Read(make([]byte, 1)); err == nil {
 		t.Errorf("the silent client read %d bytes, want its connection closed", n)
 	}
+}
+
+// failOnce is a real listener whose first Accept fails as a process out
+// of file descriptors does.
+type failOnce struct {
+	net.Listener
+	failed bool
+}
+
+func (l *failOnce) Accept() (net.Conn, error) {
+	if !l.failed {
+		l.failed = true
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptGoesOnAfterATemporaryFailure: a forward's listener keeps
+// accepting after a failure that passes (EMFILE), rather than stopping
+// silently with the forward dead for the rest of the session.
+func TestAcceptGoesOnAfterATemporaryFailure(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Forwarder{log: slog.New(slog.DiscardHandler), conns: map[net.Conn]bool{}, listeners: []net.Listener{l}}
+	handled := make(chan struct{})
+	f.accepting.Add(1)
+	go f.accept(t.Context(), &failOnce{Listener: l}, func(_ context.Context, c net.Conn) { close(handled) })
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-handled:
+	case <-time.After(forwardAwait):
+		t.Fatal("the connection made after a failed accept was never handled")
+	}
+	f.Wait(context.Background())
 }
