@@ -163,7 +163,7 @@ func NotOpened(err error) bool {
 type MaybeOpenedError struct{ Err error }
 
 func (e *MaybeOpenedError) Error() string {
-	return "the open knock was interrupted after it may have gone out, so the door was knocked shut: " + e.Err.Error()
+	return "the open knock was cut short after it may have gone out, so the door may have opened and the close knock was sent: " + e.Err.Error()
 }
 
 func (e *MaybeOpenedError) Unwrap() error { return e.Err }

@@ -244,10 +244,24 @@ func knockChannels(ctx context.Context, client *ssh.Client, addr netip.Addr, seq
 	return nil
 }
 
-// sesameCancelWait bounds the wait, on cancel, for the jump host's
-// sesame knock to finish: once started, it may open the door whether or
-// not it is waited for.
+// sesameCancelWait, on top of the sequence's own gaps, bounds the wait,
+// on cancel, for the jump host's sesame knock to finish: once started, it
+// may open the door whether or not it is waited for, and a close knock
+// sent while its last knocks are still to come would not close it.
 const sesameCancelWait = 2 * time.Second
+
+// sequenceTime is the sum of seq's gaps, delay where a knock sets none.
+func sequenceTime(seq knocker.Sequence, delay time.Duration) time.Duration {
+	var d time.Duration
+	for _, st := range seq[min(1, len(seq)):] {
+		if st.GapSet {
+			d += st.Gap
+		} else {
+			d += delay
+		}
+	}
+	return d
+}
 
 // knockWithSesame has the jump host's own sesame send seq to addr:
 // `sesame knock -4|-6 -d DELAY ADDR -`, the sequence on its standard
@@ -285,7 +299,7 @@ func knockWithSesame(ctx context.Context, client *ssh.Client, addr netip.Addr, s
 	case <-ctx.Done():
 		select {
 		case out = <-done:
-		case <-time.After(sesameCancelWait):
+		case <-time.After(sesameCancelWait + sequenceTime(seq, opts.Delay)):
 			sess.Close()
 			return &MaybeOpenedError{Err: ctx.Err()}
 		}
