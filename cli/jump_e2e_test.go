@@ -167,8 +167,12 @@ func TestConnectJumpHost(t *testing.T) {
 		t.Fatalf("connect udp without sesame on the bastion: exit %d, stderr %q; want 255 and why", code, errText)
 	}
 	d.assertClosed(t)
+	// sesame on the bastion notes each run (its arguments hold no
+	// secret: the sequence is on its standard input).
 	bin := t.TempDir()
-	if err := os.Symlink(testnet.Binary(t, "sesame", "headless"), filepath.Join(bin, "sesame")); err != nil {
+	runs := filepath.Join(bin, "runs")
+	wrapper := "#!/bin/sh\necho \"$1\" >>" + runs + "\nexec " + testnet.Binary(t, "sesame", "headless") + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "sesame"), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	env := "PATH=/usr/sbin:/usr/bin:/sbin:/bin:" + bin + "\n"
@@ -184,4 +188,19 @@ func TestConnectJumpHost(t *testing.T) {
 	}
 	inner.WaitAccept(t, link.Near.String(), false)
 	d.assertClosed(t)
+
+	// With sesame on the bastion, TCP knocks go through it too: one
+	// process sends them in order, and the bastion's sshd logs no port.
+	if err := os.Remove(runs); err != nil {
+		t.Fatal(err)
+	}
+	got, errText, code = d.try(t, "connect", "inner", `echo "$SSH_CONNECTION"`)
+	if f := strings.Fields(got); code != 0 || len(f) != 4 || f[0] != link.Near.String() {
+		t.Fatalf("connect inner with sesame on the bastion: exit %d, SSH_CONNECTION %q\n%s", code, got, errText)
+	}
+	inner.WaitAccept(t, link.Near.String(), false)
+	d.assertClosed(t)
+	if ran, _ := os.ReadFile(runs); string(ran) != "knock\nknock\n" {
+		t.Errorf("sesame on the bastion ran %q for a TCP-only door; want its open and close knocks", ran)
+	}
 }

@@ -69,3 +69,46 @@ func TestCloseKnockIsTriedAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedOpenKnockIsClosed: an open knock cut short after its
+// last knock went out (a MaybeOpenedError, as a jump host's knock gives
+// on Ctrl-C) may have opened the door: the close knock goes out, and the
+// error does not say NotOpened, so a one-time sequence is not put back.
+// A knock cut short before that opened nothing and closes nothing.
+func TestInterruptedOpenKnockIsClosed(t *testing.T) {
+	open, _ := knocker.ParseSequence("47001,47002")
+	cls, _ := knocker.ParseSequence("47003,47004")
+	for _, tt := range []struct {
+		name      string
+		openErr   error
+		wantClose bool
+		notOpened bool
+		wantMaybe bool
+	}{
+		{"before the last knock", context.Canceled, false, true, false},
+		{"after the last knock", &MaybeOpenedError{Err: context.Canceled}, true, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var closes int
+			ui := &quietUI{}
+			cfg := Config{Profile: profiles.Profile{Name: "db", Host: "127.0.0.1", Port: 1,
+				Secrets: profiles.Secrets{Open: open, Close: cls}}, UI: ui,
+				knock: func(_ context.Context, _ netip.Addr, seq knocker.Sequence, _ knock.Options) error {
+					if seq.String() == cls.String() {
+						closes++
+						return nil
+					}
+					return tt.openErr
+				}}
+			sessions := 0
+			err := Run(context.Background(), cfg, func(context.Context, *Conn) error { sessions++; return nil })
+			var maybe *MaybeOpenedError
+			if got := closes > 0; got != tt.wantClose || NotOpened(err) != tt.notOpened || errors.As(err, &maybe) != tt.wantMaybe {
+				t.Fatalf("Run = %v: %d close knocks, NotOpened %v; want close %v, NotOpened %v", err, closes, NotOpened(err), tt.wantClose, tt.notOpened)
+			}
+			if sessions != 0 {
+				t.Errorf("the session ran after an interrupted knock")
+			}
+		})
+	}
+}

@@ -153,3 +153,17 @@ func NotOpened(err error) bool {
 	)
 	return errors.As(err, &door) || errors.As(err, &knock) || (errors.As(err, &unreach) && unreach.Knock) || errors.As(err, &udp)
 }
+
+// MaybeOpenedError says the open knock was cut short (Ctrl-C, a jump
+// host's connection lost) after its last knock had gone out, or after
+// the jump host's sesame had started sending it: the door may be open.
+// The flow sends the close knock all the same, and, unlike
+// OpenKnockError, it does not count as NotOpened: a one-time sequence
+// that may have been spent is not put back.
+type MaybeOpenedError struct{ Err error }
+
+func (e *MaybeOpenedError) Error() string {
+	return "the open knock was cut short after it may have gone out, so the door may have opened and the close knock was sent: " + e.Err.Error()
+}
+
+func (e *MaybeOpenedError) Unwrap() error { return e.Err }

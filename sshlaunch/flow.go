@@ -382,6 +382,16 @@ func withDoor(ctx context.Context, cfg *Config, host string, port int, fn func(c
 		defer cfg.probe.stop()
 	}
 	if kerr := cfg.open(ctx, addr, &p, openOpts); kerr != nil {
+		var maybe *MaybeOpenedError
+		if errors.As(kerr, &maybe) {
+			// The last knock went out before the failure: the door may be
+			// open, and no keeper stands behind a jump host.
+			cfg.Log.Warn("open knock interrupted after it may have gone out; sending the close knock", "profile", p.Name, "addr", addr)
+			if cerr := sendClose(ctx, cfg, addr, ap); cerr != nil {
+				return errors.Join(kerr, &CloseError{Err: cerr, Profile: p.Name})
+			}
+			return kerr
+		}
 		// The sequence did not complete, so the door did not open: there
 		// is nothing to close.
 		if unreachable(kerr) {

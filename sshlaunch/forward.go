@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -30,7 +32,13 @@ type Forwarder struct {
 	// the one it was connected to (false).
 	conns   map[net.Conn]bool
 	closing bool
+	// handshake bounds a SOCKS client's greeting and request, so one that
+	// connects and sends nothing cannot hold Wait (and the door) forever.
+	handshake time.Duration
 }
+
+// socksHandshakeTimeout is Forwarder.handshake's value.
+const socksHandshakeTimeout = 30 * time.Second
 
 // ForwardsOpenError is the notice that the session has ended with
 // forwarded connections still open: the door stays open until they end.
@@ -51,14 +59,15 @@ type dialer func(ctx context.Context, addr string) (net.Conn, error)
 // fails the whole start (as ssh's ExitOnForwardFailure): the user asked
 // for it, and a session without it would look as if it worked.
 func (c *Conn) Forward(ctx context.Context, fs []profiles.Forward) (*Forwarder, error) {
-	return startForwards(ctx, c.Client, fs, c.cfg.Log)
+	return startForwards(ctx, c.Client, fs, c.cfg.Log, socksHandshakeTimeout)
 }
 
-func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forward, log *slog.Logger) (*Forwarder, error) {
+// startForwards is Forward; handshake bounds a SOCKS handshake.
+func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forward, log *slog.Logger, handshake time.Duration) (*Forwarder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Forwarder{log: log, conns: map[net.Conn]bool{}}
+	f := &Forwarder{log: log, conns: map[net.Conn]bool{}, handshake: handshake}
 	overSSH := func(ctx context.Context, addr string) (net.Conn, error) { return client.DialContext(ctx, "tcp", addr) }
 	fromHere := func(ctx context.Context, addr string) (net.Conn, error) {
 		var d net.Dialer
@@ -109,13 +118,34 @@ func startForwards(ctx context.Context, client *ssh.Client, fs []profiles.Forwar
 // -R forward's is the server's).
 func (f *Forwarder) Addrs() []net.Addr { return f.addrs }
 
+// acceptBackoff bounds the wait before accepting again after a
+// temporary failure (out of file descriptors, a connection aborted
+// before it was accepted), as net/http's server does.
+const acceptBackoff = time.Second
+
 func (f *Forwarder) accept(ctx context.Context, l net.Listener, handle func(context.Context, net.Conn)) {
 	defer f.accepting.Done()
+	var wait time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
+			if temporaryAccept(err) {
+				wait = min(max(2*wait, 5*time.Millisecond), acceptBackoff)
+				f.log.Warn("port forward: accept failed, trying again", "listen", l.Addr(), "in", wait, "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+					continue
+				}
+			}
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+				f.log.Debug("port forward: stopped listening", "listen", l.Addr())
+			} else {
+				f.log.Warn("port forward: stopped listening", "listen", l.Addr(), "err", err)
+			}
 			return
 		}
+		wait = 0
 		if !f.track(c, true) {
 			c.Close()
 			return
@@ -125,6 +155,18 @@ func (f *Forwarder) accept(ctx context.Context, l net.Listener, handle func(cont
 			handle(ctx, c)
 		}()
 	}
+}
+
+// temporaryAccept says whether a failed Accept may succeed if tried
+// again: the process or system out of descriptors or buffers, or a client
+// that gave up before it was accepted.
+func temporaryAccept(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // track counts c as open, unless the forwarder is closing; forwarded
@@ -251,9 +293,15 @@ const (
 )
 
 func (f *Forwarder) socks(ctx context.Context, c net.Conn, fw profiles.Forward, dial dialer) {
+	if err := c.SetDeadline(time.Now().Add(f.handshake)); err != nil {
+		return
+	}
 	target, err := socksHandshake(c)
 	if err != nil {
 		f.log.Warn("SOCKS: bad request", "forward", fw.String(), "from", c.RemoteAddr(), "err", err)
+		return
+	}
+	if err := c.SetDeadline(time.Time{}); err != nil {
 		return
 	}
 	out, err := dial(ctx, target)
@@ -321,6 +369,10 @@ func socksHandshake(c net.Conn) (string, error) {
 		var n [1]byte
 		if _, err := io.ReadFull(c, n[:]); err != nil {
 			return "", err
+		}
+		if n[0] == 0 {
+			_ = socksReply(c, socksBadAddress)
+			return "", errors.New("an empty domain name")
 		}
 		name := make([]byte, n[0])
 		if _, err := io.ReadFull(c, name); err != nil {

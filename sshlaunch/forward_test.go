@@ -2,10 +2,17 @@ package sshlaunch
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"sesame/profiles"
 )
 
 // TestSOCKSHandshake runs the server side of the SOCKS5 handshake against
@@ -31,6 +38,8 @@ func TestSOCKSHandshake(t *testing.T) {
 			reply: []byte{5, 0, 5, socksBadCommand, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "only CONNECT"},
 		{name: "bad address type", client: []byte{5, 1, 0, 5, 1, 0, 9},
 			reply: []byte{5, 0, 5, socksBadAddress, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "address type 9"},
+		{name: "empty domain", client: []byte{5, 1, 0, 5, 1, 0, 3, 0},
+			reply: []byte{5, 0, 5, socksBadAddress, 0, 1, 0, 0, 0, 0, 0, 0}, wantErr: "empty domain"},
 		{name: "cut short", client: []byte{5, 1, 0, 5, 1, 0, 1, 192}, reply: []byte{5, 0}, wantErr: "EOF", hangUp: true},
 	}
 	for _, tt := range tests {
@@ -65,4 +74,82 @@ func TestSOCKSHandshake(t *testing.T) {
 			}
 		})
 	}
+}
+
+// forwardAwait is how long a test waits for what must happen before it
+// fails; a bound for a hung test, never a timing target.
+const forwardAwait = 30 * time.Second
+
+// TestSilentSOCKSClientDoesNotHoldTheDoor: a SOCKS client that connects
+// and sends nothing is dropped when the handshake's deadline passes, so
+// Wait, which holds the door open, returns.
+func TestSilentSOCKSClientDoesNotHoldTheDoor(t *testing.T) {
+	fs := []profiles.Forward{{Kind: profiles.DynamicForward, Bind: "127.0.0.1", Port: 0}}
+	f, err := startForwards(t.Context(), nil, fs, nil, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", f.Addrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for deadline := time.Now().Add(forwardAwait); f.Active() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the forward did not take the client's connection")
+		}
+	}
+	waited := make(chan struct{})
+	go func() {
+		f.Wait(context.Background())
+		close(waited)
+	}()
+	select {
+	case <-waited:
+	case <-time.After(forwardAwait):
+		t.Fatalf("Wait still holds the door %s after the silent client connected", forwardAwait)
+	}
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the silent client read %d bytes, want its connection closed", n)
+	}
+}
+
+// failOnce is a real listener whose first Accept fails as a process out
+// of file descriptors does.
+type failOnce struct {
+	net.Listener
+	failed bool
+}
+
+func (l *failOnce) Accept() (net.Conn, error) {
+	if !l.failed {
+		l.failed = true
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptGoesOnAfterATemporaryFailure: a forward's listener keeps
+// accepting after a failure that passes (EMFILE), rather than stopping
+// silently with the forward dead for the rest of the session.
+func TestAcceptGoesOnAfterATemporaryFailure(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Forwarder{log: slog.New(slog.DiscardHandler), conns: map[net.Conn]bool{}, listeners: []net.Listener{l}}
+	handled := make(chan struct{})
+	f.accepting.Add(1)
+	go f.accept(t.Context(), &failOnce{Listener: l}, func(_ context.Context, c net.Conn) { close(handled) })
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-handled:
+	case <-time.After(forwardAwait):
+		t.Fatal("the connection made after a failed accept was never handled")
+	}
+	f.Wait(context.Background())
 }

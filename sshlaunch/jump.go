@@ -61,8 +61,8 @@ func (e *JumpNeededError) Advice() string {
 // connects. The doors close in reverse order when the session ends, the
 // inner one first, while the hop it is knocked from is still connected.
 //
-// TCP knocks behind a hop go through its SSH connection; UDP knocks are
-// sent by sesame on the hop (knockVia). A chain that passes a profile
+// Knocks behind a hop are sent by sesame on the hop, or, without it, a
+// TCP-only sequence through its SSH connection (knockVia). A chain that passes a profile
 // twice is refused before any door opens.
 func RunVia(ctx context.Context, hops []Config, cfg Config, session func(ctx context.Context, c *Conn) error) error {
 	if err := checkChain(hops, cfg); err != nil {
@@ -168,61 +168,107 @@ func hasUDP(seq knocker.Sequence) bool {
 	return false
 }
 
-// minViaGap spaces knocks through a jump host: each is a channel opened
-// by a goroutine of its own (the answer may never come, from a port that
-// drops it), and the gap keeps their requests, and so the jump host's
-// SYNs, in order.
+// minViaGap spaces knocks sent as channel opens through a jump host.
 const minViaGap = 20 * time.Millisecond
 
 // knockVia sends a sequence from the jump host via, for the profile
-// named profile. A TCP-only sequence goes as direct-tcpip channel opens,
-// each of which makes the jump host send a SYN to the port (whether the
-// port answers does not matter, as with a knock from here; a channel that
-// does open is closed at once). A sequence with UDP knocks is sent by
-// sesame on the jump host (knockWithSesame).
+// named profile. It is sent by sesame on the jump host when it has one
+// (knockWithSesame): one process sends the knocks in order, and the
+// sequence stays out of the jump host's sshd log. Without sesame, a
+// TCP-only sequence goes as direct-tcpip channel opens (knockChannels),
+// which OpenSSH logs as "connect_to HOST port N: failed." for a port that
+// resets; a sequence with UDP knocks is refused, as SSH cannot carry UDP.
 func knockVia(via *Conn, profile string) func(context.Context, netip.Addr, knocker.Sequence, knock.Options) error {
 	client := via.Client
+	jump := via.cfg.Profile.Name
+	// noSesame remembers that the jump host has no sesame, so the close
+	// knock does not ask again. Open and close knocks never overlap.
+	noSesame := false
 	return func(ctx context.Context, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error {
 		if err := seq.Validate(); err != nil {
 			return err
 		}
-		if hasUDP(seq) {
-			return knockWithSesame(ctx, client, addr, seq, opts, profile, via.cfg.Profile.Name)
-		}
-		for i, st := range seq {
-			if i > 0 {
-				gap := opts.Delay
-				if st.GapSet {
-					gap = st.Gap
-				}
-				gap = max(gap, minViaGap)
-				if opts.Progress != nil {
-					opts.Progress(knock.Event{Kind: knock.Waiting, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now().Add(gap)})
-				}
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(gap):
-				}
+		if !noSesame {
+			err := knockWithSesame(ctx, client, addr, seq, opts, profile, jump)
+			var absent *UDPThroughJumpError
+			if !errors.As(err, &absent) || hasUDP(seq) {
+				return err
 			}
-			target := net.JoinHostPort(addr.String(), strconv.Itoa(int(st.Port)))
-			go func() {
-				if c, err := client.Dial("tcp", target); err == nil {
-					c.Close()
-				}
-			}()
-			if opts.Progress != nil {
-				opts.Progress(knock.Event{Kind: knock.Sent, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now()})
-			}
+			noSesame = true
 		}
-		return flushed(ctx, client)
+		return knockChannels(ctx, client, addr, seq, opts)
 	}
+}
+
+// knockChannels sends a TCP-only sequence as direct-tcpip channel opens
+// through client, each of which makes the jump host send a SYN to the
+// port (whether the port answers does not matter, as with a knock from
+// here; a channel that does open is closed at once). The answer to an
+// open may never come, from a port that drops it, so each open runs in a
+// goroutine of its own; the next knock waits until that goroutine is
+// under way and the gap has passed, which keeps the opens in order.
+func knockChannels(ctx context.Context, client *ssh.Client, addr netip.Addr, seq knocker.Sequence, opts knock.Options) error {
+	for i, st := range seq {
+		if i > 0 {
+			gap := opts.Delay
+			if st.GapSet {
+				gap = st.Gap
+			}
+			gap = max(gap, minViaGap)
+			if opts.Progress != nil {
+				opts.Progress(knock.Event{Kind: knock.Waiting, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now().Add(gap)})
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(gap):
+			}
+		}
+		target := net.JoinHostPort(addr.String(), strconv.Itoa(int(st.Port)))
+		started := make(chan struct{})
+		go func() {
+			close(started)
+			if c, err := client.Dial("tcp", target); err == nil {
+				c.Close()
+			}
+		}()
+		<-started
+		if opts.Progress != nil {
+			opts.Progress(knock.Event{Kind: knock.Sent, Step: i + 1, Total: len(seq), Knock: st, Addr: addr, At: time.Now()})
+		}
+	}
+	if err := flushed(ctx, client); err != nil {
+		// Every knock has been asked for: the door may be open.
+		return &MaybeOpenedError{Err: err}
+	}
+	return nil
+}
+
+// sesameCancelWait, on top of the sequence's own gaps, bounds the wait,
+// on cancel, for the jump host's sesame knock to finish: once started, it
+// may open the door whether or not it is waited for, and a close knock
+// sent while its last knocks are still to come would not close it.
+const sesameCancelWait = 2 * time.Second
+
+// sequenceTime is the sum of seq's gaps, delay where a knock sets none.
+func sequenceTime(seq knocker.Sequence, delay time.Duration) time.Duration {
+	var d time.Duration
+	for _, st := range seq[min(1, len(seq)):] {
+		if st.GapSet {
+			d += st.Gap
+		} else {
+			d += delay
+		}
+	}
+	return d
 }
 
 // knockWithSesame has the jump host's own sesame send seq to addr:
 // `sesame knock -4|-6 -d DELAY ADDR -`, the sequence on its standard
 // input, never on its command line. Its output is not passed on: an error
-// of the knock would name a port, which is a secret.
+// of the knock would name a port, which is a secret. Once the command has
+// started, a failure other than its exit status (Ctrl-C, the connection
+// lost) is a MaybeOpenedError: the knock may have gone out.
 func knockWithSesame(ctx context.Context, client *ssh.Client, addr netip.Addr, seq knocker.Sequence, opts knock.Options, profile, jump string) error {
 	sess, err := client.NewSession()
 	if err != nil {
@@ -235,22 +281,42 @@ func knockWithSesame(ctx context.Context, client *ssh.Client, addr netip.Addr, s
 		family = "-6"
 	}
 	cmd := fmt.Sprintf("sesame knock %s -d %dms %s -", family, opts.Delay.Milliseconds(), addr)
-	done := make(chan error, 1)
-	go func() { done <- sess.Run(cmd) }()
+	type outcome struct {
+		started bool
+		err     error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		if err := sess.Start(cmd); err != nil {
+			done <- outcome{false, err}
+			return
+		}
+		done <- outcome{true, sess.Wait()}
+	}()
+	var out outcome
 	select {
+	case out = <-done:
 	case <-ctx.Done():
-		sess.Close()
-		return ctx.Err()
-	case err = <-done:
+		select {
+		case out = <-done:
+		case <-time.After(sesameCancelWait + sequenceTime(seq, opts.Delay)):
+			sess.Close()
+			return &MaybeOpenedError{Err: ctx.Err()}
+		}
+		if out.err == nil {
+			return &MaybeOpenedError{Err: ctx.Err()}
+		}
 	}
 	var ee *ssh.ExitError
 	switch {
-	case errors.As(err, &ee) && ee.ExitStatus() == 127: // the shell found no sesame
+	case !out.started:
+		return fmt.Errorf("start sesame knock on the jump host %s: %w", jump, out.err)
+	case errors.As(out.err, &ee) && ee.ExitStatus() == 127: // the shell found no sesame
 		return &UDPThroughJumpError{Profile: profile, Jump: jump}
-	case errors.As(err, &ee):
+	case errors.As(out.err, &ee):
 		return fmt.Errorf("sesame knock on the jump host %s failed with status %d (run sesame knock there to see why)", jump, ee.ExitStatus())
-	case err != nil:
-		return fmt.Errorf("sesame knock on the jump host %s: %w", jump, err)
+	case out.err != nil:
+		return &MaybeOpenedError{Err: fmt.Errorf("sesame knock on the jump host %s: %w", jump, out.err)}
 	}
 	if opts.Progress != nil {
 		for i, st := range seq {
