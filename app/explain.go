@@ -40,6 +40,7 @@ func explain(err error) explanation {
 		spent     *profiles.WindowsSpentError
 		openKnock *sshlaunch.OpenKnockError
 		keyring   *profiles.KeyringError
+		maybe     *sshlaunch.MaybeOpenedError
 	)
 	switch {
 	case errors.As(err, &closeE):
@@ -74,10 +75,13 @@ func explain(err error) explanation {
 			spent.Retry.Local().Format("15:04:05"))
 	case errors.Is(err, profiles.ErrSecretsMissing):
 		ex.Title = "The profile's knock sequences are missing from the keyring"
-		ex.Hint = "Edit the profile and enter its knock sequences again."
+		ex.Hint = "Edit the profile and enter its knock sequences (or its SPA keys) again."
 	case errors.Is(err, profiles.ErrNotFound):
 		ex.Title = "The profile is gone"
 		ex.Hint = "It was deleted or renamed, perhaps by sesame profile on the command line."
+	case errors.As(err, &maybe):
+		ex.Title = "The knock was cut short"
+		ex.Hint = "It may have opened the door, so the close knock was sent. Connect again to open it."
 	case errors.Is(err, sshlaunch.ErrCancelled), errors.Is(err, context.Canceled):
 		ex.Title = "Cancelled"
 		ex.Hint = "The door was knocked shut again."

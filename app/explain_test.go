@@ -24,12 +24,13 @@ func TestExplain(t *testing.T) {
 		{&sshlaunch.HostKeyUnknownError{Info: sshlaunch.HostKeyInfo{Host: "h", Key: key, Fingerprint: "SHA256:x"}}, "Host key not accepted", "Nothing was saved"},
 		{&sshlaunch.ConnectionLostError{Reason: "gone"}, "Connection lost", "close knock was sent"},
 		{fmt.Errorf("resolve: %w", &knock.ResolveError{Host: "nowhere", Err: errors.New("no such host")}), "Cannot find the host", "host name"},
-		{&profiles.SecretsMissingError{Name: "web"}, "missing from the keyring", "enter its knock sequences again"},
+		{&profiles.SecretsMissingError{Name: "web"}, "missing from the keyring", "enter its knock sequences (or its SPA keys) again"},
 		{&profiles.WindowsSpentError{Name: "rot", Retry: time.Date(2026, 1, 1, 12, 0, 30, 0, time.Local)}, "No rotating sequence", "after 12:00:30"},
 		{&sshlaunch.AuthError{User: "root", Host: "h", Tried: "password", Err: errors.New("ssh: unable to authenticate")}, "Login failed", "identity file"},
 		{&sshlaunch.OpenKnockError{Err: errors.New("socket: too many open files")}, "The knock could not be sent", "network"},
 		{&profiles.KeyringError{Problem: profiles.KeyringNoService, Op: "read", Err: errors.New("no secret service")}, "The keyring is not available", "unlock it"},
 		{context.Canceled, "Cancelled", "shut again"},
+		{&sshlaunch.MaybeOpenedError{Err: context.Canceled}, "cut short", "close knock was sent"},
 		{errors.New("something else"), "The connection failed", ""},
 	}
 	for _, tt := range tests {
