@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 )
 
 // painted reports whether the window's area (the top-left w×h) shows a

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 	"sesame/knocker"
 	"sesame/profiles"
 )

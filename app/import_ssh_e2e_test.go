@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 	"sesame/profiles"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"golang.org/x/sys/unix"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 )
 
 // portal is a stand-in for xdg-desktop-portal's Settings on the test's

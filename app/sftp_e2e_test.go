@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 )
 
 // writeTree writes files (slash-separated name → content) under dir.

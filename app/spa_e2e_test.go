@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"sesame/app/internal/xvfb"
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 	"sesame/profiles"
 )
 

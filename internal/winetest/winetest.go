@@ -16,8 +16,6 @@
 package winetest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -33,6 +31,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sesame/internal/testnet"
+	"sesame/internal/xvfb"
 )
 
 //go:embed testdata/prng.c
@@ -231,7 +230,9 @@ func (p *Prefix) Start(t testing.TB, ns *testnet.NS) *Wine {
 func (p *Prefix) StartDisplay(t testing.TB, ns *testnet.NS) *Wine {
 	t.Helper()
 	testnet.RequireTools(t, "Xvfb")
-	return p.start(t, ns, startXvfb(t))
+	// Wine in a namespace reaches Xvfb through its socket in
+	// /tmp/.X11-unix, which namespaces share.
+	return p.start(t, ns, xvfb.Start(t, 640, 480).Name)
 }
 
 func (p *Prefix) start(t testing.TB, ns *testnet.NS, display string) *Wine {
@@ -383,44 +384,4 @@ func (w *Wine) Agent(t testing.TB, keyFile string) *testnet.Proc {
 	p := w.background(t, w.p.AgentExe, keyFile)
 	p.WaitOutput(t, "listening on")
 	return p
-}
-
-// startXvfb starts Xvfb on a free display number and returns its name; it
-// is stopped when the test ends. Wine in a namespace reaches it through
-// its socket in /tmp/.X11-unix, which namespaces share.
-func startXvfb(t testing.TB) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatalf("Xvfb did not start: %s", stderr.String())
-		}
-		return ":" + n
-	case <-time.After(testnet.Await):
-		t.Fatalf("Xvfb did not report a display within %s: %s", testnet.Await, stderr.String())
-	}
-	return ""
 }

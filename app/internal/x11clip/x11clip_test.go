@@ -11,7 +11,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 
-	"sesame/app/internal/xvfb"
+	"sesame/internal/xvfb"
 )
 
 // own makes a new client own the CLIPBOARD selection on display. With
