@@ -7,6 +7,70 @@ package capture
 #include <stdlib.h>
 #include <pcap/pcap.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
+
+// attach compiles expr and puts it on p's socket with one setsockopt, which
+// the kernel applies atomically. pcap_setfilter would first put a reject-all
+// filter on the socket and drain it, so a knock arriving meanwhile would be
+// lost; the packets already queued under the old filter that it drains are
+// harmless to sesamed (the matcher tests every packet again).
+// It returns 0, -1 with pcap_geterr set (compile error), -2 when the program
+// cannot run in the kernel (the caller falls back to pcap_setfilter), or
+// -3 with errno set.
+static int attach(pcap_t *p, const char *expr) {
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		return -1;
+	}
+	if (prog.bf_len > USHRT_MAX) {
+		pcap_freecode(&prog);
+		return -2;
+	}
+	// A cooked capture ("any") hands the kernel filter the packet from its
+	// network header on: move the offsets libpcap compiled against its
+	// synthetic header, as libpcap's own fix_program does.
+	int dlt = pcap_datalink(p);
+	int hdr = dlt == DLT_LINUX_SLL ? 16 : dlt == DLT_LINUX_SLL2 ? 20 : 0;
+	for (u_int i = 0; hdr && i < prog.bf_len; i++) {
+		struct bpf_insn *in = &prog.bf_insns[i];
+		int cls = BPF_CLASS(in->code), mode = BPF_MODE(in->code);
+		if ((cls != BPF_LD && cls != BPF_LDX) || (mode != BPF_ABS && mode != BPF_IND && mode != BPF_MSH)) {
+			continue;
+		}
+		if (in->k >= (bpf_u_int32)SKF_AD_OFF) {
+			continue;
+		}
+		if (in->k >= (bpf_u_int32)hdr) {
+			in->k -= hdr;
+		} else if (dlt == DLT_LINUX_SLL && in->k == 0) {
+			in->k = SKF_AD_OFF + SKF_AD_PKTTYPE;
+		} else if (dlt == DLT_LINUX_SLL && in->k == 14) {
+			in->k = SKF_AD_OFF + SKF_AD_PROTOCOL;
+		} else if (dlt == DLT_LINUX_SLL2 && in->k == 0) {
+			in->k = SKF_AD_OFF + SKF_AD_PROTOCOL;
+		} else if (dlt == DLT_LINUX_SLL2 && in->k == 4) {
+			in->k = SKF_AD_OFF + SKF_AD_IFINDEX;
+		} else if (dlt == DLT_LINUX_SLL2 && in->k == 10) {
+			in->k = SKF_AD_OFF + SKF_AD_PKTTYPE;
+		} else if ((bpf_int32)in->k > 0) {
+			pcap_freecode(&prog);
+			return -2;
+		}
+	}
+	struct sock_fprog fp = { .len = (unsigned short)prog.bf_len, .filter = (struct sock_filter *)prog.bf_insns };
+	int rc = setsockopt(pcap_fileno(p), SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
+	int err = errno;
+	pcap_freecode(&prog);
+	if (rc != 0) {
+		errno = err;
+		return -3;
+	}
+	return 0;
+}
+
 // next reads one packet; its data stays valid until the next call.
 static int next(pcap_t *p, const u_char **data, int *caplen) {
 	struct pcap_pkthdr *hdr;
@@ -61,6 +125,9 @@ type Handle struct {
 	mu sync.Mutex
 	p  *C.pcap_t // nil once closed
 	fd int32     // p's descriptor, polled for packets
+	// userland: the filter on p is libpcap's, run in userland, because
+	// the kernel cannot run it.
+	userland bool
 }
 
 // pcapError is libpcap's message for the last error on p.
@@ -114,15 +181,51 @@ func Open(iface, filter string) (*Handle, error) {
 		C.pcap_close(p)
 		return nil, fmt.Errorf("capture on %s: unsupported link-layer type %d (%s)", iface, int(c.lt), C.GoString(C.pcap_datalink_val_to_name(C.int(c.lt))))
 	}
-	if err := setFilter(p, filter); err != nil {
+	// libpcap keeps a copy of the filter it was last given and applies it
+	// in userland to the ring blocks filled before that call; later
+	// filters go straight to the kernel (setFilter), so that copy must
+	// pass everything, or it would drop packets the newer filter wants.
+	if err := pcapSetFilter(p, ""); err != nil {
+		C.pcap_close(p)
+		return nil, fmt.Errorf("capture on %s: %w", iface, err)
+	}
+	if err := c.setFilter(filter); err != nil {
 		C.pcap_close(p)
 		return nil, fmt.Errorf("capture on %s: filter %q: %w", iface, filter, err)
 	}
 	return c, nil
 }
 
-// setFilter compiles expr and puts it on p.
-func setFilter(p *C.pcap_t, expr string) error {
+// setFilter compiles expr and replaces the kernel filter with it in one
+// step, so that no packet is lost while the filter changes (see attach).
+// The caller holds c.mu or is Open.
+func (c *Handle) setFilter(expr string) error {
+	if c.userland {
+		// The last filter could not run in the kernel and libpcap holds
+		// it: give libpcap back one that passes everything first.
+		if err := pcapSetFilter(c.p, ""); err != nil {
+			return err
+		}
+		c.userland = false
+	}
+	cexpr := C.CString(expr)
+	defer C.free(unsafe.Pointer(cexpr))
+	rc, errno := C.attach(c.p, cexpr)
+	switch rc {
+	case 0:
+		return nil
+	case -1:
+		return pcapError(c.p)
+	case -2:
+		// Not a kernel filter: libpcap filters in userland.
+		c.userland = true
+		return pcapSetFilter(c.p, expr)
+	}
+	return fmt.Errorf("attach the filter to the socket: %w", errno)
+}
+
+// pcapSetFilter compiles expr and gives it to libpcap.
+func pcapSetFilter(p *C.pcap_t, expr string) error {
 	cexpr := C.CString(expr)
 	defer C.free(unsafe.Pointer(cexpr))
 	var prog C.struct_bpf_program
@@ -215,7 +318,7 @@ func (c *Handle) read(fn func(data []byte)) error {
 		return errClosed
 	}
 	if r := c.filter.Swap(nil); r != nil {
-		err := setFilter(c.p, r.expr)
+		err := c.setFilter(r.expr)
 		close(r.done)
 		if err != nil {
 			return fmt.Errorf("capture on %s: filter %q: %w", c.iface, r.expr, err)
