@@ -65,7 +65,7 @@ type profileForm struct {
 	autoReconnect *widget.Check
 	// kind chooses the kind of knock (kinds: a fixed open sequence or a
 	// rotating one); protocols is the rotating sequence's.
-	kind      *widget.RadioGroup
+	kind      *choiceRow
 	protocols *widget.Select
 	// newSeed is a seed made in the form, saved when the seed field is
 	// left empty.
@@ -209,6 +209,17 @@ func (f *profileForm) bindEntry(e *widget.Entry, key, place, value string) *widg
 	return e
 }
 
+// secretEntry makes the field of a secret of key: its text hidden, with
+// the eye that shows it; empty, since a secret kept in the keyring is
+// only ever replaced.
+func (f *profileForm) secretEntry(key, place string) *formEntry {
+	e := newFormEntry(f)
+	e.Password = true
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	f.bindEntry(&e.Entry, key, place, "")
+	return e
+}
+
 // durationText is a duration's field text: empty for none.
 func durationText(d time.Duration) string {
 	if d == 0 {
@@ -257,10 +268,12 @@ func (f *profileForm) timingRows() {
 
 // noteRows: the user's own note, free text.
 func (f *profileForm) noteRows() {
-	note := widget.NewMultiLineEntry()
-	note.SetMinRowsVisible(2)
+	note := newFormEntry(f)
+	note.MultiLine = true
 	note.Wrapping = fyne.TextWrapWord
-	f.addRow("Note", fNote, "", f.bindEntry(note, fNote, "", f.base.Note))
+	note.SetMinRowsVisible(2)
+	f.bindEntry(&note.Entry, fNote, "", f.base.Note)
+	f.addRow("Note", fNote, "", note)
 }
 
 // buildDialog puts the rows in the dialog, under the line that says why

@@ -23,10 +23,15 @@ func newFormEntry(f *profileForm) *formEntry {
 // save runs); every other key is the field's.
 func (e *formEntry) TypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape {
-		if c := e.f.cancel; c != nil && !c.Disabled() && c.OnTapped != nil {
-			c.OnTapped()
-		}
+		e.f.escape()
 		return
 	}
 	e.Entry.TypedKey(ev)
+}
+
+// escape is Esc in one of the form's widgets: its Cancel.
+func (f *profileForm) escape() {
+	if c := f.cancel; c != nil && !c.Disabled() && c.OnTapped != nil {
+		c.OnTapped()
+	}
 }

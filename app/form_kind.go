@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 
-	"fyne.io/fyne/v2/widget"
-
 	"sesame/profiles"
 )
 
@@ -92,9 +90,9 @@ func (f *profileForm) kindRows() {
 	for i, k := range kinds {
 		choices[i] = k.choice
 	}
-	f.kind = widget.NewRadioGroup(choices, nil)
-	f.kind.Horizontal = true
-	f.kind.Required = true
+	f.kind = newChoiceRow(choices, nil)
+	f.kind.onFocus = func() { f.scrollTo(f.kind) }
+	f.kind.onEscape = f.escape
 	f.kind.SetSelected(kinds[0].choice)
 	for _, k := range kinds[1:] {
 		if k.holds(&f.base) {

@@ -44,7 +44,7 @@ func (f *profileForm) rotatingValues() map[string]string {
 // rotatingRows adds the rotating kind's rows: the seed and the settings.
 func (f *profileForm) rotatingRows() {
 	values := f.rotatingValues()
-	seed := f.bindEntry(widget.NewPasswordEntry(), fSeed, "", "")
+	seed := f.secretEntry(fSeed, "")
 	seed.OnChanged = func(string) { f.seedChanged() }
 	newSeed := widget.NewButtonWithIcon("New seed", theme.ViewRefreshIcon(), f.makeSeed)
 	f.addRow("Seed", fSeed, "", container.NewBorder(nil, nil, nil, newSeed, seed))

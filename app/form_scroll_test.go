@@ -40,12 +40,34 @@ func TestFormScrolls(t *testing.T) {
 		t.Fatalf("the form fits its %v scroller (%v): nothing to scroll", scroll.Size(), scroll.Content.MinSize())
 	}
 
-	// Over a label: Fyne gives the wheel over a text field to the
-	// field's own scroller (not yet handled).
-	over := fyne.CurrentApp().Driver().AbsolutePositionForObject(scroll).Add(fyne.NewPos(3, 3))
-	test.Scroll(h.ui.win.Canvas(), over, 0, -120)
-	if scroll.Offset.Y == 0 {
-		t.Error("the wheel did not scroll the form")
+	// Over a label, then over a text field (whose own scroller Fyne
+	// hands the wheel to first).
+	d := fyne.CurrentApp().Driver()
+	for _, over := range []struct {
+		what string
+		at   fyne.Position
+	}{
+		{"a label", d.AbsolutePositionForObject(scroll).Add(fyne.NewPos(3, 3))},
+		{"a text field", d.AbsolutePositionForObject(fields[0]).Add(fyne.NewPos(fields[0].Size().Width/2, fields[0].Size().Height/2))},
+	} {
+		scroll.ScrollToTop()
+		test.Scroll(h.ui.win.Canvas(), over.at, 0, -120)
+		if scroll.Offset.Y == 0 {
+			t.Errorf("the wheel over %s did not scroll the form", over.what)
+		}
+	}
+	// A sideways wheel over a field stays the field's.
+	scroll.ScrollToTop()
+	at := d.AbsolutePositionForObject(fields[0]).Add(fyne.NewPos(5, 5))
+	test.Scroll(h.ui.win.Canvas(), at, -120, 0)
+	if scroll.Offset.Y != 0 {
+		t.Error("a sideways wheel over a field scrolled the form")
+	}
+
+	// A tap on a field still reaches it through the wheel catcher.
+	test.TapCanvas(h.ui.win.Canvas(), at)
+	if h.ui.win.Canvas().Focused() != fields[0] {
+		t.Errorf("a tap on the first field focused %T", h.ui.win.Canvas().Focused())
 	}
 
 	scroll.ScrollToTop()

@@ -64,7 +64,7 @@ func (f *profileForm) spaRows() {
 	if f.base.SPA != nil {
 		s = *f.base.SPA
 	}
-	key := f.bindEntry(widget.NewPasswordEntry(), fSPAKey, "KEY_BASE64", "")
+	key := f.secretEntry(fSPAKey, "KEY_BASE64")
 	key.OnChanged = func(string) { f.spaKeyChanged() }
 	newKeys := widget.NewButtonWithIcon("New keys", theme.ViewRefreshIcon(), f.makeSPAKeys)
 	scan := widget.NewButtonWithIcon("Scan QR…", theme.FileImageIcon(), f.scanSPAKeys)
@@ -73,7 +73,7 @@ func (f *profileForm) spaRows() {
 		buttons.Add(widget.NewButtonWithIcon("Show keys…", theme.VisibilityIcon(), f.confirmShowSPAKeys))
 	}
 	f.addRow("Key", fSPAKey, "", container.NewBorder(nil, nil, nil, buttons, key))
-	hmac := f.bindEntry(widget.NewPasswordEntry(), fSPAHMAC, "HMAC_KEY_BASE64", "")
+	hmac := f.secretEntry(fSPAHMAC, "HMAC_KEY_BASE64")
 	// The keys are checked together: both are given, or neither.
 	hmac.OnChanged = func(string) {
 		f.check(fSPAHMAC)

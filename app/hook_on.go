@@ -5,6 +5,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -119,6 +120,10 @@ func (u *UI) testState() hookState {
 	u.detail.report(&st)
 	u.seedShown.report(&st)
 	u.side.report(&st)
+	u.form.report(&st, c.Focused())
+	if st.Focused == "" && c.Focused() != nil {
+		st.Focused = fmt.Sprintf("%T", c.Focused())
+	}
 	for _, s := range u.sessions {
 		st.Tabs = append(st.Tabs, s.report(&st))
 	}
@@ -160,6 +165,28 @@ func (d *seedDialog) secret() string {
 
 // secret is the seed typed in the form (f is nil when it is closed), to
 // keep out of the state.
+// report names the focused form field or the kind of knock, and where
+// the form's first row is.
+func (f *profileForm) report(st *hookState, focused fyne.Focusable) {
+	if f == nil {
+		return
+	}
+	if l := f.rows[fName][0]; l != nil {
+		st.FormTop = st.rect(l)[1]
+	}
+	if focused == f.kind {
+		st.Focused = "kind:" + f.kind.Selected
+		return
+	}
+	if fe, ok := focused.(*formEntry); ok {
+		for k, e := range f.entries {
+			if e == &fe.Entry {
+				st.Focused = "field:" + k
+			}
+		}
+	}
+}
+
 func (f *profileForm) secret() string {
 	if f == nil || f.entries[fSeed] == nil {
 		return ""
@@ -211,7 +238,7 @@ func (s *session) report(st *hookState) hookTab {
 }
 
 // rect is where b is in the window, in pixels; zero when it is hidden.
-func (st *hookState) rect(b *widget.Button) [4]float32 {
+func (st *hookState) rect(b fyne.CanvasObject) [4]float32 {
 	if !b.Visible() {
 		return [4]float32{}
 	}

@@ -31,6 +31,13 @@ type hookState struct {
 	// terminals' zoom (1 is the theme's text size).
 	SidebarHidden bool
 	Zoom          float32
+	// Focused names what has the keyboard focus: "kind" (the profile
+	// form's kind of knock, then ":" and the kind chosen), "field:KEY"
+	// (a form field), or the focused widget's type.
+	Focused string
+	// FormTop is the profile form's first row's top in window pixels:
+	// it rises as the form scrolls down.
+	FormTop float32
 	// Seq counts the states written: a live app keeps raising it.
 	Seq int64
 	// Texts is every text drawn in the window, on the content and the

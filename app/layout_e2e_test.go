@@ -3,6 +3,7 @@
 package app
 
 import (
+	"fmt"
 	"image"
 	"strings"
 	"testing"
@@ -187,6 +188,56 @@ func TestRealWindowLayout(t *testing.T) {
 	b.disp.Xdotool(t, "type", "--delay", "20", "draft")
 	b.disp.Xdotool(t, "key", "Escape")
 	b.closed(t, "the form", "New profile")
+
+	formKeysAndWheel(t, b)
+}
+
+// formKeysAndWheel: in the profile form, Tab stops once on the kind of
+// knock, whose choice the arrow keys move, then goes on to the chosen
+// kind's first field; the wheel over a text field scrolls the form.
+func formKeysAndWheel(t *testing.T, a *realApp) {
+	a.disp.Xdotool(t, "windowsize", "--sync", a.window(t), "800", "450")
+	a.disp.Xdotool(t, "key", "ctrl+n")
+	a.dialogShown(t, "form-keys", "New profile", "Save")
+	st := a.waitState(t, "the Name field focused", func(st hookState) bool { return st.Focused == "field:"+fName })
+	for tabs := 1; !strings.HasPrefix(st.Focused, "kind:"); tabs++ {
+		if tabs > 15 {
+			t.Fatalf("15 Tabs from Name did not reach the kind of knock; the focus is on %s", st.Focused)
+		}
+		prev := st.Focused
+		a.disp.Xdotool(t, "key", "Tab")
+		st = a.waitState(t, "the focus to move on from "+prev, func(st hookState) bool { return st.Focused != prev })
+	}
+	if st.Focused != "kind:"+kindFixed {
+		t.Fatalf("the kind of knock is focused as %q, want fixed knocks chosen", st.Focused)
+	}
+	a.disp.Xdotool(t, "key", "Right")
+	a.waitState(t, "Right to choose a rotating sequence", func(st hookState) bool { return st.Focused == "kind:"+kindRotating })
+	xvfb.SavePNG(t, a.disp.Screenshot(t), artifact("form-kind-focused.png"))
+	a.disp.Xdotool(t, "key", "Tab")
+	a.waitState(t, "Tab on to the seed", func(st hookState) bool { return st.Focused == "field:"+fSeed })
+	a.disp.Xdotool(t, "key", "shift+Tab")
+	a.waitState(t, "Shift+Tab back to the kind of knock", func(st hookState) bool { return st.Focused == "kind:"+kindRotating })
+	a.disp.Xdotool(t, "key", "Left")
+	st = a.waitState(t, "Left back to fixed knocks", func(st hookState) bool { return st.Focused == "kind:"+kindFixed })
+
+	// The wheel, over the Name field, which sits right of its label.
+	var label hookText
+	for _, tx := range st.Texts {
+		if tx.Layer > 0 && tx.Text == "Name" {
+			label = tx
+		}
+	}
+	if label.Text == "" {
+		t.Fatalf("no Name label in the form: %+v", st.Texts)
+	}
+	top := st.FormTop
+	x, y := label.Rect[0]+label.Rect[2]+80, label.Rect[1]+label.Rect[3]/2
+	a.disp.Xdotool(t, "mousemove", "--window", a.window(t), fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "--repeat", "3", "5")
+	a.waitState(t, "the wheel over the Name field to scroll the form", func(st hookState) bool { return st.FormTop < top-10 })
+	xvfb.SavePNG(t, a.disp.Screenshot(t), artifact("form-wheel-scrolled.png"))
+	a.disp.Xdotool(t, "key", "Escape")
+	a.closed(t, "the form", "New profile")
 }
 
 // shows is a condition on the state: a text in the window starts with
