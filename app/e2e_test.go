@@ -68,6 +68,13 @@ type realApp struct {
 // namespace when g is set.
 func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH, extra ...*profiles.Profile) *realApp {
 	t.Helper()
+	return startBinary(t, appBinary(t), disp, g, extra...)
+}
+
+// startBinary is startApp with another build of the app: one without the
+// test hook writes no state.
+func startBinary(t testing.TB, bin string, disp *xvfb.Display, g *guardedSSH, extra ...*profiles.Profile) *realApp {
+	t.Helper()
 	keyring.Require(t)
 	cfg := t.TempDir()
 	store := profiles.NewStore(cfg, profiles.SystemKeyring())
@@ -91,7 +98,6 @@ func startApp(t testing.TB, disp *xvfb.Display, g *guardedSSH, extra ...*profile
 			t.Fatal(err)
 		}
 	}
-	bin := appBinary(t)
 	a := &realApp{state: filepath.Join(t.TempDir(), "state.json"), disp: disp}
 	home := t.TempDir()
 	if g != nil {

@@ -7,11 +7,21 @@ import (
 	"sesame/icons"
 )
 
-// setupTray gives desktops with a system tray Sesame's icon there.
+// trayHost shows Sesame's icon in the desktop's system tray, with a menu.
+type trayHost interface {
+	// Start shows the icon; the app calls it once its loop runs.
+	Start()
+	// SetMenu replaces the menu.
+	SetMenu(*fyne.Menu)
+	// Stop takes the icon away as the app quits.
+	Stop()
+}
+
+// setupTray gives desktops with a system tray Sesame's icon there (a test
+// app has none).
 func (u *UI) setupTray() {
 	if d, ok := u.app.(desktop.App); ok {
-		d.SetSystemTrayIcon(fyne.NewStaticResource("sesame-tray.png", icons.Tray))
-		u.trayOn = true
+		u.tray = newTray(d, fyne.NewStaticResource("sesame-tray.png", icons.Tray))
 		u.refreshTray()
 	}
 }
@@ -44,7 +54,7 @@ func (u *UI) trayMenu() *fyne.Menu {
 
 // refreshTray rebuilds the tray menu after the profiles changed.
 func (u *UI) refreshTray() {
-	if d, ok := u.app.(desktop.App); ok && u.trayOn {
-		d.SetSystemTrayMenu(u.trayMenu())
+	if u.tray != nil {
+		u.tray.SetMenu(u.trayMenu())
 	}
 }
