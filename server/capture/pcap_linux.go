@@ -119,14 +119,17 @@ type Handle struct {
 	lt     packet.LinkType
 	filter atomic.Pointer[filterReq] // the next filter, set by SetFilter
 	closed atomic.Bool
+	// stopped: Run has returned, so no reader will take a new filter.
+	stopped atomic.Bool
 
 	// mu guards p: the reader holds it during each read (at most
 	// readTimeout), so that Close never frees the handle under it.
 	mu sync.Mutex
 	p  *C.pcap_t // nil once closed
 	fd int32     // p's descriptor, polled for packets
-	// userland: the filter on p is libpcap's, run in userland, because
-	// the kernel cannot run it.
+	// userland: the filter on p went through pcap_setfilter, because the
+	// kernel would not take it directly; libpcap holds a copy it may run
+	// in userland, which must pass everything before attach is used again.
 	userland bool
 }
 
@@ -221,7 +224,16 @@ func (c *Handle) setFilter(expr string) error {
 		c.userland = true
 		return pcapSetFilter(c.p, expr)
 	}
-	return fmt.Errorf("attach the filter to the socket: %w", errno)
+	// The kernel refused it: a program over its 4096 instructions, or
+	// the old and new filters together over net.core.optmem_max (the
+	// kernel charges the new one before it frees the old). libpcap takes
+	// the old one off first, then puts the new one in the kernel, or
+	// filters in userland, as it always did.
+	c.userland = true
+	if err := pcapSetFilter(c.p, expr); err != nil {
+		return fmt.Errorf("attach the filter to the socket: %w; through libpcap: %w", errno, err)
+	}
+	return nil
 }
 
 // pcapSetFilter compiles expr and gives it to libpcap.
@@ -257,7 +269,7 @@ func (c *Handle) SetFilter(filter string) <-chan struct{} {
 	if old := c.filter.Swap(r); old != nil {
 		close(old.done)
 	}
-	if c.closed.Load() {
+	if c.closed.Load() || c.stopped.Load() {
 		if r := c.filter.Swap(nil); r != nil {
 			close(r.done)
 		}
@@ -287,6 +299,7 @@ func (c *Handle) Run(ctx context.Context, fn func(data []byte)) error {
 	stop := context.AfterFunc(ctx, c.Close)
 	defer stop()
 	defer func() {
+		c.stopped.Store(true)
 		if r := c.filter.Swap(nil); r != nil {
 			close(r.done)
 		}

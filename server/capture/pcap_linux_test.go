@@ -193,7 +193,12 @@ func TestSetFilterLosesNoPacket(t *testing.T) {
 		send(5000, i)
 	}
 	close(stop)
-	n := <-flipped
+	var n int
+	select {
+	case n = <-flipped:
+	case <-time.After(testnet.Await):
+		t.Fatal("a filter change was never taken (has the capture stopped?)")
+	}
 	// With the filter still, one more datagram: once it is in, every
 	// earlier one has come or is lost.
 	send(5000, total+1)
@@ -216,5 +221,38 @@ func TestSetFilterLosesNoPacket(t *testing.T) {
 	}
 	if _, dropped, err := c.h.Stats(); err == nil && dropped > 0 {
 		t.Logf("the kernel dropped %d packets (the ring was full)", dropped)
+	}
+}
+
+// TestSetFilterInUserland: a filter the kernel cannot run (on a cooked
+// capture, one that reads the link-layer header beyond its protocol and
+// packet type) still filters, in userland through libpcap; and the next
+// filter, in the kernel again, is not held back by libpcap's old copy.
+func TestSetFilterInUserland(t *testing.T) {
+	p := testnet.NewPair(t)
+	c := openLive(t, p, "any", udpFilter(5000))
+	send := sender(t, p)
+	// A first ring block read: libpcap stops its userland filtering
+	// after the blocks that were in the ring at its last pcap_setfilter.
+	send(5000, 1)
+	c.waitFor(t, "the first datagram", func(s map[uint16]map[uint32]bool) bool { return s[5000][1] })
+	for i, tt := range []struct {
+		filter string
+		pass   uint16
+	}{
+		{udpFilter(5001) + " and link[2:2] != 0xffff", 5001}, // userland
+		{udpFilter(5002), 5002},                              // the kernel
+	} {
+		<-c.h.SetFilter(tt.filter)
+		n := uint32(2 * (i + 1))
+		send(5000, n) // passes neither filter
+		send(tt.pass, n+1)
+		c.waitFor(t, fmt.Sprintf("the datagram to %d through %q", tt.pass, tt.filter), func(s map[uint16]map[uint32]bool) bool { return s[tt.pass][n+1] })
+		c.mu.Lock()
+		leaked := c.seen[5000][n]
+		c.mu.Unlock()
+		if leaked {
+			t.Errorf("%q let a datagram to port 5000 through", tt.filter)
+		}
 	}
 }
