@@ -125,11 +125,13 @@ func (u *UI) ShowAndRun() {
 	u.setupTray()
 	u.app.Lifecycle().SetOnStarted(u.started)
 	u.win.ShowAndRun()
+	u.detail.stopCountdown()
+	u.CloseDoors()
+	// Last: on Linux it closes the session bus connection the keyring
+	// shares, which the flows closing their doors may still need.
 	if u.tray != nil {
 		u.tray.Stop()
 	}
-	u.detail.stopCountdown()
-	u.CloseDoors()
 }
 
 // started runs as the app's loop starts: the tray comes up, and a second

@@ -77,10 +77,12 @@ func (c *wheelCatcher) Scrolled(ev *fyne.ScrollEvent) {
 	if c.e.MultiLine || ev.Scrolled.DX != 0 || c.e.f.scroll == nil {
 		if own := c.own(); own != nil {
 			own.Scrolled(ev)
+			return
 		}
-		return
 	}
-	c.e.f.scroll.Scrolled(ev)
+	if c.e.f.scroll != nil {
+		c.e.f.scroll.Scrolled(ev)
+	}
 }
 
 // own is the field's own scroller, if it has one: one of its objects.

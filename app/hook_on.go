@@ -163,16 +163,17 @@ func (d *seedDialog) secret() string {
 	return d.text.Text
 }
 
-// secret is the seed typed in the form (f is nil when it is closed), to
-// keep out of the state.
 // report names the focused form field or the kind of knock, and where
-// the form's first row is.
+// the form and its Name field are.
 func (f *profileForm) report(st *hookState, focused fyne.Focusable) {
 	if f == nil {
 		return
 	}
-	if l := f.rows[fName][0]; l != nil {
-		st.FormTop = st.rect(l)[1]
+	if f.scroll != nil {
+		st.FormView = st.rect(f.scroll)
+	}
+	if f.first != nil {
+		st.FormName = st.rect(f.first)
 	}
 	if focused == f.kind {
 		st.Focused = "kind:" + f.kind.Selected
@@ -187,6 +188,8 @@ func (f *profileForm) report(st *hookState, focused fyne.Focusable) {
 	}
 }
 
+// secret is the seed typed in the form (f is nil when it is closed), to
+// keep out of the state.
 func (f *profileForm) secret() string {
 	if f == nil || f.entries[fSeed] == nil {
 		return ""

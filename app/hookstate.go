@@ -35,9 +35,10 @@ type hookState struct {
 	// form's kind of knock, then ":" and the kind chosen), "field:KEY"
 	// (a form field), or the focused widget's type.
 	Focused string
-	// FormTop is the profile form's first row's top in window pixels:
-	// it rises as the form scrolls down.
-	FormTop float32
+	// FormView is the profile form's scrolled area, FormName its Name
+	// field, which rises as the form scrolls down (x, y, width, height
+	// in window pixels; zero while no form is open).
+	FormView, FormName [4]float32
 	// Seq counts the states written: a live app keeps raising it.
 	Seq int64
 	// Texts is every text drawn in the window, on the content and the

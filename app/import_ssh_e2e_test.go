@@ -3,6 +3,7 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -121,7 +122,12 @@ func (a *realApp) scrollDown(t testing.TB, text string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %q after scrolling; on top: %s", text, st.topTexts())
 		}
-		a.disp.Xdotool(t, "mousemove", "--window", a.window(t), "240", "380", "click", "5")
+		// The wheel over the middle of the form.
+		v := st.FormView
+		if v[2] == 0 {
+			t.Fatalf("no profile form to scroll to %q", text)
+		}
+		a.disp.Xdotool(t, "mousemove", "--window", a.window(t), fmt.Sprint(int(v[0]+v[2]/2)), fmt.Sprint(int(v[1]+v[3]/2)), "click", "5")
 		seq := st.Seq
 		a.waitState(t, "a new state", func(st hookState) bool { return st.Seq > seq })
 	}

@@ -221,20 +221,14 @@ func formKeysAndWheel(t *testing.T, a *realApp) {
 	a.disp.Xdotool(t, "key", "Left")
 	st = a.waitState(t, "Left back to fixed knocks", func(st hookState) bool { return st.Focused == "kind:"+kindFixed })
 
-	// The wheel, over the Name field, which sits right of its label.
-	var label hookText
-	for _, tx := range st.Texts {
-		if tx.Layer > 0 && tx.Text == "Name" {
-			label = tx
-		}
+	// The wheel, over the middle of the Name field.
+	name := st.FormName
+	if name[2] == 0 {
+		t.Fatalf("no Name field in the state: %+v", st)
 	}
-	if label.Text == "" {
-		t.Fatalf("no Name label in the form: %+v", st.Texts)
-	}
-	top := st.FormTop
-	x, y := label.Rect[0]+label.Rect[2]+80, label.Rect[1]+label.Rect[3]/2
+	x, y := name[0]+name[2]/2, name[1]+name[3]/2
 	a.disp.Xdotool(t, "mousemove", "--window", a.window(t), fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "--repeat", "3", "5")
-	a.waitState(t, "the wheel over the Name field to scroll the form", func(st hookState) bool { return st.FormTop < top-10 })
+	a.waitState(t, "the wheel over the Name field to scroll the form", func(st hookState) bool { return st.FormName[1] < name[1]-10 })
 	xvfb.SavePNG(t, a.disp.Screenshot(t), artifact("form-wheel-scrolled.png"))
 	a.disp.Xdotool(t, "key", "Escape")
 	a.closed(t, "the form", "New profile")

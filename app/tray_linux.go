@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/systray"
+
+	"sesame/internal/sessionbus"
 )
 
 // dbusTray is the tray on Linux: a StatusNotifierItem on the session bus,
@@ -19,17 +21,19 @@ import (
 type dbusTray struct {
 	start, stop func()
 
-	mu    sync.Mutex
-	ready bool       // systray is up: menus can be built
-	menu  *fyne.Menu // the menu to show
+	mu      sync.Mutex
+	started bool       // Start ran
+	ready   bool       // systray is up: menus can be built
+	menu    *fyne.Menu // the menu to show
 }
 
 func newTray(_ desktop.App, icon fyne.Resource) trayHost {
 	t := &dbusTray{}
+	// Before start, which copies them into what it exports: set after,
+	// they could miss it. Some trays fail on an item without a title.
+	systray.SetIcon(icon.Content())
+	systray.SetTitle("Sesame")
 	t.start, t.stop = systray.RunWithExternalLoop(func() {
-		systray.SetIcon(icon.Content())
-		// Some trays fail on an item without a title.
-		systray.SetTitle("Sesame")
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		t.ready = true
@@ -39,10 +43,28 @@ func newTray(_ desktop.App, icon fyne.Resource) trayHost {
 }
 
 // Start connects to the session bus and shows the icon, off the UI
-// goroutine.
-func (t *dbusTray) Start() { go t.start() }
+// goroutine. Without a session bus there is no tray to show it in, and
+// godbus would start a bus of its own that outlives Sesame.
+func (t *dbusTray) Start() {
+	if !sessionbus.Present() {
+		return
+	}
+	t.mu.Lock()
+	t.started = true
+	t.mu.Unlock()
+	go t.start()
+}
 
-func (t *dbusTray) Stop() { t.stop() }
+// Stop takes the icon away. It closes the shared session bus connection,
+// which the keyring uses too: the app stops the tray last.
+func (t *dbusTray) Stop() {
+	t.mu.Lock()
+	started := t.started
+	t.mu.Unlock()
+	if started {
+		t.stop()
+	}
+}
 
 func (t *dbusTray) SetMenu(m *fyne.Menu) {
 	t.mu.Lock()

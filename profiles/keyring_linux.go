@@ -2,28 +2,21 @@ package profiles
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
+
+	"sesame/internal/sessionbus"
 )
 
 // checkSessionBus refuses early when there is no session bus to find: with
 // none, godbus would run dbus-launch, which starts a bus daemon that
 // outlives Sesame and has no Secret Service on it anyway.
 func checkSessionBus(op string) error {
-	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+	if sessionbus.Present() {
 		return nil
-	}
-	// godbus's own discovery: the systemd user bus socket, or the file
-	// dbus-launch leaves behind.
-	dir := fmt.Sprintf("/run/user/%d", os.Getuid())
-	for _, f := range []string{"bus", "dbus-session"} {
-		if _, err := os.Stat(dir + "/" + f); err == nil {
-			return nil
-		}
 	}
 	return &KeyringError{Problem: KeyringNoBus, Op: op, Detail: "DBUS_SESSION_BUS_ADDRESS is not set"}
 }
