@@ -99,7 +99,11 @@ func newFilesPane(s *session) *filesPane {
 	f.result = widget.NewLabel("")
 	f.result.Wrapping = fyne.TextWrapWord
 	f.result.Hide()
-	hint := widget.NewLabel("Double-click a folder to open it. Drop files or folders from the desktop here to upload them.")
+	text := "Double-click a folder to open it. Drop files or folders from the desktop here to upload them."
+	if f.out.starter, f.out.found = desktopDragger(f.u.win), true; f.out.starter != nil {
+		text += " Drag one out of the window to copy it there."
+	}
+	hint := widget.NewLabel(text)
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
 	top := container.NewVBox(

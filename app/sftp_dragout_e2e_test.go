@@ -30,7 +30,9 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	remote := filepath.Join(g.sshd.Dir, "home") // root's home on the server
 	served := make([]byte, 300<<10)
 	rand.Read(served)
-	writeTree(t, remote, map[string][]byte{"served.bin": served})
+	tree := map[string][]byte{"a.txt": []byte("alpha\n"), "deep/b.txt": []byte("beta\n")}
+	writeTree(t, remote, map[string][]byte{"served.bin": served, `evil\name`: []byte("hostile\n")})
+	writeTree(t, filepath.Join(remote, "tree"), tree)
 
 	disp := xvfb.Start(t, 1600, 900)
 	a := startApp(t, disp, g)
@@ -44,7 +46,7 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	})
 	a.clickText(t, "Files")
 	a.waitState(t, "the Files pane listing root's home", func(st hookState) bool {
-		return strings.Contains(filesOf(st).Files, "\nserved.bin")
+		return strings.Contains(filesOf(st).Files, "\ntree/") && strings.Contains(filesOf(st).Files, "\nserved.bin")
 	})
 	// Another program's window, right of the app's (1100 wide).
 	target := xvfb.NewDropTarget(t, disp.Name, 1200, 150, 350, 400)
@@ -103,6 +105,34 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 		return strings.HasPrefix(filesOf(st).FilesResult, "Dragged served.bin out")
 	})
 	xvfb.SavePNG(t, disp.Screenshot(t), artifact("files-dragged-out.png"))
+
+	// A folder comes whole, as one URI.
+	drag("tree", 1350, 300)
+	a.disp.Xdotool(t, "mouseup", "1")
+	select {
+	case drop = <-target.Drops():
+	case <-time.After(testnet.Await):
+		t.Fatal("the folder was not dropped on the target window")
+	}
+	if len(drop.URIs) != 1 || drop.Err != nil || !strings.HasSuffix(drop.URIs[0], "/tree") {
+		t.Fatalf("the target got %+v, want the URI of the folder tree", drop)
+	}
+	u, _ = url.Parse(drop.URIs[0])
+	sameTree(t, "the dropped folder", u.Path, tree)
+	if len(drop.Files) != len(tree) {
+		t.Errorf("the target read %d files, want %d", len(drop.Files), len(tree))
+	}
+	a.waitState(t, "the pane saying the folder was dragged out", func(st hookState) bool {
+		return strings.HasPrefix(filesOf(st).FilesResult, "Dragged tree out")
+	})
+
+	// A name from the server that is no plain file name is refused, as
+	// Download refuses it.
+	drag(`evil\name`, 1350, 300)
+	a.disp.Xdotool(t, "mouseup", "1")
+	a.waitState(t, "the pane refusing the hostile name", func(st hookState) bool {
+		return strings.HasPrefix(filesOf(st).FilesResult, "Not dragged out: refused")
+	})
 
 	// Released over nothing that takes files: nothing dropped.
 	drag("served.bin", 1580, 880)
