@@ -109,6 +109,7 @@ type source struct {
 	events    <-chan xgb.Event
 
 	target   xproto.Window // the XdndAware window under the pointer, 0 for none
+	dest     xproto.Window // where its messages go: target, or its XdndProxy
 	accepted bool          // the target's last XdndStatus accepted the drop
 	waiting  bool          // a position is sent and its status not back
 	again    bool          // the pointer moved meanwhile
@@ -117,7 +118,7 @@ type source struct {
 }
 
 type atoms struct {
-	aware, enter, position, status, leave, drop, finished, selection, copy, uriList, targets xproto.Atom
+	aware, proxy, enter, position, status, leave, drop, finished, selection, copy, uriList, targets xproto.Atom
 }
 
 func (d *Drag) run(display string, self xproto.Window) Result {
@@ -191,7 +192,7 @@ func (s *source) setup() error {
 }
 
 func internAtoms(conn *xgb.Conn) (atoms, error) {
-	names := []string{"XdndAware", "XdndEnter", "XdndPosition", "XdndStatus", "XdndLeave", "XdndDrop", "XdndFinished",
+	names := []string{"XdndAware", "XdndProxy", "XdndEnter", "XdndPosition", "XdndStatus", "XdndLeave", "XdndDrop", "XdndFinished",
 		"XdndSelection", "XdndActionCopy", "text/uri-list", "TARGETS"}
 	cookies := make([]xproto.InternAtomCookie, len(names))
 	for i, n := range names {
@@ -205,7 +206,7 @@ func internAtoms(conn *xgb.Conn) (atoms, error) {
 		}
 		got[i] = r.Atom
 	}
-	return atoms{got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10]}, nil
+	return atoms{got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10], got[11]}, nil
 }
 
 // loop follows the pointer until the release, then drops.
@@ -262,15 +263,15 @@ func (s *source) dropped(d *Drag) Result {
 	// The drop goes out once the files are there, so that the target's
 	// request for them is answered at once: some targets (Qt's) wait only
 	// seconds for the data.
-	target := s.target
-	if err := s.send(target, s.a.drop, uint32(s.win), 0, uint32(s.time)); err != nil {
+	target, dest := s.target, s.dest
+	if err := s.send(s.a.drop, uint32(s.win), 0, uint32(s.time)); err != nil {
 		return Result{Err: fmt.Errorf("drop on the window: %w", err)}
 	}
 	timeout = time.After(finishWait)
 	for {
 		select {
 		case ev := <-s.events:
-			if m, ok := ev.(xproto.ClientMessageEvent); ok && m.Type == s.a.finished && xproto.Window(m.Data.Data32[0]) == target {
+			if m, ok := ev.(xproto.ClientMessageEvent); ok && m.Type == s.a.finished && (xproto.Window(m.Data.Data32[0]) == target || xproto.Window(m.Data.Data32[0]) == dest) {
 				if m.Data.Data32[1]&1 == 0 {
 					return Result{Err: errors.New("the window refused the files")}
 				}
@@ -290,15 +291,15 @@ func (s *source) moved() {
 	if err != nil {
 		return // the connection is failing: the release reports what follows
 	}
-	w, version := s.awareUnder(p.Child)
+	w, dest, version := s.awareUnder(p.Child)
 	if w != s.target {
 		s.leave()
 		if w != 0 {
-			types := []uint32{uint32(s.a.uriList)}
-			if err := s.send(w, s.a.enter, uint32(s.win), uint32(version)<<24, types[0]); err != nil {
-				return // gone meanwhile
+			s.target, s.dest = w, dest
+			if err := s.send(s.a.enter, uint32(s.win), uint32(version)<<24, uint32(s.a.uriList)); err != nil {
+				s.target, s.dest = 0, 0 // gone meanwhile
+				return
 			}
-			s.target = w
 		}
 	}
 	if s.target == 0 {
@@ -308,49 +309,78 @@ func (s *source) moved() {
 		s.again = true // the spec: one position at a time, the next after its status
 		return
 	}
-	if err := s.send(s.target, s.a.position, uint32(s.win), 0, uint32(p.RootX)<<16|uint32(uint16(p.RootY)), uint32(s.time), uint32(s.a.copy)); err != nil {
-		s.target, s.accepted = 0, false
+	if err := s.send(s.a.position, uint32(s.win), 0, uint32(p.RootX)<<16|uint32(uint16(p.RootY)), uint32(s.time), uint32(s.a.copy)); err != nil {
+		s.target, s.dest, s.accepted = 0, 0, false
 		return
 	}
 	s.waiting, s.again = true, false
 }
 
 // awareUnder finds the window that takes drops along the chain of
-// windows under the pointer, from the top-level child of the root down,
+// windows under the pointer, from the top-level child of the root down
+// (the root itself last: a desktop drawn on it), where its messages go,
 // and the version to speak with it; 0 for none, and for our own window.
-func (s *source) awareUnder(w xproto.Window) (xproto.Window, byte) {
+func (s *source) awareUnder(w xproto.Window) (target, dest xproto.Window, version byte) {
 	for depth := 0; w != 0 && depth < 16; depth++ {
 		if w == s.self {
-			return 0, 0
+			return 0, 0, 0
 		}
-		r, err := xproto.GetProperty(s.conn, false, w, s.a.aware, xproto.AtomAtom, 0, 1).Reply()
-		if err == nil && r.ValueLen > 0 && len(r.Value) >= 4 {
-			if v := xgb.Get32(r.Value); v >= 3 {
-				return w, byte(min(v, Version))
-			}
+		if dest, v := s.aware(w); v != 0 {
+			return w, dest, v
 		}
 		p, err := xproto.QueryPointer(s.conn, w).Reply()
 		if err != nil {
-			return 0, 0
+			return 0, 0, 0
 		}
 		w = p.Child
+	}
+	if dest, v := s.aware(s.root); v != 0 {
+		return s.root, dest, v
+	}
+	return 0, 0, 0
+}
+
+// aware is the XDND version w speaks (0 for none), and where its messages
+// go: to its XdndProxy when that window names itself as proxy too (the
+// spec's check against a stale property), which then holds XdndAware.
+func (s *source) aware(w xproto.Window) (xproto.Window, byte) {
+	dest := w
+	if p := s.window(w, s.a.proxy); p != 0 && s.window(p, s.a.proxy) == p {
+		dest = p
+	}
+	r, err := xproto.GetProperty(s.conn, false, dest, s.a.aware, xproto.AtomAtom, 0, 1).Reply()
+	if err != nil || r.Format != 32 || len(r.Value) < 4 {
+		return 0, 0
+	}
+	if v := xgb.Get32(r.Value); v >= 3 {
+		return dest, byte(min(v, Version))
 	}
 	return 0, 0
 }
 
-func (s *source) leave() {
-	if s.target != 0 {
-		s.send(s.target, s.a.leave, uint32(s.win))
+// window is the window a WINDOW property of w names, 0 for none.
+func (s *source) window(w xproto.Window, prop xproto.Atom) xproto.Window {
+	r, err := xproto.GetProperty(s.conn, false, w, prop, xproto.AtomWindow, 0, 1).Reply()
+	if err != nil || r.Format != 32 || len(r.Value) < 4 {
+		return 0
 	}
-	s.target, s.accepted, s.waiting, s.again = 0, false, false, false
+	return xproto.Window(xgb.Get32(r.Value))
 }
 
-// send sends the XDND client message typ to w.
-func (s *source) send(w xproto.Window, typ xproto.Atom, data ...uint32) error {
+func (s *source) leave() {
+	if s.target != 0 {
+		s.send(s.a.leave, uint32(s.win))
+	}
+	s.target, s.dest, s.accepted, s.waiting, s.again = 0, 0, false, false, false
+}
+
+// send sends the XDND client message typ about the target to its
+// destination (the target, or its proxy).
+func (s *source) send(typ xproto.Atom, data ...uint32) error {
 	d := make([]uint32, 5)
 	copy(d, data)
-	ev := xproto.ClientMessageEvent{Format: 32, Window: w, Type: typ, Data: xproto.ClientMessageDataUnionData32New(d)}
-	return xproto.SendEventChecked(s.conn, false, w, xproto.EventMaskNoEvent, string(ev.Bytes())).Check()
+	ev := xproto.ClientMessageEvent{Format: 32, Window: s.target, Type: typ, Data: xproto.ClientMessageDataUnionData32New(d)}
+	return xproto.SendEventChecked(s.conn, false, s.dest, xproto.EventMaskNoEvent, string(ev.Bytes())).Check()
 }
 
 func (s *source) setReady(r ready) {
@@ -365,7 +395,7 @@ func (s *source) setReady(r ready) {
 func (s *source) handle(ev xgb.Event) {
 	switch e := ev.(type) {
 	case xproto.ClientMessageEvent:
-		if e.Type != s.a.status || s.target == 0 || xproto.Window(e.Data.Data32[0]) != s.target {
+		if from := xproto.Window(e.Data.Data32[0]); e.Type != s.a.status || s.target == 0 || (from != s.target && from != s.dest) {
 			return
 		}
 		s.accepted = e.Data.Data32[1]&1 != 0

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
 	"sesame/internal/xvfb"
 )
 
@@ -74,6 +77,7 @@ func TestDrag(t *testing.T) {
 	if err := os.WriteFile(file, []byte("dragged\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	proxied(t, disp.Name, target.Window, 50, 300, 100, 100)
 	failed := errors.New("the download failed")
 	for _, tc := range []struct {
 		name        string
@@ -86,6 +90,7 @@ func TestDrag(t *testing.T) {
 		{name: "dropped", x: 400, y: 200, wantDropped: true},
 		{name: "files ready after the release", x: 400, y: 200, readyLate: true, wantDropped: true},
 		{name: "over nothing", x: 50, y: 50},
+		{name: "through an XdndProxy", x: 100, y: 350, wantDropped: true},
 		{name: "files failed", x: 400, y: 200, err: failed},
 		{name: "over our own window", x: 400, y: 200, self: target.Window},
 	} {
@@ -125,5 +130,36 @@ func TestDrag(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// proxied maps a window at x, y (w×h) whose drops go to proxy (its
+// XdndProxy, which names itself too, as the spec has it).
+func proxied(t *testing.T, display string, proxy uint32, x, y, w, h int) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	r, err := xproto.InternAtom(conn, false, uint16(len("XdndProxy")), "XdndProxy").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := xproto.Setup(conn).DefaultScreen(conn)
+	win, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, 0, win, screen.Root, int16(x), int16(y), uint16(w), uint16(h), 0,
+		xproto.WindowClassInputOnly, 0, xproto.CwOverrideRedirect, []uint32{1}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	v := make([]byte, 4)
+	xgb.Put32(v, proxy)
+	for _, on := range []xproto.Window{win, xproto.Window(proxy)} {
+		if err := xproto.ChangePropertyChecked(conn, xproto.PropModeReplace, on, r.Atom, xproto.AtomWindow, 32, 1, v).Check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
+		t.Fatal(err)
 	}
 }
