@@ -113,6 +113,7 @@ type source struct {
 	accepted bool          // the target's last XdndStatus accepted the drop
 	waiting  bool          // a position is sent and its status not back
 	again    bool          // the pointer moved meanwhile
+	released bool          // the button is up: the target stays, wherever the pointer goes
 	files    *ready        // once Ready was called
 	pending  []xproto.SelectionRequestEvent
 }
@@ -229,6 +230,7 @@ func (s *source) loop(d *Drag) Result {
 func (s *source) dropped(d *Drag) Result {
 	s.waiting = false // the last position is sent again from where the button went up
 	s.moved()
+	s.released = true
 	if s.target == 0 {
 		return Result{}
 	}
@@ -400,7 +402,7 @@ func (s *source) handle(ev xgb.Event) {
 		}
 		s.accepted = e.Data.Data32[1]&1 != 0
 		s.waiting = false
-		if s.again {
+		if s.again && !s.released {
 			s.moved()
 		}
 	case xproto.SelectionRequestEvent:
