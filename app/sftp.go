@@ -100,7 +100,7 @@ func newFilesPane(s *session) *filesPane {
 	f.result.Wrapping = fyne.TextWrapWord
 	f.result.Hide()
 	text := "Double-click a folder to open it. Drop files or folders from the desktop here to upload them."
-	if f.out.starter, f.out.found = desktopDragger(f.u.win), true; f.out.starter != nil {
+	if f.out.starter = desktopDragger(f.u.win); f.out.starter != nil {
 		text += " Drag one out of the window to copy it there."
 	}
 	hint := widget.NewLabel(text)

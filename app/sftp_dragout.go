@@ -31,10 +31,9 @@ type dragStarter func(done func(dropped bool, err error)) desktopDrag
 // entries: once the pointer leaves the window, the entry is downloaded
 // into a private folder and dropped where the button goes up.
 type dragOut struct {
+	starter dragStarter // nil where there is no drag source
 	gesture bool        // the pointer left the window in this gesture: decided once
 	d       desktopDrag // the drag under way, nil when none
-	starter dragStarter // found from the window at the first drag
-	found   bool
 }
 
 // rowDragged follows a drag begun on the entry id.
@@ -50,9 +49,6 @@ func (f *filesPane) rowDragged(id int, ev *fyne.DragEvent) {
 		return
 	}
 	o.gesture = true
-	if !o.found {
-		o.starter, o.found = desktopDragger(f.u.win), true
-	}
 	if o.starter == nil || id < 0 || id >= len(f.items) {
 		return // no drag source here: nothing happens, as before there was one
 	}
