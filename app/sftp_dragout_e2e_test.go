@@ -31,7 +31,7 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	served := make([]byte, 300<<10)
 	rand.Read(served)
 	tree := map[string][]byte{"a.txt": []byte("alpha\n"), "deep/b.txt": []byte("beta\n")}
-	writeTree(t, remote, map[string][]byte{"served.bin": served, `evil\name`: []byte("hostile\n")})
+	writeTree(t, remote, map[string][]byte{"served.bin": served, `evil\name`: []byte("hostile\n"), "gone.txt": []byte("gone\n")})
 	writeTree(t, filepath.Join(remote, "tree"), tree)
 
 	disp := xvfb.Start(t, 1600, 900)
@@ -52,7 +52,8 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	target := xvfb.NewDropTarget(t, disp.Name, 1200, 150, 350, 400)
 
 	// drag presses on name's row and moves in steps to x, y on the
-	// screen; it returns with the button still down.
+	// screen; it returns with the button still down (over the target
+	// once it knows).
 	drag := func(name string, x, y int) {
 		t.Helper()
 		st, _ := a.read()
@@ -70,13 +71,18 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 		}
 	}
 
+	over := func() {
+		t.Helper()
+		select {
+		case <-target.Over():
+		case <-time.After(testnet.Await):
+			t.Fatal("the drag never reached the target window: no XdndPosition")
+		}
+	}
+
 	// Onto the target: it is told where the pointer is before the release.
 	drag("served.bin", 1350, 300)
-	select {
-	case <-target.Over():
-	case <-time.After(testnet.Await):
-		t.Fatal("the drag never reached the target window: no XdndPosition")
-	}
+	over()
 	a.disp.Xdotool(t, "mouseup", "1")
 	var drop xvfb.Drop
 	select {
@@ -108,6 +114,7 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 
 	// A folder comes whole, as one URI.
 	drag("tree", 1350, 300)
+	over()
 	a.disp.Xdotool(t, "mouseup", "1")
 	select {
 	case drop = <-target.Drops():
@@ -132,6 +139,21 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	a.disp.Xdotool(t, "mouseup", "1")
 	a.waitState(t, "the pane refusing the hostile name", func(st hookState) bool {
 		return strings.HasPrefix(filesOf(st).FilesResult, "Not dragged out: refused")
+	})
+
+	// A file gone from the server since it was listed: its download
+	// fails, the pane says why, and nothing is dropped.
+	if err := os.Remove(filepath.Join(remote, "gone.txt")); err != nil {
+		t.Fatal(err)
+	}
+	drag("gone.txt", 1350, 300)
+	over()
+	a.disp.Xdotool(t, "mouseup", "1")
+	a.dialogShown(t, "files-drag-out-failed", "Downloading gone.txt failed", "Close")
+	a.disp.Xdotool(t, "key", "Escape")
+	a.closed(t, "the download's error", "Downloading gone.txt failed")
+	a.waitState(t, "the pane saying the download failed", func(st hookState) bool {
+		return strings.HasPrefix(filesOf(st).FilesResult, "Downloading gone.txt failed")
 	})
 
 	// Released over nothing that takes files: nothing dropped.

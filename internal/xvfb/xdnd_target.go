@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jezek/xgb"
@@ -35,9 +34,7 @@ type DropTarget struct {
 	// Window is the target's X window.
 	Window uint32
 	drops  chan Drop
-	mu     sync.Mutex
-	over   chan struct{} // closed at the first XdndPosition
-	seen   bool
+	over   chan struct{} // one a drag, at its first XdndPosition
 }
 
 // NewDropTarget maps a drop target at x, y (w×h) on the screen of
@@ -80,7 +77,7 @@ func NewDropTarget(t testing.TB, display string, x, y, w, h int) *DropTarget {
 	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
 		t.Fatal(err)
 	}
-	d := &DropTarget{Window: uint32(win), drops: make(chan Drop, 8), over: make(chan struct{})}
+	d := &DropTarget{Window: uint32(win), drops: make(chan Drop, 8), over: make(chan struct{}, 8)}
 	go d.serve(conn, win, a)
 	return d
 }
@@ -88,11 +85,15 @@ func NewDropTarget(t testing.TB, display string, x, y, w, h int) *DropTarget {
 // Drops delivers each drop the target received.
 func (d *DropTarget) Drops() <-chan Drop { return d.drops }
 
-// Over is closed once a drag has sent the target a position.
+// Over delivers one value for each drag that entered the target, at its
+// first position: the pointer is over the target and the source knows.
 func (d *DropTarget) Over() <-chan struct{} { return d.over }
 
 func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xproto.Atom) {
-	var source xproto.Window
+	var (
+		source xproto.Window
+		told   bool // Over has had this drag
+	)
 	send := func(to xproto.Window, typ string, data ...uint32) {
 		v := make([]uint32, 5)
 		copy(v, data)
@@ -109,17 +110,18 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 			from := xproto.Window(e.Data.Data32[0])
 			switch e.Type {
 			case a["XdndEnter"]:
-				source = from
+				source, told = from, false
 			case a["XdndPosition"]:
 				if from != source {
 					continue
 				}
-				d.mu.Lock()
-				if !d.seen {
-					d.seen = true
-					close(d.over)
+				if !told {
+					told = true
+					select {
+					case d.over <- struct{}{}:
+					default:
+					}
 				}
-				d.mu.Unlock()
 				send(source, "XdndStatus", uint32(win), 1, 0, 0, uint32(a["XdndActionCopy"]))
 			case a["XdndLeave"]:
 				source = 0
