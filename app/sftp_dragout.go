@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -103,6 +104,9 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 			d.Ready([]string{job.staged}, nil)
 		} else {
 			d.Ready(nil, fmt.Errorf("the download of %s failed: %w", name, err))
+			if job.after == "" && !errors.Is(err, context.Canceled) {
+				f.showResult(fmt.Sprintf("%s was not dropped: %v", name, err), widget.DangerImportance)
+			}
 		}
 		if job.after != "" { // the drag ended first, and said how
 			f.showResult(job.after, job.imp)

@@ -153,7 +153,7 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	a.disp.Xdotool(t, "key", "Escape")
 	a.closed(t, "the download's error", "Downloading gone.txt failed")
 	a.waitState(t, "the pane saying the download failed", func(st hookState) bool {
-		return strings.HasPrefix(filesOf(st).FilesResult, "Downloading gone.txt failed")
+		return strings.HasPrefix(filesOf(st).FilesResult, "gone.txt was not dropped: read /root/gone.txt on the server")
 	})
 
 	// Released over nothing that takes files: nothing dropped.
