@@ -29,7 +29,8 @@ type Drop struct {
 // DropTarget is a window that takes drops of files as a file manager
 // does: XdndAware (version 5), it accepts text/uri-list with the copy
 // action, asks the source for the list at the drop, reads the files and
-// says it finished.
+// says it finished (as the version the source speaks has it: before 5,
+// XdndFinished says nothing of success).
 type DropTarget struct {
 	// Window is the target's X window.
 	Window uint32
@@ -91,8 +92,9 @@ func (d *DropTarget) Over() <-chan struct{} { return d.over }
 
 func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xproto.Atom) {
 	var (
-		source xproto.Window
-		told   bool // Over has had this drag
+		source  xproto.Window
+		version uint32 // the drag's, from XdndEnter
+		told    bool   // Over has had this drag
 	)
 	send := func(to xproto.Window, typ string, data ...uint32) {
 		v := make([]uint32, 5)
@@ -110,7 +112,7 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 			from := xproto.Window(e.Data.Data32[0])
 			switch e.Type {
 			case a["XdndEnter"]:
-				source, told = from, false
+				source, told, version = from, false, e.Data.Data32[1]>>24
 			case a["XdndPosition"]:
 				if from != source {
 					continue
@@ -145,7 +147,7 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 				}
 			}
 			ok := uint32(0)
-			if drop.Err == nil {
+			if drop.Err == nil && version >= 5 {
 				ok = 1
 			}
 			d.drops <- drop // before Finished: the source's caller may look at once

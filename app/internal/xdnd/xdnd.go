@@ -22,7 +22,8 @@ import (
 	"github.com/jezek/xgb/xproto"
 )
 
-// Version is the XDND version spoken; targets of version 3 and up take it.
+// Version is the XDND version spoken; with a target of version 3 or 4,
+// its own.
 const Version = 5
 
 // Bounds on what the other side owes: its answer to the last position at
@@ -110,6 +111,7 @@ type source struct {
 
 	target   xproto.Window // the XdndAware window under the pointer, 0 for none
 	dest     xproto.Window // where its messages go: target, or its XdndProxy
+	version  byte          // spoken with it
 	accepted bool          // the target's last XdndStatus accepted the drop
 	waiting  bool          // a position is sent and its status not back
 	again    bool          // the pointer moved meanwhile
@@ -274,7 +276,8 @@ func (s *source) dropped(d *Drag) Result {
 		select {
 		case ev := <-s.events:
 			if m, ok := ev.(xproto.ClientMessageEvent); ok && m.Type == s.a.finished && (xproto.Window(m.Data.Data32[0]) == target || xproto.Window(m.Data.Data32[0]) == dest) {
-				if m.Data.Data32[1]&1 == 0 {
+				// Before version 5 XdndFinished says nothing more.
+				if s.version >= 5 && m.Data.Data32[1]&1 == 0 {
 					return Result{Err: errors.New("the window refused the files")}
 				}
 				return Result{Dropped: true}
@@ -297,7 +300,7 @@ func (s *source) moved() {
 	if w != s.target {
 		s.leave()
 		if w != 0 {
-			s.target, s.dest = w, dest
+			s.target, s.dest, s.version = w, dest, version
 			if err := s.send(s.a.enter, uint32(s.win), uint32(version)<<24, uint32(s.a.uriList)); err != nil {
 				s.target, s.dest = 0, 0 // gone meanwhile
 				return

@@ -78,6 +78,8 @@ func TestDrag(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxied(t, disp.Name, target.Window, 50, 300, 100, 100)
+	old := xvfb.NewDropTarget(t, disp.Name, 300, 350, 200, 100)
+	setAware(t, disp.Name, old.Window, 4)
 	failed := errors.New("the download failed")
 	for _, tc := range []struct {
 		name        string
@@ -86,11 +88,13 @@ func TestDrag(t *testing.T) {
 		err         error
 		readyLate   bool // Ready comes after the release, as a slow download's does
 		wantDropped bool
+		into        *xvfb.DropTarget // the target that gets the drop, when not target
 	}{
 		{name: "dropped", x: 400, y: 200, wantDropped: true},
 		{name: "files ready after the release", x: 400, y: 200, readyLate: true, wantDropped: true},
 		{name: "over nothing", x: 50, y: 50},
 		{name: "through an XdndProxy", x: 100, y: 350, wantDropped: true},
+		{name: "version 4 target", x: 400, y: 400, wantDropped: true, into: old},
 		{name: "files failed", x: 400, y: 200, err: failed},
 		{name: "over our own window", x: 400, y: 200, self: target.Window},
 	} {
@@ -116,8 +120,13 @@ func TestDrag(t *testing.T) {
 			if r.Dropped != tc.wantDropped || (tc.err != nil && !errors.Is(r.Err, tc.err)) || (tc.wantDropped && r.Err != nil) {
 				t.Fatalf("result %+v, want dropped %v with error %v", r, tc.wantDropped, tc.err)
 			}
+			into := target
+			if tc.into != nil {
+				into = tc.into
+			}
+			drops := into.Drops()
 			select {
-			case drop := <-target.Drops():
+			case drop := <-drops:
 				if !tc.wantDropped {
 					t.Fatalf("the target got a drop: %+v", drop)
 				}
@@ -160,6 +169,25 @@ func proxied(t *testing.T, display string, proxy uint32, x, y, w, h int) {
 		}
 	}
 	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setAware makes win say it speaks XDND version v.
+func setAware(t *testing.T, display string, win uint32, v uint32) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r, err := xproto.InternAtom(conn, false, uint16(len("XdndAware")), "XdndAware").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	xgb.Put32(b, v)
+	if err := xproto.ChangePropertyChecked(conn, xproto.PropModeReplace, xproto.Window(win), r.Atom, xproto.AtomAtom, 32, 1, b).Check(); err != nil {
 		t.Fatal(err)
 	}
 }
