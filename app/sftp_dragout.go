@@ -120,8 +120,10 @@ type outJob struct {
 	name, staged string
 	done         bool  // the download ended
 	err          error // how
-	after        string
-	imp          widget.Importance
+	// after is what the pane says when the download ends, the drag having
+	// ended first (released over nothing, say); imp is its importance.
+	after string
+	imp   widget.Importance
 }
 
 // droppedOut says how a drag out ended. A failed download has said so
