@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ type gtkDrop struct {
 
 // startGTKTarget runs a real GTK 3 drop target at x, y (w×h) on display
 // and returns its drops as they come.
-func startGTKTarget(t *testing.T, display string, x, y, w, h int) <-chan gtkDrop {
+func startGTKTarget(t testing.TB, display string, x, y, w, h int) <-chan gtkDrop {
 	t.Helper()
 	probe := exec.Command(systemPython, "-c", `import gi; gi.require_version("Gtk", "3.0"); from gi.repository import Gtk`)
 	probe.Env = append(os.Environ(), "DISPLAY="+display)
@@ -114,4 +115,56 @@ func TestDragToGTK(t *testing.T) {
 	case <-time.After(finishWait):
 		t.Fatal("the drag says dropped, GTK printed nothing")
 	}
+}
+
+// BenchmarkDropOnGTK is a whole drag of a ready file onto GTK 3's drop
+// target, from the first look at the pointer to GTK's XdndFinished,
+// against the tests' bare XDND source (xvfb.DropFiles: no pointer
+// following, no proxy, no timestamp) dropping the same file on it in the
+// same run, with the ratio.
+func BenchmarkDropOnGTK(b *testing.B) {
+	xvfb.Require(b, "Xvfb", "xdotool")
+	disp := xvfb.Start(b, 640, 480)
+	drops := startGTKTarget(b, disp.Name, 300, 100, 200, 200)
+	win := strings.Fields(disp.Xdotool(b, "search", "--sync", "--onlyvisible", "--name", "^GTK drop target$"))[0]
+	file := filepath.Join(b.TempDir(), "bench.txt")
+	if err := os.WriteFile(file, []byte("bench\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	disp.Xdotool(b, "mousemove", "--sync", "400", "200")
+	next := func() {
+		select {
+		case d := <-drops:
+			if d.Error != "" || len(d.URIs) != 1 {
+				b.Fatalf("GTK got %+v", d)
+			}
+		case <-time.After(finishWait):
+			b.Fatal("GTK printed no drop")
+		}
+	}
+	var ours, theirs time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		results := make(chan Result, 1)
+		d := Start(disp.Name, 0, func(r Result) { results <- r })
+		d.Move()
+		d.Ready([]string{file}, nil)
+		d.Release()
+		if r := <-results; !r.Dropped {
+			b.Fatalf("not dropped: %+v", r)
+		}
+		ours += time.Since(start)
+		next()
+		start = time.Now()
+		xvfb.DropFiles(b, disp.Name, win, 400, 200, file)
+		theirs += time.Since(start)
+		next()
+	}
+	b.StopTimer()
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(ours), "ms/drop")
+	b.ReportMetric(per(theirs), "ms/drop-bare-source")
+	b.ReportMetric(float64(ours)/float64(theirs), "x-bare-source")
+	b.Logf("a drag onto GTK 3: %.2f ms (the bare test source %.2f ms, %.2f×), including the X connection", per(ours), per(theirs), float64(ours)/float64(theirs))
 }
