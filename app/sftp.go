@@ -57,6 +57,7 @@ type filesPane struct {
 	bar      *widget.ProgressBar
 	result   *widget.Label // how the last transfer ended
 	cancel   context.CancelFunc
+	out      dragOut // a drag of an entry out of the window (sftp_dragout.go)
 }
 
 func newFilesPane(s *session) *filesPane {
@@ -98,7 +99,11 @@ func newFilesPane(s *session) *filesPane {
 	f.result = widget.NewLabel("")
 	f.result.Wrapping = fyne.TextWrapWord
 	f.result.Hide()
-	hint := widget.NewLabel("Double-click a folder to open it. Drop files or folders from the desktop here to upload them.")
+	text := "Double-click a folder to open it. Drop files or folders from the desktop here to upload them."
+	if f.out.starter = desktopDragger(f.u.win); f.out.starter != nil {
+		text += " Drag one out of the window to copy it there."
+	}
+	hint := widget.NewLabel(text)
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
 	top := container.NewVBox(
@@ -281,7 +286,11 @@ func (f *filesPane) uploadPaths(paths []string) {
 		run := func() {
 			f.transfer("Uploading", filepath.Base(src), func(ctx context.Context, cp sftpcopy.Copier) error {
 				return cp.Upload(ctx, src, f.dir)
-			}, next)
+			}, func(err error) {
+				if err == nil {
+					next()
+				}
+			})
 		}
 		if exists {
 			f.askReplace(filepath.Base(src), "on the server in "+f.dir, run, next)
@@ -335,8 +344,8 @@ func (f *filesPane) askReplace(name, where string, replace, skip func()) {
 }
 
 // transfer runs a copy with its progress shown under the list, then
-// lists the folder again and runs next (when not nil).
-func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sftpcopy.Copier) error, next func()) {
+// lists the folder again and runs then (when not nil) with how it ended.
+func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sftpcopy.Copier) error, then func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	f.setBusy(true)
@@ -392,8 +401,8 @@ func (f *filesPane) transfer(verb, name string, copyFn func(context.Context, sft
 		if f.shell != nil {
 			f.cd(f.dir)
 		}
-		if err == nil && next != nil {
-			next()
+		if then != nil {
+			then(err)
 		}
 	})
 }
@@ -465,7 +474,7 @@ func plural(n int, word string) string {
 }
 
 // fileRow is one entry of the Files list: a tap selects it, a double tap
-// opens it.
+// opens it, a drag out of the window drops it on another program.
 type fileRow struct {
 	widget.BaseWidget
 	f    *filesPane
@@ -501,6 +510,8 @@ func (r *fileRow) CreateRenderer() fyne.WidgetRenderer {
 
 func (r *fileRow) Tapped(*fyne.PointEvent)       { r.f.list.Select(r.id) }
 func (r *fileRow) DoubleTapped(*fyne.PointEvent) { r.f.open(r.id) }
+func (r *fileRow) Dragged(ev *fyne.DragEvent)    { r.f.rowDragged(r.id, ev) }
+func (r *fileRow) DragEnd()                      { r.f.rowDragEnded() }
 
 // toggleFiles shows or hides the Files pane beside the terminal.
 func (s *session) toggleFiles() {

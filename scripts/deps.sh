@@ -14,9 +14,10 @@ build_pkgs="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
 # knock, fwknop's client and server (the SPA peers), OpenSSH, a Secret
 # Service, a display, and the full-screen programs
 # the terminal tests run in a pty, and xdotool and xwd (x11-apps) to drive
-# and photograph the app's real window under Xvfb; Wine and mingw-w64 for
+# and photograph the app's real window under Xvfb, GTK 3 for Python (a
+# real XDND drop target for the drag out of the Files pane); Wine and mingw-w64 for
 # the Windows build's end-to-end tests (internal/winetest).
-test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client curl gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
+test_pkgs="iproute2 iptables ipset nftables tcpdump knockd fwknop-client fwknop-server openssh-server openssh-client curl gnome-keyring dbus dbus-x11 xvfb xdotool x11-apps python3-gi gir1.2-gtk-3.0 vim less tmux htop wine wine64 gcc-mingw-w64-x86-64"
 
 # make package cross-compiles the Windows .exe with cgo (Fyne) through
 # mingw-w64 (windres for its icon and version) and zips it.

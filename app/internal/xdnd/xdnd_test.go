@@ -1,0 +1,193 @@
+//go:build linux
+
+package xdnd
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
+	"sesame/internal/xvfb"
+)
+
+func TestURIList(t *testing.T) {
+	for _, tc := range []struct {
+		paths []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"/tmp/a.txt"}, "file:///tmp/a.txt\r\n"},
+		{[]string{"/tmp/with space/100%.txt", "/tmp/q?#x"}, "file:///tmp/with%20space/100%25.txt\r\nfile:///tmp/q%3F%23x\r\n"},
+		{[]string{"/tmp/été\r\nx"}, "file:///tmp/%C3%A9t%C3%A9%0D%0Ax\r\n"},
+	} {
+		got := URIList(tc.paths)
+		if got != tc.want {
+			t.Errorf("URIList(%q) = %q, want %q", tc.paths, got, tc.want)
+		}
+		// What a target decodes is the path again.
+		for i, line := range splitCRLF(got) {
+			u, err := url.Parse(line)
+			if err != nil || u.Path != tc.paths[i] {
+				t.Errorf("%q decodes to %q, %v; want %q", line, u.Path, err, tc.paths[i])
+			}
+		}
+	}
+}
+
+func splitCRLF(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i+1 < len(s) && s[i:i+2] != "\r\n" {
+			i++
+		}
+		out = append(out, s[:i])
+		s = s[min(i+2, len(s)):]
+	}
+	return out
+}
+
+// await is done's result, failing the test if it never comes.
+func await(t *testing.T, results <-chan Result) Result {
+	t.Helper()
+	select {
+	case r := <-results:
+		return r
+	case <-time.After(2 * finishWait):
+		t.Fatal("the drag never ended")
+	}
+	return Result{}
+}
+
+// A drag against a real target window on Xvfb: moved over it, released,
+// the files handed over when ready; over nothing, or with files that
+// failed, or over our own window, nothing is dropped.
+func TestDrag(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	file := filepath.Join(t.TempDir(), "a b.txt")
+	if err := os.WriteFile(file, []byte("dragged\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	proxied(t, disp.Name, target.Window, 50, 300, 100, 100)
+	old := xvfb.NewDropTarget(t, disp.Name, 300, 350, 200, 100)
+	setAware(t, disp.Name, old.Window, 4)
+	failed := errors.New("the download failed")
+	for _, tc := range []struct {
+		name        string
+		x, y        int
+		self        uint32
+		err         error
+		readyLate   bool // Ready comes after the release, as a slow download's does
+		wantDropped bool
+		into        *xvfb.DropTarget // the target that gets the drop, when not target
+	}{
+		{name: "dropped", x: 400, y: 200, wantDropped: true},
+		{name: "files ready after the release", x: 400, y: 200, readyLate: true, wantDropped: true},
+		{name: "over nothing", x: 50, y: 50},
+		{name: "through an XdndProxy", x: 100, y: 350, wantDropped: true},
+		{name: "version 4 target", x: 400, y: 400, wantDropped: true, into: old},
+		{name: "files failed", x: 400, y: 200, err: failed},
+		{name: "over our own window", x: 400, y: 200, self: target.Window},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			disp.Xdotool(t, "mousemove", "--sync", "5", "5")
+			results := make(chan Result, 1)
+			d := Start(disp.Name, tc.self, func(r Result) { results <- r })
+			d.Move()
+			disp.Xdotool(t, "mousemove", "--sync", fmt.Sprint(tc.x), fmt.Sprint(tc.y))
+			d.Move()
+			var paths []string
+			if tc.err == nil {
+				paths = []string{file}
+			}
+			if !tc.readyLate {
+				d.Ready(paths, tc.err)
+			}
+			d.Release()
+			if tc.readyLate {
+				d.Ready(paths, tc.err)
+			}
+			r := await(t, results)
+			if r.Dropped != tc.wantDropped || (tc.err != nil && !errors.Is(r.Err, tc.err)) || (tc.wantDropped && r.Err != nil) {
+				t.Fatalf("result %+v, want dropped %v with error %v", r, tc.wantDropped, tc.err)
+			}
+			into := target
+			if tc.into != nil {
+				into = tc.into
+			}
+			drops := into.Drops()
+			select {
+			case drop := <-drops:
+				if !tc.wantDropped {
+					t.Fatalf("the target got a drop: %+v", drop)
+				}
+				if drop.Err != nil || len(drop.URIs) != 1 || string(drop.Files[file]) != "dragged\n" {
+					t.Fatalf("the target got %+v, want %s with its content", drop, file)
+				}
+			default:
+				if tc.wantDropped {
+					t.Fatal("the drag says dropped, the target got nothing")
+				}
+			}
+		})
+	}
+}
+
+// proxied maps a window at x, y (w×h) whose drops go to proxy (its
+// XdndProxy, which names itself too, as the spec has it).
+func proxied(t *testing.T, display string, proxy uint32, x, y, w, h int) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	r, err := xproto.InternAtom(conn, false, uint16(len("XdndProxy")), "XdndProxy").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := xproto.Setup(conn).DefaultScreen(conn)
+	win, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, 0, win, screen.Root, int16(x), int16(y), uint16(w), uint16(h), 0,
+		xproto.WindowClassInputOnly, 0, xproto.CwOverrideRedirect, []uint32{1}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	v := make([]byte, 4)
+	xgb.Put32(v, proxy)
+	for _, on := range []xproto.Window{win, xproto.Window(proxy)} {
+		if err := xproto.ChangePropertyChecked(conn, xproto.PropModeReplace, on, r.Atom, xproto.AtomWindow, 32, 1, v).Check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setAware makes win say it speaks XDND version v.
+func setAware(t *testing.T, display string, win uint32, v uint32) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r, err := xproto.InternAtom(conn, false, uint16(len("XdndAware")), "XdndAware").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	xgb.Put32(b, v)
+	if err := xproto.ChangePropertyChecked(conn, xproto.PropModeReplace, xproto.Window(win), r.Atom, xproto.AtomAtom, 32, 1, b).Check(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"sesame/app/internal/dragstage"
+	"sesame/app/internal/sftpcopy"
+)
+
+// desktopDrag is a drag of files out of the window onto another program
+// (xdnd.Drag on X11). Its methods never block.
+type desktopDrag interface {
+	Move()                           // the pointer moved
+	Ready(paths []string, err error) // the local files to drop, or why there are none
+	Release()                        // the button went up
+}
+
+// dragStarter starts a drag out of the window; done gets whether a
+// program took the files, or why the drag failed, on a goroutine of the
+// drag's. Nil where the desktop offers none the app can drive.
+type dragStarter func(done func(dropped bool, err error)) desktopDrag
+
+// dragOut is the pane's state for a press-and-drag on one of its
+// entries: once the pointer leaves the window, the entry is downloaded
+// into a private folder and dropped where the button goes up.
+type dragOut struct {
+	starter dragStarter // nil where there is no drag source
+	gesture bool        // the pointer left the window in this gesture: decided once
+	d       desktopDrag // the drag under way, nil when none
+}
+
+// rowDragged follows a drag begun on the entry id.
+func (f *filesPane) rowDragged(id int, ev *fyne.DragEvent) {
+	o := &f.out
+	if o.d != nil {
+		o.d.Move()
+		return
+	}
+	size := f.u.win.Canvas().Size()
+	p := ev.AbsolutePosition
+	if o.gesture || (p.X >= 0 && p.Y >= 0 && p.X < size.Width && p.Y < size.Height) {
+		return
+	}
+	o.gesture = true
+	if o.starter == nil || id < 0 || id >= len(f.items) {
+		return // no drag source here: nothing happens, as before there was one
+	}
+	f.startDragOut(f.items[id])
+}
+
+// rowDragEnded ends the gesture: the files go where the button went up.
+func (f *filesPane) rowDragEnded() {
+	if f.out.d != nil {
+		f.out.d.Release()
+	}
+	f.out.d, f.out.gesture = nil, false
+}
+
+// startDragOut starts the drag of e and its download into a fresh staging
+// folder, with the pane's usual progress; the drop waits for it.
+func (f *filesPane) startDragOut(e sftpcopy.Entry) {
+	name := e.Name
+	if f.cancel != nil {
+		f.showResult(fmt.Sprintf("Not dragged out: a transfer is under way. Wait for it to end (or Cancel it), then drag %s again.", name), widget.WarningImportance)
+		return
+	}
+	// The name came from the server: refuse it before it reaches a local
+	// path, as Download does.
+	if err := sftpcopy.CheckName(name); err != nil {
+		f.showResult(fmt.Sprintf("Not dragged out: %v", err), widget.DangerImportance)
+		return
+	}
+	root, err := dragstage.Root()
+	if err != nil {
+		f.showResult(fmt.Sprintf("Not dragged out: %v", err), widget.DangerImportance)
+		return
+	}
+	src := path.Join(f.dir, name)
+	job := &outJob{name: name}
+	stop := func() {}
+	d := f.out.starter(func(dropped bool, err error) {
+		f.u.do(func() { f.droppedOut(job, stop, dropped, err) })
+	})
+	f.out.d = d
+	d.Move()
+	f.transfer("Downloading", name, func(ctx context.Context, cp sftpcopy.Copier) error {
+		dir, err := dragstage.New(root, time.Now())
+		if err != nil {
+			return err
+		}
+		job.staged = filepath.Join(dir, name)
+		return cp.Download(ctx, src, dir)
+	}, func(err error) {
+		job.done, job.err = true, err
+		if err == nil {
+			d.Ready([]string{job.staged}, nil)
+		} else {
+			d.Ready(nil, fmt.Errorf("the download of %s failed: %w", name, err))
+			if job.after == "" && !errors.Is(err, context.Canceled) {
+				f.showResult(fmt.Sprintf("%s was not dropped: %v", name, err), widget.DangerImportance)
+			}
+		}
+		if job.after != "" { // the drag ended first, and said how
+			f.showResult(job.after, job.imp)
+		}
+	})
+	stop = f.cancel
+}
+
+// outJob is a drag out's download, seen from the UI goroutine.
+type outJob struct {
+	name, staged string
+	done         bool  // the download ended
+	err          error // how
+	// after is what the pane says when the download ends, the drag having
+	// ended first (released over nothing, say); imp is its importance.
+	after string
+	imp   widget.Importance
+}
+
+// droppedOut says how a drag out ended. A failed download has said so
+// already, in the pane and a dialog. Released where nothing takes it,
+// the download still under way is cancelled: nobody waits for it.
+func (f *filesPane) droppedOut(job *outJob, cancel func(), dropped bool, err error) {
+	var msg string
+	imp := widget.WarningImportance
+	switch {
+	case job.err != nil:
+		return
+	case dropped:
+		msg, imp = fmt.Sprintf("Dragged %s out (a copy is kept in %s for a day).", job.name, filepath.Dir(job.staged)), widget.SuccessImportance
+		f.u.setStatus(fmt.Sprintf("%s: dragged %s out", f.s.name, job.name))
+	case err != nil:
+		msg, imp = fmt.Sprintf("Dragging %s out failed: %v", job.name, err), widget.DangerImportance
+	default:
+		msg = fmt.Sprintf("%s was not dropped: release it over a window that takes files, such as a file manager.", job.name)
+	}
+	if job.done {
+		f.showResult(msg, imp)
+		return
+	}
+	job.after, job.imp = msg, imp
+	cancel()
+}
