@@ -131,6 +131,20 @@ func startBinary(t testing.TB, bin string, disp *xvfb.Display, g *guardedSSH, ex
 	return a
 }
 
+// connectLab selects lab by typing its name, clicks Connect and waits
+// for the shell's prompt in its tab.
+func (a *realApp) connectLab(t testing.TB) {
+	t.Helper()
+	a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
+	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
+	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
+	st := a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" && st.Connect[2] > 0 })
+	a.click(t, st.Connect)
+	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
+		return strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
+	})
+}
+
 // read is the app's last state.
 func (a *realApp) read() (hookState, bool) {
 	var st hookState

@@ -36,14 +36,7 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 
 	disp := xvfb.Start(t, 1600, 900)
 	a := startApp(t, disp, g)
-	a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
-	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
-	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
-	st := a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" && st.Connect[2] > 0 })
-	a.click(t, st.Connect)
-	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
-		return strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
-	})
+	a.connectLab(t)
 	a.clickText(t, "Files")
 	a.waitState(t, "the Files pane listing root's home", func(st hookState) bool {
 		return strings.Contains(filesOf(st).Files, "\ntree/") && strings.Contains(filesOf(st).Files, "\nserved.bin")

@@ -78,14 +78,7 @@ func TestRealWindowFiles(t *testing.T) {
 
 	disp := xvfb.Start(t, 1280, 800)
 	a := startApp(t, disp, g)
-	a.waitState(t, "the window with the Connect button", func(st hookState) bool { return st.Connect[2] > 0 })
-	a.disp.Xdotool(t, "windowfocus", "--sync", a.window(t))
-	a.disp.Xdotool(t, "type", "--delay", "30", "lab")
-	st := a.waitState(t, "lab selected", func(st hookState) bool { return st.Selected == "lab" && st.Connect[2] > 0 })
-	a.click(t, st.Connect)
-	a.waitState(t, "a shell prompt in the tab", func(st hookState) bool {
-		return strings.HasSuffix(strings.TrimSpace(tabScreen(st, 0)), "#")
-	})
+	a.connectLab(t)
 
 	a.clickText(t, "Files")
 	a.waitState(t, "the Files pane listing root's home", func(st hookState) bool {
@@ -128,7 +121,7 @@ func TestRealWindowFiles(t *testing.T) {
 	})
 
 	// Down again into a folder of this computer, and again over it.
-	st = a.waitState(t, "the upload ended", func(st hookState) bool {
+	st := a.waitState(t, "the upload ended", func(st hookState) bool {
 		return filesOf(st).Transfer == "" && strings.HasPrefix(filesOf(st).FilesResult, "Uploaded proj")
 	})
 	a.selectFile(t, "proj")
