@@ -92,7 +92,15 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 	f.out.d = d
 	d.Move()
 	f.transfer("Downloading", name, func(ctx context.Context, cp sftpcopy.Copier) error {
-		dir, err := dragstage.New(root, time.Now())
+		stage, err := dragstage.Open(root)
+		if err != nil {
+			return err
+		}
+		defer stage.Close()
+		if err := stage.Clean(time.Now()); err != nil {
+			return err
+		}
+		dir, err := stage.New()
 		if err != nil {
 			return err
 		}
