@@ -97,9 +97,8 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 			return err
 		}
 		defer stage.Close()
-		if err := stage.Clean(time.Now()); err != nil {
-			return err
-		}
+		// Old copies left behind block no drag: the pane says so at the end.
+		job.cleanErr = stage.Clean(time.Now())
 		dir, err := stage.New()
 		if err != nil {
 			return err
@@ -113,11 +112,11 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 		} else {
 			d.Ready(nil, fmt.Errorf("the download of %s failed: %w", name, err))
 			if job.after == "" && !errors.Is(err, context.Canceled) {
-				f.showResult(fmt.Sprintf("%s was not dropped: %v", name, err), widget.DangerImportance)
+				f.showResult(job.noted(fmt.Sprintf("%s was not dropped: %v", name, err)), widget.DangerImportance)
 			}
 		}
 		if job.after != "" { // the drag ended first, and said how
-			f.showResult(job.after, job.imp)
+			f.showResult(job.noted(job.after), job.imp)
 		}
 	})
 	stop = f.cancel
@@ -126,12 +125,21 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 // outJob is a drag out's download, seen from the UI goroutine.
 type outJob struct {
 	name, staged string
+	cleanErr     error // removing older drags' copies failed (set before the download)
 	done         bool  // the download ended
 	err          error // how
 	// after is what the pane says when the download ends, the drag having
 	// ended first (released over nothing, say); imp is its importance.
 	after string
 	imp   widget.Importance
+}
+
+// noted is msg, with the failure to remove older copies after it.
+func (j *outJob) noted(msg string) string {
+	if j.cleanErr == nil {
+		return msg
+	}
+	return fmt.Sprintf("%s Older copies were not all removed: %v", msg, j.cleanErr)
 }
 
 // droppedOut says how a drag out ended. A failed download has said so
@@ -152,7 +160,7 @@ func (f *filesPane) droppedOut(job *outJob, cancel func(), dropped bool, err err
 		msg = fmt.Sprintf("%s was not dropped: release it over a window that takes files, such as a file manager.", job.name)
 	}
 	if job.done {
-		f.showResult(msg, imp)
+		f.showResult(job.noted(msg), imp)
 		return
 	}
 	job.after, job.imp = msg, imp
