@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jezek/xgb"
@@ -24,6 +25,9 @@ type Drop struct {
 	Files map[string][]byte
 	// Err is why the drop's data could not be had.
 	Err error
+	// Version is the XDND version the source said it speaks, in its
+	// XdndEnter.
+	Version int
 }
 
 // DropTarget is a window that takes drops of files as a file manager
@@ -33,9 +37,18 @@ type Drop struct {
 // XdndFinished says nothing of success).
 type DropTarget struct {
 	// Window is the target's X window.
-	Window uint32
-	drops  chan Drop
-	over   chan struct{} // one a drag, at its first XdndPosition
+	Window    uint32
+	drops     chan Drop
+	over      chan struct{} // one a drag, at its first XdndPosition
+	positions chan struct{} // one each XdndPosition
+
+	conn *xgb.Conn
+	a    map[string]xproto.Atom
+
+	mu     sync.Mutex
+	hold   bool            // statuses wait for Answer
+	queued []xproto.Window // the sources of the positions not answered yet
+	faults []string        // what the sources did against the protocol
 }
 
 // NewDropTarget maps a drop target at x, y (w×h) on the screen of
@@ -78,7 +91,7 @@ func NewDropTarget(t testing.TB, display string, x, y, w, h int) *DropTarget {
 	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
 		t.Fatal(err)
 	}
-	d := &DropTarget{Window: uint32(win), drops: make(chan Drop, 8), over: make(chan struct{}, 8)}
+	d := &DropTarget{Window: uint32(win), drops: make(chan Drop, 8), over: make(chan struct{}, 8), positions: make(chan struct{}, 64), conn: conn, a: a}
 	go d.serve(conn, win, a)
 	return d
 }
@@ -90,18 +103,72 @@ func (d *DropTarget) Drops() <-chan Drop { return d.drops }
 // first position: the pointer is over the target and the source knows.
 func (d *DropTarget) Over() <-chan struct{} { return d.over }
 
+// Positions delivers one value for each XdndPosition received.
+func (d *DropTarget) Positions() <-chan struct{} { return d.positions }
+
+// Hold makes the target keep its XdndStatus to each position until
+// Answer, as a slow target does; a position that comes while one is not
+// answered is a fault (one position at a time, the spec says).
+func (d *DropTarget) Hold() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.hold = true
+}
+
+// Answer sends the status of the oldest position not answered, accepting
+// the drop or not.
+func (d *DropTarget) Answer(t testing.TB, accept bool) {
+	t.Helper()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.queued) == 0 {
+		t.Fatal("Answer: no position waits for its status")
+	}
+	to := d.queued[0]
+	d.queued = d.queued[1:]
+	ok := uint32(0)
+	if accept {
+		ok = 1
+	}
+	sendXdnd(d.conn, d.a, to, "XdndStatus", d.Window, ok, 0, 0, uint32(d.a["XdndActionCopy"]))
+}
+
+// Faults are what sources did against the protocol, so far.
+func (d *DropTarget) Faults() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.faults...)
+}
+
+// held queues the status of a position from source when the target
+// holds them.
+func (d *DropTarget) held(source xproto.Window) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.hold {
+		return false
+	}
+	if len(d.queued) > 0 {
+		d.faults = append(d.faults, "an XdndPosition came before the status of the one before")
+	}
+	d.queued = append(d.queued, source)
+	return true
+}
+
+func sendXdnd(conn *xgb.Conn, a map[string]xproto.Atom, to xproto.Window, typ string, data ...uint32) {
+	v := make([]uint32, 5)
+	copy(v, data)
+	ev := xproto.ClientMessageEvent{Format: 32, Window: to, Type: a[typ], Data: xproto.ClientMessageDataUnionData32New(v)}
+	xproto.SendEvent(conn, false, to, xproto.EventMaskNoEvent, string(ev.Bytes()))
+}
+
 func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xproto.Atom) {
 	var (
 		source  xproto.Window
 		version uint32 // the drag's, from XdndEnter
 		told    bool   // Over has had this drag
 	)
-	send := func(to xproto.Window, typ string, data ...uint32) {
-		v := make([]uint32, 5)
-		copy(v, data)
-		ev := xproto.ClientMessageEvent{Format: 32, Window: to, Type: a[typ], Data: xproto.ClientMessageDataUnionData32New(v)}
-		xproto.SendEvent(conn, false, to, xproto.EventMaskNoEvent, string(ev.Bytes()))
-	}
+	send := func(to xproto.Window, typ string, data ...uint32) { sendXdnd(conn, a, to, typ, data...) }
 	for {
 		ev, err := conn.WaitForEvent()
 		if ev == nil && err == nil {
@@ -117,12 +184,20 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 				if from != source {
 					continue
 				}
+				held := d.held(source) // queued before the test hears of it
 				if !told {
 					told = true
 					select {
 					case d.over <- struct{}{}:
 					default:
 					}
+				}
+				select {
+				case d.positions <- struct{}{}:
+				default:
+				}
+				if held {
+					continue
 				}
 				send(source, "XdndStatus", uint32(win), 1, 0, 0, uint32(a["XdndActionCopy"]))
 			case a["XdndLeave"]:
@@ -146,6 +221,7 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 					drop = readDrop(string(r.Value))
 				}
 			}
+			drop.Version = int(version)
 			ok := uint32(0)
 			if drop.Err == nil && version >= 5 {
 				ok = 1

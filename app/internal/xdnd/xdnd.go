@@ -230,23 +230,20 @@ func (s *source) loop(d *Drag) Result {
 
 // dropped ends the drag at the release.
 func (s *source) dropped(d *Drag) Result {
-	s.waiting = false // the last position is sent again from where the button went up
+	// One position at a time: the status of the one under way comes
+	// first, then the last position goes from where the button went up,
+	// and its status is the answer.
+	s.again = false
+	if err := s.awaitStatus(d); err != nil {
+		return Result{Err: err}
+	}
 	s.moved()
 	s.released = true
 	if s.target == 0 {
 		return Result{}
 	}
-	timeout := time.After(statusWait)
-	for s.waiting {
-		select {
-		case r := <-d.ready:
-			s.setReady(r)
-		case ev := <-s.events:
-			s.handle(ev)
-		case <-timeout:
-			s.leave()
-			return Result{Err: errors.New("the window under the pointer did not answer whether it takes the files")}
-		}
+	if err := s.awaitStatus(d); err != nil {
+		return Result{Err: err}
 	}
 	if !s.accepted {
 		s.leave()
@@ -271,7 +268,7 @@ func (s *source) dropped(d *Drag) Result {
 	if err := s.send(s.a.drop, uint32(s.win), 0, uint32(s.time)); err != nil {
 		return Result{Err: fmt.Errorf("drop on the window: %w", err)}
 	}
-	timeout = time.After(finishWait)
+	timeout := time.After(finishWait)
 	for {
 		select {
 		case ev := <-s.events:
@@ -287,6 +284,24 @@ func (s *source) dropped(d *Drag) Result {
 			return Result{Err: fmt.Errorf("the window did not say it finished with the files within %s", finishWait)}
 		}
 	}
+}
+
+// awaitStatus waits for the status of the position under way, if any,
+// within statusWait; without it, the drag leaves the target.
+func (s *source) awaitStatus(d *Drag) error {
+	timeout := time.After(statusWait)
+	for s.waiting {
+		select {
+		case r := <-d.ready:
+			s.setReady(r)
+		case ev := <-s.events:
+			s.handle(ev)
+		case <-timeout:
+			s.leave()
+			return errors.New("the window under the pointer did not answer whether it takes the files")
+		}
+	}
+	return nil
 }
 
 // moved looks at the window under the pointer: leaves the old target,

@@ -191,3 +191,45 @@ func setAware(t *testing.T, display string, win uint32, v uint32) {
 		t.Fatal(err)
 	}
 }
+
+// At the release, a target slow to answer a position gets no other until
+// it has answered (one at a time), and the answer to the position sent
+// from where the button went up decides: here the target refuses the
+// first and takes the last.
+func TestReleaseAwaitsStatus(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	target.Hold()
+	file := filepath.Join(t.TempDir(), "slow.txt")
+	if err := os.WriteFile(file, []byte("slow\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	disp.Xdotool(t, "mousemove", "--sync", "400", "200")
+	results := make(chan Result, 1)
+	d := Start(disp.Name, 0, func(r Result) { results <- r })
+	d.Ready([]string{file}, nil)
+	d.Move()
+	awaitSignal(t, target.Over(), "the first position")
+	d.Release()
+	target.Answer(t, false)
+	awaitSignal(t, target.Positions(), "the position from the release")
+	awaitSignal(t, target.Positions(), "the position from the release")
+	target.Answer(t, true)
+	if r := await(t, results); !r.Dropped || r.Err != nil {
+		t.Errorf("result %+v, want dropped (the last position's status accepts)", r)
+	}
+	if f := target.Faults(); len(f) > 0 {
+		t.Errorf("the target saw: %q", f)
+	}
+}
+
+// awaitSignal waits for a value on c, failing the test if it never comes.
+func awaitSignal(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(2 * finishWait):
+		t.Fatalf("%s never came", what)
+	}
+}
