@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -512,6 +513,11 @@ func (r *fileRow) Tapped(*fyne.PointEvent)       { r.f.list.Select(r.id) }
 func (r *fileRow) DoubleTapped(*fyne.PointEvent) { r.f.open(r.id) }
 func (r *fileRow) Dragged(ev *fyne.DragEvent)    { r.f.rowDragged(r.id, ev) }
 func (r *fileRow) DragEnd()                      { r.f.rowDragEnded() }
+
+// MouseDown starts a gesture: a drag out left stale by a lost release
+// ends (desktop.Mouseable). MouseUp has nothing to do.
+func (r *fileRow) MouseDown(*desktop.MouseEvent) { r.f.rowPressed() }
+func (r *fileRow) MouseUp(*desktop.MouseEvent)   {}
 
 // toggleFiles shows or hides the Files pane beside the terminal.
 func (s *session) toggleFiles() {

@@ -21,12 +21,20 @@ type desktopDrag interface {
 	Move()                           // the pointer moved
 	Ready(paths []string, err error) // the local files to drop, or why there are none
 	Release()                        // the button went up
+	Cancel()                         // end it before the release: nothing is dropped
 }
 
-// dragStarter starts a drag out of the window; done gets whether a
-// program took the files, or why the drag failed, on a goroutine of the
-// drag's. Nil where the desktop offers none the app can drive.
-type dragStarter func(done func(dropped bool, err error)) desktopDrag
+// dragEnd is how a drag out ended.
+type dragEnd struct {
+	dropped   bool  // a program took the files
+	cancelled bool  // Cancel ended it
+	err       error // why it failed
+}
+
+// dragStarter starts a drag out of the window; done gets how it ended,
+// on a goroutine of the drag's. Nil where the desktop offers none the
+// app can drive.
+type dragStarter func(done func(dragEnd)) desktopDrag
 
 // dragOut is the pane's state for a press-and-drag on one of its
 // entries: once the pointer leaves the window, the entry is downloaded
@@ -35,6 +43,16 @@ type dragOut struct {
 	starter dragStarter // nil where there is no drag source
 	gesture bool        // the pointer left the window in this gesture: decided once
 	d       desktopDrag // the drag under way, nil when none
+}
+
+// rowPressed starts a gesture on a row. A drag still under way is stale:
+// its button went up where the window never heard (a screen locker or
+// the window manager took the pointer), so it is cancelled.
+func (f *filesPane) rowPressed() {
+	if f.out.d != nil {
+		f.out.d.Cancel()
+	}
+	f.out.d, f.out.gesture = nil, false
 }
 
 // rowDragged follows a drag begun on the entry id.
@@ -86,8 +104,14 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 	src := path.Join(f.dir, name)
 	job := &outJob{name: name}
 	stop := func() {}
-	d := f.out.starter(func(dropped bool, err error) {
-		f.u.do(func() { f.droppedOut(job, stop, dropped, err) })
+	var d desktopDrag
+	d = f.out.starter(func(end dragEnd) {
+		f.u.do(func() {
+			if f.out.d == d { // ended before the release: by its bound
+				f.out.d, f.out.gesture = nil, false
+			}
+			f.droppedOut(job, stop, end)
+		})
 	})
 	f.out.d = d
 	d.Move()
@@ -145,13 +169,15 @@ func (j *outJob) noted(msg string) string {
 // droppedOut says how a drag out ended. A failed download has said so
 // already, in the pane and a dialog. Released where nothing takes it,
 // the download still under way is cancelled: nobody waits for it.
-func (f *filesPane) droppedOut(job *outJob, cancel func(), dropped bool, err error) {
+func (f *filesPane) droppedOut(job *outJob, cancel func(), end dragEnd) {
 	var msg string
 	imp := widget.WarningImportance
-	switch {
+	switch err := end.err; {
 	case job.err != nil:
 		return
-	case dropped:
+	case end.cancelled:
+		msg = fmt.Sprintf("%s was not dropped: the drag was cancelled.", job.name)
+	case end.dropped:
 		msg, imp = fmt.Sprintf("Dragged %s out (a copy is kept in %s for a day).", job.name, filepath.Dir(job.staged)), widget.SuccessImportance
 		f.u.setStatus(fmt.Sprintf("%s: dragged %s out", f.s.name, job.name))
 	case err != nil:

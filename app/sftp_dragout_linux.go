@@ -28,7 +28,9 @@ func desktopDragger(win fyne.Window) dragStarter {
 	if self == 0 {
 		return nil
 	}
-	return func(done func(bool, error)) desktopDrag {
-		return xdnd.Start(display, uint32(self), func(r xdnd.Result) { done(r.Dropped, r.Err) })
+	return func(done func(dragEnd)) desktopDrag {
+		return xdnd.Start(display, uint32(self), func(r xdnd.Result) {
+			done(dragEnd{dropped: r.Dropped, cancelled: r.Cancelled, err: r.Err})
+		})
 	}
 }

@@ -26,19 +26,32 @@ import (
 // its own.
 const Version = 5
 
-// Bounds on what the other side owes: its answer to the last position at
-// the release, and XdndFinished after the drop. The files themselves have
-// no bound here: their download shows its progress and has Cancel.
-const (
-	statusWait = 3 * time.Second
-	finishWait = 60 * time.Second
-)
+// bounds are how long a drag waits: for the release (the button's
+// release may never come to the window if a screen locker or the window
+// manager broke its grab), for the target's answer to the last position
+// at the release, and for XdndFinished after the drop. The files
+// themselves have no bound here: their download shows its progress and
+// has Cancel.
+type bounds struct {
+	hold, status, finish time.Duration
+}
+
+// defaultBounds are the bounds of a drag: a person holds the button
+// for seconds, a target answers in milliseconds.
+func defaultBounds() bounds {
+	return bounds{hold: 5 * time.Minute, status: 3 * time.Second, finish: finishWait}
+}
+
+// finishWait is the default bound on XdndFinished.
+const finishWait = 60 * time.Second
 
 // Result is how a drag ended.
 type Result struct {
 	// Dropped is true when a window took the files and said it finished
 	// with them.
 	Dropped bool
+	// Cancelled is true when Cancel ended the drag before the release.
+	Cancelled bool
 	// Err says why a drag failed: the files could not be made ready, the
 	// X server or the target failed. Nil also when the pointer was
 	// released over no window that takes files.
@@ -52,6 +65,9 @@ type Drag struct {
 	ready       chan ready
 	release     chan struct{} // closed at the release
 	releaseOnce sync.Once
+	cancel      chan struct{} // closed by Cancel
+	cancelOnce  sync.Once
+	bounds      bounds
 }
 
 type ready struct {
@@ -63,7 +79,11 @@ type ready struct {
 // gets its own files) on display. done gets the result once, on the
 // drag's goroutine.
 func Start(display string, self uint32, done func(Result)) *Drag {
-	d := &Drag{move: make(chan struct{}, 1), ready: make(chan ready, 1), release: make(chan struct{})}
+	return start(display, self, defaultBounds(), done)
+}
+
+func start(display string, self uint32, b bounds, done func(Result)) *Drag {
+	d := &Drag{move: make(chan struct{}, 1), ready: make(chan ready, 1), release: make(chan struct{}), cancel: make(chan struct{}), bounds: b}
 	go func() { done(d.run(display, xproto.Window(self))) }()
 	return d
 }
@@ -89,6 +109,10 @@ func (d *Drag) Ready(paths []string, err error) {
 // window under the pointer if it accepted them.
 func (d *Drag) Release() { d.releaseOnce.Do(func() { close(d.release) }) }
 
+// Cancel ends a drag not released yet: nothing is dropped (a stale drag
+// whose release never came, say). After the release it does nothing.
+func (d *Drag) Cancel() { d.cancelOnce.Do(func() { close(d.cancel) }) }
+
 // URIList is the text/uri-list of paths: file URIs, percent-encoded, each
 // ended by CRLF (RFC 2483).
 func URIList(paths []string) string {
@@ -105,6 +129,7 @@ type source struct {
 	conn      *xgb.Conn
 	root, win xproto.Window // win is ours: it owns XdndSelection and gets the answers
 	self      xproto.Window
+	bounds    bounds
 	a         atoms
 	time      xproto.Timestamp
 	events    <-chan xgb.Event
@@ -149,11 +174,15 @@ func (d *Drag) run(display string, self xproto.Window) Result {
 			}
 		}
 	}()
-	s := &source{conn: conn, self: self, events: events}
+	s := &source{conn: conn, self: self, events: events, bounds: d.bounds}
 	if err := s.setup(); err != nil {
 		return Result{Err: fmt.Errorf("drag to the desktop: %w", err)}
 	}
-	return s.loop(d)
+	r := s.loop(d)
+	// The selection goes before the result: once the caller hears the
+	// drag ended, a new one may take it, and nobody asks this one.
+	xproto.SetSelectionOwnerChecked(conn, xproto.WindowNone, s.a.selection, s.time).Check()
+	return r
 }
 
 // setup makes the source window, takes XdndSelection with it and learns
@@ -177,7 +206,7 @@ func (s *source) setup() error {
 	if err := xproto.ChangePropertyChecked(s.conn, xproto.PropModeAppend, s.win, s.a.selection, xproto.AtomAtom, 32, 0, nil).Check(); err != nil {
 		return fmt.Errorf("get the server's time: %w", err)
 	}
-	timeout := time.After(statusWait)
+	timeout := time.After(s.bounds.status)
 	for s.time == 0 {
 		select {
 		case ev := <-s.events:
@@ -212,8 +241,11 @@ func internAtoms(conn *xgb.Conn) (atoms, error) {
 	return atoms{got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10], got[11]}, nil
 }
 
-// loop follows the pointer until the release, then drops.
+// loop follows the pointer until the release, then drops; a drag not
+// released within the hold bound, or cancelled, leaves the target and
+// ends, letting go of its connection and the XdndSelection.
 func (s *source) loop(d *Drag) Result {
+	hold := time.After(s.bounds.hold)
 	for {
 		select {
 		case <-d.move:
@@ -224,6 +256,12 @@ func (s *source) loop(d *Drag) Result {
 			s.handle(ev)
 		case <-d.release:
 			return s.dropped(d)
+		case <-d.cancel:
+			s.leave()
+			return Result{Cancelled: true}
+		case <-hold:
+			s.leave()
+			return Result{Err: fmt.Errorf("the button was not released within %s (a screen locker or the window manager may have taken the pointer): the drag is cancelled, drag again", s.bounds.hold)}
 		}
 	}
 }
@@ -268,7 +306,7 @@ func (s *source) dropped(d *Drag) Result {
 	if err := s.send(s.a.drop, uint32(s.win), 0, uint32(s.time)); err != nil {
 		return Result{Err: fmt.Errorf("drop on the window: %w", err)}
 	}
-	timeout := time.After(finishWait)
+	timeout := time.After(s.bounds.finish)
 	for {
 		select {
 		case ev := <-s.events:
@@ -281,15 +319,15 @@ func (s *source) dropped(d *Drag) Result {
 			}
 			s.handle(ev)
 		case <-timeout:
-			return Result{Err: fmt.Errorf("the window did not say it finished with the files within %s", finishWait)}
+			return Result{Err: fmt.Errorf("the window did not say it finished with the files within %s", s.bounds.finish)}
 		}
 	}
 }
 
 // awaitStatus waits for the status of the position under way, if any,
-// within statusWait; without it, the drag leaves the target.
+// within the status bound; without it, the drag leaves the target.
 func (s *source) awaitStatus(d *Drag) error {
-	timeout := time.After(statusWait)
+	timeout := time.After(s.bounds.status)
 	for s.waiting {
 		select {
 		case r := <-d.ready:

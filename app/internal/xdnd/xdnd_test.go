@@ -233,3 +233,58 @@ func awaitSignal(t *testing.T, c <-chan struct{}, what string) {
 		t.Fatalf("%s never came", what)
 	}
 }
+
+// A drag whose release never comes (a screen locker broke the grab) ends
+// at its bound, and one cancelled ends at once: each leaves the target,
+// drops nothing and lets go of the XdndSelection (its connection closed).
+func TestDragNeverReleased(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	conn, err := xgb.NewConnDisplay(disp.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sel, err := xproto.InternAtom(conn, false, uint16(len("XdndSelection")), "XdndSelection").Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		hold   time.Duration
+		cancel bool
+	}{
+		{name: "bound", hold: 100 * time.Millisecond},
+		{name: "cancelled", hold: time.Hour, cancel: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			disp.Xdotool(t, "mousemove", "--sync", "5", "5") // --sync waits for a move: from elsewhere
+			disp.Xdotool(t, "mousemove", "--sync", "400", "200")
+			results := make(chan Result, 1)
+			b := defaultBounds()
+			b.hold = tc.hold
+			d := start(disp.Name, 0, b, func(r Result) { results <- r })
+			d.Move()
+			awaitSignal(t, target.Over(), "the drag over the target")
+			if tc.cancel {
+				d.Cancel()
+			}
+			r := await(t, results)
+			if r.Dropped || r.Cancelled != tc.cancel || (!tc.cancel && r.Err == nil) {
+				t.Errorf("result %+v, want not dropped, cancelled %v, an error if not", r, tc.cancel)
+			}
+			d.Ready(nil, nil)
+			d.Release() // late: nothing follows
+			owner, err := xproto.GetSelectionOwner(conn, sel.Atom).Reply()
+			if err != nil || owner.Owner != 0 {
+				t.Errorf("XdndSelection owned by %d (%v) after the drag ended, want nobody", owner.Owner, err)
+			}
+			select {
+			case drop := <-target.Drops():
+				t.Errorf("the target got a drop: %+v", drop)
+			default:
+			}
+		})
+	}
+}
