@@ -43,6 +43,12 @@ type dragOut struct {
 	starter dragStarter // nil where there is no drag source
 	gesture bool        // the pointer left the window in this gesture: decided once
 	d       desktopDrag // the drag under way, nil when none
+	// The entry the gesture began on and its folder, taken at its first
+	// move: the listing may change before the pointer leaves (a cd, the
+	// refresh after a transfer), and the row's id with it.
+	picked bool
+	entry  *sftpcopy.Entry // nil when the row had none
+	dir    string
 }
 
 // rowPressed starts a gesture on a row. A drag still under way is stale:
@@ -52,7 +58,7 @@ func (f *filesPane) rowPressed() {
 	if f.out.d != nil {
 		f.out.d.Cancel()
 	}
-	f.out.d, f.out.gesture = nil, false
+	f.out = dragOut{starter: f.out.starter}
 }
 
 // rowDragged follows a drag begun on the entry id.
@@ -62,16 +68,23 @@ func (f *filesPane) rowDragged(id int, ev *fyne.DragEvent) {
 		o.d.Move()
 		return
 	}
+	if !o.picked {
+		o.picked, o.dir = true, f.dir
+		if id >= 0 && id < len(f.items) {
+			e := f.items[id]
+			o.entry = &e
+		}
+	}
 	size := f.u.win.Canvas().Size()
 	p := ev.AbsolutePosition
 	if o.gesture || (p.X >= 0 && p.Y >= 0 && p.X < size.Width && p.Y < size.Height) {
 		return
 	}
 	o.gesture = true
-	if o.starter == nil || id < 0 || id >= len(f.items) {
+	if o.starter == nil || o.entry == nil {
 		return // no drag source here: nothing happens, as before there was one
 	}
-	f.startDragOut(f.items[id])
+	f.startDragOut(o.dir, *o.entry)
 }
 
 // rowDragEnded ends the gesture: the files go where the button went up.
@@ -79,12 +92,12 @@ func (f *filesPane) rowDragEnded() {
 	if f.out.d != nil {
 		f.out.d.Release()
 	}
-	f.out.d, f.out.gesture = nil, false
+	f.out = dragOut{starter: f.out.starter}
 }
 
-// startDragOut starts the drag of e and its download into a fresh staging
+// startDragOut starts the drag of e (in the server's folder dir) and its download into a fresh staging
 // folder, with the pane's usual progress; the drop waits for it.
-func (f *filesPane) startDragOut(e sftpcopy.Entry) {
+func (f *filesPane) startDragOut(dir string, e sftpcopy.Entry) {
 	name := e.Name
 	if f.cancel != nil {
 		f.showResult(fmt.Sprintf("Not dragged out: a transfer is under way. Wait for it to end (or Cancel it), then drag %s again.", name), widget.WarningImportance)
@@ -101,14 +114,14 @@ func (f *filesPane) startDragOut(e sftpcopy.Entry) {
 		f.showResult(fmt.Sprintf("Not dragged out: %v", err), widget.DangerImportance)
 		return
 	}
-	src := path.Join(f.dir, name)
+	src := path.Join(dir, name)
 	job := &outJob{name: name}
 	stop := func() {}
 	var d desktopDrag
 	d = f.out.starter(func(end dragEnd) {
 		f.u.do(func() {
-			if f.out.d == d { // ended before the release: by its bound
-				f.out.d, f.out.gesture = nil, false
+			if f.out.d == d { // ended before the release, by its bound: the rest of the gesture starts none
+				f.out = dragOut{starter: f.out.starter, gesture: true, picked: true}
 			}
 			f.droppedOut(job, stop, end)
 		})
