@@ -26,9 +26,10 @@ type desktopDrag interface {
 
 // dragEnd is how a drag out ended.
 type dragEnd struct {
-	dropped   bool  // a program took the files
-	cancelled bool  // Cancel ended it
-	err       error // why it failed
+	dropped     bool  // a program took the files
+	unconfirmed bool  // with dropped: it never said it finished with them
+	cancelled   bool  // Cancel ended it
+	err         error // why it failed
 }
 
 // dragStarter starts a drag out of the window; done gets how it ended,
@@ -41,8 +42,12 @@ type dragStarter func(done func(dragEnd)) desktopDrag
 // into a private folder and dropped where the button goes up.
 type dragOut struct {
 	starter dragStarter // nil where there is no drag source
-	gesture bool        // the pointer left the window in this gesture: decided once
-	d       desktopDrag // the drag under way, nil when none
+	// A drag started and not ended: after the release, its target may
+	// still be taking the files. Its source owns the one XdndSelection
+	// until then, so no other drag starts meanwhile.
+	inFlight bool
+	gesture  bool        // the pointer left the window in this gesture: decided once
+	d        desktopDrag // the drag under way, nil when none
 	// The entry the gesture began on and its folder, taken at its first
 	// move: the listing may change before the pointer leaves (a cd, the
 	// refresh after a transfer), and the row's id with it.
@@ -58,8 +63,11 @@ func (f *filesPane) rowPressed() {
 	if f.out.d != nil {
 		f.out.d.Cancel()
 	}
-	f.out = dragOut{starter: f.out.starter}
+	f.out.reset()
 }
+
+// reset forgets the gesture, keeping what outlives it.
+func (o *dragOut) reset() { *o = dragOut{starter: o.starter, inFlight: o.inFlight} }
 
 // rowDragged follows a drag begun on the entry id.
 func (f *filesPane) rowDragged(id int, ev *fyne.DragEvent) {
@@ -92,7 +100,7 @@ func (f *filesPane) rowDragEnded() {
 	if f.out.d != nil {
 		f.out.d.Release()
 	}
-	f.out = dragOut{starter: f.out.starter}
+	f.out.reset()
 }
 
 // startDragOut starts the drag of e (in the server's folder dir) and its download into a fresh staging
@@ -101,6 +109,10 @@ func (f *filesPane) startDragOut(dir string, e sftpcopy.Entry) {
 	name := e.Name
 	if f.cancel != nil {
 		f.showResult(fmt.Sprintf("Not dragged out: a transfer is under way. Wait for it to end (or Cancel it), then drag %s again.", name), widget.WarningImportance)
+		return
+	}
+	if f.out.inFlight {
+		f.showResult(fmt.Sprintf("Not dragged out: the program the last drag went to has not said it took the files (it may take up to a minute). Drag %s again once the pane says how that drag ended.", name), widget.WarningImportance)
 		return
 	}
 	// The name came from the server: refuse it before it reaches a local
@@ -121,12 +133,14 @@ func (f *filesPane) startDragOut(dir string, e sftpcopy.Entry) {
 	d = f.out.starter(func(end dragEnd) {
 		f.u.do(func() {
 			if f.out.d == d { // ended before the release, by its bound: the rest of the gesture starts none
-				f.out = dragOut{starter: f.out.starter, gesture: true, picked: true}
+				f.out.reset()
+				f.out.gesture, f.out.picked = true, true
 			}
+			f.out.inFlight = false
 			f.droppedOut(job, stop, end)
 		})
 	})
-	f.out.d = d
+	f.out.d, f.out.inFlight = d, true
 	d.Move()
 	f.transfer("Downloading", name, func(ctx context.Context, cp sftpcopy.Copier) error {
 		stage, err := dragstage.Open(root)
@@ -190,6 +204,8 @@ func (f *filesPane) droppedOut(job *outJob, cancel func(), end dragEnd) {
 		return
 	case end.cancelled:
 		msg = fmt.Sprintf("%s was not dropped: the drag was cancelled.", job.name)
+	case end.dropped && end.unconfirmed:
+		msg = fmt.Sprintf("Dragged %s out, but the program did not confirm it finished copying it: check the copy there (the files are kept in %s for a day).", job.name, filepath.Dir(job.staged))
 	case end.dropped:
 		msg, imp = fmt.Sprintf("Dragged %s out (a copy is kept in %s for a day).", job.name, filepath.Dir(job.staged)), widget.SuccessImportance
 		f.u.setStatus(fmt.Sprintf("%s: dragged %s out", f.s.name, job.name))

@@ -30,7 +30,7 @@ func desktopDragger(win fyne.Window) dragStarter {
 	}
 	return func(done func(dragEnd)) desktopDrag {
 		return xdnd.Start(display, uint32(self), func(r xdnd.Result) {
-			done(dragEnd{dropped: r.Dropped, cancelled: r.Cancelled, err: r.Err})
+			done(dragEnd{dropped: r.Dropped, unconfirmed: r.Unconfirmed, cancelled: r.Cancelled, err: r.Err})
 		})
 	}
 }

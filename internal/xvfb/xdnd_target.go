@@ -47,6 +47,7 @@ type DropTarget struct {
 
 	mu     sync.Mutex
 	hold   bool            // statuses wait for Answer
+	silent bool            // no XdndFinished
 	queued []xproto.Window // the sources of the positions not answered yet
 	faults []string        // what the sources did against the protocol
 }
@@ -131,6 +132,14 @@ func (d *DropTarget) Answer(t testing.TB, accept bool) {
 		ok = 1
 	}
 	sendXdnd(d.conn, d.a, to, "XdndStatus", d.Window, ok, 0, 0, uint32(d.a["XdndActionCopy"]))
+}
+
+// Unfinished makes the target take the drops but never send
+// XdndFinished, as a target that hangs while it copies.
+func (d *DropTarget) Unfinished() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.silent = true
 }
 
 // Faults are what sources did against the protocol, so far.
@@ -227,7 +236,12 @@ func (d *DropTarget) serve(conn *xgb.Conn, win xproto.Window, a map[string]xprot
 				ok = 1
 			}
 			d.drops <- drop // before Finished: the source's caller may look at once
-			send(source, "XdndFinished", uint32(win), ok, uint32(a["XdndActionCopy"]))
+			d.mu.Lock()
+			silent := d.silent
+			d.mu.Unlock()
+			if !silent {
+				send(source, "XdndFinished", uint32(win), ok, uint32(a["XdndActionCopy"]))
+			}
 			source = 0
 		}
 	}

@@ -50,6 +50,9 @@ type Result struct {
 	// Dropped is true when a window took the files and said it finished
 	// with them.
 	Dropped bool
+	// Unconfirmed is true with Dropped when the window took the file
+	// list but never said it finished with the files (within a minute).
+	Unconfirmed bool
 	// Cancelled is true when Cancel ended the drag before the release.
 	Cancelled bool
 	// Err says why a drag failed: the files could not be made ready, the
@@ -142,6 +145,7 @@ type source struct {
 	again    bool          // the pointer moved meanwhile
 	released bool          // the button is up: the target stays, wherever the pointer goes
 	files    *ready        // once Ready was called
+	handed   bool          // a requestor got the file list
 	pending  []xproto.SelectionRequestEvent
 }
 
@@ -319,6 +323,9 @@ func (s *source) dropped(d *Drag) Result {
 			}
 			s.handle(ev)
 		case <-timeout:
+			if s.handed { // it has the list, and may well be copying still
+				return Result{Dropped: true, Unconfirmed: true}
+			}
 			return Result{Err: fmt.Errorf("the window did not say it finished with the files within %s", s.bounds.finish)}
 		}
 	}
@@ -487,6 +494,7 @@ func (s *source) answer(r xproto.SelectionRequestEvent) {
 	case r.Target == s.a.uriList && s.files.err == nil:
 		list := URIList(s.files.paths)
 		xproto.ChangeProperty(s.conn, xproto.PropModeReplace, r.Requestor, prop, s.a.uriList, 8, uint32(len(list)), []byte(list))
+		s.handed = true
 	default:
 		prop = xproto.AtomNone
 	}

@@ -288,3 +288,35 @@ func TestDragNeverReleased(t *testing.T) {
 		})
 	}
 }
+
+// A target that takes the file list but never says it finished has the
+// files as far as the drag can tell: dropped, unconfirmed, not failed.
+func TestDropUnconfirmed(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	target.Unfinished()
+	file := filepath.Join(t.TempDir(), "kept.txt")
+	if err := os.WriteFile(file, []byte("kept\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	disp.Xdotool(t, "mousemove", "--sync", "400", "200")
+	results := make(chan Result, 1)
+	b := defaultBounds()
+	b.finish = 100 * time.Millisecond
+	d := start(disp.Name, 0, b, func(r Result) { results <- r })
+	d.Move()
+	d.Ready([]string{file}, nil)
+	d.Release()
+	if r := await(t, results); !r.Dropped || !r.Unconfirmed || r.Err != nil {
+		t.Errorf("result %+v, want dropped and unconfirmed, no error", r)
+	}
+	select {
+	case drop := <-target.Drops():
+		if drop.Err != nil || string(drop.Files[file]) != "kept\n" {
+			t.Errorf("the target got %+v, want %s", drop, file)
+		}
+	default:
+		t.Error("the target got no drop")
+	}
+}
