@@ -146,11 +146,12 @@ type source struct {
 	released bool          // the button is up: the target stays, wherever the pointer goes
 	files    *ready        // once Ready was called
 	handed   bool          // a requestor got the file list
+	lost     bool          // another client took the XdndSelection
 	pending  []xproto.SelectionRequestEvent
 }
 
 type atoms struct {
-	aware, proxy, enter, position, status, leave, drop, finished, selection, copy, uriList, targets xproto.Atom
+	aware, proxy, enter, position, status, leave, drop, finished, selection, copy, uriList, targets, timestamp xproto.Atom
 }
 
 func (d *Drag) run(display string, self xproto.Window) Result {
@@ -183,9 +184,11 @@ func (d *Drag) run(display string, self xproto.Window) Result {
 		return Result{Err: fmt.Errorf("drag to the desktop: %w", err)}
 	}
 	r := s.loop(d)
-	// The selection goes before the result: once the caller hears the
-	// drag ended, a new one may take it, and nobody asks this one.
-	xproto.SetSelectionOwnerChecked(conn, xproto.WindowNone, s.a.selection, s.time).Check()
+	if !s.lost {
+		// The selection goes before the result: once the caller hears the
+		// drag ended, a new one may take it, and nobody asks this one.
+		xproto.SetSelectionOwnerChecked(conn, xproto.WindowNone, s.a.selection, s.time).Check()
+	}
 	return r
 }
 
@@ -229,7 +232,7 @@ func (s *source) setup() error {
 
 func internAtoms(conn *xgb.Conn) (atoms, error) {
 	names := []string{"XdndAware", "XdndProxy", "XdndEnter", "XdndPosition", "XdndStatus", "XdndLeave", "XdndDrop", "XdndFinished",
-		"XdndSelection", "XdndActionCopy", "text/uri-list", "TARGETS"}
+		"XdndSelection", "XdndActionCopy", "text/uri-list", "TARGETS", "TIMESTAMP"}
 	cookies := make([]xproto.InternAtomCookie, len(names))
 	for i, n := range names {
 		cookies[i] = xproto.InternAtom(conn, false, uint16(len(n)), n)
@@ -242,7 +245,7 @@ func internAtoms(conn *xgb.Conn) (atoms, error) {
 		}
 		got[i] = r.Atom
 	}
-	return atoms{got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10], got[11]}, nil
+	return atoms{got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10], got[11], got[12]}, nil
 }
 
 // loop follows the pointer until the release, then drops; a drag not
@@ -257,7 +260,10 @@ func (s *source) loop(d *Drag) Result {
 		case r := <-d.ready:
 			s.setReady(r)
 		case ev := <-s.events:
-			s.handle(ev)
+			if s.handle(ev); s.lost {
+				s.leave()
+				return Result{Err: errLost}
+			}
 		case <-d.release:
 			return s.dropped(d)
 		case <-d.cancel:
@@ -296,7 +302,10 @@ func (s *source) dropped(d *Drag) Result {
 		case r := <-d.ready:
 			s.setReady(r)
 		case ev := <-s.events:
-			s.handle(ev)
+			if s.handle(ev); s.lost {
+				s.leave()
+				return Result{Err: errLost}
+			}
 		}
 	}
 	if s.files.err != nil {
@@ -321,7 +330,12 @@ func (s *source) dropped(d *Drag) Result {
 				}
 				return Result{Dropped: true}
 			}
-			s.handle(ev)
+			if s.handle(ev); s.lost {
+				if s.handed { // the target has the list: it need not ask again
+					return Result{Dropped: true, Unconfirmed: true}
+				}
+				return Result{Err: errLost}
+			}
 		case <-timeout:
 			if s.handed { // it has the list, and may well be copying still
 				return Result{Dropped: true, Unconfirmed: true}
@@ -340,7 +354,10 @@ func (s *source) awaitStatus(d *Drag) error {
 		case r := <-d.ready:
 			s.setReady(r)
 		case ev := <-s.events:
-			s.handle(ev)
+			if s.handle(ev); s.lost {
+				s.leave()
+				return errLost
+			}
 		case <-timeout:
 			s.leave()
 			return errors.New("the window under the pointer did not answer whether it takes the files")
@@ -470,8 +487,16 @@ func (s *source) handle(ev xgb.Event) {
 		}
 	case xproto.SelectionRequestEvent:
 		s.answer(e)
+	case xproto.SelectionClearEvent:
+		if e.Owner == s.win && e.Selection == s.a.selection {
+			s.lost = true
+		}
 	}
 }
+
+// errLost ends a drag whose XdndSelection another client took: nobody can
+// ask it for the files any more.
+var errLost = errors.New("another program took over the drag (the XdndSelection): nothing was dropped, drag again")
 
 // answer answers a request for the XdndSelection: the file URIs once the
 // files are ready, nothing (property None) if they failed.
@@ -484,10 +509,15 @@ func (s *source) answer(r xproto.SelectionRequestEvent) {
 	case r.Selection != s.a.selection:
 		prop = xproto.AtomNone
 	case r.Target == s.a.targets:
-		list := make([]byte, 8)
+		list := make([]byte, 12)
 		xgb.Put32(list, uint32(s.a.targets))
-		xgb.Put32(list[4:], uint32(s.a.uriList))
-		xproto.ChangeProperty(s.conn, xproto.PropModeReplace, r.Requestor, prop, xproto.AtomAtom, 32, 2, list)
+		xgb.Put32(list[4:], uint32(s.a.timestamp))
+		xgb.Put32(list[8:], uint32(s.a.uriList))
+		xproto.ChangeProperty(s.conn, xproto.PropModeReplace, r.Requestor, prop, xproto.AtomAtom, 32, 3, list)
+	case r.Target == s.a.timestamp: // when the selection was taken (ICCCM 2.6.2)
+		t := make([]byte, 4)
+		xgb.Put32(t, uint32(s.time))
+		xproto.ChangeProperty(s.conn, xproto.PropModeReplace, r.Requestor, prop, xproto.AtomInteger, 32, 1, t)
 	case r.Target == s.a.uriList && s.files == nil:
 		s.pending = append(s.pending, r) // answered when the download ends
 		return

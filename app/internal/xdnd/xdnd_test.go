@@ -320,3 +320,88 @@ func TestDropUnconfirmed(t *testing.T) {
 		t.Error("the target got no drop")
 	}
 }
+
+// The drag's selection answers TARGETS with TIMESTAMP among them and
+// TIMESTAMP with the time it was taken (ICCCM); another client taking it
+// ends the drag, nothing dropped.
+func TestSelection(t *testing.T) {
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	conn, err := xgb.NewConnDisplay(disp.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	atom := map[string]xproto.Atom{}
+	for _, n := range []string{"XdndSelection", "TARGETS", "TIMESTAMP", "text/uri-list", "SESAME_TEST"} {
+		r, err := xproto.InternAtom(conn, false, uint16(len(n)), n).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		atom[n] = r.Atom
+	}
+	win, _ := xproto.NewWindowId(conn)
+	root := xproto.Setup(conn).DefaultScreen(conn).Root
+	if err := xproto.CreateWindowChecked(conn, 0, win, root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, 0, 0, nil).Check(); err != nil {
+		t.Fatal(err)
+	}
+	// convert asks the selection for target and returns the reply's
+	// 32-bit values.
+	convert := func(target string) []uint32 {
+		t.Helper()
+		xproto.ConvertSelection(conn, win, atom["XdndSelection"], atom[target], atom["SESAME_TEST"], xproto.TimeCurrentTime)
+		for {
+			ev, err := conn.WaitForEvent()
+			if ev == nil {
+				t.Fatalf("no answer to %s: %v", target, err)
+			}
+			if n, ok := ev.(xproto.SelectionNotifyEvent); ok {
+				if n.Property == xproto.AtomNone {
+					t.Fatalf("%s refused", target)
+				}
+				r, err := xproto.GetProperty(conn, true, win, n.Property, xproto.GetPropertyTypeAny, 0, 64).Reply()
+				if err != nil || r.Format != 32 {
+					t.Fatalf("read %s: %v (format %d)", target, err, r.Format)
+				}
+				var out []uint32
+				for i := 0; i+4 <= len(r.Value); i += 4 {
+					out = append(out, xgb.Get32(r.Value[i:]))
+				}
+				return out
+			}
+		}
+	}
+
+	disp.Xdotool(t, "mousemove", "--sync", "400", "200")
+	results := make(chan Result, 1)
+	d := Start(disp.Name, 0, func(r Result) { results <- r })
+	d.Move()
+	awaitSignal(t, target.Over(), "the drag over the target")
+	targets := convert("TARGETS")
+	for _, want := range []string{"TARGETS", "TIMESTAMP", "text/uri-list"} {
+		if !containsAtom(targets, atom[want]) {
+			t.Errorf("TARGETS %v lacks %s", targets, want)
+		}
+	}
+	if ts := convert("TIMESTAMP"); len(ts) != 1 || ts[0] == 0 {
+		t.Errorf("TIMESTAMP = %v, want the time the selection was taken", ts)
+	}
+	if err := xproto.SetSelectionOwnerChecked(conn, win, atom["XdndSelection"], xproto.TimeCurrentTime).Check(); err != nil {
+		t.Fatal(err)
+	}
+	r := await(t, results)
+	if r.Dropped || r.Err == nil {
+		t.Errorf("result %+v, want an error: the selection was taken", r)
+	}
+	d.Release()
+}
+
+func containsAtom(list []uint32, a xproto.Atom) bool {
+	for _, v := range list {
+		if v == uint32(a) {
+			return true
+		}
+	}
+	return false
+}
