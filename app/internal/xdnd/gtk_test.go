@@ -151,7 +151,7 @@ func BenchmarkDropOnGTK(b *testing.B) {
 		d.Move()
 		d.Ready([]string{file}, nil)
 		d.Release()
-		if r := <-results; !r.Dropped {
+		if r := await(b, results); !r.Dropped {
 			b.Fatalf("not dropped: %+v", r)
 		}
 		ours += time.Since(start)

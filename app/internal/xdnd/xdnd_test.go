@@ -3,6 +3,7 @@
 package xdnd
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -55,7 +56,7 @@ func splitCRLF(s string) []string {
 }
 
 // await is done's result, failing the test if it never comes.
-func await(t *testing.T, results <-chan Result) Result {
+func await(t testing.TB, results <-chan Result) Result {
 	t.Helper()
 	select {
 	case r := <-results:
@@ -89,16 +90,22 @@ func TestDrag(t *testing.T) {
 		readyLate   bool // Ready comes after the release, as a slow download's does
 		wantDropped bool
 		into        *xvfb.DropTarget // the target that gets the drop, when not target
+		version     int              // the XDND version the drop should be in, when not 5
 	}{
 		{name: "dropped", x: 400, y: 200, wantDropped: true},
 		{name: "files ready after the release", x: 400, y: 200, readyLate: true, wantDropped: true},
 		{name: "over nothing", x: 50, y: 50},
 		{name: "through an XdndProxy", x: 100, y: 350, wantDropped: true},
-		{name: "version 4 target", x: 400, y: 400, wantDropped: true, into: old},
+		{name: "version 4 target", x: 400, y: 400, wantDropped: true, into: old, version: 4},
 		{name: "files failed", x: 400, y: 200, err: failed},
 		{name: "over our own window", x: 400, y: 200, self: target.Window},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []<-chan struct{}{target.Over(), old.Over()} { // the drags before
+				for len(c) > 0 {
+					<-c
+				}
+			}
 			disp.Xdotool(t, "mousemove", "--sync", "5", "5")
 			results := make(chan Result, 1)
 			d := Start(disp.Name, tc.self, func(r Result) { results <- r })
@@ -109,12 +116,20 @@ func TestDrag(t *testing.T) {
 			if tc.err == nil {
 				paths = []string{file}
 			}
-			if !tc.readyLate {
-				d.Ready(paths, tc.err)
-			}
-			d.Release()
 			if tc.readyLate {
+				// Over the target, released, and still nothing to drop: the
+				// drop waits for the files.
+				awaitSignal(t, target.Over(), "the drag over the target")
+				d.Release()
+				select {
+				case drop := <-target.Drops():
+					t.Fatalf("dropped before the files were ready: %+v", drop)
+				default:
+				}
 				d.Ready(paths, tc.err)
+			} else {
+				d.Ready(paths, tc.err)
+				d.Release()
 			}
 			r := await(t, results)
 			if r.Dropped != tc.wantDropped || (tc.err != nil && !errors.Is(r.Err, tc.err)) || (tc.wantDropped && r.Err != nil) {
@@ -132,6 +147,9 @@ func TestDrag(t *testing.T) {
 				}
 				if drop.Err != nil || len(drop.URIs) != 1 || string(drop.Files[file]) != "dragged\n" {
 					t.Fatalf("the target got %+v, want %s with its content", drop, file)
+				}
+				if want := cmp.Or(tc.version, Version); drop.Version != want {
+					t.Errorf("the source spoke XDND version %d, want %d", drop.Version, want)
 				}
 			default:
 				if tc.wantDropped {
