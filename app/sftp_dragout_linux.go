@@ -28,8 +28,13 @@ func desktopDragger(win fyne.Window) dragStarter {
 	if self == 0 {
 		return nil
 	}
+	return xdndStarter(display, uint32(self))
+}
+
+// xdndStarter starts XDND drags on display from the window self.
+func xdndStarter(display string, self uint32) dragStarter {
 	return func(done func(dragEnd)) desktopDrag {
-		return xdnd.Start(display, uint32(self), func(r xdnd.Result) {
+		return xdnd.Start(display, self, func(r xdnd.Result) {
 			done(dragEnd{dropped: r.Dropped, unconfirmed: r.Unconfirmed, cancelled: r.Cancelled, err: r.Err})
 		})
 	}
