@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sesame/internal/testnet"
 	"sesame/internal/xvfb"
 )
@@ -43,6 +45,38 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	})
 	// Another program's window, right of the app's (1100 wide).
 	target := xvfb.NewDropTarget(t, disp.Name, 1200, 150, 350, 400)
+
+	// An old drag's folder that cannot be removed (an immutable file in
+	// it, which even root cannot delete): the drag still comes down, and
+	// the pane says what was left.
+	stage := filepath.Join(g.home, ".cache", "sesame", "drag")
+	stuck := filepath.Join(stage, "stuck")
+	setImmutable := func(on bool) error {
+		f, err := os.Open(filepath.Join(stuck, "f"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		flags := 0
+		if on {
+			flags = 0x10 // FS_IMMUTABLE_FL (linux/fs.h)
+		}
+		return unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, flags)
+	}
+	if err := os.MkdirAll(stuck, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stuck, "f"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := setImmutable(true); err != nil {
+		t.Fatalf("make a file immutable (chattr +i) in an old drag's folder: %v", err)
+	}
+	t.Cleanup(func() { setImmutable(false) })
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(stuck, old, old); err != nil {
+		t.Fatal(err)
+	}
 
 	// drag presses on name's row and moves in steps to x, y on the
 	// screen; it returns with the button still down (over the target
@@ -93,16 +127,17 @@ func TestRealWindowFilesDragOut(t *testing.T) {
 	if !bytes.Equal(drop.Files[u.Path], served) {
 		t.Fatalf("%s has %d bytes that differ from the server's %d", u.Path, len(drop.Files[u.Path]), len(served))
 	}
-	stage := filepath.Join(g.home, ".cache", "sesame", "drag")
 	if rel, err := filepath.Rel(stage, u.Path); err != nil || strings.HasPrefix(rel, "..") {
 		t.Errorf("the copy is at %s, want it under %s", u.Path, stage)
 	}
 	if fi, err := os.Stat(filepath.Dir(u.Path)); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("the copy's folder: %v, %v; want mode 0700", fi.Mode(), err)
 	}
-	a.waitState(t, "the pane saying it was dragged out", func(st hookState) bool {
-		return strings.HasPrefix(filesOf(st).FilesResult, "Dragged served.bin out")
+	a.waitState(t, "the pane saying it was dragged out, and which old copies were left", func(st hookState) bool {
+		r := filesOf(st).FilesResult
+		return strings.HasPrefix(r, "Dragged served.bin out") && strings.Contains(r, "Older copies were not all removed") && strings.Contains(r, stage)
 	})
+	setImmutable(false) // the next drags clean up
 	xvfb.SavePNG(t, disp.Screenshot(t), artifact("files-dragged-out.png"))
 
 	// A folder comes whole, as one URI.
