@@ -72,12 +72,7 @@ func await(t testing.TB, results <-chan Result) Result {
 // failed, or over our own window, nothing is dropped.
 func TestDrag(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool")
-	disp := xvfb.Start(t, 640, 480)
-	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
-	file := filepath.Join(t.TempDir(), "a b.txt")
-	if err := os.WriteFile(file, []byte("dragged\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	disp, target, file := scene(t, "a b.txt", "dragged\n")
 	proxied(t, disp.Name, target.Window, 50, 300, 100, 100)
 	old := xvfb.NewDropTarget(t, disp.Name, 300, 350, 200, 100)
 	setAware(t, disp.Name, old.Window, 4)
@@ -210,19 +205,28 @@ func setAware(t *testing.T, display string, win uint32, v uint32) {
 	}
 }
 
+// scene is a display with a drop target at (300, 100), 200×200, and a
+// file to drag, named name and holding content.
+func scene(t *testing.T, name, content string) (*xvfb.Display, *xvfb.DropTarget, string) {
+	t.Helper()
+	xvfb.Require(t, "Xvfb", "xdotool")
+	disp := xvfb.Start(t, 640, 480)
+	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return disp, target, file
+}
+
 // At the release, a target slow to answer a position gets no other until
 // it has answered (one at a time), and the answer to the position sent
 // from where the button went up decides: here the target refuses the
 // first and takes the last.
 func TestReleaseAwaitsStatus(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool")
-	disp := xvfb.Start(t, 640, 480)
-	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	disp, target, file := scene(t, "slow.txt", "slow\n")
 	target.Hold()
-	file := filepath.Join(t.TempDir(), "slow.txt")
-	if err := os.WriteFile(file, []byte("slow\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	disp.Xdotool(t, "mousemove", "--sync", "400", "200")
 	results := make(chan Result, 1)
 	d := Start(disp.Name, 0, func(r Result) { results <- r })
@@ -252,6 +256,26 @@ func awaitSignal(t *testing.T, c <-chan struct{}, what string) {
 	}
 }
 
+// xconn is a connection of the test's own to the display, closed when
+// the test ends, and the atoms of names on it.
+func xconn(t *testing.T, display string, names ...string) (*xgb.Conn, map[string]xproto.Atom) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	atom := map[string]xproto.Atom{}
+	for _, n := range names {
+		r, err := xproto.InternAtom(conn, false, uint16(len(n)), n).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		atom[n] = r.Atom
+	}
+	return conn, atom
+}
+
 // A drag whose release never comes (a screen locker broke the grab) ends
 // at its bound, and one cancelled ends at once: each leaves the target,
 // drops nothing and lets go of the XdndSelection (its connection closed).
@@ -259,15 +283,7 @@ func TestDragNeverReleased(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool")
 	disp := xvfb.Start(t, 640, 480)
 	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
-	conn, err := xgb.NewConnDisplay(disp.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sel, err := xproto.InternAtom(conn, false, uint16(len("XdndSelection")), "XdndSelection").Reply()
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, atom := xconn(t, disp.Name, "XdndSelection")
 	for _, tc := range []struct {
 		name   string
 		hold   time.Duration
@@ -294,7 +310,7 @@ func TestDragNeverReleased(t *testing.T) {
 			}
 			d.Ready(nil, nil)
 			d.Release() // late: nothing follows
-			owner, err := xproto.GetSelectionOwner(conn, sel.Atom).Reply()
+			owner, err := xproto.GetSelectionOwner(conn, atom["XdndSelection"]).Reply()
 			if err != nil || owner.Owner != 0 {
 				t.Errorf("XdndSelection owned by %d (%v) after the drag ended, want nobody", owner.Owner, err)
 			}
@@ -311,13 +327,8 @@ func TestDragNeverReleased(t *testing.T) {
 // files as far as the drag can tell: dropped, unconfirmed, not failed.
 func TestDropUnconfirmed(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool")
-	disp := xvfb.Start(t, 640, 480)
-	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
+	disp, target, file := scene(t, "kept.txt", "kept\n")
 	target.Unfinished()
-	file := filepath.Join(t.TempDir(), "kept.txt")
-	if err := os.WriteFile(file, []byte("kept\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	disp.Xdotool(t, "mousemove", "--sync", "400", "200")
 	results := make(chan Result, 1)
 	b := defaultBounds()
@@ -346,19 +357,7 @@ func TestSelection(t *testing.T) {
 	xvfb.Require(t, "Xvfb", "xdotool")
 	disp := xvfb.Start(t, 640, 480)
 	target := xvfb.NewDropTarget(t, disp.Name, 300, 100, 200, 200)
-	conn, err := xgb.NewConnDisplay(disp.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	atom := map[string]xproto.Atom{}
-	for _, n := range []string{"XdndSelection", "TARGETS", "TIMESTAMP", "text/uri-list", "SESAME_TEST"} {
-		r, err := xproto.InternAtom(conn, false, uint16(len(n)), n).Reply()
-		if err != nil {
-			t.Fatal(err)
-		}
-		atom[n] = r.Atom
-	}
+	conn, atom := xconn(t, disp.Name, "XdndSelection", "TARGETS", "TIMESTAMP", "text/uri-list", "SESAME_TEST")
 	win, _ := xproto.NewWindowId(conn)
 	root := xproto.Setup(conn).DefaultScreen(conn).Root
 	if err := xproto.CreateWindowChecked(conn, 0, win, root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, 0, 0, nil).Check(); err != nil {
